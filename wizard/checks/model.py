@@ -1,0 +1,214 @@
+"""Results of a check: plain dataclasses shared by the CLI, the GUI, the report and the tests."""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from wizard.provider import Security, Service
+
+
+class StepName(enum.StrEnum):
+    RESOLVE = "resolve"
+    CONNECT = "connect"
+    TLS = "tls"
+    GREETING = "greeting"
+    CAPABILITIES = "capabilities"
+    STARTTLS = "starttls"
+    LOGIN = "login"
+    LOGOUT = "logout"
+
+    @property
+    def label(self) -> str:
+        return {
+            StepName.RESOLVE: "Looking up the server",
+            StepName.CONNECT: "Connecting",
+            StepName.TLS: "Securing the connection",
+            StepName.GREETING: "Waiting for the server's greeting",
+            StepName.CAPABILITIES: "Asking what the server supports",
+            StepName.STARTTLS: "Switching to a secure connection (STARTTLS)",
+            StepName.LOGIN: "Logging in",
+            StepName.LOGOUT: "Logging out",
+        }[self]
+
+
+class StepStatus(enum.StrEnum):
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass
+class Step:
+    name: StepName
+    status: StepStatus = StepStatus.RUNNING
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    duration_ms: float = 0.0
+    detail: str = ""
+    # Structured facts for the report (ip, port, tls_version, cipher, cert_subject, ...).
+    facts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status is StepStatus.OK
+
+
+class Direction(enum.StrEnum):
+    SENT = "C:"
+    RECEIVED = "S:"
+    NOTE = "--"
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    at: datetime
+    direction: Direction
+    text: str
+
+
+@dataclass(frozen=True)
+class TlsInfo:
+    version: str
+    cipher: str
+    cert_subject: str = ""
+    cert_issuer: str = ""
+    not_before: str = ""
+    not_after: str = ""
+    sha256: str = ""
+    san: tuple[str, ...] = ()
+
+
+@dataclass
+class CheckResult:
+    service: Service
+    host: str
+    port: int
+    security: Security
+    username: str
+    ok: bool = False
+    cause: str | None = None
+    message: str = ""
+    advice: str = ""
+    steps: list[Step] = field(default_factory=list)
+    transcript: list[TranscriptLine] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+    peer: tuple[str, int] | None = None
+    local: tuple[str, int] | None = None
+    tls: TlsInfo | None = None
+    greeting: str = ""
+    capabilities: tuple[str, ...] = ()
+    server_responses: list[str] = field(default_factory=list)
+    # Server-supplied text meant for the user ([ALERT] in IMAP), shown verbatim.
+    server_alert: str = ""
+    cancelled: bool = False
+
+    @property
+    def duration_ms(self) -> float:
+        end = self.finished_at or datetime.now(UTC)
+        return (end - self.started_at).total_seconds() * 1000
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable machine form documented for ``diagnose --json``."""
+        return {
+            "service": self.service.value,
+            "host": self.host,
+            "port": self.port,
+            "security": self.security.value,
+            "username": self.username,
+            "ok": self.ok,
+            "cause": self.cause,
+            "message": self.message,
+            "advice": self.advice,
+            "server_alert": self.server_alert or None,
+            "started_at": self.started_at.isoformat(),
+            "duration_ms": round(self.duration_ms, 1),
+            "peer": list(self.peer) if self.peer else None,
+            "local": list(self.local) if self.local else None,
+            "tls": asdict(self.tls) if self.tls else None,
+            "greeting": self.greeting,
+            "capabilities": list(self.capabilities),
+            "steps": [
+                {
+                    "name": s.name.value,
+                    "ok": s.ok,
+                    "status": s.status.value,
+                    "started_at": s.started_at.isoformat(),
+                    "duration_ms": round(s.duration_ms, 1),
+                    "detail": s.detail,
+                }
+                for s in self.steps
+            ],
+            "transcript": [
+                {"at": t.at.isoformat(), "dir": t.direction.value, "text": t.text}
+                for t in self.transcript
+            ],
+        }
+
+
+class CancelledError(Exception):
+    """Raised inside a check when its cancel token fires."""
+
+
+class CancelToken:
+    """Shared between the GUI (or Ctrl-C) and the checks; cancelling closes live sockets."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._event.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for cb in callbacks:
+            try:
+                cb()
+            except Exception:  # noqa: BLE001,S110 - closing an already-dead socket is fine
+                pass
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Run ``callback`` at cancel time (immediately if already cancelled).
+
+        Returns a function that unregisters it.
+        """
+        with self._lock:
+            if not self._event.is_set():
+                self._callbacks.append(callback)
+                return lambda: self._remove(callback)
+        callback()
+        return lambda: None
+
+    def _remove(self, callback: Callable[[], None]) -> None:
+        with self._lock, _suppress_value_error():
+            self._callbacks.remove(callback)
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise CancelledError()
+
+    def wait(self, timeout: float) -> bool:
+        return self._event.wait(timeout)
+
+
+class _suppress_value_error:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
+        return exc_type is ValueError
+
+
+# A listener receives (service, step) every time a step starts or finishes; the GUI turns it
+# into a queued Qt signal, the CLI prints it. It is called from the checking thread.
+StepListener = Callable[[Service, Step], None]

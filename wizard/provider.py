@@ -1,0 +1,259 @@
+"""Provider settings: which servers to check and configure, read from a Mozilla autoconfig file.
+
+The file is the very ``clientConfig`` 1.1 document IT can publish for Thunderbird's own
+discovery, plus two extensions Thunderbird ignores: ``<manageSieveServer>`` (same children as
+``<incomingServer>``) and ``<branding>`` (organisation name, logo, support address, account page).
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from wizard.resources import override_provider_candidates, resource_path
+
+BUILTIN_PROVIDER_NAME = "provider.xml"
+
+
+class ProviderError(ValueError):
+    """The provider file cannot be used; the message names the file and the element."""
+
+
+class Security(enum.StrEnum):
+    """How a connection is secured, in the wizard's own words (JSON uses these values)."""
+
+    TLS = "tls"  # implicit TLS from the first byte (autoconfig "SSL")
+    STARTTLS = "starttls"
+    PLAIN = "plain"
+
+    @classmethod
+    def from_socket_type(cls, value: str) -> Security:
+        mapping = {"SSL": cls.TLS, "STARTTLS": cls.STARTTLS, "PLAIN": cls.PLAIN}
+        try:
+            return mapping[value.strip().upper()]
+        except KeyError:
+            raise ValueError(value) from None
+
+    @property
+    def socket_type(self) -> str:
+        return {Security.TLS: "SSL", Security.STARTTLS: "STARTTLS", Security.PLAIN: "plain"}[self]
+
+
+class Service(enum.StrEnum):
+    IMAP = "imap"
+    SMTP = "smtp"
+    SIEVE = "sieve"
+
+    @property
+    def label(self) -> str:
+        return {
+            Service.IMAP: "Incoming mail (IMAP)",
+            Service.SMTP: "Outgoing mail (SMTP)",
+            Service.SIEVE: "Filters (ManageSieve)",
+        }[self]
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    service: Service
+    hostname: str
+    port: int
+    security: Security
+    username_template: str = "%EMAILADDRESS%"
+    authentication: str = "password-cleartext"
+
+    def username_for(self, address: str) -> str:
+        """The login to use for ``address``, expanding the autoconfig placeholders."""
+        local, _, domain = address.partition("@")
+        return (
+            self.username_template.replace("%EMAILADDRESS%", address)
+            .replace("%EMAILLOCALPART%", local)
+            .replace("%EMAILDOMAIN%", domain)
+        )
+
+    @property
+    def login_is_full_address(self) -> bool:
+        return self.username_template.strip() == "%EMAILADDRESS%"
+
+
+@dataclass(frozen=True)
+class Branding:
+    organization: str
+    logo: Path | None = None
+    support_email: str | None = None
+    account_page: str | None = None
+    account_page_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    domains: tuple[str, ...]
+    display_name: str
+    short_name: str
+    imap: ServerSettings
+    smtp: ServerSettings
+    sieve: ServerSettings | None
+    branding: Branding
+    # Further <outgoingServer> entries (e.g. 465 SSL), used to advise when 587 is blocked.
+    smtp_alternatives: tuple[ServerSettings, ...] = ()
+    source: Path | None = None
+    documentation: str | None = field(default=None)
+
+    @property
+    def servers(self) -> tuple[ServerSettings, ...]:
+        return (self.imap, self.smtp) + ((self.sieve,) if self.sieve else ())
+
+    def server(self, service: Service) -> ServerSettings | None:
+        return {Service.IMAP: self.imap, Service.SMTP: self.smtp, Service.SIEVE: self.sieve}[
+            service
+        ]
+
+    def matches_domain(self, address: str) -> bool:
+        domain = address.rpartition("@")[2].lower()
+        return domain in (d.lower() for d in self.domains)
+
+
+def _text(parent: Element, tag: str, where: str, *, required: bool = True) -> str | None:
+    node = parent.find(tag)
+    if node is None or not (node.text or "").strip():
+        if required:
+            raise ProviderError(f"{where}: <{tag}> is missing or empty")
+        return None
+    return (node.text or "").strip()
+
+
+def _server(node: Element, service: Service, where: str) -> ServerSettings:
+    hostname = _text(node, "hostname", where)
+    port_text = _text(node, "port", where)
+    socket_text = _text(node, "socketType", where)
+    assert hostname and port_text and socket_text  # required=True guarantees them
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ProviderError(f"{where}: <port> must be a number, not {port_text!r}") from None
+    if not 0 < port < 65536:
+        raise ProviderError(f"{where}: <port> {port} is out of range")
+    try:
+        security = Security.from_socket_type(socket_text)
+    except ValueError:
+        raise ProviderError(
+            f"{where}: <socketType> must be SSL, STARTTLS or plain, not {socket_text!r}"
+        ) from None
+    if any(c.isspace() for c in hostname) or "/" in hostname:
+        raise ProviderError(f"{where}: <hostname> {hostname!r} is not a host name")
+    return ServerSettings(
+        service=service,
+        hostname=hostname,
+        port=port,
+        security=security,
+        username_template=_text(node, "username", where, required=False) or "%EMAILADDRESS%",
+        authentication=_text(node, "authentication", where, required=False)
+        or "password-cleartext",
+    )
+
+
+def parse_provider(data: bytes, source: Path | None = None) -> Provider:
+    """Parse an autoconfig document; raise ProviderError naming what is wrong."""
+    name = str(source) if source else "provider file"
+    try:
+        root = SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise ProviderError(f"{name}: refused unsafe XML ({exc.__class__.__name__})") from None
+    except SafeET.ParseError as exc:
+        raise ProviderError(f"{name}: not well-formed XML ({exc})") from None
+    if root.tag != "clientConfig":
+        raise ProviderError(f"{name}: the root element must be <clientConfig>, not <{root.tag}>")
+    ep = root.find("emailProvider")
+    if ep is None:
+        raise ProviderError(f"{name}: <clientConfig> has no <emailProvider>")
+    where = f"{name}: <emailProvider>"
+    domains = tuple((d.text or "").strip().lower() for d in ep.findall("domain") if d.text)
+    if not domains:
+        raise ProviderError(f"{where} has no <domain>")
+    display_name = _text(ep, "displayName", where)
+    assert display_name
+    short_name = _text(ep, "displayShortName", where, required=False) or display_name
+
+    imap_nodes = [n for n in ep.findall("incomingServer") if n.get("type") == "imap"]
+    if not imap_nodes:
+        raise ProviderError(f'{where} has no <incomingServer type="imap">')
+    imap = _server(imap_nodes[0], Service.IMAP, f'{name}: <incomingServer type="imap">')
+    smtp_nodes = [n for n in ep.findall("outgoingServer") if n.get("type") == "smtp"]
+    if not smtp_nodes:
+        raise ProviderError(f'{where} has no <outgoingServer type="smtp">')
+    smtps = [
+        _server(n, Service.SMTP, f'{name}: <outgoingServer type="smtp">') for n in smtp_nodes
+    ]
+    sieve_node = ep.find("manageSieveServer")
+    sieve = (
+        _server(sieve_node, Service.SIEVE, f"{name}: <manageSieveServer>")
+        if sieve_node is not None
+        else None
+    )
+
+    branding_node = ep.find("branding")
+    if branding_node is not None:
+        bwhere = f"{name}: <branding>"
+        logo_text = _text(branding_node, "logo", bwhere, required=False)
+        logo = None
+        if logo_text:
+            base = source.parent if source else resource_path("")
+            logo = (base / logo_text).resolve()
+        branding = Branding(
+            organization=_text(branding_node, "organization", bwhere, required=False)
+            or short_name,
+            logo=logo,
+            support_email=_text(branding_node, "supportEmail", bwhere, required=False),
+            account_page=_text(branding_node, "accountPage", bwhere, required=False),
+            account_page_name=_text(branding_node, "accountPageName", bwhere, required=False),
+        )
+    else:
+        branding = Branding(organization=short_name)
+    doc = ep.find("documentation")
+    documentation = doc.get("url") if doc is not None else None
+
+    return Provider(
+        id=ep.get("id") or domains[0],
+        domains=domains,
+        display_name=display_name,
+        short_name=short_name,
+        imap=imap,
+        smtp=smtps[0],
+        sieve=sieve,
+        branding=branding,
+        smtp_alternatives=tuple(smtps[1:]),
+        source=source,
+        documentation=documentation,
+    )
+
+
+def load_provider(path: Path | str) -> Provider:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ProviderError(f"cannot read provider file {p}: {exc.strerror or exc}") from None
+    return parse_provider(data, source=p.resolve())
+
+
+def default_provider_path() -> Path:
+    """IT's override beside the app when present, else the built-in Sepheo file."""
+    for candidate in override_provider_candidates():
+        if candidate.is_file():
+            return candidate
+    return resource_path(BUILTIN_PROVIDER_NAME)
+
+
+def load_default_provider() -> Provider:
+    return load_provider(default_provider_path())
+
+
+if __name__ == "__main__":  # pragma: no cover - handy for IT checking a file
+    print(load_provider(sys.argv[1]) if len(sys.argv) > 1 else load_default_provider())
