@@ -154,8 +154,7 @@ def _server(node: Element, service: Service, where: str) -> ServerSettings:
         port=port,
         security=security,
         username_template=_text(node, "username", where, required=False) or "%EMAILADDRESS%",
-        authentication=_text(node, "authentication", where, required=False)
-        or "password-cleartext",
+        authentication=_text(node, "authentication", where, required=False) or "password-cleartext",
     )
 
 
@@ -188,9 +187,7 @@ def parse_provider(data: bytes, source: Path | None = None) -> Provider:
     smtp_nodes = [n for n in ep.findall("outgoingServer") if n.get("type") == "smtp"]
     if not smtp_nodes:
         raise ProviderError(f'{where} has no <outgoingServer type="smtp">')
-    smtps = [
-        _server(n, Service.SMTP, f'{name}: <outgoingServer type="smtp">') for n in smtp_nodes
-    ]
+    smtps = [_server(n, Service.SMTP, f'{name}: <outgoingServer type="smtp">') for n in smtp_nodes]
     sieve_node = ep.find("manageSieveServer")
     sieve = (
         _server(sieve_node, Service.SIEVE, f"{name}: <manageSieveServer>")
@@ -207,8 +204,7 @@ def parse_provider(data: bytes, source: Path | None = None) -> Provider:
             base = source.parent if source else resource_path("")
             logo = (base / logo_text).resolve()
         branding = Branding(
-            organization=_text(branding_node, "organization", bwhere, required=False)
-            or short_name,
+            organization=_text(branding_node, "organization", bwhere, required=False) or short_name,
             logo=logo,
             support_email=_text(branding_node, "supportEmail", bwhere, required=False),
             account_page=_text(branding_node, "accountPage", bwhere, required=False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import threading
 from collections.abc import Callable
@@ -172,10 +173,9 @@ class CancelToken:
             self._event.set()
             callbacks, self._callbacks = self._callbacks, []
         for cb in callbacks:
-            try:
+            # Closing an already-dead socket is fine; one failing callback must not stop others.
+            with contextlib.suppress(Exception):
                 cb()
-            except Exception:  # noqa: BLE001,S110 - closing an already-dead socket is fine
-                pass
 
     def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Run ``callback`` at cancel time (immediately if already cancelled).
@@ -190,7 +190,7 @@ class CancelToken:
         return lambda: None
 
     def _remove(self, callback: Callable[[], None]) -> None:
-        with self._lock, _suppress_value_error():
+        with self._lock, contextlib.suppress(ValueError):
             self._callbacks.remove(callback)
 
     def raise_if_cancelled(self) -> None:
@@ -199,14 +199,6 @@ class CancelToken:
 
     def wait(self, timeout: float) -> bool:
         return self._event.wait(timeout)
-
-
-class _suppress_value_error:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
-        return exc_type is ValueError
 
 
 # A listener receives (service, step) every time a step starts or finishes; the GUI turns it

@@ -1,0 +1,70 @@
+"""Shared fixtures: a real Dovecot on loopback, its CA, and provider files pointing at it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from dovecot_server import DovecotServer, dovecot_available  # noqa: E402
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Qt tests run without a display unless a developer asks for one.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _require_dovecot() -> None:
+    missing = dovecot_available()
+    if missing:
+        reason = f"Dovecot is not installed (missing: {missing}); see README 'Running the tests'"
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def test_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def dovecot(
+    tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA
+) -> Iterator[DovecotServer]:
+    """The main instance: certificate for localhost from the test CA, all three services."""
+    _require_dovecot()
+    server = DovecotServer(tmp_path_factory.mktemp("dovecot"), test_ca).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot_factory(
+    tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA
+) -> Iterator[Callable[..., DovecotServer]]:
+    """Extra instances with a different certificate or a broken password database."""
+    _require_dovecot()
+    started: list[DovecotServer] = []
+
+    def make(**kwargs: object) -> DovecotServer:
+        server = DovecotServer(tmp_path_factory.mktemp("dovecot-variant"), test_ca, **kwargs)  # type: ignore[arg-type]
+        started.append(server.start())
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def provider_file(dovecot: DovecotServer, tmp_path: Path) -> Path:
+    return dovecot.write_provider(tmp_path / "provider.xml")

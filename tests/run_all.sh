@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on a fresh Debian/Ubuntu machine, then runs lint, types and
+# the whole test suite. Used by the README and by CI (.ci/run). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve), Thunderbird
+# and NSS's certutil for the real-Thunderbird test, poppler for reading the handout PDF, and the
+# shared libraries Qt's offscreen and xcb platforms load.
+APT_PACKAGES=(
+  dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved
+  thunderbird libnss3-tools poppler-utils xvfb xauth binutils
+  libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
+  libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+  libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 fonts-dejavu-core
+)
+if command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    echo "Installing Debian packages: ${missing[*]}"
+    $SUDO apt-get update -qq
+    # The packaged Dovecot service is never started here: the tests run their own instances.
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  fi
+else
+  echo "apt-get not found: install Dovecot (imapd, submissiond, managesieved) yourself;" \
+       "tests that need it will be skipped." >&2
+fi
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test,package]"
+
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== mypy (Qt-free core)"
+.venv/bin/mypy
+echo "== pytest"
+.venv/bin/python -m pytest "$@"

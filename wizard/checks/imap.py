@@ -1,0 +1,196 @@
+"""IMAP check with imapclient: greeting, capabilities, STARTTLS when asked, login, logout.
+
+imapclient (over imaplib) speaks the protocol; this module hands it a socket that the shared
+session already resolved, connected and secured, so each of those is a timed step of its own,
+and it records the raw lines for the masked transcript.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import re
+import socket
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from wizard.checks.model import StepName
+from wizard.checks.session import Session
+from wizard.diagnosis import (
+    ACCOUNT_DISABLED,
+    AUTH_FAILED,
+    AUTH_UNAVAILABLE,
+    PROTOCOL_ERROR,
+    STARTTLS_UNAVAILABLE,
+    CheckFailure,
+)
+from wizard.provider import Security
+
+_CODE_RE = re.compile(r"\[([A-Z-]+)(?: [^\]]*)?\]\s*(.*)")
+_ALERT_RE = re.compile(r"\[ALERT\]\s*(.*)", re.IGNORECASE)
+
+
+class _RecordingIMAP4(imaplib.IMAP4):
+    """imaplib on a socket we already opened, copying every line into the session transcript."""
+
+    def __init__(self, session: Session, sock: socket.socket, host: str, port: int) -> None:
+        self._session = session
+        self._ready_sock = sock
+        self.last_tagged = ""
+        super().__init__(host, port, timeout=session.timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return self._ready_sock
+
+    def readline(self) -> bytes:
+        line = super().readline()
+        text = line.decode("utf-8", "replace").rstrip("\r\n")
+        self._session.received(text)
+        tagre = getattr(self, "tagre", None)
+        if tagre is not None and tagre.match(line):
+            self.last_tagged = text
+        return line
+
+    def send(self, data: Any) -> None:
+        self._session.sent(bytes(data).decode("utf-8", "replace"))
+        super().send(data)
+
+    def _get_capabilities(self) -> None:
+        # The greeting usually carries [CAPABILITY ...] already; asking again costs a round
+        # trip for nothing (RFC 3501 7.1), so only ask when it did not.
+        caps: Any = self.untagged_responses.pop("CAPABILITY", None)
+        if caps and isinstance(caps[-1], bytes):
+            self.capabilities = tuple(caps[-1].decode("ascii", "replace").upper().split())
+            return
+        super()._get_capabilities()  # type: ignore[misc]
+
+
+class _Client(IMAPClient):  # type: ignore[misc]  # imapclient ships no type hints
+    """IMAPClient whose connection is the session's prepared socket."""
+
+    def __init__(self, session: Session, sock: socket.socket) -> None:
+        self._session = session
+        self._prepared = sock
+        super().__init__(
+            session.result.host,
+            port=session.result.port,
+            ssl=False,
+            timeout=session.timeout,
+        )
+
+    def _create_IMAP4(self) -> imaplib.IMAP4:  # noqa: N802 - imapclient's name
+        return _RecordingIMAP4(
+            self._session, self._prepared, self._session.result.host, self._session.result.port
+        )
+
+    @property
+    def raw(self) -> _RecordingIMAP4:
+        imap: _RecordingIMAP4 = self._imap
+        return imap
+
+
+def _classify_login_failure(text: str) -> tuple[str, str]:
+    """Cause from the tagged NO line, using the RFC 5530 response codes Dovecot sends."""
+    m = _CODE_RE.search(text)
+    code = m.group(1).upper() if m else ""
+    if code == "UNAVAILABLE":
+        return AUTH_UNAVAILABLE, text
+    if code in ("CONTACTADMIN", "AUTHORIZATIONFAILED", "EXPIRED", "PRIVACYREQUIRED"):
+        return ACCOUNT_DISABLED, text
+    return AUTH_FAILED, text
+
+
+def check_imap(session: Session, sock: socket.socket, password: str) -> None:
+    """Run the IMAP dialogue on a connected (and, for implicit TLS, secured) socket."""
+    result = session.result
+    with session.step(StepName.GREETING) as step:
+        try:
+            client = _Client(session, sock)
+        except (imaplib.IMAP4.error, IMAPClientError) as exc:
+            raise CheckFailure(PROTOCOL_ERROR, f"unexpected greeting: {exc}") from None
+        welcome = client.welcome
+        greeting = welcome.decode("utf-8", "replace") if isinstance(welcome, bytes) else ""
+        result.greeting = greeting
+        step.detail = greeting
+    raw = client.raw
+    caps = _capabilities(raw)
+    result.capabilities = caps
+    session.result.steps[-1].facts["capabilities"] = " ".join(caps)
+
+    if result.security is Security.STARTTLS:
+        if "STARTTLS" not in caps:
+            raise CheckFailure(
+                STARTTLS_UNAVAILABLE, "the server does not offer STARTTLS; no password was sent"
+            )
+        _starttls(session, raw)
+        caps = _capabilities(raw)
+        result.capabilities = caps
+
+    with session.step(StepName.LOGIN) as step:
+        step.detail = f"as {result.username}"
+        use_plain = "LOGINDISABLED" in caps or not _is_ascii(result.username + password)
+        try:
+            if use_plain:
+                # LOGIN has no defined charset for non-ASCII passwords and may be disabled;
+                # SASL PLAIN is UTF-8 by definition.
+                if "AUTH=PLAIN" not in caps:
+                    raise CheckFailure(
+                        PROTOCOL_ERROR,
+                        "the server offers neither LOGIN nor AUTHENTICATE PLAIN here",
+                    )
+                client.plain_login(result.username, password)
+            else:
+                client.login(result.username, password)
+        except LoginError:
+            tagged = raw.last_tagged
+            cause, detail = _classify_login_failure(tagged)
+            alert = _ALERT_RE.search(tagged)
+            if alert:
+                result.server_alert = alert.group(1)
+            raise CheckFailure(cause, f"server said: {tagged}", tagged) from None
+        except (imaplib.IMAP4.abort, OSError, EOFError) as exc:
+            raise CheckFailure(PROTOCOL_ERROR, f"connection lost during login: {exc}") from None
+        step.detail = f"logged in as {result.username}: {raw.last_tagged}"
+    for untagged in raw.untagged_responses.get("OK", []):
+        text = untagged.decode("utf-8", "replace") if isinstance(untagged, bytes) else ""
+        alert = _ALERT_RE.search(text)
+        if alert:
+            result.server_alert = alert.group(1)
+    with session.step(StepName.LOGOUT):
+        try:
+            client.logout()
+        except (IMAPClientError, OSError, EOFError) as exc:
+            session.note(f"logout not clean: {exc}")
+
+
+def _is_ascii(text: str) -> bool:
+    return all(ord(c) < 128 for c in text)
+
+
+def _capabilities(raw: imaplib.IMAP4) -> tuple[str, ...]:
+    caps: Any = raw.capabilities
+    return tuple(str(c) for c in caps)
+
+
+def _starttls(session: Session, raw: _RecordingIMAP4) -> None:
+    with session.step(StepName.STARTTLS) as step:
+        typ, data = raw._simple_command("STARTTLS")
+        if typ != "OK":
+            raise CheckFailure(STARTTLS_UNAVAILABLE, f"STARTTLS refused: {data!r}")
+        step.detail = "server agreed to STARTTLS"
+    raw_sock = raw.sock
+
+    def prelude(s: socket.socket) -> None:
+        # Replays the plaintext part only to describe a refused certificate.
+        f = s.makefile("rb")
+        f.readline()
+        s.sendall(b"a1 STARTTLS\r\n")
+        while not f.readline().startswith(b"a1 "):
+            pass
+
+    tls = session.start_tls(raw_sock, prelude=prelude)
+    raw.sock = tls
+    raw.file = tls.makefile("rb")
+    raw._tls_established = True  # type: ignore[attr-defined]  # imaplib's own flag
+    raw._get_capabilities()

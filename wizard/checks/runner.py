@@ -1,0 +1,151 @@
+"""Runs the IMAP, SMTP and ManageSieve checks side by side and collects their results."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from wizard.checks.imap import check_imap
+from wizard.checks.model import CancelledError, CancelToken, CheckResult, StepListener
+from wizard.checks.session import Session
+from wizard.checks.sieve import check_sieve
+from wizard.checks.smtp import check_smtp
+from wizard.diagnosis import CANCELLED, CheckFailure, classify_exception, explain
+from wizard.provider import Provider, Security, ServerSettings, Service
+
+DEFAULT_TIMEOUT = 10.0
+
+_PROTOCOLS: dict[Service, Callable[[Session, socket.socket, str], None]] = {
+    Service.IMAP: check_imap,
+    Service.SMTP: check_smtp,
+    Service.SIEVE: check_sieve,
+}
+
+
+class SharedResolver:
+    """Looks each host name up once for all checks, however many run at the same time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[str, Future[list[str]]] = {}
+
+    def __call__(self, host: str, port: int) -> list[tuple[str, int]]:
+        with self._lock:
+            fut = self._pending.get(host)
+            owner = fut is None
+            if fut is None:
+                fut = Future()
+                self._pending[host] = fut
+        if owner:
+            try:
+                infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+                ips = list(dict.fromkeys(str(info[4][0]) for info in infos))
+                fut.set_result(ips)
+            except BaseException as exc:
+                fut.set_exception(exc)
+        return [(ip, port) for ip in fut.result()]
+
+
+def run_check(
+    provider: Provider,
+    server: ServerSettings,
+    address: str,
+    password: str,
+    *,
+    ca_file: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    cancel: CancelToken | None = None,
+    listener: StepListener | None = None,
+    resolver: Callable[[str, int], list[tuple[str, int]]] | None = None,
+    username: str | None = None,
+) -> CheckResult:
+    """One service, start to finish; never raises for a network or server problem."""
+    cancel = cancel or CancelToken()
+    result = CheckResult(
+        service=server.service,
+        host=server.hostname,
+        port=server.port,
+        security=server.security,
+        username=username or server.username_for(address),
+    )
+    session = Session(result, password, timeout, cancel, listener, ca_file)
+    server_text = ""
+    try:
+        addrs = session.resolve(resolver or SharedResolver())
+        sock = session.connect(addrs)
+        if server.security is Security.TLS:
+            sock = session.start_tls(sock)
+        _PROTOCOLS[server.service](session, sock, password)
+        result.ok = True
+    except CancelledError:
+        result.cancelled = True
+        result.cause = CANCELLED
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnosis
+        if cancel.cancelled:
+            result.cancelled = True
+            result.cause = CANCELLED
+        else:
+            cause, detail = classify_exception(exc)
+            if isinstance(exc, CheckFailure):
+                server_text = exc.server_text
+            result.cause = cause
+            session.note(f"failed: {detail}")
+            if result.steps and not result.steps[-1].detail:
+                result.steps[-1].detail = session.redact(detail)
+            elif result.steps:
+                result.steps[-1].detail = session.redact(f"{result.steps[-1].detail} — {detail}")
+    finally:
+        session.close()
+        result.finished_at = datetime.now(UTC)
+    if result.cause:
+        d = explain(result.cause, server, provider, result.username, address, server_text)
+        result.cause, result.message, result.advice = d.cause, d.message, d.advice
+    else:
+        result.message = f"{server.service.label}: working."
+    return result
+
+
+def run_checks(
+    provider: Provider,
+    address: str,
+    password: str,
+    *,
+    ca_file: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    only: Iterable[Service] | None = None,
+    cancel: CancelToken | None = None,
+    listener: StepListener | None = None,
+    sequential: bool = False,
+    username: str | None = None,
+) -> list[CheckResult]:
+    """All configured services, concurrently so the wait is the slowest one, not the sum.
+
+    ``sequential`` runs them one after another; it exists only so the benchmark can compare.
+    """
+    cancel = cancel or CancelToken()
+    wanted = set(only) if only is not None else set(Service)
+    servers = [s for s in provider.servers if s.service in wanted]
+    resolver = SharedResolver()
+
+    def one(server: ServerSettings) -> CheckResult:
+        return run_check(
+            provider,
+            server,
+            address,
+            password,
+            ca_file=ca_file,
+            timeout=timeout,
+            cancel=cancel,
+            listener=listener,
+            resolver=resolver,
+            username=username,
+        )
+
+    if sequential:
+        return [one(s) for s in servers]
+    with ThreadPoolExecutor(max_workers=max(1, len(servers)), thread_name_prefix="check") as pool:
+        return list(pool.map(one, servers))

@@ -1,0 +1,243 @@
+"""What every protocol check shares: timed steps, the masked transcript, resolving, connecting.
+
+Resolving, connecting and the TLS handshake are done here rather than inside imaplib/smtplib so
+that each is its own timed step with its own cause (a DNS failure and a blocked port need
+different advice), the IP and ports used are known for the report, and a cancel can close the
+socket from another thread.
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import ssl
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+
+from wizard.checks.model import (
+    CancelToken,
+    CheckResult,
+    Direction,
+    Step,
+    StepListener,
+    StepName,
+    StepStatus,
+    TranscriptLine,
+)
+from wizard.checks.tls import fetch_certificate_for_report, make_context, tls_info
+
+MASK = "********"
+
+
+def secret_forms(secret: str, username: str = "") -> set[str]:
+    """Every way a password could leak into text: as is, quoted, URL- and base64-encoded."""
+    forms = {secret, urllib.parse.quote(secret), urllib.parse.quote_plus(secret)}
+    forms.add(secret.replace("\\", "\\\\").replace('"', '\\"'))
+    for user in {username, ""}:
+        for authz in ("", user):
+            raw = f"{authz}\0{user}\0{secret}".encode()
+            forms.add(base64.b64encode(raw).decode())
+    forms.add(base64.b64encode(secret.encode()).decode())
+    return {f for f in forms if f}
+
+
+class Redactor:
+    """Masks a password in any form before text reaches a transcript, a log or a report."""
+
+    def __init__(self, secret: str, username: str = "") -> None:
+        self._forms = sorted(secret_forms(secret, username), key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, MASK)
+        return text
+
+
+class Session:
+    """One check's record: steps as they happen, the transcript, and the live socket."""
+
+    def __init__(
+        self,
+        result: CheckResult,
+        password: str,
+        timeout: float,
+        cancel: CancelToken,
+        listener: StepListener | None = None,
+        ca_file: Path | None = None,
+    ) -> None:
+        self.result = result
+        self.timeout = timeout
+        self.cancel = cancel
+        self.listener = listener
+        self.redact = Redactor(password, result.username)
+        self.ssl_context = make_context(ca_file)
+        self.sock: socket.socket | None = None
+        self._unregister: Callable[[], None] | None = None
+
+    # -- steps ------------------------------------------------------------------------------
+    def _emit(self, step: Step) -> None:
+        if self.listener is not None:
+            self.listener(self.result.service, step)
+
+    @contextmanager
+    def step(self, name: StepName) -> Iterator[Step]:
+        self.cancel.raise_if_cancelled()
+        step = Step(name=name)
+        self.result.steps.append(step)
+        self._emit(step)
+        t0 = time.perf_counter()
+        try:
+            yield step
+        except BaseException:
+            step.status = StepStatus.FAILED
+            raise
+        else:
+            if step.status is StepStatus.RUNNING:
+                step.status = StepStatus.OK
+        finally:
+            step.duration_ms = (time.perf_counter() - t0) * 1000
+            step.detail = self.redact(step.detail)
+            self._emit(step)
+
+    # -- transcript -------------------------------------------------------------------------
+    def note(self, text: str) -> None:
+        self._line(Direction.NOTE, text)
+
+    def sent(self, text: str) -> None:
+        self._line(Direction.SENT, text)
+
+    def received(self, text: str) -> None:
+        self._line(Direction.RECEIVED, text)
+        self.result.server_responses.append(self.redact(text))
+
+    def _line(self, direction: Direction, text: str) -> None:
+        for line in text.rstrip("\r\n").split("\n"):
+            self.result.transcript.append(
+                TranscriptLine(datetime.now(UTC), direction, self.redact(line.rstrip("\r")))
+            )
+
+    # -- network ----------------------------------------------------------------------------
+    def resolve(
+        self, resolver: Callable[[str, int], list[tuple[str, int]]]
+    ) -> list[tuple[str, int]]:
+        host, port = self.result.host, self.result.port
+        with self.step(StepName.RESOLVE) as step:
+            addrs = resolver(host, port)
+            step.detail = f"{host} → " + ", ".join(a[0] for a in addrs)
+            step.facts["addresses"] = ", ".join(a[0] for a in addrs)
+        return addrs
+
+    def connect(self, addrs: list[tuple[str, int]]) -> socket.socket:
+        """Try each address in turn, like ``socket.create_connection``, but cancellable."""
+        with self.step(StepName.CONNECT) as step:
+            last: BaseException | None = None
+            for addr in addrs:
+                family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
+                sock = socket.socket(family, socket.SOCK_STREAM)
+                self._adopt(sock)
+                sock.settimeout(self.timeout)
+                try:
+                    sock.connect(addr)
+                except OSError as exc:
+                    self.cancel.raise_if_cancelled()
+                    sock.close()
+                    last = exc
+                    self.note(f"connect to {addr[0]} port {addr[1]} failed: {exc}")
+                    continue
+                peer = sock.getpeername()[:2]
+                local = sock.getsockname()[:2]
+                self.result.peer = (str(peer[0]), int(peer[1]))
+                self.result.local = (str(local[0]), int(local[1]))
+                step.detail = f"{peer[0]} port {peer[1]} (from {local[0]} port {local[1]})"
+                step.facts.update(
+                    server_ip=str(peer[0]),
+                    server_port=str(peer[1]),
+                    local_ip=str(local[0]),
+                    local_port=str(local[1]),
+                )
+                self.note(f"connected to {peer[0]} port {peer[1]} from {local[0]} port {local[1]}")
+                return sock
+            assert last is not None
+            raise last
+
+    def start_tls(
+        self,
+        sock: socket.socket,
+        step_name: StepName = StepName.TLS,
+        prelude: Callable[[socket.socket], None] | None = None,
+    ) -> ssl.SSLSocket:
+        """Handshake with certificate and hostname checks; describe what was seen either way."""
+        with self.step(step_name) as step:
+            try:
+                tls = self.ssl_context.wrap_socket(sock, server_hostname=self.result.host)
+            except ssl.SSLCertVerificationError as exc:
+                self.note(f"certificate refused: {exc.verify_message or exc}")
+                if self.result.peer and not self.cancel.cancelled:
+                    seen = fetch_certificate_for_report(
+                        self.result.peer, self.result.host, self.timeout, prelude
+                    )
+                    if seen:
+                        step.facts.update({k: str(v) for k, v in seen.items()})
+                        step.detail = (
+                            f"refused certificate: subject {seen['cert_subject']}, issuer "
+                            f"{seen['cert_issuer']}, valid {seen['not_before']} to "
+                            f"{seen['not_after']}, SHA-256 {seen['sha256']}"
+                        )
+                raise
+            self._adopt(tls)
+            info = tls_info(tls)
+            self.result.tls = info
+            step.detail = (
+                f"{info.version}, {info.cipher}; certificate for {info.cert_subject} "
+                f"issued by {info.cert_issuer}, valid until {info.not_after}"
+            )
+            step.facts.update(
+                tls_version=info.version,
+                cipher=info.cipher,
+                cert_subject=info.cert_subject,
+                cert_issuer=info.cert_issuer,
+                not_before=info.not_before,
+                not_after=info.not_after,
+                sha256=info.sha256,
+            )
+            self.note(f"TLS established: {info.version} {info.cipher}")
+            return tls
+
+    def _adopt(self, sock: socket.socket) -> None:
+        """Make ``sock`` the one a cancel interrupts.
+
+        The cancel shuts the descriptor down rather than closing the Python object: a TLS
+        handshake in progress has already detached the plain socket object from its
+        descriptor, and shutting down the descriptor wakes whichever wrapper is blocked on it.
+        """
+        if self._unregister:
+            self._unregister()
+        self.sock = sock
+        fd = sock.fileno()
+
+        def _shutdown() -> None:
+            try:
+                alias = socket.socket(fileno=fd)
+            except OSError:
+                return
+            try:
+                alias.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            finally:
+                alias.detach()
+
+        self._unregister = self.cancel.on_cancel(_shutdown)
+
+    def close(self) -> None:
+        if self._unregister:
+            self._unregister()
+            self._unregister = None
+        if self.sock is not None:
+            with suppress(OSError):
+                self.sock.close()

@@ -1,0 +1,173 @@
+"""ManageSieve check (RFC 5804): greeting, STARTTLS, capabilities, AUTHENTICATE "PLAIN", LOGOUT.
+
+A small client of our own rather than a library: the maintained Python one (sievelib) opens its
+own socket and does greeting, STARTTLS and login in a single call, so it could neither use the
+OS trust store context we verify with nor report each step and the transcript. The part of the
+protocol a login check needs is a handful of lines.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from wizard.checks.model import StepName
+from wizard.checks.session import Session
+from wizard.diagnosis import (
+    ACCOUNT_DISABLED,
+    AUTH_FAILED,
+    AUTH_UNAVAILABLE,
+    PROTOCOL_ERROR,
+    STARTTLS_UNAVAILABLE,
+    CheckFailure,
+)
+from wizard.provider import Security
+
+_LITERAL_RE = re.compile(rb"\{(\d+)\+?\}\r?\n$")
+_STATUS_RE = re.compile(r"^(OK|NO|BYE)(?:\s+\(([^)]*)\))?\s*(.*)$", re.IGNORECASE)
+_MAX_LINES = 200
+
+
+@dataclass
+class SieveResponse:
+    status: str
+    code: str
+    text: str
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "OK"
+
+    def capabilities(self) -> dict[str, str]:
+        caps: dict[str, str] = {}
+        for line in self.lines:
+            m = re.match(r'^"([^"]+)"(?:\s+"(.*)")?$', line)
+            if m:
+                caps[m.group(1).upper()] = m.group(2) or ""
+        return caps
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return text
+
+
+class _Conn:
+    def __init__(self, session: Session, sock: socket.socket) -> None:
+        self.session = session
+        self.sock = sock
+        self.file: BinaryIO = sock.makefile("rb")
+
+    def rebind(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.file = sock.makefile("rb")
+
+    def send(self, line: str) -> None:
+        self.session.sent(line)
+        self.sock.sendall(line.encode("utf-8") + b"\r\n")
+
+    def read_response(self) -> SieveResponse:
+        lines: list[str] = []
+        for _ in range(_MAX_LINES):
+            raw = self.file.readline(65536)
+            if not raw:
+                raise CheckFailure(PROTOCOL_ERROR, "the server closed the connection")
+            m = _LITERAL_RE.search(raw)
+            if m:  # a literal string: {n}CRLF followed by n octets
+                raw = raw[: m.start()] + self.file.read(int(m.group(1))) + self.file.readline()
+            text = raw.decode("utf-8", "replace").rstrip("\r\n")
+            self.session.received(text)
+            status = _STATUS_RE.match(text)
+            if status and not text.startswith('"'):
+                return SieveResponse(
+                    status.group(1).upper(),
+                    (status.group(2) or "").upper(),
+                    _unquote(status.group(3)),
+                    lines,
+                )
+            lines.append(text)
+        raise CheckFailure(PROTOCOL_ERROR, "the server's answer never ended")
+
+
+def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
+    result = session.result
+    conn = _Conn(session, sock)
+    with session.step(StepName.GREETING) as step:
+        greeting = conn.read_response()
+        if not greeting.ok:
+            raise CheckFailure(AUTH_UNAVAILABLE, f"server said: {greeting.text}", greeting.text)
+        caps = greeting.capabilities()
+        result.greeting = caps.get("IMPLEMENTATION", greeting.text)
+        result.capabilities = tuple(f"{k} {v}".strip() for k, v in caps.items())
+        step.detail = result.greeting
+
+    if result.security is Security.STARTTLS:
+        if "STARTTLS" not in caps:
+            raise CheckFailure(
+                STARTTLS_UNAVAILABLE, "the server does not offer STARTTLS; no password was sent"
+            )
+        with session.step(StepName.STARTTLS) as step:
+            conn.send("STARTTLS")
+            answer = conn.read_response()
+            if not answer.ok:
+                raise CheckFailure(STARTTLS_UNAVAILABLE, f"STARTTLS refused: {answer.text}")
+            step.detail = "server agreed to STARTTLS"
+
+        def prelude(s: socket.socket) -> None:
+            f = s.makefile("rb")
+            _skip_to_status(f)
+            s.sendall(b"STARTTLS\r\n")
+            _skip_to_status(f)
+
+        tls = session.start_tls(conn.sock, prelude=prelude)
+        conn.rebind(tls)
+        with session.step(StepName.CAPABILITIES) as step:
+            # RFC 5804 2.2: after TLS the server restates its capabilities unasked.
+            answer = conn.read_response()
+            caps = answer.capabilities()
+            result.capabilities = tuple(f"{k} {v}".strip() for k, v in caps.items())
+            step.detail = f"SASL: {caps.get('SASL', '(none)')}"
+
+    with session.step(StepName.LOGIN) as step:
+        step.detail = f"as {result.username}"
+        mechanisms = caps.get("SASL", "").upper().split()
+        if "PLAIN" not in mechanisms:
+            raise CheckFailure(
+                PROTOCOL_ERROR,
+                f"the server offers no PLAIN login here (SASL: {' '.join(mechanisms)})",
+            )
+        token = base64.b64encode(f"\0{result.username}\0{password}".encode()).decode()
+        conn.send(f'AUTHENTICATE "PLAIN" "{token}"')
+        answer = conn.read_response()
+        if not answer.ok:
+            full = (
+                f"{answer.status} ({answer.code}) {answer.text}"
+                if answer.code
+                else (f"{answer.status} {answer.text}")
+            )
+            if answer.code in ("TRYLATER", "UNAVAILABLE") or "temporary" in answer.text.lower():
+                raise CheckFailure(AUTH_UNAVAILABLE, f"server said: {full}", full)
+            if "disabled" in answer.text.lower():
+                raise CheckFailure(ACCOUNT_DISABLED, f"server said: {full}", full)
+            raise CheckFailure(AUTH_FAILED, f"server said: {full}", full)
+        step.detail = f"logged in as {result.username}: {answer.text}"
+
+    with session.step(StepName.LOGOUT):
+        try:
+            conn.send("LOGOUT")
+            conn.read_response()
+        except (OSError, CheckFailure) as exc:
+            session.note(f"logout not clean: {exc}")
+
+
+def _skip_to_status(f: BinaryIO) -> None:
+    for _ in range(_MAX_LINES):
+        line = f.readline(65536)
+        if not line or line[:2].upper() in (b"OK", b"NO", b"BY"):
+            return

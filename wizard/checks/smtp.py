@@ -1,0 +1,194 @@
+"""SMTP submission check with smtplib: greeting, EHLO, STARTTLS, EHLO again, AUTH, QUIT.
+
+No credential ever goes out before TLS: with STARTTLS configured, a server that does not offer
+it ends the check (``starttls_unavailable``) before AUTH is even considered.
+"""
+
+from __future__ import annotations
+
+import base64
+import smtplib
+import socket
+from typing import Any
+
+from wizard.checks.model import StepName
+from wizard.checks.session import Session
+from wizard.diagnosis import (
+    ACCOUNT_DISABLED,
+    AUTH_FAILED,
+    AUTH_UNAVAILABLE,
+    CONNECTION_BLOCKED,
+    PROTOCOL_ERROR,
+    STARTTLS_UNAVAILABLE,
+    CheckFailure,
+)
+from wizard.provider import Security
+
+# What a refusal at connect time looks like when the client's address is on a blocklist
+# (Haraka's dnsbl plugin, Postfix postscreen...).
+_BLOCKLIST_WORDS = ("blacklist", "blocklist", "spamhaus", "dnsbl", "rbl", "listed")
+
+
+class _RecordingSMTP(smtplib.SMTP):
+    """smtplib on the session's socket, copying each command and reply into the transcript."""
+
+    def __init__(self, session: Session, sock: socket.socket) -> None:
+        self._session = session
+        self._ready_sock = sock
+        super().__init__(local_hostname=_helo_name(sock), timeout=session.timeout)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return self._ready_sock
+
+    def send(self, s: Any) -> None:
+        text = s.decode("utf-8", "replace") if isinstance(s, bytes) else str(s)
+        self._session.sent(text)
+        super().send(s)
+
+    def getreply(self) -> tuple[int, bytes]:
+        code, msg = super().getreply()
+        lines = msg.decode("utf-8", "replace").split("\n") or [""]
+        for i, line in enumerate(lines):
+            sep = " " if i == len(lines) - 1 else "-"
+            self._session.received(f"{code}{sep}{line}")
+        return code, msg
+
+
+def _helo_name(sock: socket.socket) -> str:
+    # An address literal of the interface used, as mail clients do; never the machine's
+    # name, which can leak personal names ("Joes-MacBook") into server logs.
+    ip = sock.getsockname()[0]
+    return f"[IPv6:{ip}]" if ":" in ip else f"[{ip}]"
+
+
+def _auth_failure(code: int, text: str) -> CheckFailure:
+    full = f"{code} {text}"
+    if code == 454 or code == 421 or (400 <= code < 500):
+        return CheckFailure(AUTH_UNAVAILABLE, f"server said: {full}", full)
+    if code in (534, 538):
+        # 534 5.7.9 "authentication mechanism is too weak", 538 "encryption required".
+        return CheckFailure(PROTOCOL_ERROR, f"server said: {full}", full)
+    # 525 5.7.13 "user account disabled" (RFC 5248 registry); some servers say it in words.
+    if (
+        code == 525
+        or "5.7.13" in text
+        or any(w in text.lower() for w in ("disabled", "suspended", "locked"))
+    ):
+        return CheckFailure(ACCOUNT_DISABLED, f"server said: {full}", full)
+    return CheckFailure(AUTH_FAILED, f"server said: {full}", full)
+
+
+def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
+    result = session.result
+    with session.step(StepName.GREETING) as step:
+        smtp = _RecordingSMTP(session, sock)
+        code, msg = smtp.connect(result.host, result.port)
+        text = msg.decode("utf-8", "replace")
+        result.greeting = f"{code} {text}"
+        step.detail = result.greeting
+        if code != 220:
+            if any(w in text.lower() for w in _BLOCKLIST_WORDS):
+                raise CheckFailure(CONNECTION_BLOCKED, f"server said: {code} {text}", text)
+            if 400 <= code < 500:
+                raise CheckFailure(AUTH_UNAVAILABLE, f"server said: {code} {text}", text)
+            raise CheckFailure(PROTOCOL_ERROR, f"unexpected greeting: {code} {text}", text)
+
+    with session.step(StepName.CAPABILITIES) as step:
+        code, msg = smtp.ehlo()
+        if code != 250:
+            raise CheckFailure(PROTOCOL_ERROR, f"EHLO refused: {code} {msg!r}")
+        result.capabilities = _extensions(smtp)
+        step.detail = ", ".join(result.capabilities)
+
+    if result.security is Security.STARTTLS:
+        if not smtp.has_extn("starttls"):
+            raise CheckFailure(
+                STARTTLS_UNAVAILABLE, "the server does not offer STARTTLS; no password was sent"
+            )
+        with session.step(StepName.STARTTLS) as step:
+            code, msg = smtp.docmd("STARTTLS")
+            if code != 220:
+                raise CheckFailure(
+                    STARTTLS_UNAVAILABLE, f"STARTTLS refused: {code} {msg.decode(errors='replace')}"
+                )
+            step.detail = "server agreed to STARTTLS"
+        helo = smtp.local_hostname
+
+        def prelude(s: socket.socket) -> None:
+            f = s.makefile("rb")
+            _read_smtp_reply(f)
+            s.sendall(f"EHLO {helo}\r\n".encode())
+            _read_smtp_reply(f)
+            s.sendall(b"STARTTLS\r\n")
+            _read_smtp_reply(f)
+
+        assert smtp.sock is not None  # connected in the greeting step
+        tls = session.start_tls(smtp.sock, prelude=prelude)
+        # What smtplib.starttls() does after the handshake: forget all pre-TLS state.
+        smtp.sock = tls
+        smtp.file = None
+        smtp.helo_resp = None
+        smtp.ehlo_resp = None
+        smtp.esmtp_features = {}
+        smtp.does_esmtp = False
+        with session.step(StepName.CAPABILITIES) as step:
+            code, msg = smtp.ehlo()
+            if code != 250:
+                raise CheckFailure(PROTOCOL_ERROR, f"EHLO after STARTTLS refused: {code}")
+            result.capabilities = _extensions(smtp)
+            step.detail = ", ".join(result.capabilities)
+
+    with session.step(StepName.LOGIN) as step:
+        step.detail = f"as {result.username}"
+        mechanisms = smtp.esmtp_features.get("auth", "").upper().split()
+        if not smtp.has_extn("auth") or not mechanisms:
+            raise CheckFailure(
+                PROTOCOL_ERROR, "the server does not offer login (AUTH) on this connection"
+            )
+        code, text = _authenticate(smtp, mechanisms, result.username, password)
+        if code != 235:
+            raise _auth_failure(code, text)
+        step.detail = f"logged in as {result.username}: {code} {text}"
+
+    with session.step(StepName.LOGOUT):
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError) as exc:
+            session.note(f"QUIT not clean: {exc}")
+
+
+def _authenticate(
+    smtp: smtplib.SMTP, mechanisms: list[str], username: str, password: str
+) -> tuple[int, str]:
+    """AUTH PLAIN (or LOGIN) by hand.
+
+    smtplib.login() encodes the SASL response as ASCII, so a password with an accent or an
+    emoji would fail before reaching the server; SASL PLAIN is defined as UTF-8 (RFC 4616).
+    """
+    if "PLAIN" in mechanisms:
+        token = base64.b64encode(f"\0{username}\0{password}".encode()).decode()
+        code, msg = smtp.docmd("AUTH", f"PLAIN {token}")
+        return code, msg.decode("utf-8", "replace")
+    if "LOGIN" in mechanisms:
+        code, msg = smtp.docmd("AUTH", "LOGIN")
+        if code != 334:
+            return code, msg.decode("utf-8", "replace")
+        code, msg = smtp.docmd(base64.b64encode(username.encode()).decode())
+        if code != 334:
+            return code, msg.decode("utf-8", "replace")
+        code, msg = smtp.docmd(base64.b64encode(password.encode()).decode())
+        return code, msg.decode("utf-8", "replace")
+    raise CheckFailure(
+        PROTOCOL_ERROR, f"no password login offered (server offers {' '.join(mechanisms)})"
+    )
+
+
+def _extensions(smtp: smtplib.SMTP) -> tuple[str, ...]:
+    return tuple(f"{k.upper()} {v.strip()}".strip() for k, v in smtp.esmtp_features.items())
+
+
+def _read_smtp_reply(f: Any) -> None:
+    while True:
+        line = f.readline()
+        if not line or line[3:4] != b"-":
+            return

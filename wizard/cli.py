@@ -1,0 +1,220 @@
+"""Command line: ``python -m wizard diagnose …`` and the other tools IT scripts against.
+
+Exit status: 0 all checks passed / done, 1 a check failed / refused, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import importlib.util
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+
+from wizard import APP_NAME, __version__
+from wizard.address import check_address
+from wizard.checks.model import CancelToken, Step, StepStatus
+from wizard.checks.runner import DEFAULT_TIMEOUT, run_checks
+from wizard.provider import Provider, ProviderError, Service, load_default_provider, load_provider
+from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """A one-line message for the user; exit status 2, no traceback."""
+
+
+def provider_from_args(path: str | None) -> Provider:
+    try:
+        return load_provider(path) if path else load_default_provider()
+    except ProviderError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        password = password.removesuffix("\r")
+    elif sys.stdin.isatty():
+        try:
+            password = getpass.getpass("Password: ")
+        except (EOFError, KeyboardInterrupt):
+            raise BadInput("no password entered") from None
+    else:
+        raise BadInput("no password: use --password-stdin to pipe it in, or run in a terminal")
+    if not password:
+        raise BadInput("the password is empty")
+    return password
+
+
+def _parse_only(text: str | None) -> set[Service] | None:
+    if not text:
+        return None
+    try:
+        return {Service(part.strip().lower()) for part in text.split(",") if part.strip()}
+    except ValueError:
+        raise BadInput(f"--only takes imap, smtp and/or sieve, not {text!r}") from None
+
+
+def _cmd_diagnose(args: argparse.Namespace) -> int:
+    checked = check_address(args.address)
+    if not checked.ok:
+        raise BadInput(checked.message)
+    provider = provider_from_args(args.provider)
+    ca_file = Path(args.ca_file) if args.ca_file else None
+    if ca_file is not None and not ca_file.is_file():
+        raise BadInput(f"--ca-file {ca_file} is not a readable file")
+    if args.timeout <= 0:
+        raise BadInput("--timeout must be a positive number of seconds")
+    only = _parse_only(args.only)
+    password = _read_password(args.password_stdin)
+
+    cancel = CancelToken()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        cancel.cancel()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, on_sigint)
+    live = None if args.json or not sys.stderr.isatty() else _live_printer()
+    try:
+        results = run_checks(
+            provider,
+            checked.address,
+            password,
+            ca_file=ca_file,
+            timeout=args.timeout,
+            only=only,
+            cancel=cancel,
+            listener=live,
+            username=args.username,
+        )
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, previous)
+    report = make_report(checked.address, provider, results)
+    del password
+    if args.json:
+        print(json.dumps(render_json(report), indent=2, ensure_ascii=False))
+    elif args.report:
+        print(render_text(report), end="")
+    else:
+        print(_render_short(report))
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _live_printer() -> Callable[[Service, Step], None]:
+    lock = threading.Lock()
+
+    def show(service: Service, step: Step) -> None:
+        if step.status is StepStatus.RUNNING:
+            return
+        mark = TICK if step.ok else CROSS
+        with lock:
+            print(f"  {service.value:<5} {mark} {step.name.label}", file=sys.stderr)
+
+    return show
+
+
+def _render_short(report: object) -> str:
+    from wizard.report import Report, render_steps
+
+    assert isinstance(report, Report)
+    out = [f"{APP_NAME}: checking {report.address} on {report.provider.display_name}", ""]
+    for r in report.results:
+        mark = TICK if r.ok else CROSS
+        out.append(f"{mark} {r.service.label} — {r.host} port {r.port} ({r.security.value})")
+        out.extend(render_steps(r))
+        if not r.ok:
+            out.append(f"  Cause ({r.cause}): {r.message}")
+            out.append(f"  What to do: {r.advice}")
+            if r.server_alert:
+                out.append(f"  Message from the server: {r.server_alert}")
+        out.append("")
+    out.append(summary(report))
+    out.append("(--report prints the full report with the transcript for IT; --json for scripts)")
+    return "\n".join(out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m wizard",
+        description=f"{APP_NAME}: set up mail and find out why a login fails.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    d = sub.add_parser("diagnose", help="check IMAP, SMTP and ManageSieve logins for an address")
+    d.add_argument("address", help="the full email address")
+    d.add_argument("--provider", metavar="FILE", help="provider file (autoconfig XML)")
+    d.add_argument("--ca-file", metavar="PEM", help="also trust this CA certificate")
+    d.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    d.add_argument("--json", action="store_true", help="machine-readable output")
+    d.add_argument("--report", action="store_true", help="full report for IT, with transcript")
+    d.add_argument("--only", metavar="LIST", help="comma list of imap,smtp,sieve")
+    d.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds per phase (default {DEFAULT_TIMEOUT:g})",
+    )
+    d.add_argument(
+        "--username",
+        metavar="LOGIN",
+        help="try this login instead of the one the provider file gives (diagnosis only)",
+    )
+    d.set_defaults(func=_cmd_diagnose)
+
+    for register in _extra_commands():
+        register(sub)
+    return parser
+
+
+def _extra_commands() -> list[
+    Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+]:
+    """Sub-commands that live with their feature (Thunderbird writer, handout…)."""
+    found = []
+    for module in ("wizard.clients.thunderbird.cli", "wizard.handout.cli"):
+        try:
+            present = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:  # the feature's package itself is not there
+            present = False
+        if present:
+            found.append(importlib.import_module(module).register)
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse's own usage errors exit 2 already
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.func(args))
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

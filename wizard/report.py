@@ -1,0 +1,204 @@
+"""The diagnosis report: a plain summary on top, then every fact IT needs to find the attempt
+in the server logs (UTC times, addresses and ports, TLS details, server responses).
+
+One renderer serves the CLI, the GUI's "Show details"/"Copy report" and the saved file, so all
+three say the same thing. Nothing secret goes in: transcripts are masked when recorded, and the
+whole text passes the redactor once more before it leaves this module.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from wizard import APP_NAME, __version__
+from wizard.checks.model import CheckResult, StepStatus
+from wizard.checks.session import Redactor
+from wizard.provider import Provider, Security, Service
+
+TICK, CROSS, DOT = "✓", "✗", "·"
+
+# The log line prefix each service writes per login attempt, so IT can grep for it.
+_LOG_HINTS = {
+    Service.IMAP: "`imap-login` lines in the Dovecot log",
+    Service.SIEVE: "`managesieve-login` lines in the Dovecot log",
+    Service.SMTP: "`[cloudron] authenticated as` / `connect ip=` lines in the Haraka log",
+}
+
+_SECURITY_WORDS = {
+    Security.TLS: "SSL/TLS (port encrypted from the start)",
+    Security.STARTTLS: "STARTTLS",
+    Security.PLAIN: "none (unencrypted)",
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    address: str
+    provider: Provider
+    results: Sequence[CheckResult]
+    created: datetime
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def blocking_ok(self) -> bool:
+        """Mail works even if only the optional filter service failed."""
+        return all(r.ok for r in self.results if r.service is not Service.SIEVE)
+
+
+def make_report(address: str, provider: Provider, results: Sequence[CheckResult]) -> Report:
+    return Report(address, provider, list(results), datetime.now(UTC))
+
+
+def _utc(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _local(t: datetime) -> str:
+    return t.astimezone().strftime("%H:%M:%S %Z")
+
+
+def summary(report: Report) -> str:
+    """One paragraph in plain words: what works, what does not, what to do, what IT looks for."""
+    failed = [r for r in report.results if not r.ok]
+    if not failed:
+        names = ", ".join(r.service.label.split(" (")[0].lower() for r in report.results)
+        return f"Everything works for {report.address}: {names}."
+    parts = []
+    causes = {r.cause for r in failed}
+    if len(causes) == 1 and len(failed) > 1:
+        r = failed[0]
+        which = " and ".join(f.service.label for f in failed)
+        parts.append(f"{which}: {r.message} {r.advice}")
+    else:
+        for r in failed:
+            parts.append(f"{r.service.label}: {r.message} {r.advice}")
+    ok = [r for r in report.results if r.ok]
+    if ok:
+        parts.append("Working: " + ", ".join(r.service.label for r in ok) + ".")
+    first = failed[0]
+    hint = _LOG_HINTS[first.service]
+    parts.append(
+        f"For IT: look for {hint} for {first.username} around {_utc(first.started_at)[11:]}"
+        + (f" from {first.local[0]}" if first.local else "")
+        + "."
+    )
+    return " ".join(parts)
+
+
+def render_steps(result: CheckResult) -> list[str]:
+    lines = []
+    for s in result.steps:
+        mark = {StepStatus.OK: TICK, StepStatus.FAILED: CROSS}.get(s.status, DOT)
+        lines.append(f"  {mark} {s.name.label:<46} {s.duration_ms:8.1f} ms  {s.detail}".rstrip())
+    return lines
+
+
+def render_text(report: Report, *, transcript: bool = True) -> str:
+    """The full report as plain text (what "Copy report" and "Save as text" produce)."""
+    out: list[str] = []
+    p = report.provider
+    out.append(f"{APP_NAME} {__version__} — mail check report")
+    out.append("")
+    out.append("Summary: " + summary(report))
+    out.append("")
+    out.append(f"Address:   {report.address}")
+    out.append(f"Provider:  {p.display_name}" + (f" ({p.source})" if p.source else ""))
+    out.append(f"Report at: {_utc(report.created)} (local {_local(report.created)})")
+    out.append(
+        f"Computer:  {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+    for r in report.results:
+        out.append("")
+        status = "OK" if r.ok else f"FAILED ({r.cause})"
+        out.append(f"== {r.service.label}: {status}")
+        out.append(
+            f"   server {r.host} port {r.port}, security {_SECURITY_WORDS[r.security]}, "
+            f"login {r.username}"
+        )
+        out.append(
+            f"   started {_utc(r.started_at)} (local {_local(r.started_at)}), "
+            f"took {r.duration_ms:.0f} ms"
+        )
+        if r.peer:
+            local = f" from {r.local[0]} port {r.local[1]}" if r.local else ""
+            out.append(f"   connected to {r.peer[0]} port {r.peer[1]}{local}")
+        if r.tls:
+            t = r.tls
+            out.append(f"   TLS {t.version}, cipher {t.cipher}")
+            out.append(f"   certificate: subject {t.cert_subject}; issuer {t.cert_issuer}")
+            out.append(f"   valid {t.not_before} to {t.not_after}; SHA-256 {t.sha256}")
+        else:
+            refused = next((s.facts for s in r.steps if "sha256" in s.facts), None)
+            if refused:
+                out.append(
+                    f"   refused certificate: subject {refused.get('cert_subject')}; issuer "
+                    f"{refused.get('cert_issuer')}; valid {refused.get('not_before')} to "
+                    f"{refused.get('not_after')}; SHA-256 {refused.get('sha256')}"
+                )
+        if r.greeting:
+            out.append(f"   greeting: {r.greeting}")
+        if r.capabilities:
+            out.append(f"   capabilities: {' '.join(r.capabilities)}")
+        if r.server_alert:
+            out.append(f"   message from the server: {r.server_alert}")
+        if not r.ok:
+            out.append(f"   cause: {r.message}")
+            out.append(f"   what to do: {r.advice}")
+        out.append("   steps:")
+        for s in r.steps:
+            mark = {StepStatus.OK: TICK, StepStatus.FAILED: CROSS}.get(s.status, DOT)
+            out.append(
+                f"   {mark} {s.name.value:<12} {_utc(s.started_at)[11:19]} UTC "
+                f"({_local(s.started_at)}) {s.duration_ms:7.1f} ms  {s.detail}".rstrip()
+            )
+        if transcript and r.transcript:
+            out.append("   transcript (C: sent by this computer, S: sent by the server):")
+            for line in r.transcript:
+                out.append(
+                    f"     {line.at.astimezone(UTC).strftime('%H:%M:%S.%f')[:-3]} "
+                    f"{line.direction.value} {line.text}"
+                )
+    return "\n".join(out) + "\n"
+
+
+def render_json(report: Report) -> dict[str, Any]:
+    return {
+        "address": report.address,
+        "ok": report.ok,
+        "summary": summary(report),
+        "created": report.created.isoformat(),
+        "provider": report.provider.id,
+        "checks": [r.to_json() for r in report.results],
+    }
+
+
+def render_json_text(report: Report) -> str:
+    return json.dumps(render_json(report), indent=2, ensure_ascii=False)
+
+
+def scrub(text: str, password: str, username: str = "") -> str:
+    """Last line of defence before a report leaves the app (clipboard, file, mail)."""
+    return Redactor(password, username)(text) if password else text
+
+
+def mailto_link(report: Report, body: str) -> str | None:
+    """A mailto: to the provider's support address with the report as the body."""
+    to = report.provider.branding.support_email
+    if not to:
+        return None
+    status = "working" if report.ok else "not working"
+    subject = f"Mail check for {report.address}: {status}"
+    # Mail programs cut very long mailto bodies; the summary and the failing parts come first.
+    if len(body) > 6000:
+        body = body[:6000] + "\n[…report shortened; the full report can be saved as a file]"
+    query = urllib.parse.urlencode({"subject": subject, "body": body}, quote_via=urllib.parse.quote)
+    return f"mailto:{urllib.parse.quote(to, safe='@')}?{query}"
