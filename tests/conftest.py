@@ -68,3 +68,31 @@ def dovecot_factory(
 @pytest.fixture
 def provider_file(dovecot: DovecotServer, tmp_path: Path) -> Path:
     return dovecot.write_provider(tmp_path / "provider.xml")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        default=None,
+        help="save a PNG of every wizard page and state into DIR",
+    )
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """``screenshot(widget, name)`` saves widget.grab() when --screenshots DIR is given."""
+    target = request.config.getoption("--screenshots")
+
+    def save(widget: object, name: str) -> None:
+        if not target:
+            return
+        from PySide6.QtWidgets import QApplication, QWidget
+
+        assert isinstance(widget, QWidget)
+        QApplication.processEvents()
+        out = Path(target)
+        out.mkdir(parents=True, exist_ok=True)
+        assert widget.grab().save(str(out / f"{name}.png"))
+
+    return save

@@ -1,15 +1,56 @@
-"""GUI entry point (placeholder until the wizard pages land)."""
+"""GUI entry point: ``python -m wizard`` and the installed ``mail-setup-wizard``."""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
+
+_T0 = time.perf_counter()
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="mail-setup-wizard", add_help=True)
+    parser.add_argument("--provider", metavar="FILE", help="provider file (autoconfig XML)")
+    parser.add_argument("--ca-file", metavar="PEM", help="also trust this CA certificate")
+    args, _qt_args = parser.parse_known_args(list(argv))
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
-    app = QApplication.instance() or QApplication([sys.argv[0], *(argv or [])])
-    label = QLabel("Mail Setup Wizard")
-    label.show()
+    from wizard import APP_NAME, __version__
+    from wizard.flow import WizardFlow
+    from wizard.provider import ProviderError, load_default_provider, load_provider
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("Mail Setup Wizard")
+    try:
+        provider = load_provider(args.provider) if args.provider else load_default_provider()
+    except ProviderError as exc:
+        QMessageBox.critical(None, APP_NAME, f"The provider file cannot be used:\n\n{exc}")
+        return 2
+
+    from wizard.ui.wizard_window import MailSetupWizard
+
+    flow = WizardFlow(provider)
+    wizard = MailSetupWizard(flow, ca_file=Path(args.ca_file) if args.ca_file else None)
+    wizard.show()
+    if os.environ.get("WIZARD_BENCH_EXIT_AFTER_FIRST_PAGE") == "1":
+        # For bench/startup.py: report when the first page is on screen, then leave.
+        def _report() -> None:
+            ms = (time.perf_counter() - _T0) * 1000
+            print(f"WIZARD_FIRST_PAGE_SHOWN {ms:.1f}", file=sys.stderr, flush=True)
+            app.quit()
+
+        QTimer.singleShot(0, _report)
     return int(app.exec())

@@ -1,0 +1,102 @@
+"""The page flow, without Qt: what comes next and what may block it."""
+
+from __future__ import annotations
+
+from wizard.checks.model import CheckResult
+from wizard.flow import CheckState, Mode, Page, WizardFlow, clients_for_platform
+from wizard.provider import Security, Service, load_default_provider
+
+
+def result(service: Service, ok: bool, cancelled: bool = False) -> CheckResult:
+    return CheckResult(
+        service,
+        "my.sepheo.co",
+        993,
+        Security.TLS,
+        "joe@sepheo.co",
+        ok=ok,
+        cancelled=cancelled,
+        cause=None if ok else "auth_failed",
+    )
+
+
+def flow(**kw) -> WizardFlow:
+    return WizardFlow(load_default_provider(), **kw)
+
+
+def test_first_run_offers_setup_and_a_remembered_account_offers_diagnosis():
+    assert flow().mode is Mode.SETUP
+    f = flow(remembered_address="joe.bloggs@sepheo.co", remembered_name="Joe")
+    assert f.mode is Mode.DIAGNOSE and f.account.address == "joe.bloggs@sepheo.co"
+
+
+def test_account_needs_a_well_formed_address_and_a_password():
+    f = flow()
+    assert not f.validate_account("Joe", "joe.bloggs@", "pw").ok
+    assert not f.validate_account("Joe", "joe.bloggs@sepheo.co", "").ok
+    assert not f.validate_account("", "joe.bloggs@sepheo.co", "pw").ok
+    assert f.validate_account("Joe", "joe.bloggs@sepheo.co", "pw").ok
+
+
+def test_another_domain_is_a_gentle_warning_not_a_block():
+    v = flow().validate_account("Joe", "joe.bloggs@sepheo.com", "pw")
+    assert v.ok and "sepheo.co" in v.domain_warning
+    assert flow().validate_account("Joe", "joe.bloggs@sepheo.co", "pw").domain_warning == ""
+
+
+def test_bad_input_changes_nothing():
+    f = flow()
+    f.set_account("Joe", "joe.bloggs@sepheo.co", "pw")
+    f.set_account("Joe", "broken@", "other")
+    assert f.account.address == "joe.bloggs@sepheo.co" and f.account.password == "pw"
+
+
+def test_sieve_failure_alone_does_not_block_setting_up_mail():
+    f = flow()
+    state = f.checks_finished(
+        [result(Service.IMAP, True), result(Service.SMTP, True), result(Service.SIEVE, False)]
+    )
+    assert state is CheckState.MAIL_WORKS and f.can_leave_checking
+
+
+def test_imap_or_smtp_failure_blocks_unless_the_user_chooses_to_continue():
+    f = flow()
+    f.checks_finished([result(Service.IMAP, False), result(Service.SMTP, True)])
+    assert not f.can_leave_checking and f.can_offer_continue_anyway
+    f.continue_anyway = True
+    assert f.can_leave_checking
+    f.checks_started()  # a retry forgets the override
+    assert not f.can_leave_checking
+
+
+def test_cancelled_check_blocks_next():
+    f = flow()
+    f.checks_finished([result(Service.IMAP, False, cancelled=True), result(Service.SMTP, True)])
+    assert f.check_state is CheckState.CANCELLED and not f.can_leave_checking
+
+
+def test_setup_goes_through_client_and_setup_pages_while_diagnosis_goes_to_done():
+    f = flow()
+    assert [
+        f.next_page(p) for p in (Page.WELCOME, Page.ACCOUNT, Page.CHECKING, Page.CLIENT, Page.SETUP)
+    ] == [Page.ACCOUNT, Page.CHECKING, Page.CLIENT, Page.SETUP, Page.DONE]
+    f.mode = Mode.DIAGNOSE
+    f.checks_finished([result(Service.IMAP, True), result(Service.SMTP, True)])
+    assert f.next_page(Page.CHECKING) is Page.DONE
+    assert f.next_page(Page.DONE) is None
+
+
+def test_each_os_lists_its_usual_mail_programs_first():
+    assert clients_for_platform("win32", False)[0].id == "outlook_new"
+    assert clients_for_platform("darwin", False)[0].id == "apple_mail"
+    tb_first = clients_for_platform("win32", True)
+    assert tb_first[0].id == "thunderbird" and tb_first[0].detected
+    assert clients_for_platform("linux", False)[-1].id == "other"
+    assert len({c.id for c in clients_for_platform("darwin", True)}) == 6
+
+
+def test_forgetting_the_password_drops_it():
+    f = flow()
+    f.set_account("Joe", "joe.bloggs@sepheo.co", "pw")
+    f.forget_password()
+    assert f.account.password == ""

@@ -1,0 +1,221 @@
+"""The wizard's page flow and the state behind it, with no Qt in sight.
+
+The Qt pages only show this object and forward what the user does, so the rules (which page
+comes next, when Next is allowed, what blocks setting up mail) are tested with plain pytest.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from wizard.address import check_address, check_display_name
+from wizard.checks.model import CheckResult
+from wizard.provider import Provider, Service
+
+
+class Page(enum.IntEnum):
+    WELCOME = 0
+    ACCOUNT = 1
+    CHECKING = 2
+    CLIENT = 3
+    SETUP = 4
+    DONE = 5
+
+
+class Mode(enum.StrEnum):
+    SETUP = "setup"  # "Set up my mail"
+    DIAGNOSE = "diagnose"  # "Check why my mail isn't working"
+
+
+class CheckState(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    RUNNING = "running"
+    PASSED = "passed"  # everything works
+    MAIL_WORKS = "mail_works"  # IMAP and SMTP work, only filters (Sieve) failed
+    FAILED = "failed"  # IMAP or SMTP failed
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Client:
+    id: str
+    label: str
+    detected: bool = False
+
+
+# Every mail program the wizard knows, in a neutral order; ``clients_for_platform`` puts the
+# current OS's usual choices first.
+CLIENT_LABELS: dict[str, str] = {
+    "thunderbird": "Thunderbird",
+    "outlook_new": "Outlook (new)",
+    "outlook_classic": "Outlook (classic)",
+    "windows_mail": "Windows Mail",
+    "apple_mail": "Apple Mail",
+    "other": "Other mail program",
+}
+_ORDER = {
+    "win32": ["outlook_new", "outlook_classic", "thunderbird", "windows_mail", "apple_mail"],
+    "darwin": ["apple_mail", "thunderbird", "outlook_new", "outlook_classic", "windows_mail"],
+    "linux": ["thunderbird", "outlook_new", "outlook_classic", "apple_mail", "windows_mail"],
+}
+
+
+def clients_for_platform(platform: str, thunderbird_detected: bool) -> list[Client]:
+    order = _ORDER.get(platform, _ORDER["linux"]) + ["other"]
+    if thunderbird_detected and order[0] != "thunderbird":
+        # A detected Thunderbird is the likeliest choice on any OS.
+        order.remove("thunderbird")
+        order.insert(0, "thunderbird")
+    return [
+        Client(cid, CLIENT_LABELS[cid], detected=(cid == "thunderbird" and thunderbird_detected))
+        for cid in order
+    ]
+
+
+@dataclass
+class AccountInput:
+    name: str = ""
+    address: str = ""
+    password: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class AccountValidation:
+    ok: bool
+    address_error: str = ""
+    name_error: str = ""
+    password_error: str = ""
+    domain_warning: str = ""
+    normalised_address: str = ""
+    normalised_name: str = ""
+
+
+class WizardFlow:
+    """State and rules of one wizard run."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        remembered_address: str | None = None,
+        remembered_name: str | None = None,
+        platform: str | None = None,
+        thunderbird_detected: bool = False,
+    ) -> None:
+        self.provider = provider
+        self.mode = Mode.DIAGNOSE if remembered_address else Mode.SETUP
+        self.account = AccountInput(name=remembered_name or "", address=remembered_address or "")
+        self.results: list[CheckResult] = []
+        self.check_state = CheckState.NOT_STARTED
+        self.continue_anyway = False
+        self.platform = platform or sys.platform
+        self.thunderbird_detected = thunderbird_detected
+        self.clients = clients_for_platform(self.platform, thunderbird_detected)
+        self.client_id: str = self.clients[0].id
+        self.setup_done = False
+        self.setup_summary = ""
+
+    # -- account page --------------------------------------------------------------------
+    def validate_account(self, name: str, address: str, password: str) -> AccountValidation:
+        checked = check_address(address)
+        name_ok, name_text = check_display_name(name)
+        address_error = "" if checked.ok else (checked.message if address.strip() else "")
+        warning = ""
+        if checked.ok and not self.provider.matches_domain(checked.address):
+            domains = " or ".join(self.provider.domains)
+            warning = (
+                f"This address is not at {domains}. If that is right, carry on; otherwise check "
+                f"for a typo."
+            )
+        password_error = ""
+        if password and password != password.strip():
+            # Not an error (spaces are legal) but a common copy-paste slip.
+            warning = (warning + " " if warning else "") + (
+                "Your password starts or ends with a space. That is allowed, but check it was "
+                "not copied by mistake."
+            )
+        ok = checked.ok and name_ok and bool(password)
+        return AccountValidation(
+            ok=ok,
+            address_error=address_error,
+            name_error="" if name_ok or not name.strip() else name_text,
+            password_error=password_error,
+            domain_warning=warning,
+            normalised_address=checked.address if checked.ok else "",
+            normalised_name=name_text if name_ok else "",
+        )
+
+    def set_account(self, name: str, address: str, password: str) -> AccountValidation:
+        v = self.validate_account(name, address, password)
+        if v.ok:
+            self.account = AccountInput(v.normalised_name, v.normalised_address, password)
+            self.results = []
+            self.check_state = CheckState.NOT_STARTED
+            self.continue_anyway = False
+        return v
+
+    # -- checking page -------------------------------------------------------------------
+    def checks_started(self) -> None:
+        self.results = []
+        self.check_state = CheckState.RUNNING
+        self.continue_anyway = False
+
+    def checks_finished(self, results: Sequence[CheckResult]) -> CheckState:
+        self.results = list(results)
+        if any(r.cancelled for r in results):
+            self.check_state = CheckState.CANCELLED
+        elif all(r.ok for r in results):
+            self.check_state = CheckState.PASSED
+        elif all(r.ok for r in results if r.service in (Service.IMAP, Service.SMTP)):
+            self.check_state = CheckState.MAIL_WORKS
+        else:
+            self.check_state = CheckState.FAILED
+        return self.check_state
+
+    def checks_cancelled(self) -> None:
+        self.check_state = CheckState.CANCELLED
+
+    @property
+    def can_leave_checking(self) -> bool:
+        """A failure of Sieve alone never blocks; IMAP/SMTP failures do unless overridden."""
+        if self.check_state in (CheckState.PASSED, CheckState.MAIL_WORKS):
+            return True
+        return self.check_state is CheckState.FAILED and self.continue_anyway
+
+    @property
+    def can_offer_continue_anyway(self) -> bool:
+        return self.check_state is CheckState.FAILED and self.mode is Mode.SETUP
+
+    # -- client and set-up ---------------------------------------------------------------
+    def choose_client(self, client_id: str) -> None:
+        if client_id not in CLIENT_LABELS:
+            raise ValueError(client_id)
+        self.client_id = client_id
+        self.setup_done = False
+
+    @property
+    def client_label(self) -> str:
+        return CLIENT_LABELS[self.client_id]
+
+    # -- navigation ----------------------------------------------------------------------
+    def next_page(self, current: Page) -> Page | None:
+        if current is Page.WELCOME:
+            return Page.ACCOUNT
+        if current is Page.ACCOUNT:
+            return Page.CHECKING
+        if current is Page.CHECKING:
+            if self.mode is Mode.DIAGNOSE and self.check_state is not CheckState.FAILED:
+                return Page.DONE
+            return Page.CLIENT
+        if current is Page.CLIENT:
+            return Page.SETUP
+        if current is Page.SETUP:
+            return Page.DONE
+        return None
+
+    def forget_password(self) -> None:
+        """Drop our reference to the password (the wizard is closing or finished)."""
+        self.account.password = ""

@@ -1,0 +1,583 @@
+"""The wizard's pages. Each shows the flow's state and forwards what the user does to it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeyEvent, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from wizard.checks.model import CheckResult, Step
+from wizard.flow import CheckState, Mode, Page
+from wizard.provider import Security, Service
+from wizard.report import mailto_link, make_report, render_text, scrub, summary
+from wizard.ui.widgets import (
+    CopyableValue,
+    ServiceRow,
+    fail_color,
+    ok_color,
+    warn_color,
+    wrapping_label,
+)
+from wizard.ui.worker import CheckWorker
+
+if TYPE_CHECKING:
+    from wizard.ui.wizard_window import MailSetupWizard
+
+SECURITY_WORDS = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "None"}
+
+
+class _Page(QWizardPage):
+    page_id: Page
+
+    def __init__(self, wizard: MailSetupWizard) -> None:
+        super().__init__()
+        # Kept rather than asked of QWizard: while it resets or closes, wizard() and
+        # currentId() can be None and -1, and an exception in a Qt override is fatal.
+        self._wizard = wizard
+
+    @property
+    def w(self) -> MailSetupWizard:
+        return self._wizard
+
+    def nextId(self) -> int:  # noqa: N802 - Qt's name
+        nxt = self._wizard.flow.next_page(self.page_id)
+        return -1 if nxt is None else int(nxt)
+
+
+# ------------------------------------------------------------------------------------------
+class WelcomePage(_Page):
+    page_id = Page.WELCOME
+
+    def __init__(self, wizard: MailSetupWizard) -> None:
+        super().__init__(wizard)
+        provider = wizard.flow.provider
+        org = provider.branding.organization
+        self.setTitle(f"Welcome to {org} mail")
+        lay = QVBoxLayout(self)
+        logo = provider.branding.logo
+        if logo is not None and logo.is_file():
+            pix = QPixmap(str(logo))
+            if not pix.isNull():
+                image = QLabel(self)
+                image.setPixmap(pix.scaledToHeight(64, Qt.TransformationMode.SmoothTransformation))
+                image.setAccessibleName(f"{org} logo")
+                lay.addWidget(image)
+        lay.addWidget(
+            wrapping_label(
+                f"This assistant checks your {org} email address and password with the mail "
+                f"server, then sets up your mail program. It takes about two minutes. Your "
+                f"password is only sent to {provider.imap.hostname}, over an encrypted "
+                f"connection.",
+                self,
+            )
+        )
+        lay.addSpacing(12)
+        self.setup = QRadioButton("&Set up my mail on this computer", self)
+        self.diagnose = QRadioButton("&Check why my mail isn't working", self)
+        self.group = QButtonGroup(self)
+        self.group.addButton(self.setup)
+        self.group.addButton(self.diagnose)
+        lay.addWidget(self.setup)
+        lay.addWidget(self.diagnose)
+        self.remembered = wrapping_label("", self)
+        self.remembered.setEnabled(False)
+        lay.addWidget(self.remembered)
+        lay.addStretch(1)
+        (self.diagnose if wizard.flow.mode is Mode.DIAGNOSE else self.setup).setChecked(True)
+        if wizard.flow.mode is Mode.DIAGNOSE and wizard.flow.account.address:
+            self.remembered.setText(
+                f"This computer was set up for {wizard.flow.account.address} before."
+            )
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt's name
+        self.w.flow.mode = Mode.DIAGNOSE if self.diagnose.isChecked() else Mode.SETUP
+        return True
+
+
+# ------------------------------------------------------------------------------------------
+class _CapsLockWatcher(QObject):
+    """Guesses Caps Lock from typed letters: Qt has no portable way to read the key state."""
+
+    changed = Signal(bool)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            text = event.text()
+            if len(text) == 1 and text.isalpha() and text.lower() != text.upper():
+                shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                self.changed.emit(text.isupper() != shift)
+        return False
+
+
+class AccountPage(_Page):
+    page_id = Page.ACCOUNT
+
+    def __init__(self, wizard: MailSetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Your account")
+        org = wizard.flow.provider.branding.organization
+        page_name = wizard.flow.provider.branding.account_page_name
+        self.setSubTitle(
+            f"Your login is your full {org} email address."
+            + (f" The password is the one you use on {page_name}." if page_name else "")
+        )
+        form = QFormLayout(self)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.name = QLineEdit(self)
+        self.name.setAccessibleName("Full name")
+        self.name.setPlaceholderText("Joe Bloggs")
+        self.address = QLineEdit(self)
+        self.address.setAccessibleName("Email address")
+        domain = wizard.flow.provider.domains[0]
+        self.address.setPlaceholderText(f"firstname.lastname@{domain}")
+        self.password = QLineEdit(self)
+        self.password.setAccessibleName("Password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.reveal = QAction("Show password", self.password)
+        self.reveal.setCheckable(True)
+        self.reveal.setToolTip("Show or hide the password")
+        self.reveal.toggled.connect(self._toggle_reveal)
+        self.password.addAction(self.reveal, QLineEdit.ActionPosition.TrailingPosition)
+        self._toggle_reveal(False)
+        name_label = QLabel("Full &name:", self)
+        name_label.setBuddy(self.name)
+        address_label = QLabel("&Email address:", self)
+        address_label.setBuddy(self.address)
+        password_label = QLabel("&Password:", self)
+        password_label.setBuddy(self.password)
+        self.address_error = wrapping_label("", self)
+        self.domain_warning = wrapping_label("", self)
+        self.caps = wrapping_label("Caps Lock seems to be on.", self)
+        self.caps.hide()
+        form.addRow(name_label, self.name)
+        form.addRow(address_label, self.address)
+        form.addRow("", self.address_error)
+        form.addRow(password_label, self.password)
+        form.addRow("", self.caps)
+        form.addRow("", self.domain_warning)
+        self.show_password_box = QCheckBox("Sh&ow password", self)
+        self.show_password_box.toggled.connect(self.reveal.setChecked)
+        self.reveal.toggled.connect(self.show_password_box.setChecked)
+        form.addRow("", self.show_password_box)
+        self.extra = QVBoxLayout()
+        form.addRow(self.extra)
+        self._caps = _CapsLockWatcher(self)
+        self._caps.changed.connect(self.caps.setVisible)
+        self.password.installEventFilter(self._caps)
+        for edit in (self.name, self.address, self.password):
+            edit.textChanged.connect(self._changed)
+        self.setTabOrder(self.name, self.address)
+        self.setTabOrder(self.address, self.password)
+        self.setTabOrder(self.password, self.show_password_box)
+
+    def _toggle_reveal(self, shown: bool) -> None:
+        self.password.setEchoMode(
+            QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        )
+        self.reveal.setText("Hide password" if shown else "Show password")
+        self.reveal.setIcon(
+            self.style().standardIcon(
+                self.style().StandardPixmap.SP_DialogNoButton
+                if shown
+                else self.style().StandardPixmap.SP_DialogYesButton
+            )
+        )
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        acct = self.w.flow.account
+        if acct.name and not self.name.text():
+            self.name.setText(acct.name)
+        if acct.address and not self.address.text():
+            self.address.setText(acct.address)
+        self.reveal.setChecked(False)
+        self._changed()
+        first_empty = next(
+            (e for e in (self.name, self.address, self.password) if not e.text()), self.password
+        )
+        QTimer.singleShot(0, first_empty.setFocus)
+
+    def _changed(self) -> None:
+        v = self.w.flow.validate_account(
+            self.name.text(), self.address.text(), self.password.text()
+        )
+        self.address_error.setText(v.address_error or v.name_error)
+        self.address_error.setStyleSheet(f"color: {fail_color(self).name()};")
+        self.address_error.setVisible(bool(v.address_error or v.name_error))
+        self.domain_warning.setText(v.domain_warning)
+        self.domain_warning.setStyleSheet(f"color: {warn_color(self).name()};")
+        self.domain_warning.setVisible(bool(v.domain_warning))
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt's name
+        return self.w.flow.validate_account(
+            self.name.text(), self.address.text(), self.password.text()
+        ).ok
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt's name
+        v = self.w.flow.set_account(self.name.text(), self.address.text(), self.password.text())
+        if v.ok:
+            self.address.setText(v.normalised_address)
+        return v.ok
+
+    def clear_password(self) -> None:
+        self.password.clear()
+
+
+# ------------------------------------------------------------------------------------------
+class CheckingPage(_Page):
+    page_id = Page.CHECKING
+    checks_done = Signal()
+
+    def __init__(self, wizard: MailSetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Checking your account")
+        self.worker: CheckWorker | None = None
+        self._rows: dict[Service, ServiceRow] = {}
+        outer = QVBoxLayout(self)
+        self.status = wrapping_label("", self)
+        outer.addWidget(self.status)
+        rows_box = QWidget(self)
+        rows = QVBoxLayout(rows_box)
+        rows.setContentsMargins(0, 0, 0, 0)
+        for server in wizard.flow.provider.servers:
+            row = ServiceRow(
+                server.service.label,
+                f"{server.hostname} port {server.port}, {SECURITY_WORDS[server.security]}",
+                rows_box,
+            )
+            self._rows[server.service] = row
+            rows.addWidget(row)
+        rows.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(rows_box)
+        outer.addWidget(scroll, 1)
+
+        self.summary = wrapping_label("", self)
+        outer.addWidget(self.summary)
+        self.continue_anyway = QCheckBox(
+            "Set up my mail program an&yway (it will not work until this is fixed)", self
+        )
+        self.continue_anyway.toggled.connect(self._continue_toggled)
+        outer.addWidget(self.continue_anyway)
+
+        buttons = QHBoxLayout()
+        self.stop_button = QPushButton("S&top", self)
+        self.retry_button = QPushButton("&Retry", self)
+        self.details_button = QPushButton("Show &details", self)
+        self.details_button.setCheckable(True)
+        self.copy_button = QPushButton("&Copy report", self)
+        self.save_button = QPushButton("Sa&ve report…", self)
+        self.mail_button = QPushButton("E&mail to IT", self)
+        for b in (
+            self.stop_button,
+            self.retry_button,
+            self.details_button,
+            self.copy_button,
+            self.save_button,
+            self.mail_button,
+        ):
+            b.setAutoDefault(False)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        outer.addLayout(buttons)
+        self.details = QPlainTextEdit(self)
+        self.details.setReadOnly(True)
+        self.details.setAccessibleName("Report details")
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.details.hide()
+        outer.addWidget(self.details, 2)
+
+        self.stop_button.clicked.connect(self.stop)
+        self.retry_button.clicked.connect(self.start)
+        self.details_button.toggled.connect(self._toggle_details)
+        self.copy_button.clicked.connect(self.copy_report)
+        self.save_button.clicked.connect(self.save_report)
+        self.mail_button.clicked.connect(self.email_report)
+        self._set_running(False)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        self.start()
+
+    def cleanupPage(self) -> None:  # noqa: N802 - Qt's name
+        """Back pressed: stop whatever is running."""
+        self.stop()
+
+    def start(self) -> None:
+        flow = self.w.flow
+        if self.worker is not None:
+            self.worker.cancel()
+            self._disconnect(self.worker)
+        flow.checks_started()
+        self.continue_anyway.setChecked(False)
+        self.continue_anyway.hide()
+        self.details.clear()
+        self.details_button.setChecked(False)
+        self.summary.setText("")
+        for row in self._rows.values():
+            row.start()
+        self.status.setText(f"Checking {flow.account.address} with {flow.provider.imap.hostname}…")
+        worker = CheckWorker(
+            flow.provider,
+            flow.account.address,
+            flow.account.password,
+            ca_file=self.w.ca_file,
+            timeout=self.w.check_timeout,
+            parent=self,
+        )
+        worker.step.connect(self._on_step)
+        worker.finished.connect(self._on_finished)
+        self.worker = worker
+        self._set_running(True)
+        self.completeChanged.emit()
+        worker.start()
+
+    def stop(self) -> None:
+        if self.worker is not None and self.worker.is_running():
+            self.worker.cancel()
+            self.status.setText("Stopping…")
+
+    def _disconnect(self, worker: CheckWorker) -> None:
+        worker.step.disconnect(self._on_step)
+        worker.finished.disconnect(self._on_finished)
+
+    def _set_running(self, running: bool) -> None:
+        self.stop_button.setVisible(running)
+        self.retry_button.setVisible(not running and bool(self.w_flow_results()))
+        for b in (self.details_button, self.copy_button, self.save_button):
+            b.setEnabled(not running and bool(self.w_flow_results()))
+        self.mail_button.setEnabled(not running and bool(self.w_flow_results()))
+
+    def w_flow_results(self) -> list[CheckResult]:
+        return self._wizard.flow.results
+
+    # -- progress --------------------------------------------------------------------------
+    def _on_step(self, service: str, step: Step) -> None:
+        if self.sender() is not self.worker:
+            return  # a stale run that was restarted
+        row = self._rows.get(Service(service))
+        if row is not None:
+            row.update_step(step)
+
+    def _on_finished(self, results: list[CheckResult]) -> None:
+        if self.sender() is not self.worker:
+            return
+        flow = self.w.flow
+        state = flow.checks_finished(results)
+        for r in results:
+            row = self._rows.get(r.service)
+            if row is not None:
+                row.finish(r)
+        self._set_running(False)
+        report = make_report(flow.account.address, flow.provider, results)
+        self.details.setPlainText(self._report_text())
+        messages = {
+            CheckState.PASSED: ("Everything works.", ok_color(self)),
+            CheckState.MAIL_WORKS: (
+                "Sending and receiving mail work. Mail filters could not be checked; that does "
+                "not stop you setting up your mail.",
+                ok_color(self),
+            ),
+            CheckState.FAILED: (summary(report).split(" For IT:")[0], fail_color(self)),
+            CheckState.CANCELLED: ("The check was stopped. Press Retry to run it again.", None),
+        }
+        text, color = messages.get(state, ("", None))
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color: {color.name()}; font-weight: bold;" if color else "")
+        if state is CheckState.PASSED or state is CheckState.MAIL_WORKS:
+            self.summary.setText("Press Next to continue.")
+        elif state is CheckState.FAILED:
+            self.summary.setText(
+                "Fix the problem and press Retry, or send the report to IT: it tells them "
+                "exactly what to look for in the server logs."
+            )
+        self.continue_anyway.setVisible(flow.can_offer_continue_anyway)
+        self.completeChanged.emit()
+        self.checks_done.emit()
+
+    def _continue_toggled(self, on: bool) -> None:
+        self.w.flow.continue_anyway = on
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt's name
+        return self.w.flow.can_leave_checking
+
+    # -- report ----------------------------------------------------------------------------
+    def _report_text(self) -> str:
+        flow = self.w.flow
+        report = make_report(flow.account.address, flow.provider, flow.results)
+        return scrub(render_text(report), flow.account.password, flow.account.address)
+
+    def _toggle_details(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_button.setText("Hide &details" if shown else "Show &details")
+
+    def copy_report(self) -> None:
+        QGuiApplication.clipboard().setText(self._report_text())
+        self.copy_button.setText("Copied")
+        QTimer.singleShot(1500, lambda: self.copy_button.setText("&Copy report"))
+
+    def save_report(self) -> None:
+        flow = self.w.flow
+        stamp = flow.results[0].started_at.strftime("%Y%m%d-%H%M%S") if flow.results else "now"
+        default = f"mail-check-{flow.account.address.split('@')[0]}-{stamp}.txt"
+        path, _ = QFileDialog.getSaveFileName(self, "Save report", default, "Text files (*.txt)")
+        if path:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(self._report_text())
+
+    def email_report(self) -> None:
+        flow = self.w.flow
+        report = make_report(flow.account.address, flow.provider, flow.results)
+        link = mailto_link(report, self._report_text())
+        if link:
+            QDesktopServices.openUrl(QUrl(link))
+
+
+# ------------------------------------------------------------------------------------------
+class ClientPage(_Page):
+    page_id = Page.CLIENT
+
+    def __init__(self, wizard: MailSetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Your mail program")
+        self.setSubTitle("Which program do you read your mail with on this computer?")
+        lay = QVBoxLayout(self)
+        self.group = QButtonGroup(self)
+        self.buttons: dict[str, QRadioButton] = {}
+        for i, client in enumerate(wizard.flow.clients):
+            label = client.label + ("  (detected on this computer)" if client.detected else "")
+            button = QRadioButton(("&" if i < 9 else "") + label, self)
+            button.setAccessibleName(client.label)
+            self.group.addButton(button)
+            self.buttons[client.id] = button
+            lay.addWidget(button)
+        lay.addStretch(1)
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        self.buttons[self.w.flow.client_id].setChecked(True)
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt's name
+        for cid, button in self.buttons.items():
+            if button.isChecked():
+                self.w.flow.choose_client(cid)
+        return True
+
+
+# ------------------------------------------------------------------------------------------
+class SettingsTable(QWidget):
+    """Server, port, security and login for every service, each with a copy button."""
+
+    def __init__(self, wizard: MailSetupWizard, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._wizard = wizard
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+
+    def refresh(self) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            w = item.widget() if item else None
+            if w is not None:
+                w.deleteLater()
+        flow = self._wizard.flow
+        address = flow.account.address
+        row = 0
+        for server in flow.provider.servers:
+            head = QLabel(f"<b>{server.service.label}</b>", self)
+            self.grid.addWidget(head, row, 0, 1, 2)
+            row += 1
+            for label, value in (
+                ("Server", server.hostname),
+                ("Port", str(server.port)),
+                ("Security", SECURITY_WORDS[server.security]),
+                ("Username", server.username_for(address)),
+                ("Password", None),
+            ):
+                self.grid.addWidget(QLabel(label + ":", self), row, 0)
+                if value is None:
+                    note = QLabel("your password (the one you just entered)", self)
+                    note.setEnabled(False)
+                    self.grid.addWidget(note, row, 1)
+                else:
+                    self.grid.addWidget(CopyableValue(value, f"{label.lower()}", self), row, 1)
+                row += 1
+        self.grid.setColumnStretch(1, 1)
+
+
+class SetupPage(_Page):
+    page_id = Page.SETUP
+
+    def __init__(self, wizard: MailSetupWizard) -> None:
+        super().__init__(wizard)
+        lay = QVBoxLayout(self)
+        self.intro = wrapping_label("", self)
+        lay.addWidget(self.intro)
+        self.table = SettingsTable(wizard, self)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.table)
+        lay.addWidget(scroll, 1)
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        flow = self.w.flow
+        self.setTitle(f"Set up {flow.client_label}")
+        self.intro.setText(
+            f"Enter these settings in {flow.client_label}. Use the Copy buttons to avoid "
+            f"typing mistakes."
+        )
+        self.table.refresh()
+
+
+# ------------------------------------------------------------------------------------------
+class DonePage(_Page):
+    page_id = Page.DONE
+
+    def __init__(self, wizard: MailSetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("All done")
+        lay = QVBoxLayout(self)
+        self.text = wrapping_label("", self)
+        lay.addWidget(self.text)
+        lay.addStretch(1)
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        flow = self.w.flow
+        if flow.mode is Mode.DIAGNOSE:
+            self.setTitle("Your mail works")
+            self.text.setText(
+                f"{flow.account.address} can log in to receive and send mail. If your mail "
+                f"program still shows an error, re-enter your password in it: it may have "
+                f"remembered an old one."
+            )
+        else:
+            self.setTitle("All done")
+            self.text.setText(
+                f"{flow.client_label} is ready to be used with {flow.account.address}. When it "
+                f"asks for your password, enter it and let it remember it."
+            )
+
+    def nextId(self) -> int:  # noqa: N802 - Qt's name
+        return -1

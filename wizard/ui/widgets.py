@@ -1,0 +1,228 @@
+"""Small reusable widgets: a spinner, a service row with live steps, a copyable value."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wizard.checks.model import CheckResult, Step, StepName, StepStatus
+
+
+def is_dark(widget: QWidget) -> bool:
+    return widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def ok_color(widget: QWidget) -> QColor:
+    return QColor("#7bd88f") if is_dark(widget) else QColor("#1b7f3b")
+
+
+def fail_color(widget: QWidget) -> QColor:
+    return QColor("#ff8a80") if is_dark(widget) else QColor("#b3261e")
+
+
+def warn_color(widget: QWidget) -> QColor:
+    return QColor("#ffd54f") if is_dark(widget) else QColor("#8a5a00")
+
+
+def wrapping_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return label
+
+
+class Spinner(QWidget):
+    """A turning arc; Qt has no built-in busy indicator for widgets."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._angle = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(50)
+        self._timer.timeout.connect(self._tick)
+        self.setFixedSize(self.sizeHint())
+        self.setAccessibleName("Working")
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        h = max(16, self.fontMetrics().height())
+        return QSize(h, h)
+
+    def start(self) -> None:
+        self._timer.start()
+        self.show()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self.hide()
+
+    def _tick(self) -> None:
+        self._angle = (self._angle + 30) % 360
+        self.update()
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), max(2, self.width() // 8))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        p.setPen(pen)
+        m = pen.widthF()
+        rect = QRectF(m, m, self.width() - 2 * m, self.height() - 2 * m)
+        p.drawArc(rect, -self._angle * 16, 270 * 16)
+        p.end()
+
+
+class StatusMark(QLabel):
+    """Tick, cross or spinner for one line, with a text alternative for screen readers."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumWidth(self.fontMetrics().height() + 4)
+
+    def set_status(self, status: StepStatus) -> None:
+        if status is StepStatus.OK:
+            self.setText("✓")
+            self.setStyleSheet(f"color: {ok_color(self).name()}; font-weight: bold;")
+            self.setAccessibleName("Passed")
+        elif status is StepStatus.FAILED:
+            self.setText("✗")
+            self.setStyleSheet(f"color: {fail_color(self).name()}; font-weight: bold;")
+            self.setAccessibleName("Failed")
+        elif status is StepStatus.SKIPPED:
+            self.setText("–")
+            self.setAccessibleName("Skipped")
+        else:
+            self.setText("…")
+            self.setAccessibleName("In progress")
+
+
+class ServiceRow(QWidget):
+    """One service (incoming, outgoing, filters): live steps, then a verdict and its time."""
+
+    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(title)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 4, 0, 4)
+        head = QHBoxLayout()
+        self.spinner = Spinner(self)
+        self.mark = StatusMark(self)
+        self.mark.hide()
+        self.title = QLabel(f"<b>{title}</b>", self)
+        self.subtitle = QLabel(subtitle, self)
+        self.subtitle.setEnabled(False)
+        self.time = QLabel("", self)
+        head.addWidget(self.spinner)
+        head.addWidget(self.mark)
+        head.addWidget(self.title)
+        head.addWidget(self.subtitle, 1)
+        head.addWidget(self.time)
+        outer.addLayout(head)
+        self.steps_box = QWidget(self)
+        self.steps = QGridLayout(self.steps_box)
+        self.steps.setContentsMargins(28, 0, 0, 0)
+        self.steps.setHorizontalSpacing(8)
+        self.steps.setVerticalSpacing(1)
+        self.steps.setColumnStretch(1, 1)
+        outer.addWidget(self.steps_box)
+        self.verdict = wrapping_label("", self)
+        self.verdict.setContentsMargins(28, 2, 0, 0)
+        self.verdict.hide()
+        outer.addWidget(self.verdict)
+        self._rows: dict[StepName, tuple[StatusMark, QLabel, QLabel]] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        while self.steps.count():
+            item = self.steps.takeAt(0)
+            w = item.widget() if item else None
+            if w is not None:
+                w.deleteLater()
+        self._rows.clear()
+        self.spinner.hide()
+        self.mark.hide()
+        self.time.setText("")
+        self.verdict.hide()
+        self.verdict.setText("")
+
+    def start(self) -> None:
+        self.reset()
+        self.mark.hide()
+        self.spinner.start()
+
+    def update_step(self, step: Step) -> None:
+        # Each step reports twice: when it starts and when it ends. A step that starts again
+        # (SMTP asks for capabilities before and after STARTTLS) gets a line of its own.
+        if step.status is StepStatus.RUNNING or step.name not in self._rows:
+            mark, label, time = StatusMark(self), QLabel(step.name.label, self), QLabel(self)
+            label.setWordWrap(True)
+            time.setEnabled(False)
+            r = self.steps.rowCount()
+            self.steps.addWidget(mark, r, 0)
+            self.steps.addWidget(label, r, 1)
+            self.steps.addWidget(time, r, 2)
+            self._rows[step.name] = (mark, label, time)
+        mark, label, time = self._rows[step.name]
+        mark.set_status(step.status)
+        if step.status is not StepStatus.RUNNING:
+            time.setText(f"{step.duration_ms:.0f} ms")
+
+    def finish(self, result: CheckResult) -> None:
+        self.spinner.stop()
+        self.mark.show()
+        self.mark.set_status(StepStatus.OK if result.ok else StepStatus.FAILED)
+        self.time.setText(f"{result.duration_ms / 1000:.1f} s")
+        for mark, _label, _time in self._rows.values():
+            if mark.text() == "…":
+                mark.set_status(StepStatus.FAILED if not result.ok else StepStatus.OK)
+        if result.ok:
+            self.verdict.setText("Working.")
+            self.verdict.setStyleSheet(f"color: {ok_color(self).name()};")
+        elif result.cancelled:
+            self.verdict.setText("Stopped.")
+            self.verdict.setStyleSheet("")
+        else:
+            text = f"<b>{_esc(result.message)}</b><br>{_esc(result.advice)}"
+            if result.server_alert:
+                text += f"<br>Message from the server: “{_esc(result.server_alert)}”"
+            self.verdict.setText(text)
+            self.verdict.setStyleSheet(f"color: {fail_color(self).name()};")
+        self.verdict.show()
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class CopyableValue(QWidget):
+    """A value shown as selectable text with a copy button beside it."""
+
+    def __init__(self, value: str, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel(value, self)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setWordWrap(True)
+        self.button = QToolButton(self)
+        self.button.setText("Copy")
+        self.button.setAccessibleName(f"Copy {what}")
+        self.button.setToolTip(f"Copy {what}")
+        self.button.clicked.connect(lambda: self._copy(value))
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.button)
+
+    def _copy(self, value: str) -> None:
+        QGuiApplication.clipboard().setText(value)
+        self.button.setText("Copied")
+        QTimer.singleShot(1500, lambda: self.button.setText("Copy"))
