@@ -7,7 +7,8 @@ import time
 import pytest
 from dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
 from fake_servers import silent_server
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, QUrl
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLineEdit, QWizard
 
 from wizard.flow import CheckState, Page, WizardFlow
@@ -72,6 +73,12 @@ def test_right_password_shows_all_ticks_and_leads_to_the_client_page(
     wiz.next()
     assert wiz.currentId() == Page.SETUP
     screenshot(wiz, "07-setup")
+    view = wiz.setup_page.view
+    assert (
+        GOOD_USER in view.toPlainText() and str(wiz.flow.provider.imap.port) in view.toPlainText()
+    )
+    view.anchorClicked.emit(QUrl("copy:" + wiz.flow.provider.imap.hostname))
+    assert QGuiApplication.clipboard().text() == wiz.flow.provider.imap.hostname
     wiz.next()
     assert wiz.currentId() == Page.DONE
     screenshot(wiz, "08-done")

@@ -30,6 +30,9 @@ _LOG_HINTS = {
     Service.SMTP: "`[cloudron] authenticated as` / `connect ip=` lines in the Haraka log",
 }
 
+# Causes that mean the server saw a login attempt (and logged it).
+_REACHED_SERVER = {"auth_failed", "auth_unavailable", "account_disabled", "protocol_error"}
+
 _SECURITY_WORDS = {
     Security.TLS: "SSL/TLS (port encrypted from the start)",
     Security.STARTTLS: "STARTTLS",
@@ -84,14 +87,36 @@ def summary(report: Report) -> str:
     ok = [r for r in report.results if r.ok]
     if ok:
         parts.append("Working: " + ", ".join(r.service.label for r in ok) + ".")
-    first = failed[0]
-    hint = _LOG_HINTS[first.service]
-    parts.append(
-        f"For IT: look for {hint} for {first.username} around {_utc(first.started_at)[11:]}"
-        + (f" from {first.local[0]}" if first.local else "")
-        + "."
-    )
+    reached = [r for r in failed if r.cause in _REACHED_SERVER]
+    if reached:
+        first = reached[0]
+        hint = _LOG_HINTS[first.service]
+        parts.append(
+            f"For IT: look for {hint} for {first.username} around {_utc(first.started_at)[11:]}"
+            + (f" from {first.local[0]}" if first.local else "")
+            + "."
+        )
+    else:
+        first = failed[0]
+        parts.append(
+            f"For IT: the check never got as far as logging in ({first.cause} at "
+            f"{_utc(first.started_at)[11:]}), so the server's login logs will show nothing; "
+            f"the connection details below say where it stopped."
+        )
     return " ".join(parts)
+
+
+def headline(report: Report) -> str:
+    """A short first line for the screen: what is wrong, without the advice."""
+    failed = [r for r in report.results if not r.ok and not r.cancelled]
+    if not failed:
+        return "Everything works."
+    first = failed[0]
+    same = [r for r in failed if r.cause == first.cause]
+    if len(same) == len(report.results) and len(same) > 1:
+        return first.message
+    names = " and ".join(r.service.label.split(" (")[0].lower() for r in same)
+    return f"{names[0].upper()}{names[1:]}: {first.message}"
 
 
 def render_steps(result: CheckResult) -> list[str]:

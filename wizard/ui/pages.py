@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeyEvent, QPixmap
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QFileDialog,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,11 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.checks.model import CheckResult, Step
+from wizard.clients.instructions import instructions_for
 from wizard.flow import CheckState, Mode, Page
+from wizard.handout import write_handout
+from wizard.mobileconfig import install_instructions, profile_filename, write_profile
 from wizard.provider import Security, Service
-from wizard.report import mailto_link, make_report, render_text, scrub, summary
+from wizard.report import headline, mailto_link, make_report, render_text, scrub
+from wizard.ui.instructions_view import InstructionsView
 from wizard.ui.widgets import (
-    CopyableValue,
     ServiceRow,
     fail_color,
     ok_color,
@@ -43,6 +46,15 @@ if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
 
 SECURITY_WORDS = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "None"}
+# Clients with step screens of their own; anything else gets the plain settings table.
+CLIENT_INSTRUCTIONS = {
+    "thunderbird",
+    "outlook_new",
+    "outlook_classic",
+    "windows_mail",
+    "apple_mail",
+    "other",
+}
 
 
 class _Page(QWizardPage):
@@ -140,66 +152,68 @@ class AccountPage(_Page):
             f"Your login is your full {org} email address."
             + (f" The password is the one you use on {page_name}." if page_name else "")
         )
-        form = QFormLayout(self)
+        outer = QVBoxLayout(self)
+        form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.name = QLineEdit(self)
         self.name.setAccessibleName("Full name")
         self.name.setPlaceholderText("Joe Bloggs")
+        self.name.setMaxLength(200)
         self.address = QLineEdit(self)
         self.address.setAccessibleName("Email address")
+        self.address.setMaxLength(254)
         domain = wizard.flow.provider.domains[0]
         self.address.setPlaceholderText(f"firstname.lastname@{domain}")
         self.password = QLineEdit(self)
         self.password.setAccessibleName("Password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.reveal = QAction("Show password", self.password)
-        self.reveal.setCheckable(True)
-        self.reveal.setToolTip("Show or hide the password")
-        self.reveal.toggled.connect(self._toggle_reveal)
-        self.password.addAction(self.reveal, QLineEdit.ActionPosition.TrailingPosition)
-        self._toggle_reveal(False)
+        # Keep the password out of the X11 primary selection / drag: Qt already blocks copy
+        # from a Password field; these stop the other routes.
+        self.password.setDragEnabled(False)
+        self.password.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         name_label = QLabel("Full &name:", self)
         name_label.setBuddy(self.name)
         address_label = QLabel("&Email address:", self)
         address_label.setBuddy(self.address)
         password_label = QLabel("&Password:", self)
         password_label.setBuddy(self.password)
-        self.address_error = wrapping_label("", self)
-        self.domain_warning = wrapping_label("", self)
-        self.caps = wrapping_label("Caps Lock seems to be on.", self)
-        self.caps.hide()
         form.addRow(name_label, self.name)
         form.addRow(address_label, self.address)
-        form.addRow("", self.address_error)
         form.addRow(password_label, self.password)
-        form.addRow("", self.caps)
-        form.addRow("", self.domain_warning)
         self.show_password_box = QCheckBox("Sh&ow password", self)
-        self.show_password_box.toggled.connect(self.reveal.setChecked)
-        self.reveal.toggled.connect(self.show_password_box.setChecked)
+        self.show_password_box.toggled.connect(self._toggle_reveal)
         form.addRow("", self.show_password_box)
-        self.extra = QVBoxLayout()
-        form.addRow(self.extra)
+        self.remember_box = QCheckBox("&Remember my password on this computer", self)
+        self.remember_box.setVisible(False)  # shown when a secure keychain exists
+        form.addRow("", self.remember_box)
+        outer.addLayout(form)
+        self.address_error = wrapping_label("", self)
+        self.caps = wrapping_label("Caps Lock seems to be on.", self)
+        self.domain_warning = wrapping_label("", self)
+        self.keychain_note = wrapping_label("", self)
+        self.keychain_note.setEnabled(False)
+        for label in (self.address_error, self.caps, self.domain_warning, self.keychain_note):
+            label.hide()
+            outer.addWidget(label)
+        outer.addStretch(1)
         self._caps = _CapsLockWatcher(self)
-        self._caps.changed.connect(self.caps.setVisible)
+        self._caps.changed.connect(self._caps_changed)
         self.password.installEventFilter(self._caps)
         for edit in (self.name, self.address, self.password):
             edit.textChanged.connect(self._changed)
         self.setTabOrder(self.name, self.address)
         self.setTabOrder(self.address, self.password)
         self.setTabOrder(self.password, self.show_password_box)
+        self.setTabOrder(self.show_password_box, self.remember_box)
+
+    def _caps_changed(self, on: bool) -> None:
+        self.caps.setStyleSheet(f"color: {warn_color(self).name()};")
+        self.caps.setVisible(on)
 
     def _toggle_reveal(self, shown: bool) -> None:
         self.password.setEchoMode(
             QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
-        )
-        self.reveal.setText("Hide password" if shown else "Show password")
-        self.reveal.setIcon(
-            self.style().standardIcon(
-                self.style().StandardPixmap.SP_DialogNoButton
-                if shown
-                else self.style().StandardPixmap.SP_DialogYesButton
-            )
         )
 
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
@@ -208,12 +222,12 @@ class AccountPage(_Page):
             self.name.setText(acct.name)
         if acct.address and not self.address.text():
             self.address.setText(acct.address)
-        self.reveal.setChecked(False)
+        self.show_password_box.setChecked(False)
         self._changed()
         first_empty = next(
             (e for e in (self.name, self.address, self.password) if not e.text()), self.password
         )
-        QTimer.singleShot(0, first_empty.setFocus)
+        QTimer.singleShot(0, first_empty, first_empty.setFocus)
 
     def _changed(self) -> None:
         v = self.w.flow.validate_account(
@@ -399,7 +413,7 @@ class CheckingPage(_Page):
                 "not stop you setting up your mail.",
                 ok_color(self),
             ),
-            CheckState.FAILED: (summary(report).split(" For IT:")[0], fail_color(self)),
+            CheckState.FAILED: (headline(report), fail_color(self)),
             CheckState.CANCELLED: ("The check was stopped. Press Retry to run it again.", None),
         }
         text, color = messages.get(state, ("", None))
@@ -436,7 +450,7 @@ class CheckingPage(_Page):
     def copy_report(self) -> None:
         QGuiApplication.clipboard().setText(self._report_text())
         self.copy_button.setText("Copied")
-        QTimer.singleShot(1500, lambda: self.copy_button.setText("&Copy report"))
+        QTimer.singleShot(1500, self.copy_button, lambda: self.copy_button.setText("&Copy report"))
 
     def save_report(self) -> None:
         flow = self.w.flow
@@ -486,69 +500,53 @@ class ClientPage(_Page):
 
 
 # ------------------------------------------------------------------------------------------
-class SettingsTable(QWidget):
-    """Server, port, security and login for every service, each with a copy button."""
-
-    def __init__(self, wizard: MailSetupWizard, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._wizard = wizard
-        self.grid = QGridLayout(self)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-
-    def refresh(self) -> None:
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            w = item.widget() if item else None
-            if w is not None:
-                w.deleteLater()
-        flow = self._wizard.flow
-        address = flow.account.address
-        row = 0
-        for server in flow.provider.servers:
-            head = QLabel(f"<b>{server.service.label}</b>", self)
-            self.grid.addWidget(head, row, 0, 1, 2)
-            row += 1
-            for label, value in (
-                ("Server", server.hostname),
-                ("Port", str(server.port)),
-                ("Security", SECURITY_WORDS[server.security]),
-                ("Username", server.username_for(address)),
-                ("Password", None),
-            ):
-                self.grid.addWidget(QLabel(label + ":", self), row, 0)
-                if value is None:
-                    note = QLabel("your password (the one you just entered)", self)
-                    note.setEnabled(False)
-                    self.grid.addWidget(note, row, 1)
-                else:
-                    self.grid.addWidget(CopyableValue(value, f"{label.lower()}", self), row, 1)
-                row += 1
-        self.grid.setColumnStretch(1, 1)
-
-
 class SetupPage(_Page):
     page_id = Page.SETUP
 
     def __init__(self, wizard: MailSetupWizard) -> None:
         super().__init__(wizard)
         lay = QVBoxLayout(self)
-        self.intro = wrapping_label("", self)
-        lay.addWidget(self.intro)
-        self.table = SettingsTable(wizard, self)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.table)
-        lay.addWidget(scroll, 1)
+        self.actions = QHBoxLayout()
+        self.profile_button = QPushButton("Save &configuration profile…", self)
+        self.profile_button.setAutoDefault(False)
+        self.profile_button.clicked.connect(self.save_profile)
+        self.actions.addWidget(self.profile_button)
+        self.actions.addStretch(1)
+        lay.addLayout(self.actions)
+        self.status = wrapping_label("", self)
+        lay.addWidget(self.status)
+        self.view = InstructionsView(self)
+        lay.addWidget(self.view, 1)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
         flow = self.w.flow
         self.setTitle(f"Set up {flow.client_label}")
-        self.intro.setText(
-            f"Enter these settings in {flow.client_label}. Use the Copy buttons to avoid "
-            f"typing mistakes."
+        self.status.setText("")
+        client = "other" if flow.client_id not in CLIENT_INSTRUCTIONS else flow.client_id
+        ins = instructions_for(client, flow.provider, flow.account.address, flow.account.name)
+        self.view.show_instructions(ins)
+        self.profile_button.setVisible(flow.client_id == "apple_mail")
+        flow.setup_summary = f"You were shown how to set up {flow.client_label}."
+
+    def save_profile(self) -> None:
+        flow = self.w.flow
+        org = flow.provider.branding.organization
+        default = profile_filename(flow.account.address, org)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save configuration profile", default, "Configuration profiles (*.mobileconfig)"
         )
-        self.table.refresh()
+        if not path:
+            return
+        try:
+            write_profile(Path(path), flow.provider, flow.account.address, flow.account.name)
+        except OSError as exc:
+            self.status.setText(f"Could not save the profile: {exc.strerror or exc}")
+            return
+        self.view.show_instructions(
+            install_instructions(flow.provider, flow.account.address, flow.account.name)
+        )
+        self.status.setText(f"Saved {path}. Install it like this:")
+        flow.setup_summary = f"A configuration profile for Mail was saved to {path}."
 
 
 # ------------------------------------------------------------------------------------------
@@ -561,23 +559,50 @@ class DonePage(_Page):
         lay = QVBoxLayout(self)
         self.text = wrapping_label("", self)
         lay.addWidget(self.text)
+        lay.addSpacing(12)
+        row = QHBoxLayout()
+        self.handout_button = QPushButton("Save onboarding &handout…", self)
+        self.handout_button.setAutoDefault(False)
+        self.handout_button.clicked.connect(self.save_handout)
+        row.addWidget(self.handout_button)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.handout_status = wrapping_label("", self)
+        lay.addWidget(self.handout_status)
         lay.addStretch(1)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
         flow = self.w.flow
+        self.handout_status.setText("")
         if flow.mode is Mode.DIAGNOSE:
             self.setTitle("Your mail works")
             self.text.setText(
                 f"{flow.account.address} can log in to receive and send mail. If your mail "
-                f"program still shows an error, re-enter your password in it: it may have "
+                f"program still shows an error, enter your password in it again: it may have "
                 f"remembered an old one."
             )
         else:
             self.setTitle("All done")
             self.text.setText(
-                f"{flow.client_label} is ready to be used with {flow.account.address}. When it "
-                f"asks for your password, enter it and let it remember it."
+                f"{flow.setup_summary} The first time {flow.client_label} connects it asks for "
+                f"your password: enter it and let it remember it. A handout with these "
+                f"settings is handy to keep or to give to a colleague; it never contains your "
+                f"password."
             )
+
+    def save_handout(self) -> None:
+        flow = self.w.flow
+        folder = QFileDialog.getExistingDirectory(self, "Save the handout in…")
+        if not folder:
+            return
+        try:
+            files = write_handout(
+                flow.provider, flow.account.address, flow.account.name, Path(folder)
+            )
+        except OSError as exc:
+            self.handout_status.setText(f"Could not save the handout: {exc.strerror or exc}")
+            return
+        self.handout_status.setText(f"Saved {files.pdf.name} and {files.html.name} in {folder}.")
 
     def nextId(self) -> int:  # noqa: N802 - Qt's name
         return -1

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -157,6 +156,7 @@ class ServiceRow(QWidget):
 
     def start(self) -> None:
         self.reset()
+        self.steps_box.show()
         self.mark.hide()
         self.spinner.start()
 
@@ -186,6 +186,8 @@ class ServiceRow(QWidget):
             if mark.text() == "…":
                 mark.set_status(StepStatus.FAILED if not result.ok else StepStatus.OK)
         if result.ok:
+            # A working service folds its steps away; "Show details" still has them.
+            self.steps_box.hide()
             self.verdict.setText("Working.")
             self.verdict.setStyleSheet(f"color: {ok_color(self).name()};")
         elif result.cancelled:
@@ -202,27 +204,3 @@ class ServiceRow(QWidget):
 
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-class CopyableValue(QWidget):
-    """A value shown as selectable text with a copy button beside it."""
-
-    def __init__(self, value: str, what: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel(value, self)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setWordWrap(True)
-        self.button = QToolButton(self)
-        self.button.setText("Copy")
-        self.button.setAccessibleName(f"Copy {what}")
-        self.button.setToolTip(f"Copy {what}")
-        self.button.clicked.connect(lambda: self._copy(value))
-        lay.addWidget(self.label, 1)
-        lay.addWidget(self.button)
-
-    def _copy(self, value: str) -> None:
-        QGuiApplication.clipboard().setText(value)
-        self.button.setText("Copied")
-        QTimer.singleShot(1500, lambda: self.button.setText("Copy"))
