@@ -100,3 +100,25 @@ def test_forgetting_the_password_drops_it():
     f.set_account("Joe", "joe.bloggs@sepheo.co", "pw")
     f.forget_password()
     assert f.account.password == ""
+
+
+def test_a_refused_short_login_is_offered_once_with_the_full_address():
+    f = flow()
+    f.set_account("Joe", "joe.bloggs@sepheo.co", "pw")
+    short = result(Service.IMAP, False)
+    short.username = "joe.bloggs"
+    f.checks_finished([short, result(Service.SMTP, True)])
+    assert f.alternative_login() == "joe.bloggs@sepheo.co"
+    f.use_full_address_login()
+    assert f.provider.imap.username_for("joe.bloggs@sepheo.co") == "joe.bloggs@sepheo.co"
+    f.checks_finished([short, result(Service.SMTP, True)])
+    assert f.alternative_login() is None  # once only
+
+
+def test_a_refused_full_address_is_not_retried_with_another_form():
+    f = flow()
+    f.set_account("Joe", "joe.bloggs@sepheo.co", "pw")
+    full = result(Service.IMAP, False)
+    full.username = "joe.bloggs@sepheo.co"
+    f.checks_finished([full])
+    assert f.alternative_login() is None

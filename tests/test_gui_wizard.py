@@ -226,3 +226,42 @@ def test_closing_the_wizard_drops_the_password(qtbot, make_wizard):
     wiz.reject()
     assert wiz.flow.account.password == ""
     assert wiz.account_page.password.text() == ""
+
+
+def test_short_login_is_explained_and_retried_once_with_the_full_address(
+    qtbot, make_wizard, screenshot
+):
+    wiz = make_wizard(username="%EMAILLOCALPART%")
+    fill_account(qtbot, wiz)
+    run_checks_and_wait(qtbot, wiz)
+    assert "full email address" in wiz.checking_page._rows[Service.IMAP].verdict.text()
+    button = wiz.checking_page.alternative_button
+    assert button.isVisible() and GOOD_USER in button.text()
+    screenshot(wiz, "05-checking-short-login")
+    with qtbot.waitSignal(wiz.checking_page.checks_done, timeout=20000):
+        button.click()
+    assert wiz.flow.check_state is CheckState.PASSED
+    assert not button.isVisible()
+    assert wiz.flow.provider.imap.username_for(GOOD_USER) == GOOD_USER
+    screenshot(wiz, "05-checking-short-login-retried")
+
+
+def test_copied_report_has_no_password_in_any_form(qtbot, make_wizard):
+    import base64
+    import urllib.parse
+
+    wiz = make_wizard()
+    fill_account(qtbot, wiz, password="Wr0ng pässword+%")
+    run_checks_and_wait(qtbot, wiz)
+    wiz.checking_page.copy_report()
+    text = QGuiApplication.clipboard().text()
+    assert "auth_failed" in text and "C: " in text
+    pw = "Wr0ng pässword+%"
+    for form in (
+        pw,
+        urllib.parse.quote(pw),
+        urllib.parse.quote_plus(pw),
+        base64.b64encode(pw.encode()).decode(),
+        base64.b64encode(f"\0{GOOD_USER}\0{pw}".encode()).decode(),
+    ):
+        assert form not in text

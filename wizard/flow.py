@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from wizard.address import check_address, check_display_name
 from wizard.checks.model import CheckResult
@@ -111,6 +111,7 @@ class WizardFlow:
         self.results: list[CheckResult] = []
         self.check_state = CheckState.NOT_STARTED
         self.continue_anyway = False
+        self.tried_alternative = False
         self.platform = platform or sys.platform
         self.thunderbird_detected = thunderbird_detected
         self.clients = clients_for_platform(self.platform, thunderbird_detected)
@@ -174,6 +175,34 @@ class WizardFlow:
         else:
             self.check_state = CheckState.FAILED
         return self.check_state
+
+    # -- the "other form of login" retry ---------------------------------------------------
+    def alternative_login(self) -> str | None:
+        """The full address, when a short login was refused and has not been retried yet.
+
+        Offered once only: every failed attempt counts towards the server's lockout limit.
+        """
+        if self.check_state is not CheckState.FAILED or self.tried_alternative:
+            return None
+        refused = [r for r in self.results if r.cause == "auth_failed"]
+        if not refused:
+            return None
+        address = self.account.address
+        if all(r.username != address for r in refused):
+            return address
+        return None
+
+    def use_full_address_login(self) -> None:
+        """Retry with the full address as the login, for every service from now on."""
+        self.tried_alternative = True
+        self.provider = replace(
+            self.provider,
+            imap=replace(self.provider.imap, username_template="%EMAILADDRESS%"),
+            smtp=replace(self.provider.smtp, username_template="%EMAILADDRESS%"),
+            sieve=replace(self.provider.sieve, username_template="%EMAILADDRESS%")
+            if self.provider.sieve
+            else None,
+        )
 
     def checks_cancelled(self) -> None:
         self.check_state = CheckState.CANCELLED

@@ -289,6 +289,19 @@ class CheckingPage(_Page):
 
         self.summary = wrapping_label("", self)
         outer.addWidget(self.summary)
+        alt_row = QHBoxLayout()
+        self.alternative_button = QPushButton("", self)
+        self.alternative_button.setAutoDefault(False)
+        self.alternative_button.clicked.connect(self.retry_with_full_address)
+        self.alternative_note = wrapping_label(
+            "Each failed login counts towards the server's lockout limit, so this is tried "
+            "only once.",
+            self,
+        )
+        self.alternative_note.setEnabled(False)
+        alt_row.addWidget(self.alternative_button)
+        alt_row.addWidget(self.alternative_note, 1)
+        outer.addLayout(alt_row)
         self.continue_anyway = QCheckBox(
             "Set up my mail program an&yway (it will not work until this is fixed)", self
         )
@@ -346,6 +359,8 @@ class CheckingPage(_Page):
         flow.checks_started()
         self.continue_anyway.setChecked(False)
         self.continue_anyway.hide()
+        self.alternative_button.hide()
+        self.alternative_note.hide()
         self.details.clear()
         self.details_button.setChecked(False)
         self.summary.setText("")
@@ -427,8 +442,22 @@ class CheckingPage(_Page):
                 "exactly what to look for in the server logs."
             )
         self.continue_anyway.setVisible(flow.can_offer_continue_anyway)
+        alternative = flow.alternative_login()
+        self.alternative_button.setVisible(alternative is not None)
+        self.alternative_note.setVisible(alternative is not None)
+        if alternative:
+            self.alternative_button.setText(f"Try once with “{alternative}” as the login")
+        if flow.tried_alternative and state in (CheckState.PASSED, CheckState.MAIL_WORKS):
+            self.summary.setText(
+                "Logging in with your full email address works, so that is what will be set "
+                "up. Please tell IT: the provider file gives the short login."
+            )
         self.completeChanged.emit()
         self.checks_done.emit()
+
+    def retry_with_full_address(self) -> None:
+        self.w.flow.use_full_address_login()
+        self.start()
 
     def _continue_toggled(self, on: bool) -> None:
         self.w.flow.continue_anyway = on
