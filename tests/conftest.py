@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,33 +38,44 @@ def test_ca() -> trustme.CA:
     return trustme.CA()
 
 
+def _server_dir(name: str) -> Path:
+    """A folder Dovecot's unprivileged processes can reach.
+
+    Not under pytest's basetemp: pytest keeps /tmp/pytest-of-<user> at mode 0700 (and resets
+    it when another pytest starts), which would lock Dovecot's mail and auth processes out.
+    """
+    path = Path(tempfile.mkdtemp(prefix=f"wizard-{name}-"))
+    path.chmod(0o711)
+    return path
+
+
 @pytest.fixture(scope="session")
-def dovecot(
-    tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA
-) -> Iterator[DovecotServer]:
+def dovecot(test_ca: trustme.CA) -> Iterator[DovecotServer]:
     """The main instance: certificate for localhost from the test CA, all three services."""
     _require_dovecot()
-    server = DovecotServer(tmp_path_factory.mktemp("dovecot"), test_ca).start()
+    root = _server_dir("dovecot")
+    server = DovecotServer(root / "server", test_ca).start()
     yield server
     server.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def dovecot_factory(
-    tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA
-) -> Iterator[Callable[..., DovecotServer]]:
+def dovecot_factory(test_ca: trustme.CA) -> Iterator[Callable[..., DovecotServer]]:
     """Extra instances with a different certificate or a broken password database."""
     _require_dovecot()
+    root = _server_dir("dovecot-variants")
     started: list[DovecotServer] = []
 
     def make(**kwargs: object) -> DovecotServer:
-        server = DovecotServer(tmp_path_factory.mktemp("dovecot-variant"), test_ca, **kwargs)  # type: ignore[arg-type]
+        server = DovecotServer(root / f"v{len(started)}", test_ca, **kwargs)  # type: ignore[arg-type]
         started.append(server.start())
         return server
 
     yield make
     for server in started:
         server.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

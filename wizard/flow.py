@@ -10,9 +10,12 @@ import enum
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
+from wizard.account_store import AccountStore, RememberedAccount, utc_iso
 from wizard.address import check_address, check_display_name
 from wizard.checks.model import CheckResult
+from wizard.keychain import Keychain, KeychainStatus
 from wizard.provider import Provider, Service
 
 
@@ -104,9 +107,21 @@ class WizardFlow:
         remembered_name: str | None = None,
         platform: str | None = None,
         thunderbird_detected: bool = False,
+        store: AccountStore | None = None,
+        remembered: RememberedAccount | None = None,
     ) -> None:
         self.provider = provider
+        self.store = store
+        self.remembered = remembered
+        if remembered is not None:
+            remembered_address = remembered_address or remembered.address
+            remembered_name = remembered_name or remembered.name
         self.mode = Mode.DIAGNOSE if remembered_address else Mode.SETUP
+        self.remember_password = bool(remembered and remembered.keychain_used)
+        self.keychain_used = bool(remembered and remembered.keychain_used)
+        self.keychain_message = ""
+        # True when IT's provider file was chosen explicitly (--provider), so it is remembered.
+        self.provider_file_chosen = False
         self.account = AccountInput(name=remembered_name or "", address=remembered_address or "")
         self.results: list[CheckResult] = []
         self.check_state = CheckState.NOT_STARTED
@@ -244,6 +259,82 @@ class WizardFlow:
         if current is Page.SETUP:
             return Page.DONE
         return None
+
+    # -- remembering (only with a store: tests and --selftest run without one) -------------
+    @property
+    def keychain(self) -> Keychain | None:
+        if self.store is None:
+            return None
+        return self.store.keychain_for_provider(self.provider.id)
+
+    def keychain_status(self) -> KeychainStatus | None:
+        kc = self.keychain
+        return kc.available() if kc is not None else None
+
+    def stored_password(self) -> str | None:
+        """The password kept in the keychain for the remembered address, if the user opted in."""
+        kc = self.keychain
+        if kc is None or not self.keychain_used or not self.account.address:
+            return None
+        return kc.load(self.account.address)
+
+    def after_good_check(self) -> None:
+        """Keep (or drop) the password as the user chose, and note the time of this success."""
+        if self.store is None or self.check_state not in (
+            CheckState.PASSED,
+            CheckState.MAIL_WORKS,
+        ):
+            return
+        kc = self.keychain
+        address = self.account.address
+        if kc is not None and self.remember_password:
+            result = kc.store(address, self.account.password)
+            self.keychain_used = result.ok
+            self.keychain_message = result.message
+        elif kc is not None and self.keychain_used and not self.remember_password:
+            kc.delete(address)
+            self.keychain_used = False
+            self.keychain_message = "Your password is no longer kept on this computer."
+        try:
+            if self.mode is Mode.DIAGNOSE:
+                self.store.record_good_check(address)
+        except OSError:
+            pass  # remembering is a convenience; a full disk must not spoil a good result
+
+    def remember_account(self) -> str:
+        """Save the non-secret settings after a successful set-up; say what happened."""
+        if self.store is None:
+            return ""
+        acct = RememberedAccount(
+            address=self.account.address,
+            name=self.account.name,
+            provider_path=str(self.provider.source) if self.provider_file_chosen else None,
+            provider_id=self.provider.id,
+            client_id=self.client_id,
+            last_good_check=utc_iso(datetime.now(UTC)),
+            keychain_used=self.keychain_used,
+        )
+        try:
+            self.store.save(acct)
+        except OSError as exc:
+            return f"This computer could not remember the account ({exc.strerror or exc})."
+        self.remembered = acct
+        return "Next time, this app opens ready to check this account."
+
+    def forget_account(self) -> str:
+        if self.store is None:
+            return ""
+        gone = self.store.forget_everything()
+        self.remembered = None
+        self.keychain_used = False
+        self.remember_password = False
+        self.mode = Mode.SETUP
+        said = "Everything this app stored about your account was removed"
+        if gone.password_removed:
+            said += f", including your password in {gone.password_store}"
+        if gone.problem:
+            said += f" (the password could not be removed: {gone.problem})"
+        return said + "."
 
     def forget_password(self) -> None:
         """Drop our reference to the password (the wizard is closing or finished)."""

@@ -26,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from wizard import APP_NAME, __version__
+    from wizard.account_store import AccountStore
     from wizard.flow import WizardFlow
     from wizard.provider import ProviderError, load_default_provider, load_provider
 
@@ -34,15 +35,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Mail Setup Wizard")
+    store = AccountStore()
+    remembered = store.load()
+    provider_path = args.provider
+    # An account set up with IT's own provider file keeps using it while the file exists.
+    if (
+        provider_path is None
+        and remembered
+        and remembered.provider_path
+        and Path(remembered.provider_path).is_file()
+    ):
+        provider_path = remembered.provider_path
     try:
-        provider = load_provider(args.provider) if args.provider else load_default_provider()
+        provider = load_provider(provider_path) if provider_path else load_default_provider()
     except ProviderError as exc:
         QMessageBox.critical(None, APP_NAME, f"The provider file cannot be used:\n\n{exc}")
         return 2
 
     from wizard.ui.wizard_window import MailSetupWizard
 
-    flow = WizardFlow(provider)
+    flow = WizardFlow(provider, store=store, remembered=remembered)
+    flow.provider_file_chosen = provider_path is not None
     wizard = MailSetupWizard(flow, ca_file=Path(args.ca_file) if args.ca_file else None)
     wizard.show()
     if os.environ.get("WIZARD_BENCH_EXIT_AFTER_FIRST_PAGE") == "1":

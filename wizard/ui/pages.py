@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -113,16 +115,48 @@ class WelcomePage(_Page):
         self.remembered = wrapping_label("", self)
         self.remembered.setEnabled(False)
         lay.addWidget(self.remembered)
+        forget_row = QHBoxLayout()
+        self.forget_button = QPushButton("&Forget this account", self)
+        self.forget_button.setAutoDefault(False)
+        self.forget_button.setToolTip(
+            "Remove the address, settings and any saved password this app keeps"
+        )
+        self.forget_button.clicked.connect(self.forget)
+        forget_row.addWidget(self.forget_button)
+        forget_row.addStretch(1)
+        lay.addLayout(forget_row)
+        self.forget_button.setVisible(wizard.flow.remembered is not None)
         lay.addStretch(1)
         (self.diagnose if wizard.flow.mode is Mode.DIAGNOSE else self.setup).setChecked(True)
         if wizard.flow.mode is Mode.DIAGNOSE and wizard.flow.account.address:
-            self.remembered.setText(
-                f"This computer was set up for {wizard.flow.account.address} before."
-            )
+            text = f"This computer was set up for {wizard.flow.account.address} before."
+            last = wizard.flow.remembered.last_good_check if wizard.flow.remembered else None
+            if last:
+                when = datetime.fromisoformat(last).astimezone()
+                text += f" Mail last worked on {when:%d %B %Y at %H:%M}."
+            self.remembered.setText(text)
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt's name
         self.w.flow.mode = Mode.DIAGNOSE if self.diagnose.isChecked() else Mode.SETUP
         return True
+
+    def forget(self) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Forget this account?",
+            "Remove the email address, settings and any saved password this app keeps on "
+            "this computer? Your mail program and your mailbox are not changed.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        flow = self.w.flow
+        self.remembered.setText(flow.forget_account())
+        flow.account.address = ""
+        flow.account.name = ""
+        self.w.account_page.name.clear()
+        self.w.account_page.address.clear()
+        self.forget_button.hide()
+        self.setup.setChecked(True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -216,7 +250,31 @@ class AccountPage(_Page):
             QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         )
 
+    def _show_keychain(self) -> None:
+        flow = self.w.flow
+        status = flow.keychain_status()
+        if status is None:  # no remembering in this run (tests, --selftest)
+            self.remember_box.hide()
+            self.keychain_note.hide()
+            return
+        self.remember_box.show()
+        self.remember_box.setEnabled(status.ok)
+        self.remember_box.setChecked(status.ok and flow.remember_password)
+        if status.ok:
+            self.remember_box.setText(
+                f"&Remember my password on this computer (kept in {status.where})"
+            )
+            self.keychain_note.hide()
+        else:
+            self.keychain_note.setText(status.reason)
+            self.keychain_note.show()
+
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        self._show_keychain()
+        if not self.password.text():
+            stored = self.w.flow.stored_password()
+            if stored:
+                self.password.setText(stored)
         acct = self.w.flow.account
         if acct.name and not self.name.text():
             self.name.setText(acct.name)
@@ -248,6 +306,9 @@ class AccountPage(_Page):
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt's name
         v = self.w.flow.set_account(self.name.text(), self.address.text(), self.password.text())
+        self.w.flow.remember_password = self.remember_box.isEnabled() and (
+            self.remember_box.isChecked()
+        )
         if v.ok:
             self.address.setText(v.normalised_address)
         return v.ok
@@ -435,7 +496,10 @@ class CheckingPage(_Page):
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {color.name()}; font-weight: bold;" if color else "")
         if state is CheckState.PASSED or state is CheckState.MAIL_WORKS:
-            self.summary.setText("Press Next to continue.")
+            flow.after_good_check()
+            self.summary.setText(
+                " ".join(t for t in (flow.keychain_message, "Press Next to continue.") if t)
+            )
         elif state is CheckState.FAILED:
             self.summary.setText(
                 "Fix the problem and press Retry, or send the report to IT: it tells them "
@@ -612,11 +676,12 @@ class DonePage(_Page):
             )
         else:
             self.setTitle("All done")
+            remembered = flow.remember_account()
             self.text.setText(
-                f"{flow.setup_summary} The first time {flow.client_label} connects it asks for "
-                f"your password: enter it and let it remember it. A handout with these "
-                f"settings is handy to keep or to give to a colleague; it never contains your "
-                f"password."
+                f"{flow.setup_summary} {remembered} The first time {flow.client_label} "
+                "connects it asks for your password: enter it and let it remember it. A "
+                "handout with these settings is handy to keep or to give to a colleague; it "
+                "never contains your password."
             )
 
     def save_handout(self) -> None:

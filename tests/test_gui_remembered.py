@@ -1,0 +1,120 @@
+"""Re-running the wizard: a remembered account, the opt-in keychain, and forgetting it all.
+
+Keychains here are in-memory stand-ins; the real OS keychain is never touched.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dovecot_server import GOOD_PASSWORD, GOOD_USER
+from keyring.backends import fail
+from memory_keyring import MemoryKeyring, guard_default_keyring
+from PySide6.QtWidgets import QMessageBox
+from test_gui_wizard import fill_account, run_checks_and_wait
+
+from wizard.account_store import AccountStore
+from wizard.flow import Mode, Page, WizardFlow
+from wizard.provider import load_provider
+from wizard.ui.wizard_window import MailSetupWizard
+
+pytestmark = [pytest.mark.gui, pytest.mark.dovecot]
+
+
+@pytest.fixture(autouse=True)
+def _no_real_keychain(monkeypatch):
+    guard_default_keyring(monkeypatch)
+
+
+@pytest.fixture
+def open_wizard(qtbot, dovecot, tmp_path):
+    provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
+
+    def open_(store: AccountStore) -> MailSetupWizard:
+        remembered = store.load()
+        flow = WizardFlow(provider, platform="linux", store=store, remembered=remembered)
+        wiz = MailSetupWizard(flow, ca_file=dovecot.ca_pem)
+        qtbot.addWidget(wiz)
+        wiz.resize(760, 600)
+        wiz.show()
+        qtbot.waitExposed(wiz)
+        return wiz
+
+    return open_
+
+
+def finish_setup(qtbot, wiz, remember: bool) -> None:
+    fill_account(qtbot, wiz)
+    wiz.account_page.remember_box.setChecked(remember)
+    run_checks_and_wait(qtbot, wiz)
+    wiz.next()  # client
+    wiz.next()  # setup
+    wiz.next()  # done: the account is remembered here
+    assert wiz.currentId() == Page.DONE
+    wiz.accept()
+
+
+def test_opted_in_password_is_kept_in_the_keychain_and_the_rerun_opens_on_diagnosis(
+    qtbot, open_wizard, tmp_path, screenshot
+):
+    keyring = MemoryKeyring()
+    store = AccountStore(tmp_path / "config", keychain_backend=keyring)
+    first = open_wizard(store)
+    first.next()
+    assert first.account_page.remember_box.isEnabled()
+    assert "kept in" in first.account_page.remember_box.text()
+    first.back()
+    finish_setup(qtbot, first, remember=True)
+    assert list(keyring.entries.values()) == [GOOD_PASSWORD]
+    saved = store.path.read_text()
+    assert GOOD_PASSWORD not in saved
+    assert json.loads(saved)["address"] == GOOD_USER
+
+    again = open_wizard(store)
+    assert again.flow.mode is Mode.DIAGNOSE
+    assert again.welcome_page.diagnose.isChecked()
+    screenshot(again, "01-welcome-remembered")
+    again.next()
+    assert again.account_page.address.text() == GOOD_USER
+    assert again.account_page.password.text() == GOOD_PASSWORD  # from the keychain
+    assert again.account_page.isComplete()
+    run_checks_and_wait(qtbot, again)
+    again.next()
+    assert again.currentId() == Page.DONE  # diagnosis goes straight to the verdict
+    screenshot(again, "08-done-diagnosis")
+
+
+def test_without_opt_in_nothing_is_kept_in_the_keychain(qtbot, open_wizard, tmp_path):
+    keyring = MemoryKeyring()
+    store = AccountStore(tmp_path / "config", keychain_backend=keyring)
+    finish_setup(qtbot, open_wizard(store), remember=False)
+    assert keyring.entries == {}
+    assert store.load() is not None and not store.load().keychain_used
+
+
+def test_forget_removes_the_account_and_the_saved_password(
+    qtbot, open_wizard, tmp_path, monkeypatch
+):
+    keyring = MemoryKeyring()
+    store = AccountStore(tmp_path / "config", keychain_backend=keyring)
+    finish_setup(qtbot, open_wizard(store), remember=True)
+    wiz = open_wizard(store)
+    assert wiz.welcome_page.forget_button.isVisible()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    wiz.welcome_page.forget_button.click()
+    assert keyring.entries == {}
+    assert not store.path.exists()
+    assert "removed" in wiz.welcome_page.remembered.text()
+    assert wiz.welcome_page.setup.isChecked() and wiz.flow.mode is Mode.SETUP
+
+
+def test_no_secure_keychain_disables_the_option_with_a_reason(qtbot, open_wizard, tmp_path):
+    store = AccountStore(tmp_path / "config", keychain_backend=fail.Keyring())
+    wiz = open_wizard(store)
+    wiz.next()
+    box = wiz.account_page.remember_box
+    assert box.isVisible() and not box.isEnabled()
+    assert "No secure password store" in wiz.account_page.keychain_note.text()
+    finish_setup(qtbot, wiz, remember=True)  # ticking a disabled box changes nothing
+    assert not store.load().keychain_used
