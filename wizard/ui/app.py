@@ -23,18 +23,21 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from wizard import APP_NAME, __version__
     from wizard.account_store import AccountStore
     from wizard.flow import WizardFlow
     from wizard.provider import ProviderError, load_default_provider, load_provider
+    from wizard.resources import resource_path
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Mail Setup Wizard")
+    app.setWindowIcon(QIcon(str(resource_path("icons/app-256.png"))))
     store = AccountStore()
     remembered = store.load()
     provider_path = args.provider

@@ -34,6 +34,7 @@ from wizard.handout import write_handout
 from wizard.mobileconfig import install_instructions, profile_filename, write_profile
 from wizard.provider import Security, Service
 from wizard.report import headline, mailto_link, make_report, render_text, scrub
+from wizard.resources import resource_path
 from wizard.ui.instructions_view import InstructionsView
 from wizard.ui.widgets import (
     ServiceRow,
@@ -88,13 +89,14 @@ class WelcomePage(_Page):
         self.setTitle(f"Welcome to {org} mail")
         lay = QVBoxLayout(self)
         logo = provider.branding.logo
-        if logo is not None and logo.is_file():
-            pix = QPixmap(str(logo))
-            if not pix.isNull():
-                image = QLabel(self)
-                image.setPixmap(pix.scaledToHeight(64, Qt.TransformationMode.SmoothTransformation))
-                image.setAccessibleName(f"{org} logo")
-                lay.addWidget(image)
+        if logo is None or not logo.is_file():
+            logo = resource_path("icons/app-256.png")
+        pix = QPixmap(str(logo))
+        if not pix.isNull():
+            image = QLabel(self)
+            image.setPixmap(pix.scaledToHeight(64, Qt.TransformationMode.SmoothTransformation))
+            image.setAccessibleName(f"{org} logo")
+            lay.addWidget(image)
         lay.addWidget(
             wrapping_label(
                 f"This assistant checks your {org} email address and password with the mail "
