@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from pathlib import Path
@@ -61,7 +62,8 @@ class CheckWorker(QObject):
         return not self._thread.is_alive()
 
     def _on_step(self, service: Service, step: Step) -> None:
-        self.step.emit(service.value, copy.copy(step))
+        with contextlib.suppress(RuntimeError):  # the page went away: nobody to tell
+            self.step.emit(service.value, copy.copy(step))
 
     def _run(self) -> None:
         results: list[CheckResult] = run_checks(
@@ -75,4 +77,5 @@ class CheckWorker(QObject):
             username=self._username,
         )
         self._password = ""
-        self.finished.emit(results)
+        with contextlib.suppress(RuntimeError):  # the wizard closed while checks finished
+            self.finished.emit(results)
