@@ -92,6 +92,7 @@ def test_wrong_password_shows_the_auth_cause_on_imap_and_smtp(qtbot, make_wizard
     for service in (Service.IMAP, Service.SMTP):
         verdict = wiz.checking_page._rows[service].verdict.text()
         assert "did not accept the email address and password" in verdict
+    assert wiz.checking_page.summary.text().count("Caps Lock") == 1  # advice said once
     assert not wiz.button(QWizard.WizardButton.NextButton).isEnabled()
     screenshot(wiz, "05-checking-wrong-password")
     wiz.checking_page.details_button.click()

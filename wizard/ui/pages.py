@@ -503,9 +503,11 @@ class CheckingPage(_Page):
                 " ".join(t for t in (flow.keychain_message, "Press Next to continue.") if t)
             )
         elif state is CheckState.FAILED:
+            advice = list(dict.fromkeys(r.advice for r in results if not r.ok and r.advice))
             self.summary.setText(
-                "Fix the problem and press Retry, or send the report to IT: it tells them "
-                "exactly what to look for in the server logs."
+                " ".join(advice)
+                + " Then press Retry, or send the report to IT: it tells them exactly what to "
+                "look for in the server logs."
             )
         self.continue_anyway.setVisible(flow.can_offer_continue_anyway)
         alternative = flow.alternative_login()

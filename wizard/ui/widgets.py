@@ -197,7 +197,8 @@ class ServiceRow(QWidget):
             self.verdict.setText("Stopped.")
             self.verdict.setStyleSheet("")
         else:
-            text = f"<b>{_esc(result.message)}</b><br>{_esc(result.advice)}"
+            # The advice is shown once for the page, not repeated under every service.
+            text = f"<b>{_esc(result.message)}</b>"
             if result.server_alert:
                 text += f"<br>Message from the server: “{_esc(result.server_alert)}”"
             self.verdict.setText(text)
