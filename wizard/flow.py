@@ -11,10 +11,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from wizard.account_store import AccountStore, RememberedAccount, utc_iso
 from wizard.address import check_address, check_display_name
 from wizard.checks.model import CheckResult
+from wizard.clients.thunderbird import ProfileSearch, WriteResult, write_account
 from wizard.keychain import Keychain, KeychainStatus
 from wizard.provider import Provider, Service
 
@@ -109,8 +111,13 @@ class WizardFlow:
         thunderbird_detected: bool = False,
         store: AccountStore | None = None,
         remembered: RememberedAccount | None = None,
+        thunderbird: ProfileSearch | None = None,
     ) -> None:
         self.provider = provider
+        # Thunderbird profiles found on this computer (None: not looked for, e.g. in tests).
+        self.thunderbird = thunderbird
+        if thunderbird is not None and thunderbird.found:
+            thunderbird_detected = True
         self.store = store
         self.remembered = remembered
         if remembered is not None:
@@ -239,6 +246,18 @@ class WizardFlow:
             raise ValueError(client_id)
         self.client_id = client_id
         self.setup_done = False
+
+    def write_thunderbird(self, profile: Path) -> WriteResult:
+        """Add the account to a Thunderbird profile (never the password)."""
+        result = write_account(profile, self.provider, self.account.address, self.account.name)
+        if result.ok:
+            self.setup_done = True
+            self.setup_summary = (
+                f"Your account was added to Thunderbird (profile “{profile.name}”)."
+                if result.changed
+                else f"Thunderbird (profile “{profile.name}”) already had this account."
+            )
+        return result
 
     @property
     def client_label(self) -> str:

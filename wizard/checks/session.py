@@ -139,6 +139,10 @@ class Session:
             for addr in addrs:
                 family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
                 sock = socket.socket(family, socket.SOCK_STREAM)
+                # Small writes go out at once: with Nagle on, a write that follows another
+                # unacknowledged one (imaplib's "+ " answer and its CRLF, TLS Finished and
+                # the first command) waits for an ACK the server may delay (40-200 ms).
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 self._adopt(sock)
                 sock.settimeout(self.timeout)
                 try:

@@ -28,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from wizard import APP_NAME, __version__
     from wizard.account_store import AccountStore
+    from wizard.clients.thunderbird import find_profiles
     from wizard.flow import WizardFlow
     from wizard.provider import ProviderError, load_default_provider, load_provider
     from wizard.resources import resource_path
@@ -57,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from wizard.ui.wizard_window import MailSetupWizard
 
-    flow = WizardFlow(provider, store=store, remembered=remembered)
+    flow = WizardFlow(provider, store=store, remembered=remembered, thunderbird=find_profiles())
     flow.provider_file_chosen = provider_path is not None
     wizard = MailSetupWizard(flow, ca_file=Path(args.ca_file) if args.ca_file else None)
     wizard.show()

@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -597,12 +598,77 @@ class ClientPage(_Page):
 
 
 # ------------------------------------------------------------------------------------------
+class ThunderbirdPanel(QWidget):
+    """Profile choice and the "Add account to Thunderbird" button."""
+
+    def __init__(self, page: SetupPage) -> None:
+        super().__init__(page)
+        self._page = page
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.profile_label = QLabel("Thunderbird &profile:", self)
+        self.profiles = QComboBox(self)
+        self.profiles.setAccessibleName("Thunderbird profile")
+        self.profile_label.setBuddy(self.profiles)
+        self.add_button = QPushButton("&Add account to Thunderbird", self)
+        self.add_button.setAutoDefault(False)
+        self.add_button.clicked.connect(self.add_account)
+        self.profiles.setMinimumContentsLength(30)
+        row.addWidget(self.profile_label)
+        row.addWidget(self.profiles)
+        row.addWidget(self.add_button)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.result = wrapping_label("", self)
+        lay.addWidget(self.result)
+
+    def refresh(self) -> None:
+        search = self._page.w.flow.thunderbird
+        self.profiles.clear()
+        self.result.setStyleSheet("")
+        if search is None or not search.found:
+            message = search.message if search is not None else ""
+            self.result.setText(
+                (message + " " if message else "")
+                + "You can still set Thunderbird up by hand with the steps below."
+            )
+            for w in (self.profile_label, self.profiles, self.add_button):
+                w.hide()
+            return
+        for w in (self.profile_label, self.profiles, self.add_button):
+            w.show()
+        for profile in search.profiles:
+            self.profiles.addItem(profile.label, str(profile.path))
+        self.profiles.setVisible(len(search.profiles) > 1)
+        self.profile_label.setVisible(len(search.profiles) > 1)
+        self.result.setText(
+            "Close Thunderbird, then press “Add account to Thunderbird”. Your password is not "
+            "written anywhere: Thunderbird asks for it once."
+        )
+
+    def add_account(self) -> None:
+        path = self.profiles.currentData()
+        if not path:
+            return
+        result = self._page.w.flow.write_thunderbird(Path(path))
+        color = ok_color(self) if result.ok else fail_color(self)
+        text = result.message
+        if result.ok:
+            text += " Start Thunderbird: it asks for your password once and offers to remember it."
+        self.result.setText(text)
+        self.result.setStyleSheet(f"color: {color.name()};")
+        self.add_button.setText("&Try again" if not result.ok else "&Add account to Thunderbird")
+
+
 class SetupPage(_Page):
     page_id = Page.SETUP
 
     def __init__(self, wizard: MailSetupWizard) -> None:
         super().__init__(wizard)
         lay = QVBoxLayout(self)
+        self.thunderbird = ThunderbirdPanel(self)
+        lay.addWidget(self.thunderbird)
         self.action_row = QHBoxLayout()
         self.profile_button = QPushButton("Save &configuration profile…", self)
         self.profile_button.setAutoDefault(False)
@@ -623,7 +689,11 @@ class SetupPage(_Page):
         ins = instructions_for(client, flow.provider, flow.account.address, flow.account.name)
         self.view.show_instructions(ins)
         self.profile_button.setVisible(flow.client_id == "apple_mail")
-        flow.setup_summary = f"You were shown how to set up {flow.client_label}."
+        self.thunderbird.setVisible(flow.client_id == "thunderbird")
+        if flow.client_id == "thunderbird":
+            self.thunderbird.refresh()
+        if not flow.setup_done:
+            flow.setup_summary = f"You were shown how to set up {flow.client_label}."
 
     def save_profile(self) -> None:
         flow = self.w.flow

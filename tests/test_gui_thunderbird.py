@@ -1,0 +1,101 @@
+"""The Set-up page adds the account to a Thunderbird profile (a fixture profile, no real TB)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+
+import pytest
+from dovecot_server import GOOD_USER
+from test_gui_wizard import fill_account, run_checks_and_wait
+
+from wizard.clients.thunderbird import find_profiles
+from wizard.clients.thunderbird.prefsjs import parse_prefs
+from wizard.flow import Page, WizardFlow
+from wizard.provider import load_provider
+from wizard.ui.wizard_window import MailSetupWizard
+
+pytestmark = [pytest.mark.gui, pytest.mark.dovecot]
+
+
+@pytest.fixture
+def home_with_profile(tmp_path):
+    home = tmp_path / "home"
+    base = home / ".thunderbird"
+    profile = base / "x1y2z3.default-release"
+    profile.mkdir(parents=True)
+    (base / "profiles.ini").write_text(
+        "[Profile0]\nName=default-release\nIsRelative=1\nPath=x1y2z3.default-release\n"
+        "Default=1\n\n[General]\nStartWithLastProfile=1\nVersion=2\n"
+    )
+    (profile / "prefs.js").write_text('user_pref("mail.shell.checkDefaultClient", false);\n')
+    return home, profile
+
+
+def open_on_setup(qtbot, dovecot, tmp_path, home):
+    provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
+    search = find_profiles(home=home, platform="linux", environ={})
+    flow = WizardFlow(provider, platform="win32", thunderbird=search)
+    wiz = MailSetupWizard(flow, ca_file=dovecot.ca_pem)
+    qtbot.addWidget(wiz)
+    wiz.resize(760, 600)
+    wiz.show()
+    qtbot.waitExposed(wiz)
+    fill_account(qtbot, wiz)
+    run_checks_and_wait(qtbot, wiz)
+    wiz.next()
+    return wiz
+
+
+def test_detected_thunderbird_comes_first_and_the_button_writes_the_account(
+    qtbot, dovecot, tmp_path, home_with_profile, screenshot
+):
+    home, profile = home_with_profile
+    wiz = open_on_setup(qtbot, dovecot, tmp_path, home)
+    assert wiz.currentId() == Page.CLIENT
+    first = wiz.flow.clients[0]
+    assert first.id == "thunderbird" and first.detected  # even on Windows, where Outlook leads
+    assert "detected" in wiz.client_page.buttons["thunderbird"].text()
+    screenshot(wiz, "06-client-thunderbird-detected")
+    wiz.next()
+    panel = wiz.setup_page.thunderbird
+    assert panel.add_button.isVisible()
+    panel.add_button.click()
+    assert "Thunderbird" in panel.result.text() and wiz.flow.setup_done
+    screenshot(wiz, "07-setup-thunderbird-written")
+    prefs = parse_prefs((profile / "prefs.js").read_text()).values()
+    assert prefs["mail.shell.checkDefaultClient"] is False  # what was there is kept
+    assert GOOD_USER in prefs.values()
+    assert list(profile.glob("prefs.js.wizard-*"))  # the original, backed up
+    wiz.next()
+    assert "added to Thunderbird" in wiz.done_page.text.text()
+
+
+def test_running_thunderbird_is_refused_with_a_retry(
+    qtbot, dovecot, tmp_path, home_with_profile, screenshot
+):
+    home, profile = home_with_profile
+    before = (profile / "prefs.js").read_bytes()
+    wiz = open_on_setup(qtbot, dovecot, tmp_path, home)
+    wiz.next()
+    lock = os.open(profile / ".parentlock", os.O_CREAT | os.O_RDWR)
+    try:
+        # Held by another process, as Thunderbird holds it (fcntl locks are per process).
+        pid = os.fork()
+        if pid == 0:
+            fcntl.lockf(lock, fcntl.LOCK_EX)
+            os.write(1, b"")
+            import time
+
+            time.sleep(5)
+            os._exit(0)
+        qtbot.wait(300)
+        wiz.setup_page.thunderbird.add_button.click()
+        text = wiz.setup_page.thunderbird.result.text()
+        assert "Close Thunderbird" in text or "close Thunderbird" in text
+        assert (profile / "prefs.js").read_bytes() == before
+        screenshot(wiz, "07-setup-thunderbird-running")
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(lock)

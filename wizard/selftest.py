@@ -1,0 +1,425 @@
+"""``--selftest``: prove that this build (or checkout) has everything it needs, offline.
+
+One line per check on standard output, ``ok`` or ``FAIL``, then a summary; exit status 0 when
+every check passed, 1 otherwise, 2 for bad arguments. Meant for the packaged app: a missing
+module, plugin, resource or trust store shows up here rather than on a user's desk.
+
+Nothing leaves the machine. The TLS check makes a throwaway CA and server certificate and does
+a real handshake with itself over a local socket pair; the keyring check only asks which
+backend would be used (on Linux that may talk to the session bus, never to the network).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+import pkgutil
+import platform
+import socket
+import ssl
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import wizard
+from wizard import APP_NAME, __version__
+
+# Modules that must be found by the package walk: an empty walk would otherwise "pass".
+CORE_MODULES = (
+    "wizard.cli",
+    "wizard.provider",
+    "wizard.resources",
+    "wizard.checks.runner",
+    "wizard.checks.tls",
+    "wizard.ui.app",
+)
+# Libraries imported lazily or by name somewhere; the bundle must carry all of them.
+LIBRARIES = ("imapclient", "truststore", "defusedxml", "cryptography", "platformdirs", "keyring")
+GUI_MODULE = "wizard.ui.wizard_window"
+GUI_ENTRY = "build_all_pages_for_selftest"
+KEYRING_TIMEOUT = 10.0
+TLS_TIMEOUT = 10.0
+
+
+class SelftestError(Exception):
+    """A check failed; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    ok: bool
+    detail: str
+    duration_ms: float
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else "FAIL"
+        return f"{mark} {self.name}: {self.detail} ({self.duration_ms:.0f} ms)"
+
+
+# -- checks --------------------------------------------------------------------------------
+
+
+def check_build() -> str:
+    frozen = "frozen (PyInstaller)" if getattr(sys, "frozen", False) else "from source"
+    return (
+        f"{APP_NAME} {__version__}, Python {platform.python_version()} "
+        f"on {platform.system()} {platform.machine()}, {frozen}"
+    )
+
+
+def check_modules() -> str:
+    failures: list[str] = []
+    names: list[str] = []
+
+    def on_error(name: str) -> None:
+        exc = sys.exc_info()[1]
+        failures.append(f"{name} ({type(exc).__name__}: {exc})")
+
+    for info in pkgutil.walk_packages(wizard.__path__, "wizard.", onerror=on_error):
+        names.append(info.name)
+        try:
+            importlib.import_module(info.name)
+        except Exception as exc:  # any import error is a finding, not a crash
+            failures.append(f"{info.name} ({type(exc).__name__}: {exc})")
+    missing = [m for m in CORE_MODULES if m not in names]
+    if missing:
+        failures.append(f"not found by the package walk: {', '.join(missing)}")
+    if failures:
+        raise SelftestError("; ".join(failures))
+    return f"{len(names)} wizard modules imported"
+
+
+def _version_of(name: str, module: object) -> str:
+    version = getattr(module, "__version__", None)
+    if isinstance(version, str):
+        return version
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def check_libraries() -> str:
+    found: list[str] = []
+    for name in LIBRARIES:
+        module = importlib.import_module(name)
+        found.append(f"{name} {_version_of(name, module)}")
+    return ", ".join(found)
+
+
+def check_provider() -> str:
+    from wizard.provider import default_provider_path, load_provider
+    from wizard.resources import override_provider_candidates
+
+    path = default_provider_path()
+    provider = load_provider(path)
+    origin = "override" if path in override_provider_candidates() else "built-in"
+    servers = ", ".join(f"{s.service.value} {s.hostname}:{s.port}" for s in provider.servers)
+    return f"{origin} {path}: {provider.display_name} ({servers})"
+
+
+def check_resources() -> str:
+    from wizard.resources import resources_dir
+
+    root = resources_dir()
+    if not root.is_dir():
+        raise SelftestError(f"{root} is missing")
+    icons = (
+        sorted(p.name for p in (root / "icons").glob("app*")) if (root / "icons").is_dir() else []
+    )
+    if not icons:
+        raise SelftestError(f"no app icons in {root / 'icons'}")
+    return f"{root} ({len(icons)} icon files)"
+
+
+def _throwaway_chain(folder: Path) -> tuple[Path, Path, Path]:
+    """A CA and a server certificate for ``localhost`` valid for one hour, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{APP_NAME} selftest CA")])
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ca_ski, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    ca_file, cert_file, key_file = folder / "ca.pem", folder / "leaf.pem", folder / "leaf.key"
+    ca_file.write_bytes(ca.public_bytes(pem))
+    cert_file.write_bytes(leaf.public_bytes(pem))
+    key_file.write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return ca_file, cert_file, key_file
+
+
+def _handshake(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> tuple[str, str]:
+    """Handshake client and server over a local socket pair; (TLS version, cipher)."""
+    server_sock, client_sock = socket.socketpair()
+    server_error: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            with server_ctx.wrap_socket(server_sock, server_side=True) as tls:
+                tls.recv(1)  # until the client closes
+        except (OSError, ssl.SSLError) as exc:
+            server_error.append(exc)
+
+    server_sock.settimeout(TLS_TIMEOUT)
+    client_sock.settimeout(TLS_TIMEOUT)
+    thread = threading.Thread(target=serve, name="selftest-tls-server", daemon=True)
+    thread.start()
+    try:
+        with client_ctx.wrap_socket(client_sock, server_hostname="localhost") as tls:
+            version, cipher = tls.version() or "?", (tls.cipher() or ("?",))[0]
+    finally:
+        client_sock.close()
+        thread.join(TLS_TIMEOUT)
+        server_sock.close()
+    return version, cipher
+
+
+def check_tls() -> str:
+    from wizard.checks.tls import make_context
+
+    with tempfile.TemporaryDirectory(prefix="wizard-selftest-") as tmp:
+        ca_file, cert_file, key_file = _throwaway_chain(Path(tmp))
+        server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_ctx.load_cert_chain(cert_file, key_file)
+        # The very context the mail checks use (OS trust store via truststore) plus our CA.
+        version, cipher = _handshake(make_context(ca_file), server_ctx)
+        # The same without our CA must be refused: verification really is on.
+        try:
+            _handshake(make_context(), server_ctx)
+        except ssl.SSLCertVerificationError as exc:
+            refused = exc.verify_message or exc.reason or "refused"
+        else:
+            raise SelftestError("a certificate from an unknown CA was accepted")
+    return f"loopback {version} {cipher} verified via the app's CA chain; unknown CA: {refused}"
+
+
+def check_trust_store() -> str:
+    import truststore
+
+    from wizard.checks.tls import make_context
+
+    ctx = make_context()
+    if sys.platform == "win32":
+        roots = len(ssl.enum_certificates("ROOT"))  # type: ignore[attr-defined,unused-ignore]
+        if not roots:
+            raise SelftestError("the Windows ROOT certificate store is empty")
+        return f"Windows ROOT store: {roots} certificates (truststore {truststore.__version__})"
+    if sys.platform == "darwin":
+        return f"macOS Keychain via Security.framework (truststore {truststore.__version__})"
+    # Linux: truststore drives OpenSSL, loading the system CAs into its inner context on the
+    # first handshake. Do one (it fails: nobody trusts our throwaway CA) and count them.
+    with tempfile.TemporaryDirectory(prefix="wizard-selftest-") as tmp:
+        _, cert_file, key_file = _throwaway_chain(Path(tmp))
+        server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_ctx.load_cert_chain(cert_file, key_file)
+        with contextlib.suppress(ssl.SSLError):
+            _handshake(ctx, server_ctx)
+    inner = getattr(ctx, "_ctx", None)
+    if not isinstance(inner, ssl.SSLContext):
+        raise SelftestError("truststore's OpenSSL context is not reachable")
+    count = inner.cert_store_stats().get("x509_ca", 0)
+    paths = ssl.get_default_verify_paths()
+    where = paths.cafile or paths.capath or "truststore's search list"
+    if not count and paths.capath and Path(paths.capath).is_dir():
+        count = sum(1 for p in Path(paths.capath).iterdir() if p.name[-2:-1] == ".")
+    if not count:
+        raise SelftestError(f"no system CA certificates found (looked in {where})")
+    return f"OpenSSL system store: {count} CA certificates ({where})"
+
+
+def check_keyring() -> str:
+    import keyring
+    import keyring.backend
+
+    native = {
+        "win32": "keyring.backends.Windows",
+        "darwin": "keyring.backends.macOS",
+    }.get(sys.platform, "keyring.backends.SecretService")
+    for module in (native, "keyring.backends.chainer", "keyring.backends.fail"):
+        importlib.import_module(module)
+    chosen: list[str] = []
+
+    def pick() -> None:
+        backend = keyring.get_keyring()
+        cls = type(backend)
+        chosen.append(f"{cls.__module__}.{cls.__name__} (priority {backend.priority:g})")
+
+    thread = threading.Thread(target=pick, name="selftest-keyring", daemon=True)
+    thread.start()
+    thread.join(KEYRING_TIMEOUT)
+    selected = chosen[0] if chosen else f"no answer within {KEYRING_TIMEOUT:g} s"
+    viable = sorted(
+        f"{type(k).__module__.rpartition('.')[2]}.{type(k).__name__}"
+        for k in keyring.backend.get_all_keyring()
+    )
+    return f"{selected}; native backend {native} present; viable: {', '.join(viable) or 'none'}"
+
+
+def _qt_app() -> object:
+    # Offscreen unless the caller chose a platform: the self-test needs no display.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([sys.argv[0]])
+
+
+def check_qt() -> str:
+    import PySide6
+    from PySide6.QtCore import QCoreApplication, QLibraryInfo, qVersion
+    from PySide6.QtGui import QGuiApplication, QImage, QImageReader
+
+    from wizard.resources import resource_path
+
+    _qt_app()
+    formats = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
+    missing = sorted({"png", "svg", "ico"} - formats)
+    if missing:
+        raise SelftestError(f"image formats missing: {', '.join(missing)}")
+    icon = resource_path("icons/app-256.png")
+    if QImage(str(icon)).isNull():
+        raise SelftestError(f"cannot load {icon}")
+    # Where Qt itself looks for plugins (in a bundle: inside it), plus its built-in path.
+    search = [*QCoreApplication.libraryPaths()]
+    search.append(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+    present = {
+        p.name.split(".")[0].removeprefix("lib")
+        for folder in search
+        for p in (Path(folder) / "platforms").glob("*")
+    }
+    desktop = {"win32": ("qwindows",), "darwin": ("qcocoa",)}.get(
+        sys.platform, ("qxcb", "qwayland")
+    )
+    absent = [name for name in desktop if name not in present]
+    if absent:
+        raise SelftestError(f"desktop platform plugin missing ({', '.join(absent)}) in {search}")
+    return (
+        f"Qt {qVersion()} (PySide6 {PySide6.__version__}), platform "
+        f"{QGuiApplication.platformName()} loaded, desktop plugins present "
+        f"({', '.join(desktop)}), image formats png/svg/ico"
+    )
+
+
+def check_gui_pages() -> str:
+    try:
+        present = importlib.util.find_spec(GUI_MODULE) is not None
+    except ModuleNotFoundError:
+        present = False
+    if not present:
+        return "not available yet"  # the wizard window has not landed in this tree
+    from wizard.provider import load_default_provider
+
+    _qt_app()
+    module = importlib.import_module(GUI_MODULE)
+    build: Callable[[object], list[str]] = getattr(module, GUI_ENTRY)
+    titles = build(load_default_provider())
+    if not titles:
+        raise SelftestError(f"{GUI_MODULE}.{GUI_ENTRY} built no pages")
+    return f"{len(titles)} pages built: {', '.join(titles)}"
+
+
+CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
+    ("build", check_build),
+    ("modules", check_modules),
+    ("libraries", check_libraries),
+    ("provider", check_provider),
+    ("resources", check_resources),
+    ("tls chain", check_tls),
+    ("trust store", check_trust_store),
+    ("keyring", check_keyring),
+    ("qt", check_qt),
+    ("GUI pages", check_gui_pages),
+)
+
+
+def run_check(name: str, check: Callable[[], str]) -> Outcome:
+    started = time.perf_counter()
+    try:
+        detail, ok = check(), True
+    except SelftestError as exc:
+        detail, ok = str(exc), False
+    except Exception as exc:  # every failure becomes one FAIL line, never a traceback
+        detail, ok = f"{type(exc).__name__}: {exc}", False
+    return Outcome(name, ok, detail, (time.perf_counter() - started) * 1000)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="mail-setup-wizard --selftest",
+        description="Check offline that this build has every module, resource and plugin.",
+    )
+    parser.parse_args(list(argv or []))  # no options yet; --help and strays handled here
+    started = time.perf_counter()
+    outcomes = []
+    for name, check in CHECKS:
+        outcome = run_check(name, check)
+        outcomes.append(outcome)
+        print(outcome.line(), flush=True)
+    failed = [o.name for o in outcomes if not o.ok]
+    total_ms = (time.perf_counter() - started) * 1000
+    if failed:
+        print(f"selftest: {len(failed)} of {len(outcomes)} checks failed: {', '.join(failed)}")
+        return 1
+    print(f"selftest: all {len(outcomes)} checks passed ({total_ms:.0f} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
