@@ -70,6 +70,7 @@ class DovecotServer:
     imap_port: int = 0
     imap_starttls_port: int = 0
     submission_port: int = 0
+    submissions_port: int = 0  # implicit TLS, like port 465
     sieve_port: int = 0
     users: dict[str, str] = field(default_factory=dict)
     _proc: subprocess.Popen[bytes] | None = None
@@ -109,6 +110,7 @@ class DovecotServer:
         }
         self.imap_port, self.imap_starttls_port = free_port(), free_port()
         self.submission_port, self.sieve_port = free_port(), free_port()
+        self.submissions_port = free_port()
         self._write_config()
         self._proc = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
@@ -205,6 +207,11 @@ service submission-login {{
     address = 127.0.0.1
     port = {self.submission_port}
   }}
+  inet_listener submissions {{
+    address = 127.0.0.1
+    port = {self.submissions_port}
+    ssl = yes
+  }}
 }}
 service managesieve-login {{
   inet_listener sieve {{
@@ -246,7 +253,13 @@ plugin {{
 
     def _wait_ready(self, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
-        ports = (self.imap_port, self.imap_starttls_port, self.submission_port, self.sieve_port)
+        ports = (
+            self.imap_port,
+            self.imap_starttls_port,
+            self.submission_port,
+            self.submissions_port,
+            self.sieve_port,
+        )
         pending = set(ports)
         while pending and time.monotonic() < deadline:
             assert self._proc is not None
@@ -260,7 +273,7 @@ plugin {{
                 try:
                     with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
                         s.settimeout(2)
-                        if port != self.imap_port:
+                        if port not in (self.imap_port, self.submissions_port):
                             s.recv(64)  # plaintext listeners greet first
                     pending.discard(port)
                 except OSError:

@@ -256,3 +256,12 @@ def test_non_ascii_password_logs_in_everywhere(dovecot, tmp_path):
         _provider(dovecot, tmp_path), GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem
     )
     assert all(r.ok for r in results)
+
+
+def test_smtp_with_implicit_tls_like_port_465_works(dovecot, tmp_path):
+    provider = _provider(dovecot, tmp_path, smtp_port=dovecot.submissions_port, smtp_socket="SSL")
+    r = run_check(provider, provider.smtp, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
+    assert r.ok, r.steps[-1].detail
+    names = [s.name for s in r.steps]
+    assert StepName.STARTTLS not in names
+    assert names.index(StepName.TLS) < names.index(StepName.GREETING) < names.index(StepName.LOGIN)
