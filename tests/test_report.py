@@ -1,0 +1,79 @@
+"""The report IT gets: summary, log hints, facts per step, and the mail link."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+import pytest
+from dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
+
+from wizard.checks.runner import run_checks
+from wizard.provider import Service, load_provider
+from wizard.report import headline, mailto_link, make_report, render_text, summary
+
+pytestmark = pytest.mark.dovecot
+
+
+def test_wrong_password_report_tells_it_which_log_line_to_find(dovecot, provider_file):
+    provider = load_provider(provider_file)
+    results = run_checks(provider, GOOD_USER, "nope", ca_file=dovecot.ca_pem)
+    report = make_report(GOOD_USER, provider, results)
+    text = summary(report)
+    assert "did not accept" in text
+    m = re.search(
+        r"look for `imap-login` lines in the Dovecot log for (\S+) around "
+        r"(\d\d:\d\d:\d\d) UTC from 127\.0\.0\.1",
+        text,
+    )
+    assert m and m.group(1) == GOOD_USER
+    # the time given really is when the attempt happened, to the second
+    started = results[0].started_at.strftime("%H:%M:%S")
+    assert m.group(2) == started
+    assert headline(report) == "The server did not accept the email address and password."
+
+
+def test_full_report_has_every_fact_it_needs(dovecot, provider_file):
+    provider = load_provider(provider_file)
+    results = run_checks(
+        provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem, only=[Service.IMAP]
+    )
+    text = render_text(make_report(GOOD_USER, provider, results))
+    r = results[0]
+    for expected in (
+        f"connected to 127.0.0.1 port {r.port} from 127.0.0.1 port {r.local[1]}",
+        r.tls.version,
+        r.tls.cipher,
+        r.tls.sha256,
+        "issuer O=trustme",
+        "greeting: * OK",
+        "capabilities: IMAP4REV1",
+        f"login {GOOD_USER}",
+        " UTC (",
+        "C: ",
+        "S: ",
+    ):
+        assert expected in text, expected
+
+
+def test_unreachable_server_says_the_logs_will_show_nothing(dovecot, tmp_path):
+    provider = load_provider(
+        dovecot.write_provider(
+            tmp_path / "p.xml", imap_port=free_port(), smtp_port=free_port(), with_sieve=False
+        )
+    )
+    report = make_report(GOOD_USER, provider, run_checks(provider, GOOD_USER, "x"))
+    assert "never got as far as logging in" in summary(report)
+
+
+def test_mail_link_goes_to_support_with_the_report_and_no_password(dovecot, provider_file):
+    provider = load_provider(provider_file)
+    report = make_report(
+        GOOD_USER, provider, run_checks(provider, GOOD_USER, "S3cret-Wrong", ca_file=dovecot.ca_pem)
+    )
+    link = mailto_link(report, render_text(report))
+    assert link.startswith("mailto:support@sepheo.co?")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    assert "not working" in query["subject"][0]
+    assert "auth_failed" in query["body"][0]
+    assert "S3cret-Wrong" not in urllib.parse.unquote(link)
