@@ -1,0 +1,336 @@
+"""What goes into the PyInstaller bundle, kept out of the .spec so it can be linted and tested.
+
+``mail-setup-wizard.spec`` imports this module. Nothing here imports PyInstaller at module
+level, so ``build.py`` and the tests can use it too.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import posixpath
+import re
+import struct
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path, PurePosixPath
+
+REPO = Path(__file__).resolve().parent.parent
+APP_NAME = "Mail Setup Wizard"
+EXE_NAME = "mail-setup-wizard"
+CLI_EXE_NAME = "mail-setup-wizard-cli"  # Windows only: the console twin for IT and scripts
+PUBLISHER = "Sepheo"
+DEFAULT_BUNDLE_ID = "co.sepheo.mailsetupwizard"
+DEFAULT_MACOS_MIN = "11.0"  # Big Sur: the oldest macOS the PySide6 6.8+ wheels support
+
+# Modules loaded by name at run time, which PyInstaller's import scan cannot see.
+HIDDEN_IMPORTS = [
+    # keyring finds its backends through entry points; PyInstaller's keyring hook adds the
+    # metadata and the backends, listed again here so a hook change cannot drop them silently.
+    "keyring.backends.chainer",
+    "keyring.backends.fail",
+    "keyring.backends.null",
+    "keyring.backends.SecretService",
+    "keyring.backends.libsecret",
+    "keyring.backends.kwallet",
+    "keyring.backends.Windows",
+    "keyring.backends.macOS",
+    "keyring.backends.macOS.api",
+    "imapclient",
+    "truststore",
+    "defusedxml",
+    "defusedxml.ElementTree",
+    "cryptography",
+    "cryptography.x509",
+    "cryptography.hazmat.primitives.asymmetric.ec",
+    "platformdirs",
+]
+
+# Python modules we never use. Each one dropped here also drops its Qt library and plugins.
+EXCLUDED_MODULES = [
+    "tkinter",
+    "_tkinter",
+    "unittest",
+    "pydoc",
+    "pytest",
+    "trustme",
+    "PySide6.QtNetwork",
+    "PySide6.QtQml",
+    "PySide6.QtQuick",
+    "PySide6.QtQuickControls2",
+    "PySide6.QtQuickWidgets",
+    "PySide6.QtOpenGL",
+    "PySide6.QtOpenGLWidgets",
+    "PySide6.QtPdf",
+    "PySide6.QtPdfWidgets",
+    "PySide6.QtSql",
+    "PySide6.QtTest",
+    "PySide6.QtXml",
+    "PySide6.QtHelp",
+    "PySide6.QtDesigner",
+    "PySide6.QtUiTools",
+    "PySide6.QtConcurrent",
+    "PySide6.QtLabsStyleKit",
+    "PySide6.QtQmlFeatures",
+    "PySide6.QtQuickTest",
+    "PySide6.Qt3DCore",
+    "PySide6.QtMultimedia",
+    "PySide6.QtWebEngineCore",
+    "PySide6.QtWebEngineWidgets",
+]
+
+# Qt plugins kept, by folder; every other plugin folder is left out entirely. Names are the
+# file's stem without the "lib" prefix (libqxcb.so, qwindows.dll, libqcocoa.dylib → qxcb…).
+QT_PLUGINS: dict[str, set[str] | None] = {
+    # offscreen for the self-test and CI; the desktop's own platform on each OS.
+    "platforms": {"qoffscreen", "qxcb", "qwayland", "qcocoa", "qwindows"},
+    "platformthemes": {"qxdgdesktopportal"},  # not qgtk3: it drags in all of GTK (~25 MB)
+    "platforminputcontexts": {
+        "composeplatforminputcontextplugin",
+        "ibusplatforminputcontextplugin",
+    },
+    "imageformats": {"qico", "qsvg"},  # PNG is built into QtGui
+    "iconengines": {"qsvgicon"},
+    "styles": None,  # all: qmodernwindowsstyle / qwindowsvistastyle / qmacstyle
+    "wayland-shell-integration": {"xdg-shell"},
+    "wayland-decoration-client": {"bradient", "adwaita"},
+}
+
+# Libraries that only unused Qt parts need; dropped even if a stray dependency names them.
+DROPPED_LIBRARY_PATTERNS = [
+    r"opengl32sw\.dll",  # Mesa software OpenGL for Windows, 20 MB
+    r"d3dcompiler_\d+\.dll",
+    r"Qt6?(Pdf|Qml|Quick|VirtualKeyboard|WebEngine|Multimedia|3D|Network|OpenGL|Test|Sql)",
+    r"Qt6?(EglFS|EglFsKms|WlShellIntegration)",
+]
+# Linux: taken from the desktop rather than the build machine. libfontconfig must match the
+# system's /etc/fonts (an older bundled one warns about unknown config elements and may find no
+# fonts), and freetype goes with it; libdbus-1 talks to the system's bus daemon and drags in
+# libsystemd, libgcrypt, lz4… (3.5 MB). Every desktop has all three (Qt itself needs them).
+LINUX_SYSTEM_LIBRARY_PATTERNS = [
+    r"libfontconfig\.so",
+    r"libfreetype\.so",
+    r"libdbus-1\.so",
+]
+
+
+def read_version(repo: Path = REPO) -> str:
+    """``wizard.__version__`` read from source, without importing the package."""
+    tree = ast.parse((repo / "wizard" / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__version__" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            return node.value.value
+    raise ValueError("wizard/__init__.py has no __version__ string")
+
+
+def version_tuple(version: str) -> tuple[int, int, int, int]:
+    """``"1.2.3rc1"`` → ``(1, 2, 3, 0)``: the four numbers Windows version resources hold."""
+    numbers = [int(m) for m in re.findall(r"\d+", version.split("+")[0])[:3]]
+    numbers += [0] * (4 - len(numbers))
+    a, b, c, d = numbers[:4]
+    return a, b, c, d
+
+
+def windows_version_file(version: str) -> str:
+    """The text of a PyInstaller version file (``EXE(version=...)``)."""
+    vt = version_tuple(version)
+    strings = {
+        "CompanyName": PUBLISHER,
+        "FileDescription": APP_NAME,
+        "FileVersion": version,
+        "InternalName": EXE_NAME,
+        "LegalCopyright": f"© {PUBLISHER}",
+        "OriginalFilename": f"{EXE_NAME}.exe",
+        "ProductName": APP_NAME,
+        "ProductVersion": version,
+    }
+    items = ",\n          ".join(f"StringStruct({k!r}, {v!r})" for k, v in strings.items())
+    return f"""# Generated by packaging/bundle_config.py from wizard.__version__ — do not edit.
+VSVersionInfo(
+  ffi=FixedFileInfo(filevers={vt}, prodvers={vt}, mask=0x3f, flags=0x0, OS=0x40004,
+                    fileType=0x1, subtype=0x0, date=(0, 0)),
+  kids=[
+    StringFileInfo([
+      StringTable('040904B0', [
+          {items}])]),
+    VarFileInfo([VarStruct('Translation', [1033, 1200])])
+  ]
+)
+"""
+
+
+def info_plist(version: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    """Info.plist keys for the .app; bundle id and minimum macOS overridable by env."""
+    env = dict(os.environ) if env is None else env
+    return {
+        "CFBundleName": APP_NAME,
+        "CFBundleDisplayName": APP_NAME,
+        "CFBundleIdentifier": env.get("WIZARD_BUNDLE_ID") or DEFAULT_BUNDLE_ID,
+        "CFBundleShortVersionString": version,
+        "CFBundleVersion": env.get("WIZARD_BUILD_NUMBER") or version,
+        "CFBundlePackageType": "APPL",
+        "LSMinimumSystemVersion": env.get("WIZARD_MACOS_MIN") or DEFAULT_MACOS_MIN,
+        "LSApplicationCategoryType": "public.app-category.utilities",
+        "NSHighResolutionCapable": True,
+        "NSSupportsAutomaticGraphicsSwitching": True,  # do not wake the discrete GPU
+        "NSRequiresAquaSystemAppearance": False,  # follow dark mode
+        "NSHumanReadableCopyright": f"© {PUBLISHER}",
+    }
+
+
+def _plugin_name(filename: str) -> str:
+    stem = filename.split(".")[0]
+    return stem[3:] if stem.startswith("lib") else stem
+
+
+def keep_qt_file(dest: str) -> bool:
+    """False for the Qt plugins and translations the app does not use."""
+    parts = PurePosixPath(dest.replace("\\", "/")).parts
+    if "PySide6" not in parts:
+        return True
+    rel = parts[parts.index("PySide6") + 1 :]
+    if rel[:1] == ("Qt",):  # Linux and macOS wheels: PySide6/Qt/{lib,plugins,translations}
+        rel = rel[1:]
+    if rel[:1] == ("translations",):
+        return False  # English only; Qt's own dialogs are not translated either
+    if rel[:1] == ("plugins",) and len(rel) >= 3:
+        wanted = QT_PLUGINS.get(rel[1], set())
+        return wanted is None or _plugin_name(rel[-1]) in wanted
+    return True
+
+
+def dropped_library(dest: str, platform: str = sys.platform) -> bool:
+    name = PurePosixPath(dest.replace("\\", "/")).name
+    if any(re.match(rf"(lib)?{p}", name) for p in DROPPED_LIBRARY_PATTERNS):
+        return True
+    return platform.startswith("linux") and any(
+        re.match(p, name) for p in LINUX_SYSTEM_LIBRARY_PATTERNS
+    )
+
+
+TocEntry = tuple[str, str, str]
+
+
+def prune_binaries(
+    binaries: Iterable[TocEntry],
+    imports_of: Callable[[str], Iterable[str]],
+    platform: str = sys.platform,
+) -> tuple[list[TocEntry], list[TocEntry]]:
+    """Drop unused Qt plugins, then every library no remaining binary still needs.
+
+    PyInstaller resolves shared-library dependencies for every collected plugin before the spec
+    can filter them, so dropping a plugin (e.g. the GTK platform theme) leaves its dependency
+    tree behind. Here a library that some collected binary links against is kept only if a kept
+    binary still reaches it. ``imports_of(src)`` must return the *direct* dependencies' names
+    (ELF DT_NEEDED, Mach-O LC_LOAD_DYLIB, PE imports). Returns (kept, dropped).
+    """
+    entries = list(binaries)
+    files = [e for e in entries if e[2] != "SYMLINK"]
+    first = [e for e in files if keep_qt_file(e[0]) and not dropped_library(e[0], platform)]
+    by_name: dict[str, list[TocEntry]] = {}
+    for entry in first:
+        by_name.setdefault(_key(entry[0]), []).append(entry)
+    needs: dict[TocEntry, set[str]] = {}
+    for entry in files:
+        needs[entry] = {_key(n) for n in imports_of(entry[1])}
+    needed_by_anyone = set().union(*needs.values())
+    roots = [e for e in first if _key(e[0]) not in needed_by_anyone or _is_python_lib(e[0])]
+    reachable: set[TocEntry] = set()
+    stack = list(roots)
+    while stack:
+        entry = stack.pop()
+        if entry not in reachable:
+            reachable.add(entry)
+            for name in needs.get(entry, ()):
+                stack.extend(by_name.get(name, ()))
+    kept = [e for e in files if e in reachable]
+    dropped = [e for e in files if e not in reachable]
+    # Symlinks go with their targets (and their framework); directory links stay.
+    links, dropped_links = prune_datas([e for e in entries if e[2] == "SYMLINK"], dropped)
+    return kept + links, dropped + dropped_links
+
+
+def elf_needed(path: str) -> list[str]:
+    """The DT_NEEDED names of an ELF file: its direct dependencies (``ldd`` lists them all)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x7fELF":
+        return []
+    is64, little = data[4] == 2, data[5] == 1
+    e = "<" if little else ">"
+    if is64:
+        shoff, shentsize, shnum = struct.unpack_from(f"{e}Q10xHH", data, 0x28)
+        sh_fmt, dyn_fmt = f"{e}IIQQQQIIQQ", f"{e}qQ"
+    else:
+        shoff, shentsize, shnum = struct.unpack_from(f"{e}I10xHH", data, 0x20)
+        sh_fmt, dyn_fmt = f"{e}IIIIIIIIII", f"{e}iI"
+    sections = [struct.unpack_from(sh_fmt, data, shoff + i * shentsize) for i in range(shnum)]
+    names: list[str] = []
+    for sh in sections:
+        if sh[1] != 6:  # SHT_DYNAMIC
+            continue
+        offset, size, link = sh[4], sh[5], sh[6]
+        strtab = sections[link][4]
+        step = struct.calcsize(dyn_fmt)
+        for pos in range(offset, offset + size, step):
+            tag, value = struct.unpack_from(dyn_fmt, data, pos)
+            if tag == 0:  # DT_NULL
+                break
+            if tag == 1:  # DT_NEEDED
+                end = data.index(b"\0", strtab + value)
+                names.append(data[strtab + value : end].decode())
+    return names
+
+
+def _is_python_lib(name: str) -> bool:
+    """The interpreter library: the bootloader loads it by name, nothing may drop it."""
+    return re.fullmatch(r"(lib)?python3[\d.]*(\.so.*|\.dylib|\.dll)|python", _key(name)) is not None
+
+
+def _norm(name: str) -> str:
+    return posixpath.normpath(name.replace("\\", "/"))
+
+
+def _key(name: str) -> str:
+    """A library's match key: its file name, case-folded (Windows DLL names are not cased)."""
+    return PurePosixPath(name.replace("\\", "/")).name.casefold()
+
+
+def prune_datas(
+    datas: Iterable[TocEntry], dropped_binaries: Iterable[TocEntry] = ()
+) -> tuple[list[TocEntry], list[TocEntry]]:
+    """Drop unused Qt translations; symlinks (PyInstaller files them under datas) whose target
+    ``prune_binaries`` dropped; and on macOS the rest of a dropped Qt framework (Info.plist,
+    Versions/Current…): a framework folder without its binary fails ``codesign --strict``."""
+    dropped_files = [e for e in dropped_binaries if e[2] != "SYMLINK"]
+    gone = {_norm(e[0]) for e in dropped_files}
+    frameworks = {_framework_dir(e[0]) for e in dropped_files} - {None}
+    kept: list[TocEntry] = []
+    dropped: list[TocEntry] = []
+    for entry in datas:
+        dest = _norm(entry[0])
+        unwanted = (
+            not keep_qt_file(entry[0])
+            or (entry[2] == "SYMLINK" and _link_target(entry) in gone)
+            or any(dest == f or dest.startswith(f"{f}/") for f in frameworks if f)
+        )
+        (dropped if unwanted else kept).append(entry)
+    return kept, dropped
+
+
+def _framework_dir(dest: str) -> str | None:
+    parts = _norm(dest).split("/")
+    for i, part in enumerate(parts):
+        if part.endswith(".framework"):
+            return "/".join(parts[: i + 1])
+    return None
+
+
+def _link_target(entry: TocEntry) -> str:
+    """Where a SYMLINK entry points, as a destination path (its target is relative to it)."""
+    return _norm(posixpath.join(posixpath.dirname(_norm(entry[0])), entry[1]))

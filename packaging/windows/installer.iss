@@ -1,0 +1,96 @@
+; Inno Setup 6 script: per-user installer for Mail Setup Wizard, no admin rights needed.
+;
+;   iscc /DAppVersion=0.1.0 /DNumericVersion=0.1.0.0 packaging\windows\installer.iss
+;   (packaging\windows\build.ps1 builds the onedir first and passes these)
+;
+; Installs dist\mail-setup-wizard\ to %LOCALAPPDATA%\Programs\Mail Setup Wizard ({autopf} in
+; per-user mode), adds a Start menu shortcut ({autoprograms}), registers an uninstaller under
+; HKCU, and removes all of it on uninstall. IT can still install for all users from an elevated
+; prompt with /ALLUSERS (PrivilegesRequiredOverridesAllowed).
+;
+; IT branding without a rebuild: put provider.xml next to the setup .exe, or pass
+; /PROVIDER="\\server\share\provider.xml"; it is installed beside mail-setup-wizard.exe, where
+; the app looks before its built-in one. Silent: setup.exe /VERYSILENT /PROVIDER=...
+
+#define AppName "Mail Setup Wizard"
+#define ExeName "mail-setup-wizard.exe"
+#define CliExeName "mail-setup-wizard-cli.exe"
+#ifndef AppVersion
+  #define AppVersion "0.0.0"
+#endif
+#ifndef NumericVersion
+  #define NumericVersion "0.0.0.0"
+#endif
+#ifndef SourceDir
+  #define SourceDir "..\..\dist\mail-setup-wizard"
+#endif
+#ifndef OutputDir
+  #define OutputDir "..\..\dist"
+#endif
+
+[Setup]
+; Never change AppId: it is how upgrades and the uninstaller find an existing install.
+AppId={{8C3D6B1E-5F2A-4E7B-9A41-0D6E2C7B95A3}
+AppName={#AppName}
+AppVersion={#AppVersion}
+AppVerName={#AppName} {#AppVersion}
+AppPublisher=Sepheo
+VersionInfoVersion={#NumericVersion}
+VersionInfoProductName={#AppName}
+PrivilegesRequired=lowest
+PrivilegesRequiredOverridesAllowed=commandline
+DefaultDirName={autopf}\{#AppName}
+DisableDirPage=auto
+DisableProgramGroupPage=yes
+UsePreviousAppDir=yes
+OutputDir={#OutputDir}
+OutputBaseFilename=MailSetupWizard-{#AppVersion}-windows-x64-setup
+SetupIconFile=..\..\resources\icons\app.ico
+UninstallDisplayIcon={app}\{#ExeName}
+UninstallDisplayName={#AppName}
+Compression=lzma2/max
+SolidCompression=yes
+WizardStyle=modern
+ArchitecturesAllowed=x64compatible
+ArchitecturesInstallIn64BitMode=x64compatible
+MinVersion=10.0
+; Upgrades: close a running wizard through the Restart Manager instead of failing on locked DLLs.
+CloseApplications=yes
+RestartApplications=no
+; Optional Authenticode signing: iscc /Ssigntool="signtool sign /a /fd sha256 /tr http://timestamp.digicert.com /td sha256 $f" /DSign=1
+#ifdef Sign
+SignTool=signtool
+SignedUninstaller=yes
+#endif
+
+[Languages]
+Name: "english"; MessagesFile: "compiler:Default.isl"
+
+[Tasks]
+Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"; Flags: unchecked
+
+[InstallDelete]
+; An upgrade must not keep libraries or plugins the new build no longer ships.
+Type: filesandordirs; Name: "{app}\_internal"
+
+[Files]
+Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+; IT's provider file, from /PROVIDER= or beside the setup .exe; nothing happens when absent.
+Source: "{param:PROVIDER|{src}\provider.xml}"; DestDir: "{app}"; DestName: "provider.xml"; Flags: external skipifsourcedoesntexist ignoreversion
+
+[Icons]
+Name: "{autoprograms}\{#AppName}"; Filename: "{app}\{#ExeName}"; Comment: "Set up your mail and find out why a login fails"
+Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#ExeName}"; Tasks: desktopicon
+
+[Run]
+Filename: "{app}\{#ExeName}"; Description: "{cm:LaunchProgram,{#AppName}}"; Flags: nowait postinstall skipifsilent
+
+[UninstallDelete]
+; A provider.xml IT copied in by hand after installing, and the folder itself once empty.
+Type: files; Name: "{app}\provider.xml"
+Type: dirifempty; Name: "{app}"
+; The remembered (non-secret) account, wizard/account_store.py: %APPDATA%\MailSetupWizard.
+; A password the user chose to keep stays in Windows Credential Manager: removing it needs the
+; app itself (a future "forget" command run from [UninstallRun]).
+Type: files; Name: "{userappdata}\MailSetupWizard\account.json"
+Type: dirifempty; Name: "{userappdata}\MailSetupWizard"

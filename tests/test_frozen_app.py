@@ -1,0 +1,339 @@
+"""Smoke test of the PyInstaller bundle: build it (or reuse a build whose inputs are unchanged),
+then run it as a user's machine would: --version, --selftest, diagnose against the real Dovecot,
+an IT provider.xml dropped next to the executable, and the GUI's first page offscreen.
+
+The bundle goes to build/frozen-test/, or $WIZARD_FROZEN_BUILD_DIR/{dist,work}; packaging/build.py
+--reuse skips the build when no input changed since the last one there. Anything
+the bundle writes to stderr that is not on the short allow-list below fails the test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dovecot_server import GOOD_PASSWORD, GOOD_USER
+
+from wizard import APP_NAME, __version__
+
+pytestmark = [
+    pytest.mark.frozen,
+    pytest.mark.skipif(sys.platform != "linux", reason="the CI workflow smoke-tests other OSes"),
+]
+
+REPO = Path(__file__).resolve().parent.parent
+# CI builds once (packaging/linux/build.sh --dist X/dist --work X/work) and points here.
+BUILD_DIR = Path(os.environ.get("WIZARD_FROZEN_BUILD_DIR") or REPO / "build" / "frozen-test")
+EXE_NAME = "mail-setup-wizard"
+BUILD_BUDGET_S = 300  # CI has 2 cores; a clean build takes well under a minute there
+FIRST_PAGE_BUDGET_S = 2.0
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# The only stderr lines a healthy bundle may print (environment noise, not our bugs).
+STDERR_ALLOWED = [
+    re.compile(r"^QStandardPaths: XDG_RUNTIME_DIR not set.*"),
+    re.compile(r"^QStandardPaths: runtime directory '.*' is not owned by.*"),
+    re.compile(r"^This plugin does not support propagateSizeHints\(\)$"),
+    re.compile(r"^WIZARD_FIRST_PAGE_SHOWN [\d.]+$"),
+]
+
+
+def assert_clean_stderr(stderr: str) -> None:
+    unexpected = [
+        line
+        for line in stderr.splitlines()
+        if line.strip() and not any(p.match(line) for p in STDERR_ALLOWED)
+    ]
+    assert not unexpected, "unexpected stderr from the bundle:\n" + "\n".join(unexpected)
+
+
+@contextlib.contextmanager
+def build_lock() -> Iterator[None]:
+    """One build at a time, even with two pytest runs on the same checkout."""
+    import fcntl
+
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    with open(BUILD_DIR / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="module")
+def bundle() -> Path:
+    """The onedir's executable, built by packaging/build.py (reused when inputs are unchanged)."""
+    try:
+        import PyInstaller  # noqa: F401
+    except ImportError:
+        if IN_CI:
+            pytest.fail("CI=true but PyInstaller is missing (pip install -e '.[package]')")
+        pytest.skip("PyInstaller is not installed (pip install -e '.[package]')")
+    report_file = BUILD_DIR / "report.json"
+    with build_lock():
+        r = subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "packaging" / "build.py"),
+                "--reuse",
+                "--dist",
+                str(BUILD_DIR / "dist"),
+                "--work",
+                str(BUILD_DIR / "work"),
+                "--json",
+                str(report_file),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+    assert r.returncode == 0, f"build failed:\n{r.stdout[-4000:]}\n{r.stderr[-8000:]}"
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    if report["build_seconds"] is not None:
+        assert report["build_seconds"] < BUILD_BUDGET_S, report["build_seconds"]
+    print(r.stdout)  # build time, size and largest files, shown with -s or on failure
+    exe = Path(report["executable"])
+    assert exe.is_file()
+    return exe
+
+
+def run(
+    exe: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
+    # The bundle must not lean on the test environment's Python.
+    for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
+        full_env.pop(var, None)
+    return subprocess.run(
+        [str(exe), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        env=full_env,
+        cwd=exe.parent.parent,  # not the repository: nothing may come from the checkout
+        check=False,
+    )
+
+
+def test_version(bundle: Path) -> None:
+    r = run(bundle, "--version")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"{APP_NAME} {__version__}\n"
+    assert_clean_stderr(r.stderr)
+
+
+def test_selftest_passes_from_the_bundle(bundle: Path) -> None:
+    r = run(bundle, "--selftest")
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[-1].startswith("selftest: all "), r.stdout
+    assert all(line.startswith("ok ") for line in lines[:-1]), r.stdout
+    assert "frozen (PyInstaller)" in r.stdout
+    # The built-in provider file comes from inside the bundle, not from the checkout.
+    provider_line = next(line for line in lines if line.startswith("ok   provider:"))
+    assert f"built-in {bundle.parent}" in provider_line
+    assert str(REPO / "resources") not in r.stdout
+    assert_clean_stderr(r.stderr)
+
+
+def _diagnose(exe: Path, ca: Path, password: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run(
+        exe, "diagnose", GOOD_USER, "--ca-file", str(ca), "--password-stdin", "--json", *extra,
+        stdin=password + "\n",
+    )  # fmt: skip
+
+
+@pytest.mark.dovecot
+def test_diagnose_right_password(bundle: Path, dovecot, provider_file: Path) -> None:
+    r = _diagnose(bundle, dovecot.ca_pem, GOOD_PASSWORD, "--provider", str(provider_file))
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads(r.stdout)
+    assert data["ok"] is True
+    assert sorted(c["service"] for c in data["checks"]) == ["imap", "sieve", "smtp"]
+    assert GOOD_PASSWORD not in r.stdout + r.stderr
+    assert_clean_stderr(r.stderr)
+
+
+@pytest.mark.dovecot
+def test_diagnose_wrong_password(bundle: Path, dovecot, provider_file: Path) -> None:
+    r = _diagnose(bundle, dovecot.ca_pem, "not-the-password", "--provider", str(provider_file))
+    assert r.returncode == 1, r.stdout + r.stderr
+    data = json.loads(r.stdout)
+    assert data["ok"] is False
+    assert {c["cause"] for c in data["checks"]} == {"auth_failed"}
+    assert_clean_stderr(r.stderr)
+
+
+@pytest.fixture
+def relocated_bundle(bundle: Path, tmp_path: Path) -> Path:
+    """The app as IT would hand it out: its own folder, with room for a provider.xml.
+
+    A copy of the executable beside a link to the (read-only, shared) _internal folder, so
+    the shared build is never modified.
+    """
+    folder = tmp_path / "Mail Setup Wizard"
+    folder.mkdir()
+    exe = folder / bundle.name
+    shutil.copy2(bundle, exe)
+    (folder / "_internal").symlink_to(bundle.parent / "_internal", target_is_directory=True)
+    return exe
+
+
+@pytest.mark.dovecot
+def test_provider_next_to_the_executable_wins(relocated_bundle: Path, dovecot) -> None:
+    override = dovecot.write_provider(relocated_bundle.parent / "provider.xml")
+
+    selftest = run(relocated_bundle, "--selftest")
+    assert selftest.returncode == 0, selftest.stdout + selftest.stderr
+    assert f"ok   provider: override {override}" in selftest.stdout
+    assert "Sepheo Mail (test server)" in selftest.stdout
+
+    # No --provider: the file beside the executable must be the one used.
+    r = _diagnose(relocated_bundle, dovecot.ca_pem, GOOD_PASSWORD)
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads(r.stdout)
+    ports = {c["service"]: c["port"] for c in data["checks"]}
+    assert ports == {
+        "imap": dovecot.imap_port,
+        "smtp": dovecot.submission_port,
+        "sieve": dovecot.sieve_port,
+    }
+    assert_clean_stderr(selftest.stderr + r.stderr)
+
+
+def test_without_override_the_built_in_provider_is_used(relocated_bundle: Path) -> None:
+    r = run(relocated_bundle, "--selftest")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ok   provider: built-in " in r.stdout
+    assert "my.sepheo.co:993" in r.stdout
+
+
+def test_gui_first_page_offscreen(bundle: Path) -> None:
+    started = time.perf_counter()
+    r = run(bundle, env={"WIZARD_BENCH_EXIT_AFTER_FIRST_PAGE": "1"})
+    wall = time.perf_counter() - started
+    assert r.returncode == 0, r.stdout + r.stderr
+    shown = re.search(r"^WIZARD_FIRST_PAGE_SHOWN ([\d.]+)$", r.stderr, re.MULTILINE)
+    assert shown, r.stderr
+    print(f"first page: {shown.group(1)} ms after wizard.ui.app import, {wall:.2f} s wall")
+    assert wall < FIRST_PAGE_BUDGET_S
+    assert_clean_stderr(r.stderr)
+
+
+# -- the trimming rules (fast, no build) ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    spec = importlib.util.spec_from_file_location(
+        "bundle_config", REPO / "packaging" / "bundle_config.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("dest", "keep"),
+    [
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
+        ("PySide6/Qt/plugins/platforms/libqeglfs.so", False),
+        ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", False),
+        ("PySide6/Qt/plugins/imageformats/libqsvg.so", True),
+        ("PySide6/Qt/plugins/imageformats/libqjpeg.so", False),
+        ("PySide6/Qt/plugins/sqldrivers/libqsqlite.so", False),
+        ("PySide6/Qt/translations/qtbase_de.qm", False),
+        ("PySide6/Qt/lib/libQt6Core.so.6", True),
+        ("PySide6\\plugins\\platforms\\qwindows.dll", True),  # Windows wheel layout
+        ("PySide6\\plugins\\styles\\qmodernwindowsstyle.dll", True),
+        ("PySide6\\plugins\\tls\\qschannelbackend.dll", False),
+        ("PySide6/Qt/plugins/platforms/libqcocoa.dylib", True),  # macOS
+        ("resources/provider.xml", True),
+    ],
+)
+def test_qt_files_kept(cfg, dest: str, keep: bool) -> None:
+    assert cfg.keep_qt_file(dest) is keep
+
+
+def test_pruning_follows_direct_dependencies(cfg) -> None:
+    toc = [
+        ("PySide6/QtGui.abi3.so", "/s/QtGui.abi3.so", "EXTENSION"),
+        ("PySide6/Qt/lib/libQt6Gui.so.6", "/s/libQt6Gui.so.6", "BINARY"),
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", "/s/libqxcb.so", "BINARY"),
+        ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", "/s/libqgtk3.so", "BINARY"),
+        ("libgtk-3.so.0", "/s/libgtk-3.so.0", "BINARY"),
+        ("libcairo.so.2", "/s/libcairo.so.2", "BINARY"),
+        ("libpng16.so.16", "/s/libpng16.so.16", "BINARY"),  # needed by cairo and by xcb
+        ("libpython3.11.so.1.0", "/s/libpython3.11.so.1.0", "BINARY"),
+        ("libfontconfig.so.1", "/s/libfontconfig.so.1", "BINARY"),  # the desktop's own
+        ("libgtk-3.so.0.link", "libgtk-3.so.0", "SYMLINK"),
+        ("libpng16.so", "libpng16.so.16", "SYMLINK"),
+    ]
+    needs = {
+        "/s/QtGui.abi3.so": ["libQt6Gui.so.6"],
+        "/s/libQt6Gui.so.6": ["libfontconfig.so.1", "libc.so.6"],
+        "/s/libqxcb.so": ["libQt6Gui.so.6", "libpng16.so.16"],
+        "/s/libqgtk3.so": ["libQt6Gui.so.6", "libgtk-3.so.0"],
+        "/s/libgtk-3.so.0": ["libcairo.so.2"],
+        "/s/libcairo.so.2": ["libpng16.so.16"],
+        "/s/libpython3.11.so.1.0": [],
+        "/s/libpng16.so.16": [],
+        "/s/libfontconfig.so.1": [],
+    }
+    kept, dropped = cfg.prune_binaries(toc, lambda src: needs[src], platform="linux")
+    assert sorted(e[0] for e in dropped) == sorted(
+        [
+            "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+            "libgtk-3.so.0",
+            "libcairo.so.2",
+            "libfontconfig.so.1",
+            "libgtk-3.so.0.link",
+        ]
+    )
+    assert {e[0] for e in kept} >= {"libpython3.11.so.1.0", "libpng16.so", "libpng16.so.16"}
+
+
+def test_a_pruned_macos_framework_goes_entirely(cfg) -> None:
+    fw = "PySide6/Qt/lib/QtNetwork.framework"
+    dropped = [(f"{fw}/Versions/A/QtNetwork", "/s/QtNetwork", "BINARY")]
+    datas = [
+        (f"{fw}/Versions/A/Resources/Info.plist", "/s/Info.plist", "DATA"),
+        (f"{fw}/Versions/Current", "A", "SYMLINK"),
+        (f"{fw}/QtNetwork", "Versions/Current/QtNetwork", "SYMLINK"),
+        ("PySide6/Qt/lib/QtCore.framework/Versions/Current", "A", "SYMLINK"),
+    ]
+    kept, gone = cfg.prune_datas(datas, dropped)
+    assert [e[0] for e in kept] == ["PySide6/Qt/lib/QtCore.framework/Versions/Current"]
+    assert len(gone) == 3
+
+
+def test_elf_needed_reads_direct_dependencies_only(cfg) -> None:
+    import PySide6
+
+    qtcore = next(Path(PySide6.__file__).parent.glob("QtCore.abi3.so"))
+    needed = cfg.elf_needed(str(qtcore))
+    assert "libQt6Core.so.6" in needed
+    assert "libicudata.so.73" not in needed  # only through libQt6Core: ldd would list it
+
+
+def test_versions_for_windows_and_macos(cfg) -> None:
+    assert cfg.version_tuple("1.2.3rc1") == (1, 2, 3, 0)
+    assert cfg.version_tuple("2") == (2, 0, 0, 0)
+    assert f"filevers={cfg.version_tuple(__version__)}" in cfg.windows_version_file(__version__)
+    plist = cfg.info_plist(__version__, {"WIZARD_BUNDLE_ID": "org.example.mail"})
+    assert plist["CFBundleIdentifier"] == "org.example.mail"
+    assert plist["CFBundleShortVersionString"] == __version__
+    assert plist["NSHighResolutionCapable"] is True
+    assert cfg.info_plist(__version__, {})["CFBundleIdentifier"] == cfg.DEFAULT_BUNDLE_ID
