@@ -145,20 +145,31 @@ def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
             raise CheckFailure(
                 PROTOCOL_ERROR, "the server does not offer login (AUTH) on this connection"
             )
-        code, text = _authenticate(smtp, mechanisms, result.username, password)
+        # RFC 4954 section 4: AUTH with an initial response, for a mechanism done in one round
+        # trip (PLAIN), may go in a PIPELINING group; QUIT rides with it, saving a round trip.
+        quit_sent = "PLAIN" in mechanisms and smtp.has_extn("pipelining")
+        code, text = _authenticate(smtp, mechanisms, result.username, password, quit_sent)
         if code != 235:
             raise _auth_failure(code, text)
         step.detail = f"logged in as {result.username}: {code} {text}"
 
     with session.step(StepName.LOGOUT):
         try:
-            smtp.quit()
+            if quit_sent:
+                # The QUIT reply is a courtesy: a server that dropped the pipelined QUIT must
+                # not hold a passed check for the whole timeout.
+                if smtp.sock is not None:
+                    smtp.sock.settimeout(min(session.timeout, 2.0))
+                smtp.getreply()
+                smtp.close()
+            else:
+                smtp.quit()
         except (smtplib.SMTPException, OSError) as exc:
             session.note(f"QUIT not clean: {exc}")
 
 
 def _authenticate(
-    smtp: smtplib.SMTP, mechanisms: list[str], username: str, password: str
+    smtp: smtplib.SMTP, mechanisms: list[str], username: str, password: str, then_quit: bool
 ) -> tuple[int, str]:
     """AUTH PLAIN (or LOGIN) by hand.
 
@@ -167,7 +178,8 @@ def _authenticate(
     """
     if "PLAIN" in mechanisms:
         token = base64.b64encode(f"\0{username}\0{password}".encode()).decode()
-        code, msg = smtp.docmd("AUTH", f"PLAIN {token}")
+        smtp.send(f"AUTH PLAIN {token}\r\n" + ("QUIT\r\n" if then_quit else ""))
+        code, msg = smtp.getreply()
         return code, msg.decode("utf-8", "replace")
     if "LOGIN" in mechanisms:
         code, msg = smtp.docmd("AUTH", "LOGIN")
