@@ -68,11 +68,10 @@ def blackhole_port() -> Iterator[int]:
         srv.close()
 
 
-class NoStartTlsSmtp:
-    """An SMTP server that never offers STARTTLS but does offer AUTH (a stripping middlebox)."""
+class _LoopbackServer:
+    """Accepts on 127.0.0.1 in a thread and hands each connection to ``handle``."""
 
     def __init__(self) -> None:
-        self.received: list[bytes] = []
         self._srv = socket.socket()
         self._srv.bind(("127.0.0.1", 0))
         self._srv.listen(4)
@@ -80,7 +79,7 @@ class NoStartTlsSmtp:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> NoStartTlsSmtp:
+    def __enter__(self) -> _LoopbackServer:
         self._thread.start()
         return self
 
@@ -98,55 +97,43 @@ class NoStartTlsSmtp:
                 continue
             with conn:
                 conn.settimeout(5)
-                f = conn.makefile("rb")
-                conn.sendall(b"220 mx.test ESMTP ready\r\n")
-                while True:
-                    try:
-                        line = f.readline()
-                    except OSError:
-                        break
-                    if not line:
-                        break
-                    self.received.append(line)
-                    cmd = line.strip().upper()
-                    if cmd.startswith((b"EHLO", b"HELO")):
-                        conn.sendall(b"250-mx.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
-                    elif cmd.startswith(b"AUTH"):
-                        conn.sendall(b"235 2.7.0 ok\r\n")
-                    elif cmd.startswith(b"QUIT"):
-                        conn.sendall(b"221 bye\r\n")
-                        break
-                    else:
-                        conn.sendall(b"502 5.5.2 no\r\n")
+                with suppress(OSError):
+                    self.handle(conn)
+
+    def handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
 
 
-class GarbageServer:
+class NoStartTlsSmtp(_LoopbackServer):
+    """An SMTP server that never offers STARTTLS but does offer AUTH (a stripping middlebox)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: list[bytes] = []
+
+    def handle(self, conn: socket.socket) -> None:
+        f = conn.makefile("rb")
+        conn.sendall(b"220 mx.test ESMTP ready\r\n")
+        while line := f.readline():
+            self.received.append(line)
+            cmd = line.strip().upper()
+            if cmd.startswith((b"EHLO", b"HELO")):
+                conn.sendall(b"250-mx.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
+            elif cmd.startswith(b"AUTH"):
+                conn.sendall(b"235 2.7.0 ok\r\n")
+            elif cmd.startswith(b"QUIT"):
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"502 5.5.2 no\r\n")
+
+
+class GarbageServer(_LoopbackServer):
     """Answers every connection with bytes that are no mail protocol at all."""
 
     def __init__(self, payload: bytes = b"HTTP/1.1 400 Bad Request\r\n\r\n") -> None:
-        self._srv = socket.socket()
-        self._srv.bind(("127.0.0.1", 0))
-        self._srv.listen(4)
-        self.port = self._srv.getsockname()[1]
+        super().__init__()
         self.payload = payload
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> GarbageServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._srv.close()
-        self._thread.join(2)
-
-    def _serve(self) -> None:
-        self._srv.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._srv.accept()
-            except OSError:
-                continue
-            with conn, suppress(OSError):
-                conn.sendall(self.payload)
+    def handle(self, conn: socket.socket) -> None:
+        conn.sendall(self.payload)

@@ -29,17 +29,25 @@ def run_cli(
     )
 
 
-def test_right_password_exits_0_and_lists_every_step(dovecot, provider_file):
-    r = run_cli(
+def diagnose(
+    dovecot, provider: Path, password: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """``diagnose`` against the test server, the password on stdin as a script would pipe it."""
+    return run_cli(
         "diagnose",
         GOOD_USER,
         "--provider",
-        str(provider_file),
+        str(provider),
         "--ca-file",
         str(dovecot.ca_pem),
         "--password-stdin",
-        stdin=GOOD_PASSWORD + "\n",
+        *extra,
+        stdin=password + "\n",
     )
+
+
+def test_right_password_exits_0_and_lists_every_step(dovecot, provider_file):
+    r = diagnose(dovecot, provider_file, GOOD_PASSWORD)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.count("✓ Logging in") == 3
     assert "Everything works" in r.stdout
@@ -47,35 +55,14 @@ def test_right_password_exits_0_and_lists_every_step(dovecot, provider_file):
 
 
 def test_wrong_password_exits_1_with_the_cause(dovecot, provider_file):
-    r = run_cli(
-        "diagnose",
-        GOOD_USER,
-        "--provider",
-        str(provider_file),
-        "--ca-file",
-        str(dovecot.ca_pem),
-        "--password-stdin",
-        stdin="nope\n",
-    )
+    r = diagnose(dovecot, provider_file, "nope")
     assert r.returncode == 1
     assert "Cause (auth_failed)" in r.stdout
     assert "For IT: look for `imap-login` lines" in r.stdout
 
 
 def test_json_output_has_the_documented_shape(dovecot, provider_file):
-    r = run_cli(
-        "diagnose",
-        GOOD_USER,
-        "--provider",
-        str(provider_file),
-        "--ca-file",
-        str(dovecot.ca_pem),
-        "--password-stdin",
-        "--json",
-        "--only",
-        "imap,smtp",
-        stdin=GOOD_PASSWORD + "\n",
-    )
+    r = diagnose(dovecot, provider_file, GOOD_PASSWORD, "--json", "--only", "imap,smtp")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["address"] == GOOD_USER and data["ok"] is True
@@ -102,19 +89,7 @@ def test_closed_port_exits_1_with_connection_refused(dovecot, tmp_path):
     from dovecot_server import free_port
 
     provider = dovecot.write_provider(tmp_path / "p.xml", imap_port=free_port())
-    r = run_cli(
-        "diagnose",
-        GOOD_USER,
-        "--provider",
-        str(provider),
-        "--ca-file",
-        str(dovecot.ca_pem),
-        "--password-stdin",
-        "--json",
-        "--only",
-        "imap",
-        stdin="x\n",
-    )
+    r = diagnose(dovecot, provider, "x", "--json", "--only", "imap")
     assert r.returncode == 1
     assert json.loads(r.stdout)["checks"][0]["cause"] == "connection_refused"
 

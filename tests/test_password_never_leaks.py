@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 from dovecot_server import GOOD_PASSWORD, GOOD_USER
-from test_cli_diagnose import run_cli
+from test_cli_diagnose import diagnose
 
 from wizard.checks.runner import run_checks
 from wizard.provider import load_provider
@@ -40,17 +40,7 @@ def assert_clean(text: str, password: str) -> None:
 @pytest.mark.parametrize("password", [GOOD_PASSWORD, WRONG])
 def test_cli_outputs_never_contain_the_password(dovecot, provider_file, password):
     for extra in ([], ["--json"], ["--report"]):
-        r = run_cli(
-            "diagnose",
-            GOOD_USER,
-            "--provider",
-            str(provider_file),
-            "--ca-file",
-            str(dovecot.ca_pem),
-            "--password-stdin",
-            *extra,
-            stdin=password + "\n",
-        )
+        r = diagnose(dovecot, provider_file, password, *extra)
         assert r.returncode in (0, 1)
         assert_clean(r.stdout + r.stderr, password)
     assert "C: " in r.stdout  # the --report run did include the transcript
