@@ -265,3 +265,24 @@ def test_smtp_with_implicit_tls_like_port_465_works(dovecot, tmp_path):
     names = [s.name for s in r.steps]
     assert StepName.STARTTLS not in names
     assert names.index(StepName.TLS) < names.index(StepName.GREETING) < names.index(StepName.LOGIN)
+
+
+def test_two_dead_addresses_are_reported_within_one_timeout(dovecot, tmp_path):
+    from fake_servers import blackhole_port
+
+    with blackhole_port() as port:
+        provider = _provider(dovecot, tmp_path, imap_port=port)
+
+        def two_addresses(host: str, p: int):
+            # Two entries for the name, both dead (the same blackholed loopback port twice).
+            return [("127.0.0.1", p), ("127.0.0.1", p)]
+
+        t0 = time.monotonic()
+        r = run_check(
+            provider, provider.imap, GOOD_USER, GOOD_PASSWORD, timeout=1.0, resolver=two_addresses
+        )
+        elapsed = time.monotonic() - t0
+    assert r.cause == "connection_timeout"
+    assert elapsed < 1.6  # not 2 s: the addresses share the bound
+    attempts = [line.text for line in r.transcript if line.text.startswith("connect to")]
+    assert len(attempts) == 2  # both were tried

@@ -133,10 +133,19 @@ class Session:
         return addrs
 
     def connect(self, addrs: list[tuple[str, int]]) -> socket.socket:
-        """Try each address in turn, like ``socket.create_connection``, but cancellable."""
+        """Try each address in turn, like ``socket.create_connection``, but cancellable.
+
+        The whole step stays within one timeout however many addresses the name has: each
+        address gets an equal share of what is left, so a dead first address cannot push the
+        verdict past the bound and still leaves the next one a fair try.
+        """
         with self.step(StepName.CONNECT) as step:
             last: BaseException | None = None
-            for addr in addrs:
+            deadline = time.monotonic() + self.timeout
+            for index, addr in enumerate(addrs):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
                 family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
                 sock = socket.socket(family, socket.SOCK_STREAM)
                 # Small writes go out at once: with Nagle on, a write that follows another
@@ -144,7 +153,7 @@ class Session:
                 # the first command) waits for an ACK the server may delay (40-200 ms).
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 self._adopt(sock)
-                sock.settimeout(self.timeout)
+                sock.settimeout(remaining / (len(addrs) - index))
                 try:
                     sock.connect(addr)
                 except OSError as exc:
@@ -165,9 +174,9 @@ class Session:
                     local_port=str(local[1]),
                 )
                 self.note(f"connected to {peer[0]} port {peer[1]} from {local[0]} port {local[1]}")
+                sock.settimeout(self.timeout)  # each later read gets the full bound again
                 return sock
-            assert last is not None
-            raise last
+            raise last if last is not None else TimeoutError("no address answered in time")
 
     def start_tls(
         self,
