@@ -209,7 +209,7 @@ class AccountPage(_Page):
         # from a Password field; these stop the other routes.
         self.password.setDragEnabled(False)
         self.password.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-        name_label = QLabel("Full &name:", self)
+        name_label = QLabel("&Full name:", self)
         name_label.setBuddy(self.name)
         address_label = QLabel("&Email address:", self)
         address_label.setBuddy(self.address)
@@ -568,6 +568,15 @@ class CheckingPage(_Page):
 
 
 # ------------------------------------------------------------------------------------------
+def _with_mnemonic(label: str, taken: set[str]) -> str:
+    """Put "&" before the first letter no other control on the page uses yet."""
+    for i, ch in enumerate(label):
+        if ch.isalpha() and ch.lower() not in taken:
+            taken.add(ch.lower())
+            return f"{label[:i]}&{label[i:]}"
+    return label
+
+
 class ClientPage(_Page):
     page_id = Page.CLIENT
 
@@ -578,9 +587,11 @@ class ClientPage(_Page):
         lay = QVBoxLayout(self)
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QRadioButton] = {}
-        for i, client in enumerate(wizard.flow.clients):
-            label = client.label + ("  (detected on this computer)" if client.detected else "")
-            button = QRadioButton(("&" if i < 9 else "") + label, self)
+        taken = {"b", "n"}  # Back and Next
+        for client in wizard.flow.clients:
+            label = _with_mnemonic(client.label, taken)
+            label += "  (detected on this computer)" if client.detected else ""
+            button = QRadioButton(label, self)
             button.setAccessibleName(client.label)
             self.group.addButton(button)
             self.buttons[client.id] = button
