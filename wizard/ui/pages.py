@@ -762,11 +762,13 @@ class DonePage(_Page):
         else:
             self.setTitle("All done")
             remembered = flow.remember_account()
+            next_steps = (
+                f"The first time {flow.client_label} connects it asks for your password: "
+                "enter it and let it remember it. A handout with these settings is handy to "
+                "keep or to give to a colleague; it never contains your password."
+            )
             self.text.setText(
-                f"{flow.setup_summary} {remembered} The first time {flow.client_label} "
-                "connects it asks for your password: enter it and let it remember it. A "
-                "handout with these settings is handy to keep or to give to a colleague; it "
-                "never contains your password."
+                " ".join(t for t in (flow.setup_summary, remembered, next_steps) if t)
             )
 
     def save_handout(self) -> None:
