@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.checks.model import CheckResult, Step
-from wizard.clients.instructions import instructions_for
+from wizard.clients.instructions import all_clients, instructions_for
 from wizard.flow import CheckState, Mode, Page
 from wizard.handout import write_handout
 from wizard.mobileconfig import install_instructions, profile_filename, write_profile
@@ -50,15 +50,6 @@ if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
 
 SECURITY_WORDS = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "None"}
-# Clients with step screens of their own; anything else gets the plain settings table.
-CLIENT_INSTRUCTIONS = {
-    "thunderbird",
-    "outlook_new",
-    "outlook_classic",
-    "windows_mail",
-    "apple_mail",
-    "other",
-}
 
 
 class _Page(QWizardPage):
@@ -457,12 +448,12 @@ class CheckingPage(_Page):
 
     def _set_running(self, running: bool) -> None:
         self.stop_button.setVisible(running)
-        self.retry_button.setVisible(not running and bool(self.w_flow_results()))
+        self.retry_button.setVisible(not running and bool(self._results()))
         for b in (self.details_button, self.copy_button, self.save_button):
-            b.setEnabled(not running and bool(self.w_flow_results()))
-        self.mail_button.setEnabled(not running and bool(self.w_flow_results()))
+            b.setEnabled(not running and bool(self._results()))
+        self.mail_button.setEnabled(not running and bool(self._results()))
 
-    def w_flow_results(self) -> list[CheckResult]:
+    def _results(self) -> list[CheckResult]:
         return self._wizard.flow.results
 
     # -- progress --------------------------------------------------------------------------
@@ -696,7 +687,8 @@ class SetupPage(_Page):
         flow = self.w.flow
         self.setTitle(f"Set up {flow.client_label}")
         self.status.setText("")
-        client = "other" if flow.client_id not in CLIENT_INSTRUCTIONS else flow.client_id
+        known = {info.client_id for info in all_clients(flow.provider)}
+        client = flow.client_id if flow.client_id in known else "other"
         ins = instructions_for(client, flow.provider, flow.account.address, flow.account.name)
         self.view.show_instructions(ins)
         self.profile_button.setVisible(flow.client_id == "apple_mail")
