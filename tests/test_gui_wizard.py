@@ -178,6 +178,7 @@ def test_gui_thread_never_stalls_during_a_slow_check(qtbot, make_wizard):
             wiz.next()
         timer.stop()
     assert len(gaps) > 50
+    print(f"longest event-loop gap during the check: {max(gaps)} ms over {len(gaps)} ticks")
     assert max(gaps) < 100, f"event loop stalled {max(gaps)} ms"
 
 
