@@ -31,6 +31,7 @@ SPEC = HERE / "mail-setup-wizard.spec"
 sys.path.insert(0, str(HERE))
 
 import bundle_config as cfg  # noqa: E402
+import trim_icu  # noqa: E402
 
 STAMP = "build-fingerprint.json"
 
@@ -54,6 +55,7 @@ def fingerprint() -> str:
     digest.update(sys.version.encode())
     for knob in ("WIZARD_BUNDLE_ID", "WIZARD_TARGET_ARCH", "MACOS_SIGN_IDENTITY"):
         digest.update(f"{knob}={os.environ.get(knob, '')}".encode())
+    digest.update(trim_icu.tools_fingerprint().encode())  # a build without icupkg is not reused
     return digest.hexdigest()
 
 

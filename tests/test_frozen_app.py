@@ -231,6 +231,42 @@ def test_gui_first_page_offscreen(bundle: Path) -> None:
     assert_clean_stderr(r.stderr)
 
 
+def _bundled_icu_data(bundle: Path) -> Path:
+    internal = bundle.parent / "_internal"
+    found = sorted(p for p in internal.rglob("libicudata.so.*") if not p.is_symlink())
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_icu_data_is_trimmed_when_the_tools_are_there(bundle: Path, trim_icu) -> None:
+    lib = _bundled_icu_data(bundle)
+    symbol, blob = trim_icu.data_symbol(lib)
+    assert symbol == f"icudt{lib.name.rsplit('.', 1)[1]}_dat"
+    if not all(trim_icu.tools().values()) or os.environ.get(trim_icu.DISABLE_ENV):
+        pytest.skip(f"icupkg/cc missing or {trim_icu.DISABLE_ENV} set: the full ICU data stays")
+    items = {i.split("/", 1)[1] for i in trim_icu.package_items(blob)}
+    assert lib.stat().st_size < 5 * 2**20, lib.stat().st_size
+    assert {"coll/ucadata.icu", "coll/root.res", "cnvalias.icu", "zoneinfo64.res"} <= items
+    assert not any(i.startswith(("brkitr/", "curr/", "lang/", "translit/")) for i in items)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_handout_with_non_ascii_names_from_the_bundle(bundle: Path, tmp_path: Path) -> None:
+    """Qt lays out and paints the PDF (QTextDocument on a QPdfWriter): with the trimmed ICU
+    data every script on the sheet must still come out as text."""
+    name = "Zoë Ñandú <&> Łódź Straße İstanbul Ωμέγα Москва"
+    r = run(bundle, "handout", "joe.bloggs@sepheo.co", "--name", name, "--out", str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert_clean_stderr(r.stderr)
+    pdf = next(tmp_path.glob("*.pdf"))
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert name in " ".join(text.split()), text[:2000]
+    html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
+    assert "Zoë Ñandú &lt;&amp;&gt; Łódź" in html
+
+
 # -- the trimming rules (fast, no build) ------------------------------------------------------
 
 
@@ -243,6 +279,56 @@ def cfg():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def trim_icu():
+    sys.path.insert(0, str(REPO / "packaging"))
+    try:
+        import trim_icu as module
+    finally:
+        sys.path.remove(str(REPO / "packaging"))
+    return module
+
+
+@pytest.mark.parametrize(
+    ("item", "keep"),
+    [
+        ("icudt73l/coll/root.res", True),
+        ("icudt73l/coll/ucadata.icu", True),
+        ("icudt73l/coll/zh.res", False),
+        ("icudt73l/brkitr/cjdict.dict", False),
+        ("icudt73l/curr/de.res", False),
+        ("icudt73l/zone/en_GB.res", True),
+        ("icudt73l/zone/de.res", False),
+        ("icudt73l/cnvalias.icu", True),
+        ("icudt73l/ibm-5348_P100-1997.cnv", True),  # windows-1252
+        ("icudt73l/ibm-943_P15A-2003.cnv", False),  # Shift_JIS
+        ("icudt73l/de.res", False),
+        ("icudt73l/root.res", True),
+    ],
+)
+def test_icu_items_kept(trim_icu, item: str, keep: bool) -> None:
+    assert trim_icu.kept(item) is keep
+
+
+def test_icu_trimmed_library_works_with_qts_icu(trim_icu, tmp_path: Path) -> None:
+    """Build the trimmed data library from the venv's PySide6 and run its check: the
+    bundle's libicuuc/libicui18n open converters, collators and a calendar with it."""
+    import PySide6
+
+    lib_dir = Path(PySide6.__file__).parent / "Qt" / "lib"
+    src = next(lib_dir.glob("libicudata.so.*"), None)
+    if src is None:
+        pytest.skip("this PySide6 wheel carries no ICU")
+    name, blob = trim_icu.data_symbol(src)
+    assert len(trim_icu.package_items(blob)) > 1000
+    if not all(trim_icu.tools().values()):
+        pytest.skip(f"needs icupkg and cc: {trim_icu.tools()}")
+    lib = trim_icu.build_trimmed(src, tmp_path)
+    assert trim_icu.data_symbol(lib)[0] == name
+    assert lib.stat().st_size < src.stat().st_size / 5
+    trim_icu.check(lib, lib_dir)
 
 
 @pytest.mark.parametrize(
