@@ -107,10 +107,14 @@ DROPPED_LIBRARY_PATTERNS = [
 # system's /etc/fonts (an older bundled one warns about unknown config elements and may find no
 # fonts), and freetype goes with it; libdbus-1 talks to the system's bus daemon and drags in
 # libsystemd, libgcrypt, lz4… (3.5 MB). Every desktop has all three (Qt itself needs them).
+# GLib (Qt's event dispatcher) likewise: every desktop's own Qt and GTK link it, its ABI is
+# stable across 2.x, and its libpcre2-8 (only GLib needs it) then goes too: 1.9 MiB.
 LINUX_SYSTEM_LIBRARY_PATTERNS = [
     r"libfontconfig\.so",
     r"libfreetype\.so",
     r"libdbus-1\.so",
+    r"libglib-2\.0\.so",
+    r"libgthread-2\.0\.so",
 ]
 
 

@@ -353,6 +353,22 @@ def test_qt_files_kept(cfg, dest: str, keep: bool) -> None:
     assert cfg.keep_qt_file(dest) is keep
 
 
+@pytest.mark.parametrize(
+    ("name", "platform", "dropped"),
+    [
+        ("libglib-2.0.so.0", "linux", True),  # the desktop's own (Qt's event dispatcher)
+        ("libgthread-2.0.so.0", "linux", True),
+        ("libfontconfig.so.1", "linux", True),
+        ("libQt6Core.so.6", "linux", False),
+        ("libicuuc.so.73", "linux", False),
+        ("libglib-2.0.0.dylib", "darwin", False),  # only Linux takes these from the system
+        ("PySide6/opengl32sw.dll", "win32", True),
+    ],
+)
+def test_libraries_left_to_the_system(cfg, name: str, platform: str, dropped: bool) -> None:
+    assert cfg.dropped_library(name, platform) is dropped
+
+
 def test_pruning_follows_direct_dependencies(cfg) -> None:
     toc = [
         ("PySide6/QtGui.abi3.so", "/s/QtGui.abi3.so", "EXTENSION"),
