@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
-
 import pytest
 from dovecot_server import GOOD_USER
+from profile_lock import parentlock_held_by_another_process
 from test_gui_wizard import fill_account, run_checks_and_wait
 
 from wizard.clients.thunderbird import find_profiles
@@ -78,24 +76,9 @@ def test_running_thunderbird_is_refused_with_a_retry(
     before = (profile / "prefs.js").read_bytes()
     wiz = open_on_setup(qtbot, dovecot, tmp_path, home)
     wiz.next()
-    lock = os.open(profile / ".parentlock", os.O_CREAT | os.O_RDWR)
-    try:
-        # Held by another process, as Thunderbird holds it (fcntl locks are per process).
-        pid = os.fork()
-        if pid == 0:
-            fcntl.lockf(lock, fcntl.LOCK_EX)
-            os.write(1, b"")
-            import time
-
-            time.sleep(5)
-            os._exit(0)
-        qtbot.wait(300)
+    with parentlock_held_by_another_process(profile):
         wiz.setup_page.thunderbird.add_button.click()
         text = wiz.setup_page.thunderbird.result.text()
         assert "Close Thunderbird" in text or "close Thunderbird" in text
         assert (profile / "prefs.js").read_bytes() == before
         screenshot(wiz, "07-setup-thunderbird-running")
-    finally:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        os.close(lock)

@@ -5,45 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from profile_lock import parentlock_held_by_another_process
 
 from wizard.clients.thunderbird import check_profile_lock
 
 posix_only = pytest.mark.skipif(sys.platform.startswith("win"), reason="fcntl and symlinks")
-
-# Takes the same kind of lock Gecko's nsProfileLock takes: an fcntl write lock on .parentlock.
-_HOLD_LOCK = textwrap.dedent(
-    """
-    import fcntl, os, sys
-    fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
-    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    print("locked", flush=True)
-    sys.stdin.read()
-    """
-)
-
-
-@contextmanager
-def parentlock_held_by_another_process(profile: Path) -> Iterator[int]:
-    """fcntl locks are per process, so the holder must be a separate process."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_LOCK, str(profile / ".parentlock")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdin is not None
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        yield holder.pid
-    finally:
-        holder.stdin.close()
-        holder.wait(10)
 
 
 @contextmanager

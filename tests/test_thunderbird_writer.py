@@ -8,14 +8,13 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from profile_lock import parentlock_held_by_another_process
 
 from wizard.clients.thunderbird import Cause, LockState, WriteResult, write_account
 from wizard.clients.thunderbird.prefsjs import PrefValue, decode, parse_prefs
@@ -584,36 +583,3 @@ def test_the_writer_takes_no_password_and_writes_none(tmp_path: Path) -> None:
     text = (tmp_path / "prefs.js").read_text(encoding="utf-8").lower()
     assert "password" not in text and "passwd" not in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["prefs.js"]
-
-
-# Takes the same lock Gecko's nsProfileLock takes: an fcntl write lock on .parentlock, from
-# another process (fcntl locks are per process).
-_HOLD_LOCK = textwrap.dedent(
-    """
-    import fcntl, os, sys
-    fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
-    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    print("locked", flush=True)
-    sys.stdin.read()
-    """
-)
-
-
-@contextmanager
-def parentlock_held_by_another_process(profile: Path) -> Iterator[None]:
-    if sys.platform.startswith("win"):
-        pytest.skip("fcntl locks are POSIX")
-    (profile / ".parentlock").touch()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_LOCK, str(profile / ".parentlock")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdin is not None
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        yield
-    finally:
-        holder.stdin.close()
-        holder.wait(10)

@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
 
 from wizard.checks.model import CheckResult, Step
 from wizard.clients.instructions import all_clients, instructions_for
+from wizard.clients.instructions.other import security_word
 from wizard.flow import CheckState, Mode, Page
 from wizard.handout import write_handout
 from wizard.mobileconfig import install_instructions, profile_filename, write_profile
-from wizard.provider import Security, Service
+from wizard.provider import Service
 from wizard.report import headline, mailto_link, make_report, render_text, scrub
 from wizard.resources import resource_path
 from wizard.ui.instructions_view import InstructionsView
@@ -48,8 +49,6 @@ from wizard.ui.worker import CheckWorker
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
-
-SECURITY_WORDS = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "None"}
 
 
 class _Page(QWizardPage):
@@ -330,7 +329,7 @@ class CheckingPage(_Page):
         for server in wizard.flow.provider.servers:
             row = ServiceRow(
                 server.service.label,
-                f"{server.hostname} port {server.port}, {SECURITY_WORDS[server.security]}",
+                f"{server.hostname} port {server.port}, {security_word(server.security)}",
                 rows_box,
             )
             self._rows[server.service] = row
