@@ -36,13 +36,17 @@ HIDDEN_IMPORTS = [
     "keyring.backends.Windows",
     "keyring.backends.macOS",
     "keyring.backends.macOS.api",
+    # Our own Secret Service backend (Linux); chosen by wizard.keychain, not by entry point.
+    "wizard.secret_service",
+    "jeepney",
+    "jeepney.io.blocking",
     "imapclient",
     "truststore",
     "defusedxml",
     "defusedxml.ElementTree",
-    "cryptography",
-    "cryptography.x509",
-    "cryptography.hazmat.primitives.asymmetric.ec",
+    # The certificate reader imports these inside its functions (kept out of startup).
+    "pyasn1.codec.der.decoder",
+    "pyasn1_modules.rfc5280",
     "platformdirs",
 ]
 
@@ -54,6 +58,29 @@ EXCLUDED_MODULES = [
     "pydoc",
     "pytest",
     "trustme",
+    # keyring's Secret Service backend needs secretstorage, which needs cryptography (11 MiB
+    # of Rust, an eighth of the Linux app) only to encrypt the password on the local D-Bus.
+    # wizard.secret_service talks to the same service without it (see its docstring); the
+    # certificate reader uses pyasn1. Nothing else in the app imports them.
+    "cryptography",
+    "secretstorage",
+    "cffi",
+    "_cffi_backend",
+    # Standard library parts nothing in the app uses, which hooks or lazy imports pull in:
+    # asyncio (no importer at all), multiprocessing (only concurrent.futures' process pool;
+    # the checks use threads), xmlrpc (defusedxml's optional stdlib patcher), bz2/lzma (only
+    # for archive formats we never open; zipfile and shutil import them optionally), _decimal
+    # (decimal falls back to the pure-Python _pydecimal, which is only imported, never used),
+    # _uuid (uuid5 for the .mobileconfig is pure Python).
+    "asyncio",
+    "multiprocessing",
+    "xmlrpc",
+    "bz2",
+    "_bz2",
+    "lzma",
+    "_lzma",
+    "_decimal",
+    "_uuid",
     "PySide6.QtNetwork",
     "PySide6.QtQml",
     "PySide6.QtQuick",
@@ -78,6 +105,26 @@ EXCLUDED_MODULES = [
     "PySide6.QtWebEngineCore",
     "PySide6.QtWebEngineWidgets",
 ]
+
+# Linux only: the CJK multibyte codecs (0.9 MiB). The bundle runs Python in UTF-8 mode, the
+# app reads and writes UTF-8 (and Latin-1 for raw protocol lines) only, and Qt converts text
+# through its own ICU. Kept on Windows and macOS, whose legacy code pages are not worth the risk.
+LINUX_EXCLUDED_MODULES = [
+    "_multibytecodec",
+    "_codecs_cn",
+    "_codecs_hk",
+    "_codecs_iso2022",
+    "_codecs_jp",
+    "_codecs_kr",
+    "_codecs_tw",
+]
+
+
+def excluded_modules(platform: str = sys.platform) -> list[str]:
+    """EXCLUDED_MODULES plus the platform's own."""
+    extra = LINUX_EXCLUDED_MODULES if platform.startswith("linux") else []
+    return EXCLUDED_MODULES + extra
+
 
 # Qt plugins kept, by folder; every other plugin folder is left out entirely. Names are the
 # file's stem without the "lib" prefix (libqxcb.so, qwindows.dll, libqcocoa.dylib → qxcb…).
@@ -109,7 +156,18 @@ DROPPED_LIBRARY_PATTERNS = [
 # libsystemd, libgcrypt, lz4… (3.5 MB). Every desktop has all three (Qt itself needs them).
 # GLib (Qt's event dispatcher) likewise: every desktop's own Qt and GTK link it, its ABI is
 # stable across 2.x, and its libpcre2-8 (only GLib needs it) then goes too: 1.9 MiB.
+#
+# The core X11 client libraries too: Qt Gui itself links libGL.so.1, which every PySide6 app
+# takes from the system, and libglvnd's libGL → libGLX links libX11 → libxcb → libXau and
+# libXdmcp. A machine that can load Qt Gui at all already has them; bundled copies were 1.6
+# MiB of duplicates (libX11 alone 1.3), with libbsd and libmd behind libXdmcp. The xcb-util
+# libraries (icccm, image, keysyms, render-util, cursor) stay bundled: many desktops lack them
+# and Qt's xcb plugin then fails to load ("xcb-cursor0 is needed").
 LINUX_SYSTEM_LIBRARY_PATTERNS = [
+    r"libX11\.so",
+    r"libxcb\.so",
+    r"libXau\.so",
+    r"libXdmcp\.so",
     r"libfontconfig\.so",
     r"libfreetype\.so",
     r"libdbus-1\.so",

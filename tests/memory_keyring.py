@@ -11,6 +11,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
+import wizard.keychain
+
 
 class MemoryKeyring(KeyringBackend):
     """A recommended-priority backend keeping passwords in a dict."""
@@ -54,11 +56,14 @@ class RaisingKeyring(MemoryKeyring):
 
 
 def guard_default_keyring(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
-    """Make keyring's process-wide default an in-memory store for one test, then restore it.
+    """Make the keychain's default store an in-memory one for one test, then restore it.
 
-    Set directly (not via keyring.set_keyring) so restoring does not need to look up, and thus
-    detect, the real backend first.
+    Two defaults are covered: keyring's process-wide one, set directly (not via
+    keyring.set_keyring) so restoring does not need to look up, and thus detect, the real
+    backend first; and wizard.keychain's own Secret Service choice on Linux, switched off so it
+    never probes a real session bus.
     """
     guard = MemoryKeyring()
     monkeypatch.setattr(keyring.core, "_keyring_backend", guard)
+    monkeypatch.setattr(wizard.keychain, "_platform_backend", lambda: None)
     return guard

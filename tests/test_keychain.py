@@ -1,18 +1,24 @@
 """The opt-in password keychain: only a real system store, never a crash, never a leaked password.
 
 No test touches a real keychain: backends are passed explicitly, and an autouse guard makes
-keyring's process-wide default an in-memory store for every test here.
+keyring's process-wide default an in-memory store for every test here, and switches off the
+keychain's own Secret Service default (the tests of that choice stand in a fake for it).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
+import sys
+import types
+from collections.abc import Callable
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
+from keyring.compat import properties
 from keyring.errors import (
     InitError,
     KeyringError,
@@ -22,12 +28,16 @@ from keyring.errors import (
 )
 from memory_keyring import MemoryKeyring, RaisingKeyring, guard_default_keyring
 
+from wizard import keychain
 from wizard.keychain import (
     NO_SECURE_STORE,
     Keychain,
     KeychainStatus,
     assess_backend,
 )
+
+# The real default-store choice, kept before the autouse guard replaces it in each test.
+platform_backend = keychain._platform_backend
 
 ADDRESS = "joe.bloggs@sepheo.co"
 PASSWORD = "c0rrect-Horse-battery!"
@@ -125,6 +135,14 @@ def test_an_empty_password_is_not_remembered():
         ("keyring.backends.SecretService", "Keyring", "Secret Service (GNOME Keyring / KWallet)"),
         ("keyring.backends.libsecret", "Keyring", "Secret Service (GNOME Keyring / KWallet)"),
         ("keyring.backends.kwallet", "DBusKeyring", "KDE Wallet (KWallet)"),
+        pytest.param(
+            "wizard.secret_service",
+            "SecretServiceKeyring",
+            "Secret Service (GNOME Keyring / KWallet)",
+            marks=pytest.mark.skipif(
+                importlib.util.find_spec("jeepney") is None, reason="jeepney is Linux-only"
+            ),
+        ),
     ],
 )
 def test_each_system_store_is_named_in_plain_words(module: str, name: str, where: str):
@@ -278,3 +296,136 @@ def test_a_failure_while_finding_the_default_store_is_no_store(monkeypatch: pyte
     kc = Keychain()
     assert kc.available().reason == NO_SECURE_STORE
     assert not kc.store(ADDRESS, PASSWORD).ok
+
+
+# -- the default store on Linux: our own Secret Service backend, when one answers -----------
+#
+# wizard.secret_service is replaced by a stand-in module, so these run where jeepney is not
+# installed too (macOS, Windows), and nothing here can reach a session bus.
+
+
+class _AnsweringSecretService(MemoryKeyring):
+    """Our Secret Service backend as it is when a Secret Service answers, kept in memory.
+
+    The memory belongs to the class: the keychain makes a new backend on each use.
+    """
+
+    memory = MemoryKeyring()
+    probes = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.memory.get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.memory.set_password(service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.memory.delete_password(service, username)
+
+
+class _SilentSecretService(_AnsweringSecretService):
+    """As it is when no Secret Service is running: its priority raises, as keyring expects."""
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        _AnsweringSecretService.probes += 1  # counted on the base, which the fixture resets
+        raise RuntimeError("no Secret Service (org.freedesktop.secrets) on the session bus")
+
+
+def _as_our_backend(base: type[MemoryKeyring]) -> type[MemoryKeyring]:
+    """``base`` under the module and class name of wizard.secret_service.SecretServiceKeyring."""
+    attrs = {"__module__": "wizard.secret_service", "__qualname__": "SecretServiceKeyring"}
+    return type("SecretServiceKeyring", (base,), attrs)
+
+
+@pytest.fixture
+def secret_service(monkeypatch: pytest.MonkeyPatch) -> Callable[[type[MemoryKeyring]], type]:
+    """Undo the guard's switch-off of the Secret Service default, on Linux, with a stand-in.
+
+    keyring's own default stays guarded (the in-memory ``default_keyring``).
+    """
+    monkeypatch.setattr(keychain, "_platform_backend", platform_backend)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(_AnsweringSecretService, "memory", MemoryKeyring())
+    monkeypatch.setattr(_AnsweringSecretService, "probes", 0)
+
+    def install(base: type[MemoryKeyring]) -> type:
+        cls = _as_our_backend(base)
+        module = types.ModuleType("wizard.secret_service")
+        module.SecretServiceKeyring = cls  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, "wizard.secret_service", module)
+        return cls
+
+    return install
+
+
+def test_on_linux_the_default_store_is_our_secret_service_backend_when_one_answers(
+    secret_service: Callable[[type[MemoryKeyring]], type], default_keyring: MemoryKeyring
+):
+    ours = secret_service(_AnsweringSecretService)
+    kc = Keychain(provider_id="sepheo.co")
+    backend, status = kc.resolve()
+    assert isinstance(backend, ours)
+    assert status == KeychainStatus(True, "Secret Service (GNOME Keyring / KWallet)")
+    assert kc.store(ADDRESS, PASSWORD).ok
+    assert kc.load(ADDRESS) == PASSWORD
+    assert _AnsweringSecretService.memory.entries == {(SERVICE, ADDRESS): PASSWORD}
+    assert default_keyring.entries == {}
+
+
+def test_with_no_secret_service_answering_keyrings_own_choice_is_used(
+    secret_service: Callable[[type[MemoryKeyring]], type], default_keyring: MemoryKeyring
+):
+    secret_service(_SilentSecretService)
+    kc = Keychain(provider_id="sepheo.co")
+    assert kc.resolve()[0] is default_keyring
+    assert kc.store(ADDRESS, PASSWORD).ok
+    assert default_keyring.entries == {(SERVICE, ADDRESS): PASSWORD}
+    assert _AnsweringSecretService.probes >= 2  # asked on each use, not once for good
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32", "cygwin"])
+def test_off_linux_and_bsd_the_secret_service_is_never_asked(
+    platform: str,
+    secret_service: Callable[[type[MemoryKeyring]], type],
+    monkeypatch: pytest.MonkeyPatch,
+    default_keyring: MemoryKeyring,
+):
+    secret_service(_SilentSecretService)
+    monkeypatch.setattr(sys, "platform", platform)
+    assert Keychain().resolve()[0] is default_keyring
+    assert _AnsweringSecretService.probes == 0
+
+
+@pytest.mark.parametrize("platform", ["linux", "freebsd14", "openbsd7"])
+def test_on_linux_and_the_bsds_the_secret_service_is_asked_first(
+    platform: str,
+    secret_service: Callable[[type[MemoryKeyring]], type],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    ours = secret_service(_AnsweringSecretService)
+    monkeypatch.setattr(sys, "platform", platform)
+    assert isinstance(Keychain().resolve()[0], ours)
+
+
+def test_without_jeepney_the_keychain_falls_back_to_keyrings_choice(
+    secret_service: Callable[[type[MemoryKeyring]], type],
+    monkeypatch: pytest.MonkeyPatch,
+    default_keyring: MemoryKeyring,
+):
+    monkeypatch.setitem(sys.modules, "wizard.secret_service", None)  # import raises ImportError
+    assert Keychain().resolve()[0] is default_keyring
+
+
+def test_the_guard_keeps_unit_tests_away_from_the_secret_service(
+    monkeypatch: pytest.MonkeyPatch, default_keyring: MemoryKeyring
+):
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(_AnsweringSecretService, "probes", 0)
+    module = types.ModuleType("wizard.secret_service")
+    module.SecretServiceKeyring = _as_our_backend(_SilentSecretService)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "wizard.secret_service", module)
+    kc = Keychain(provider_id="sepheo.co")
+    assert kc.resolve()[0] is default_keyring
+    assert kc.store(ADDRESS, PASSWORD).ok
+    assert _AnsweringSecretService.probes == 0

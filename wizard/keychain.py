@@ -11,6 +11,10 @@ Why this module exists rather than calling ``keyring`` directly:
 * A password store that is locked, missing or broken must never crash the wizard, and its error
   text must never carry the password into a message or a log: every backend call is wrapped,
   and only the exception's *type* is ever shown or logged.
+* On Linux and the BSDs the default store is our own :class:`wizard.secret_service.
+  SecretServiceKeyring` (the desktop's Secret Service without ``secretstorage`` and
+  ``cryptography``, which keep the bundle large); keyring's own choice is used only when no
+  Secret Service answers, e.g. for KWallet without one.
 * The backend is injectable, so tests run against an in-memory store and never touch a real
   keychain.
 
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from dataclasses import dataclass
 
 import keyring
@@ -48,7 +53,12 @@ _SECURE_BACKENDS: dict[tuple[str, str], str] = {
     ("keyring.backends.SecretService", "Keyring"): _FREEDESKTOP_STORE,
     ("keyring.backends.libsecret", "Keyring"): _FREEDESKTOP_STORE,
     ("keyring.backends.kwallet", "DBusKeyring"): "KDE Wallet (KWallet)",
+    ("wizard.secret_service", "SecretServiceKeyring"): _FREEDESKTOP_STORE,
 }
+
+# sys.platform prefixes where the desktop's password store is a Secret Service (as in
+# wizard.secret_service, not imported from there: it needs jeepney, which only Linux installs).
+_FREEDESKTOP_PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd", "dragonfly")
 
 # Backends that store nothing (or only raise).
 _NO_STORE_BACKENDS = {
@@ -171,6 +181,33 @@ def _assess_one(backend: KeyringBackend) -> KeychainStatus:
     return KeychainStatus(True, where)
 
 
+def _platform_backend() -> KeyringBackend | None:
+    """Our own Secret Service backend where it is the system store and answers, else None.
+
+    Preferred over ``keyring.get_keyring()`` on Linux and the BSDs because keyring would pick its
+    own Secret Service backend, which needs ``secretstorage`` and ``cryptography``. Imported
+    here, not at the top: it needs jeepney, which is installed only on those systems.
+    """
+    if not sys.platform.startswith(_FREEDESKTOP_PLATFORMS):
+        return None
+    try:
+        from wizard.secret_service import SecretServiceKeyring
+    except ImportError as exc:
+        log.info("the Secret Service backend cannot be loaded: %s", type(exc).__name__)
+        return None
+    try:
+        SecretServiceKeyring.priority  # noqa: B018 - raises when no Secret Service answers
+    except Exception as exc:
+        log.info("no Secret Service on this desktop: %s", type(exc).__name__)
+        return None
+    return SecretServiceKeyring()
+
+
+def _default_backend() -> KeyringBackend:
+    backend = _platform_backend()
+    return backend if backend is not None else keyring.get_keyring()
+
+
 def _normalise_address(address: str) -> str:
     """The keychain user name: trimmed, domain lower-cased (as wizard.address does)."""
     local, at, domain = address.strip().rpartition("@")
@@ -180,9 +217,10 @@ def _normalise_address(address: str) -> str:
 class Keychain:
     """Remember, read and forget one account's password in the system password store.
 
-    ``backend`` defaults to ``keyring.get_keyring()`` (looked up on each use, so a store that
-    becomes available while the wizard is open is noticed). Every method reports failure by its
-    return value; ``last_error`` holds a short, password-free sentence about the latest failure.
+    ``backend`` defaults to the Secret Service on Linux and the BSDs when one answers, else to
+    ``keyring.get_keyring()``; it is looked up on each use, so a store that becomes available
+    while the wizard is open is noticed. Every method reports failure by its return value;
+    ``last_error`` holds a short, password-free sentence about the latest failure.
     """
 
     def __init__(
@@ -207,7 +245,7 @@ class Keychain:
     def resolve(self) -> tuple[KeyringBackend | None, KeychainStatus]:
         """The backend we would really use (None when refused) and its status."""
         try:
-            backend = self._backend if self._backend is not None else keyring.get_keyring()
+            backend = self._backend if self._backend is not None else _default_backend()
         except Exception as exc:
             log.warning("no password store could be set up: %s", type(exc).__name__)
             return None, KeychainStatus(False, "", NO_SECURE_STORE)

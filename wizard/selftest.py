@@ -4,9 +4,10 @@ One line per check on standard output, ``ok`` or ``FAIL``, then a summary; exit 
 every check passed, 1 otherwise, 2 for bad arguments. Meant for the packaged app: a missing
 module, plugin, resource or trust store shows up here rather than on a user's desk.
 
-Nothing leaves the machine. The TLS check makes a throwaway CA and server certificate and does
-a real handshake with itself over a local socket pair; the keyring check only asks which
-backend would be used (on Linux that may talk to the session bus, never to the network).
+Nothing leaves the machine. The TLS check takes a test CA and server certificate (shipped in
+the bundle, made with trustme from source) and does a real handshake with itself over a local
+socket pair; the keyring check only asks which backend would be used (on Linux that may talk
+to the session bus, never to the network).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import wizard
@@ -43,7 +43,16 @@ CORE_MODULES = (
     "wizard.ui.app",
 )
 # Libraries imported lazily or by name somewhere; the bundle must carry all of them.
-LIBRARIES = ("imapclient", "truststore", "defusedxml", "cryptography", "platformdirs", "keyring")
+LIBRARIES = (
+    "imapclient",
+    "truststore",
+    "defusedxml",
+    "pyasn1",
+    "pyasn1_modules",
+    "platformdirs",
+    "keyring",
+    *(("jeepney",) if sys.platform.startswith(("linux", "freebsd", "openbsd")) else ()),
+)
 GUI_MODULE = "wizard.ui.wizard_window"
 GUI_ENTRY = "build_all_pages_for_selftest"
 KEYRING_TIMEOUT = 10.0
@@ -142,72 +151,47 @@ def check_resources() -> str:
     return f"{root} ({len(icons)} icon files)"
 
 
-def _throwaway_chain(folder: Path) -> tuple[Path, Path, Path]:
-    """A CA and a server certificate for ``localhost`` valid for one hour, as PEM files."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+CHAIN_FILES = ("ca.pem", "leaf.pem", "leaf.key")
+BUNDLED_CHAIN_DIR = "selftest"  # under resources/, written at build time by the spec
 
-    now = datetime.now(UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{APP_NAME} selftest CA")])
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(hours=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
+
+def write_test_chain(folder: Path) -> tuple[Path, Path, Path]:
+    """Write a CA and a ``localhost`` server certificate (PEM) for the loopback handshake.
+
+    Made with trustme, which needs ``cryptography``. The bundle does not carry that library (11
+    MiB for this alone), so the spec calls this at build time and ships the files; a checkout
+    with the test extras makes them on the fly. The CA is trusted by nothing but this self-test
+    and its key is not kept, so the files are harmless to ship.
+    """
+    import trustme
+
+    ca = trustme.CA(organization_name=f"{APP_NAME} selftest")
+    leaf = ca.issue_cert("localhost")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = tuple(folder / name for name in CHAIN_FILES)
+    ca.cert_pem.write_to_path(str(paths[0]))
+    leaf.cert_chain_pems[0].write_to_path(str(paths[1]))
+    leaf.private_key_pem.write_to_path(str(paths[2]))
+    return paths[0], paths[1], paths[2]
+
+
+def _test_chain(tmp: Path) -> tuple[Path, Path, Path]:
+    """The shipped chain when there is one, else a fresh one (needs trustme)."""
+    from wizard.resources import resource_path
+
+    shipped = tuple(resource_path(f"{BUNDLED_CHAIN_DIR}/{name}") for name in CHAIN_FILES)
+    if all(p.is_file() for p in shipped):
+        return shipped[0], shipped[1], shipped[2]
+    if importlib.util.find_spec("trustme") is None:
+        raise SelftestError(
+            "no test certificates: this build lacks resources/selftest and trustme is not "
+            "installed (pip install -e '.[test]')"
         )
-        .add_extension(ca_ski, critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(hours=1))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    ca_file, cert_file, key_file = folder / "ca.pem", folder / "leaf.pem", folder / "leaf.key"
-    ca_file.write_bytes(ca.public_bytes(pem))
-    cert_file.write_bytes(leaf.public_bytes(pem))
-    key_file.write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return ca_file, cert_file, key_file
+    return write_test_chain(tmp)
 
 
-def _handshake(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> tuple[str, str]:
-    """Handshake client and server over a local socket pair; (TLS version, cipher)."""
+def _handshake(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> tuple[str, str, bytes]:
+    """Handshake client and server over a local socket pair; (TLS version, cipher, cert DER)."""
     server_sock, client_sock = socket.socketpair()
     server_error: list[BaseException] = []
 
@@ -225,22 +209,24 @@ def _handshake(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> tuple[
     try:
         with client_ctx.wrap_socket(client_sock, server_hostname="localhost") as tls:
             version, cipher = tls.version() or "?", (tls.cipher() or ("?",))[0]
+            der = tls.getpeercert(binary_form=True) or b""
     finally:
         client_sock.close()
         thread.join(TLS_TIMEOUT)
         server_sock.close()
-    return version, cipher
+    return version, cipher, der
 
 
 def check_tls() -> str:
+    from wizard.checks.certificate import describe_certificate
     from wizard.checks.tls import make_context
 
     with tempfile.TemporaryDirectory(prefix="wizard-selftest-") as tmp:
-        ca_file, cert_file, key_file = _throwaway_chain(Path(tmp))
+        ca_file, cert_file, key_file = _test_chain(Path(tmp))
         server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server_ctx.load_cert_chain(cert_file, key_file)
         # The very context the mail checks use (OS trust store via truststore) plus our CA.
-        version, cipher = _handshake(make_context(ca_file), server_ctx)
+        version, cipher, der = _handshake(make_context(ca_file), server_ctx)
         # The same without our CA must be refused: verification really is on.
         try:
             _handshake(make_context(), server_ctx)
@@ -248,7 +234,13 @@ def check_tls() -> str:
             refused = exc.verify_message or exc.reason or "refused"
         else:
             raise SelftestError("a certificate from an unknown CA was accepted")
-    return f"loopback {version} {cipher} verified via the app's CA chain; unknown CA: {refused}"
+    # The report's certificate reader (imported lazily, so only a use proves it is bundled).
+    facts = describe_certificate(der)
+    names = ", ".join(facts["san"])
+    return (
+        f"loopback {version} {cipher} verified via the app's CA chain (names: {names}); "
+        f"unknown CA: {refused}"
+    )
 
 
 def check_trust_store() -> str:
@@ -267,7 +259,7 @@ def check_trust_store() -> str:
     # Linux: truststore drives OpenSSL, loading the system CAs into its inner context on the
     # first handshake. Do one (it fails: nobody trusts our throwaway CA) and count them.
     with tempfile.TemporaryDirectory(prefix="wizard-selftest-") as tmp:
-        _, cert_file, key_file = _throwaway_chain(Path(tmp))
+        _, cert_file, key_file = _test_chain(Path(tmp))
         server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server_ctx.load_cert_chain(cert_file, key_file)
         with contextlib.suppress(ssl.SSLError):
@@ -289,18 +281,25 @@ def check_keyring() -> str:
     import keyring
     import keyring.backend
 
+    from wizard.keychain import Keychain
+
     native = {
         "win32": "keyring.backends.Windows",
         "darwin": "keyring.backends.macOS",
-    }.get(sys.platform, "keyring.backends.SecretService")
+    }.get(sys.platform, "wizard.secret_service")
     for module in (native, "keyring.backends.chainer", "keyring.backends.fail"):
         importlib.import_module(module)
     chosen: list[str] = []
 
     def pick() -> None:
-        backend = keyring.get_keyring()
+        # What "Remember my password" would really use (wizard.keychain's rules), not only
+        # keyring's own pick: on Linux that is our Secret Service backend when one answers.
+        backend, status = Keychain().resolve()
+        if backend is None:
+            chosen.append(f"none usable here ({status.reason or status.where or 'no store'})")
+            return
         cls = type(backend)
-        chosen.append(f"{cls.__module__}.{cls.__name__} (priority {backend.priority:g})")
+        chosen.append(f"{cls.__module__}.{cls.__name__}: {status.where}")
 
     thread = threading.Thread(target=pick, name="selftest-keyring", daemon=True)
     thread.start()
@@ -310,7 +309,10 @@ def check_keyring() -> str:
         f"{type(k).__module__.rpartition('.')[2]}.{type(k).__name__}"
         for k in keyring.backend.get_all_keyring()
     )
-    return f"{selected}; native backend {native} present; viable: {', '.join(viable) or 'none'}"
+    return (
+        f"password store: {selected}; native backend {native} present; "
+        f"keyring's viable: {', '.join(viable) or 'none'}"
+    )
 
 
 def _qt_app() -> object:

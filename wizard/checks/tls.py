@@ -8,17 +8,18 @@ mail client would trust it. ``--ca-file`` adds one more trusted CA; nothing turn
 from __future__ import annotations
 
 import hashlib
+import logging
 import socket
 import ssl
 from collections.abc import Callable
-from datetime import UTC
 from pathlib import Path
 
 import truststore
-from cryptography import x509
-from cryptography.x509.oid import NameOID
 
+from wizard.checks import certificate
 from wizard.checks.model import TlsInfo
+
+log = logging.getLogger(__name__)
 
 
 def make_context(ca_file: Path | None = None) -> ssl.SSLContext:
@@ -32,31 +33,13 @@ def make_context(ca_file: Path | None = None) -> ssl.SSLContext:
     return ctx
 
 
-def _name(name: x509.Name) -> str:
-    parts = []
-    for oid, label in ((NameOID.COMMON_NAME, "CN"), (NameOID.ORGANIZATION_NAME, "O")):
-        for attr in name.get_attributes_for_oid(oid):
-            value = attr.value if isinstance(attr.value, str) else attr.value.decode()
-            parts.append(f"{label}={value}")
-    return ", ".join(parts) or name.rfc4514_string()
-
-
 def describe_certificate(der: bytes) -> dict[str, str | tuple[str, ...]]:
-    cert = x509.load_der_x509_certificate(der)
+    """What the report says about a certificate; at least its fingerprint, even if unreadable."""
     try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names: list[str] = list(san.get_values_for_type(x509.DNSName))
-        names += [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
-    except x509.ExtensionNotFound:
-        names = []
-    return {
-        "cert_subject": _name(cert.subject),
-        "cert_issuer": _name(cert.issuer),
-        "not_before": cert.not_valid_before_utc.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "not_after": cert.not_valid_after_utc.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "sha256": hashlib.sha256(der).hexdigest().upper(),
-        "san": tuple(names),
-    }
+        return certificate.describe_certificate(der)
+    except certificate.CertificateError as exc:
+        log.warning("server certificate not described: %s", exc)
+        return {"sha256": hashlib.sha256(der).hexdigest().upper()}
 
 
 def tls_info(sock: ssl.SSLSocket) -> TlsInfo:
