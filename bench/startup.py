@@ -157,7 +157,9 @@ def run_once(scenario: Scenario, timeout: float = 30.0) -> Run:
     )
 
 
-def scenarios(python: str, frozen: Path) -> tuple[list[Scenario], list[str]]:
+def scenarios(
+    python: str, frozen: Path, baseline: Path | None = None
+) -> tuple[list[Scenario], list[str]]:
     notes: list[str] = []
     found: list[Scenario] = [
         Scenario("interpreter only (python -c pass)", [python, "-c", "pass"], marker=False)
@@ -178,6 +180,12 @@ def scenarios(python: str, frozen: Path) -> tuple[list[Scenario], list[str]]:
         notes.append(f"Frozen app built {built}; rebuild with packaging/build.py to refresh.")
     else:
         notes.append(f"Frozen app not built ({_show(frozen)} absent): skipped.")
+    if baseline is not None:
+        # Another build (e.g. of the previous commit), run in the same rounds for comparison.
+        if not baseline.exists():
+            raise SystemExit(f"--baseline {baseline}: no such executable")
+        found.append(Scenario(f"baseline frozen: {_show(baseline)}", [str(baseline)]))
+        notes.append(f"baseline bundle size: {bundle_size(baseline)}")
     return found, notes
 
 
@@ -218,8 +226,11 @@ def import_times(python: str, top: int = 12) -> str:
     )
 
 
-def report(results: dict[str, list[Run]], runs: int, notes: list[str], frozen: Path) -> str:
-    out = [f"### Start-up to first page and peak memory ({runs} runs, median (min–max))\n"]
+def report(
+    results: dict[str, list[Run]], runs: int, notes: list[str], frozen: Path, cold: bool = False
+) -> str:
+    how = "page cache dropped before each run, " if cold else ""
+    out = [f"### Start-up to first page and peak memory ({how}{runs} runs, median (min–max))\n"]
     rows = []
     for label, rs in results.items():
         good = [r for r in rs if r.ok]
@@ -261,22 +272,41 @@ def report(results: dict[str, list[Run]], runs: int, notes: list[str], frozen: P
     return "\n".join(out)
 
 
+def drop_page_cache() -> None:
+    """Make the next start read every library from disk, as the first one after boot does."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError as exc:
+        raise SystemExit(f"--cold needs Linux and root: {exc}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Start-up time and peak memory.")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--python", default=sys.executable, help="interpreter for the source run")
     parser.add_argument("--frozen", type=Path, default=FROZEN, help="the frozen executable")
+    parser.add_argument(
+        "--baseline", type=Path, help="a second frozen executable to run side by side"
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="drop the page cache before every run (Linux, root): a first start after boot",
+    )
     parser.add_argument("--no-importtime", action="store_true", help="skip the import breakdown")
     args = parser.parse_args(argv)
 
-    found, notes = scenarios(args.python, args.frozen)
+    found, notes = scenarios(args.python, args.frozen, args.baseline)
     results: dict[str, list[Run]] = {s.label: [] for s in found}
     for s in found:
         run_once(s)  # warm-up: page cache, Qt's font cache
     for _ in range(args.runs):
         for s in found:
+            if args.cold:
+                drop_page_cache()
             results[s.label].append(run_once(s))
-    print(report(results, args.runs, notes, args.frozen))
+    print(report(results, args.runs, notes, args.frozen, args.cold))
     if not args.no_importtime:
         print("\n### Slowest top-level imports from source (-X importtime, one run)\n")
         print(import_times(args.python))
