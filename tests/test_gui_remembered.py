@@ -63,7 +63,8 @@ def test_opted_in_password_is_kept_in_the_keychain_and_the_rerun_opens_on_diagno
     first = open_wizard(store)
     first.next()
     assert first.account_page.remember_box.isEnabled()
-    assert "kept in" in first.account_page.remember_box.text()
+    assert "Kept in" in first.account_page.keychain_note.text()
+    assert first.account_page.keychain_note.isVisible()
     first.back()
     finish_setup(qtbot, first, remember=True)
     assert list(keyring.entries.values()) == [GOOD_PASSWORD]

@@ -212,15 +212,21 @@ class AccountPage(_Page):
         self.show_password_box.toggled.connect(self._toggle_reveal)
         form.addRow("", self.show_password_box)
         self.remember_box = QCheckBox("&Remember my password on this computer", self)
-        self.remember_box.setVisible(False)  # shown when a secure keychain exists
         form.addRow("", self.remember_box)
+        # Where the password would be kept, or why it cannot be: its own wrapping line under
+        # the box, because store names such as "Secret Service (GNOME Keyring / KWallet)" make
+        # a one-line check box too wide for the form's field column.
+        self.keychain_note = wrapping_label("", self)
+        self.keychain_note.setEnabled(False)
+        form.addRow("", self.keychain_note)
+        self._form = form
+        for widget in (self.remember_box, self.keychain_note):
+            form.setRowVisible(widget, False)  # shown once the keychain has been asked
         outer.addLayout(form)
         self.address_error = wrapping_label("", self)
         self.caps = wrapping_label("Caps Lock seems to be on.", self)
         self.domain_warning = wrapping_label("", self)
-        self.keychain_note = wrapping_label("", self)
-        self.keychain_note.setEnabled(False)
-        for label in (self.address_error, self.caps, self.domain_warning, self.keychain_note):
+        for label in (self.address_error, self.caps, self.domain_warning):
             label.hide()
             outer.addWidget(label)
         outer.addStretch(1)
@@ -247,20 +253,17 @@ class AccountPage(_Page):
         flow = self.w.flow
         status = flow.keychain_status()
         if status is None:  # no remembering in this run (tests, --selftest)
-            self.remember_box.hide()
-            self.keychain_note.hide()
+            self._form.setRowVisible(self.remember_box, False)
+            self._form.setRowVisible(self.keychain_note, False)
             return
-        self.remember_box.show()
+        self._form.setRowVisible(self.remember_box, True)
+        self._form.setRowVisible(self.keychain_note, True)
         self.remember_box.setEnabled(status.ok)
         self.remember_box.setChecked(status.ok and flow.remember_password)
         if status.ok:
-            self.remember_box.setText(
-                f"&Remember my password on this computer (kept in {status.where})"
-            )
-            self.keychain_note.hide()
+            self.keychain_note.setText(f"Kept in {status.where} if you tick this, never in a file.")
         else:
             self.keychain_note.setText(status.reason)
-            self.keychain_note.show()
 
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
         self._show_keychain()
