@@ -6,6 +6,8 @@ of KeyringBackend ever defined in the process) can never pick one of them for an
 
 from __future__ import annotations
 
+import threading
+
 import keyring.core
 import pytest
 from keyring.backend import KeyringBackend
@@ -35,6 +37,28 @@ class MemoryKeyring(KeyringBackend):
             del self.entries[(service, username)]
         except KeyError:
             raise PasswordDeleteError("no such entry") from None
+
+
+class PromptingKeyring(MemoryKeyring):
+    """A store that waits like one showing its "unlock" dialog, until the test answers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer = threading.Event()
+        self.waiting = threading.Event()
+
+    def _wait_for_the_person(self) -> None:
+        self.waiting.set()
+        if not self.answer.wait(30):
+            raise TimeoutError("the test never answered the prompt")
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self._wait_for_the_person()
+        return super().get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._wait_for_the_person()
+        super().set_password(service, username, password)
 
 
 class RaisingKeyring(MemoryKeyring):

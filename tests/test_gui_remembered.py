@@ -10,8 +10,9 @@ import json
 import pytest
 from dovecot_server import GOOD_PASSWORD, GOOD_USER
 from keyring.backends import fail
-from memory_keyring import MemoryKeyring, guard_default_keyring
-from PySide6.QtWidgets import QMessageBox
+from memory_keyring import MemoryKeyring, PromptingKeyring, guard_default_keyring
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox, QWizard
 from test_gui_wizard import fill_account, run_checks_and_wait
 
 from wizard.account_store import AccountStore
@@ -78,7 +79,8 @@ def test_opted_in_password_is_kept_in_the_keychain_and_the_rerun_opens_on_diagno
     screenshot(again, "01-welcome-remembered")
     again.next()
     assert again.account_page.address.text() == GOOD_USER
-    assert again.account_page.password.text() == GOOD_PASSWORD  # from the keychain
+    # From the keychain, read off the GUI thread (the store may ask to be unlocked first).
+    qtbot.waitUntil(lambda: again.account_page.password.text() == GOOD_PASSWORD, timeout=5000)
     assert again.account_page.isComplete()
     run_checks_and_wait(qtbot, again)
     again.next()
@@ -119,3 +121,55 @@ def test_no_secure_keychain_disables_the_option_with_a_reason(qtbot, open_wizard
     assert "No secure password store" in wiz.account_page.keychain_note.text()
     finish_setup(qtbot, wiz, remember=True)  # ticking a disabled box changes nothing
     assert not store.load().keychain_used
+
+
+def _ticks_while(qtbot, event, timeout_ms: int = 5000) -> int:
+    """Event-loop ticks counted until ``event`` is set: proof the GUI thread is not blocked."""
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    qtbot.waitUntil(event.is_set, timeout=timeout_ms)
+    qtbot.wait(200)  # the store is now "showing its dialog": the wizard must keep running
+    timer.stop()
+    return len(ticks)
+
+
+def test_saving_to_a_store_that_asks_to_be_unlocked_keeps_the_wizard_responsive(
+    qtbot, open_wizard, tmp_path
+):
+    keyring = PromptingKeyring()
+    store = AccountStore(tmp_path / "config", keychain_backend=keyring)
+    wiz = open_wizard(store)
+    fill_account(qtbot, wiz)
+    wiz.account_page.remember_box.setChecked(True)
+    wiz.next()  # the checks start; they pass, then the password is saved
+    assert _ticks_while(qtbot, keyring.waiting, timeout_ms=20000) >= 10
+    page = wiz.checking_page
+    assert not page.isComplete()
+    assert not wiz.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert page.summary.text() == "Saving your password…"
+    with qtbot.waitSignal(page.checks_done, timeout=5000):
+        keyring.answer.set()
+    assert page.isComplete()
+    assert list(keyring.entries.values()) == [GOOD_PASSWORD]
+    assert "Your password is kept in" in page.summary.text()
+
+
+def test_reading_the_saved_password_does_not_block_and_never_overwrites_typing(
+    qtbot, open_wizard, tmp_path
+):
+    keyring = MemoryKeyring()
+    store = AccountStore(tmp_path / "config", keychain_backend=keyring)
+    finish_setup(qtbot, open_wizard(store), remember=True)
+    slow = PromptingKeyring()
+    slow.entries = dict(keyring.entries)
+    again = open_wizard(AccountStore(tmp_path / "config", keychain_backend=slow))
+    again.next()
+    page = again.account_page
+    assert _ticks_while(qtbot, slow.waiting) >= 10
+    assert page.password.placeholderText() == "Reading your saved password…"
+    qtbot.keyClicks(page.password, "typed-meanwhile")
+    slow.answer.set()
+    qtbot.waitUntil(lambda: page.password.placeholderText() == "", timeout=5000)
+    assert page.password.text() == "typed-meanwhile"

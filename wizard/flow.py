@@ -290,10 +290,15 @@ class WizardFlow:
         kc = self.keychain
         return kc.available() if kc is not None else None
 
+    @property
+    def expects_stored_password(self) -> bool:
+        """Whether :meth:`stored_password` would ask the keychain (which may prompt and wait)."""
+        return self.store is not None and self.keychain_used and bool(self.account.address)
+
     def stored_password(self) -> str | None:
         """The password kept in the keychain for the remembered address, if the user opted in."""
         kc = self.keychain
-        if kc is None or not self.keychain_used or not self.account.address:
+        if kc is None or not self.expects_stored_password:
             return None
         return kc.load(self.account.address)
 

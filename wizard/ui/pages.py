@@ -45,7 +45,7 @@ from wizard.ui.widgets import (
     warn_color,
     wrapping_label,
 )
-from wizard.ui.worker import CheckWorker
+from wizard.ui.worker import BackgroundCall, CheckWorker
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
@@ -172,6 +172,7 @@ class AccountPage(_Page):
 
     def __init__(self, wizard: MailSetupWizard) -> None:
         super().__init__(wizard)
+        self._reading: BackgroundCall | None = None
         self.setTitle("Your account")
         org = wizard.flow.provider.branding.organization
         page_name = wizard.flow.provider.branding.account_page_name
@@ -267,10 +268,8 @@ class AccountPage(_Page):
 
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
         self._show_keychain()
-        if not self.password.text():
-            stored = self.w.flow.stored_password()
-            if stored:
-                self.password.setText(stored)
+        if not self.password.text() and self.w.flow.expects_stored_password:
+            self._read_stored_password()
         acct = self.w.flow.account
         if acct.name and not self.name.text():
             self.name.setText(acct.name)
@@ -282,6 +281,22 @@ class AccountPage(_Page):
             (e for e in (self.name, self.address, self.password) if not e.text()), self.password
         )
         QTimer.singleShot(0, first_empty, first_empty.setFocus)
+
+    def _read_stored_password(self) -> None:
+        """Fill in the remembered password without blocking: the store may ask to be unlocked."""
+        self.password.setPlaceholderText("Reading your saved password…")
+        call = BackgroundCall(self.w.flow.stored_password, name="keychain-read", parent=self)
+        call.done.connect(self._stored_password_read)
+        self._reading = call
+        call.start()
+
+    def _stored_password_read(self, stored: object) -> None:
+        if self.sender() is not self._reading:
+            return  # an older read, overtaken by a newer one
+        self._reading = None
+        self.password.setPlaceholderText("")
+        if isinstance(stored, str) and stored and not self.password.text():
+            self.password.setText(stored)  # only if the person has not typed one meanwhile
 
     def _changed(self) -> None:
         v = self.w.flow.validate_account(
@@ -322,6 +337,7 @@ class CheckingPage(_Page):
         super().__init__(wizard)
         self.setTitle("Checking your account")
         self.worker: CheckWorker | None = None
+        self._saving: BackgroundCall | None = None  # the password store, after a good check
         self._rows: dict[Service, ServiceRow] = {}
         outer = QVBoxLayout(self)
         self.status = wrapping_label("", self)
@@ -413,6 +429,7 @@ class CheckingPage(_Page):
         if self.worker is not None:
             self.worker.cancel()
             self._disconnect(self.worker)
+        self._saving = None  # a save still running from the previous run reports to nobody
         flow.checks_started()
         self.continue_anyway.setChecked(False)
         self.continue_anyway.hide()
@@ -491,11 +508,9 @@ class CheckingPage(_Page):
         text, color = messages.get(state, ("", None))
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {color.name()}; font-weight: bold;" if color else "")
-        if state is CheckState.PASSED or state is CheckState.MAIL_WORKS:
-            flow.after_good_check()
-            self.summary.setText(
-                " ".join(t for t in (flow.keychain_message, "Press Next to continue.") if t)
-            )
+        good = state is CheckState.PASSED or state is CheckState.MAIL_WORKS
+        if good:
+            self.summary.setText("Saving your password…" if flow.remember_password else "")
         elif state is CheckState.FAILED:
             advice = list(dict.fromkeys(r.advice for r in results if not r.ok and r.advice))
             self.summary.setText(
@@ -509,11 +524,41 @@ class CheckingPage(_Page):
         self.alternative_note.setVisible(alternative is not None)
         if alternative:
             self.alternative_button.setText(f"Try once with “{alternative}” as the login")
-        if flow.tried_alternative and state in (CheckState.PASSED, CheckState.MAIL_WORKS):
+        if good:
+            self._save_after_good_check()
+            return
+        self.completeChanged.emit()
+        self.checks_done.emit()
+
+    def _save_after_good_check(self) -> None:
+        """Keep (or drop) the password as chosen, off the GUI thread; Next waits for it.
+
+        The store may show the desktop's unlock dialog and wait for the person; the wizard
+        must stay responsive meanwhile, and must not move on before the outcome is known (the
+        last page says where the password is).
+        """
+        call = BackgroundCall(self.w.flow.after_good_check, name="keychain-save", parent=self)
+        call.done.connect(self._saved_after_good_check)
+        self._saving = call
+        self.retry_button.setVisible(False)
+        self.completeChanged.emit()
+        call.start()
+
+    def _saved_after_good_check(self, _result: object) -> None:
+        if self.sender() is not self._saving:
+            return
+        self._saving = None
+        flow = self.w.flow
+        if flow.tried_alternative:
             self.summary.setText(
                 "Logging in with your full email address works, so that is what will be set "
                 "up. Please tell IT: the provider file gives the short login."
             )
+        else:
+            self.summary.setText(
+                " ".join(t for t in (flow.keychain_message, "Press Next to continue.") if t)
+            )
+        self._set_running(False)
         self.completeChanged.emit()
         self.checks_done.emit()
 
@@ -526,7 +571,7 @@ class CheckingPage(_Page):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt's name
-        return self.w.flow.can_leave_checking
+        return self.w.flow.can_leave_checking and self._saving is None
 
     # -- report ----------------------------------------------------------------------------
     def _report_text(self) -> str:

@@ -1,10 +1,12 @@
-"""Runs the checks off the GUI thread and hands every step back by queued signal."""
+"""Work that must not block the GUI thread: the checks, and calls into the password store."""
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -12,6 +14,8 @@ from PySide6.QtCore import QObject, Signal
 from wizard.checks.model import CancelToken, CheckResult, Step
 from wizard.checks.runner import DEFAULT_TIMEOUT, run_checks
 from wizard.provider import Provider, Service
+
+log = logging.getLogger(__name__)
 
 
 class CheckWorker(QObject):
@@ -79,3 +83,33 @@ class CheckWorker(QObject):
         self._password = ""
         with contextlib.suppress(RuntimeError):  # the wizard closed while checks finished
             self.finished.emit(results)
+
+
+class BackgroundCall(QObject):
+    """Run one blocking call off the GUI thread; ``done`` brings its result back (queued).
+
+    For the password store: reading or saving may make the desktop show its own "unlock your
+    keyring" dialog and wait for the person (up to two minutes, see wizard.secret_service).
+    On the GUI thread that would freeze the wizard and get it flagged as not responding. The
+    call must not raise (the keychain wrapper never does); if it does, ``done`` carries None
+    and only the exception's type is logged, since a store's error text may quote the secret.
+    """
+
+    done = Signal(object)
+
+    def __init__(self, call: Callable[[], object], *, name: str, parent: QObject) -> None:
+        super().__init__(parent)
+        self._call = call
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            result = self._call()
+        except Exception as exc:  # a bug, not an expected failure: report its type only
+            log.error("%s failed: %s", self._thread.name, type(exc).__name__)
+            result = None
+        with contextlib.suppress(RuntimeError):  # the page closed meanwhile: nobody to tell
+            self.done.emit(result)
