@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -489,3 +490,14 @@ def test_a_password_that_cannot_be_encoded_is_refused_without_quoting_it(
     printed = _printed(caught.value)
     assert "Zq9" not in printed and "udcff" not in printed and "half" not in printed
     assert bus.search(service=service, username=ADDRESS) == ([], [])
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_elsewhere_the_backend_imports_but_declines_without_touching_a_bus(
+    monkeypatch: pytest.MonkeyPatch, platform: str
+) -> None:
+    """--selftest imports every wizard module on every OS; there this one must say no, quietly."""
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/should-not-be-used")
+    with pytest.raises(RuntimeError, match=platform):
+        SecretServiceKeyring.priority  # noqa: B018

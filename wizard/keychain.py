@@ -57,7 +57,7 @@ _SECURE_BACKENDS: dict[tuple[str, str], str] = {
 }
 
 # sys.platform prefixes where the desktop's password store is a Secret Service (as in
-# wizard.secret_service, not imported from there: it needs jeepney, which only Linux installs).
+# wizard.secret_service; not imported from there, to keep jeepney out of start-up).
 _FREEDESKTOP_PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd", "dragonfly")
 
 # Backends that store nothing (or only raise).
@@ -186,7 +186,7 @@ def _platform_backend() -> KeyringBackend | None:
 
     Preferred over ``keyring.get_keyring()`` on Linux and the BSDs because keyring would pick its
     own Secret Service backend, which needs ``secretstorage`` and ``cryptography``. Imported
-    here, not at the top: it needs jeepney, which is installed only on those systems.
+    here, not at the top: only these systems need it, and only once the keychain is asked.
     """
     if not sys.platform.startswith(_FREEDESKTOP_PLATFORMS):
         return None

@@ -51,7 +51,7 @@ LIBRARIES = (
     "pyasn1_modules",
     "platformdirs",
     "keyring",
-    *(("jeepney",) if sys.platform.startswith(("linux", "freebsd", "openbsd")) else ()),
+    "jeepney",
 )
 GUI_MODULE = "wizard.ui.wizard_window"
 GUI_ENTRY = "build_all_pages_for_selftest"
