@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved
   thunderbird libnss3-tools poppler-utils xvfb xauth binutils icu-devtools gcc
-  dbus-daemon gnome-keyring libsecret-tools
+  dbus gnome-keyring libsecret-tools
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
   libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 fonts-dejavu-core

@@ -272,6 +272,37 @@ def test_gui_first_page_offscreen(bundle: Path) -> None:
     assert_clean_stderr(r.stderr)
 
 
+def test_gui_first_page_on_a_real_x11_server(bundle: Path) -> None:
+    """The xcb platform plugin loads with the desktop's libX11/libxcb (no longer bundled)
+    beside the bundled xcb-util libraries, and the first page is drawn on a real X server."""
+    xvfb_run = shutil.which("xvfb-run")
+    if xvfb_run is None:
+        if IN_CI:
+            pytest.fail("CI=true but xvfb-run is missing (tests/run_all.sh installs xvfb)")
+        pytest.skip("xvfb-run is not installed")
+    full_env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "xcb",
+        "WIZARD_BENCH_EXIT_AFTER_FIRST_PAGE": "1",
+        "QT_DEBUG_PLUGINS": "0",
+    }
+    for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "DISPLAY", "WAYLAND_DISPLAY"):
+        full_env.pop(var, None)
+    r = subprocess.run(
+        [xvfb_run, "-a", "-s", "-screen 0 1280x800x24", str(bundle)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        env=full_env,
+        cwd=bundle.parent.parent,
+        check=False,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.search(r"^WIZARD_FIRST_PAGE_SHOWN [\d.]+$", r.stderr, re.MULTILINE), r.stderr
+    assert_clean_stderr(r.stderr)
+
+
 def _bundled_icu_data(bundle: Path) -> Path:
     internal = bundle.parent / "_internal"
     found = sorted(p for p in internal.rglob("libicudata.so.*") if not p.is_symlink())
