@@ -38,7 +38,7 @@ fi
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test,package]"
+.venv/bin/python -m pip install -q -c packaging/constraints.txt -e ".[test,package]"
 
 echo "== ruff"
 .venv/bin/ruff check .

@@ -2,14 +2,16 @@
 # Build the Linux onedir into dist/mail-setup-wizard/, print build time, size and the largest
 # files, smoke-run it, and pack dist/mail-setup-wizard-<version>-linux-<arch>.tar.gz.
 #
-#   packaging/linux/build.sh                      # from the repository, after: pip install -e '.[package]'
+#   packaging/linux/build.sh                      # from the repository, after:
+#                                                 #   pip install -c packaging/constraints.txt -e '.[package]'
 #   packaging/linux/build.sh --reuse              # skip the build when no input changed
 #   packaging/linux/build.sh --dist D --work W    # elsewhere (CI: build/ci/dist, build/ci/work)
 #
 # Build on the oldest distribution you support: the bundle carries the build machine's
-# libstdc++, glib, X11/xcb libraries… and needs a glibc at least as new as the build machine's.
-# The desktop must provide: glibc, libGL/libEGL, libxcb, libwayland-client, libfontconfig,
-# libfreetype, libdbus-1, libxcb-icccm4/-keysyms1 (those two only if missing at build time).
+# libstdc++, xkbcommon and xcb-util libraries… and needs a glibc at least as new as the build
+# machine's. The desktop must provide: glibc, libGL/libEGL (and behind libGL: libX11, libxcb,
+# libXau, libXdmcp), GLib, libwayland-client, libfontconfig, libfreetype, libdbus-1 (see
+# packaging/bundle_config.py, LINUX_SYSTEM_LIBRARY_PATTERNS, for why each).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PYTHON=${PYTHON:-.venv/bin/python}
