@@ -19,9 +19,17 @@ from dovecot_server import DovecotServer, dovecot_available  # noqa: E402
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+# No test may reach the developer's own session bus, and through it their real keychain: the
+# session bus is pointed at a socket that does not exist (as on CI, which has no bus at all).
+# Tests that need a bus start a private one (tests/secret_service_daemon.py) and point this
+# variable at it for themselves.
+NO_SESSION_BUS = "unix:path=/nonexistent/mail-setup-wizard-tests-have-no-session-bus"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Qt tests run without a display unless a developer asks for one.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = NO_SESSION_BUS
 
 
 def _require_dovecot() -> None:

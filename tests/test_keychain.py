@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
 import sys
 import types
 from collections.abc import Callable
@@ -429,3 +430,9 @@ def test_the_guard_keeps_unit_tests_away_from_the_secret_service(
     assert kc.resolve()[0] is default_keyring
     assert kc.store(ADDRESS, PASSWORD).ok
     assert _AnsweringSecretService.probes == 0
+
+
+def test_the_suite_never_reaches_the_developers_own_session_bus() -> None:
+    """conftest points the session bus at nothing, so no test can touch a real keychain."""
+    assert os.environ["DBUS_SESSION_BUS_ADDRESS"].startswith("unix:path=/nonexistent/")
+    assert platform_backend() is None  # the unpatched lookup finds no Secret Service
