@@ -136,7 +136,7 @@ def _ticks_while(qtbot, event, timeout_ms: int = 5000) -> int:
 
 
 def test_saving_to_a_store_that_asks_to_be_unlocked_keeps_the_wizard_responsive(
-    qtbot, open_wizard, tmp_path
+    qtbot, open_wizard, tmp_path, screenshot
 ):
     keyring = PromptingKeyring()
     store = AccountStore(tmp_path / "config", keychain_backend=keyring)
@@ -149,6 +149,7 @@ def test_saving_to_a_store_that_asks_to_be_unlocked_keeps_the_wizard_responsive(
     assert not page.isComplete()
     assert not wiz.button(QWizard.WizardButton.NextButton).isEnabled()
     assert page.summary.text() == "Saving your password…"
+    screenshot(wiz, "04-checking-saving-password")
     with qtbot.waitSignal(page.checks_done, timeout=5000):
         keyring.answer.set()
     assert page.isComplete()
