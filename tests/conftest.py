@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,9 +11,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from dovecot_server import DovecotServer, dovecot_available  # noqa: E402
+from tests.support.dovecot_server import DovecotServer, dovecot_available
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

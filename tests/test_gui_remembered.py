@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from dovecot_server import GOOD_PASSWORD, GOOD_USER
 from keyring.backends import fail
-from memory_keyring import MemoryKeyring, PromptingKeyring, guard_default_keyring
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox, QWizard
-from test_gui_wizard import fill_account, run_checks_and_wait
 
-from wizard.account_store import AccountStore
+from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER
+from tests.support.gui import fill_account, run_checks_and_wait
+from tests.support.memory_keyring import MemoryKeyring, PromptingKeyring, guard_default_keyring
+from wizard.account.store import AccountStore
 from wizard.flow import Mode, Page, WizardFlow
 from wizard.provider import load_provider
 from wizard.ui.wizard_window import MailSetupWizard

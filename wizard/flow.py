@@ -13,11 +13,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from wizard.account_store import AccountStore, RememberedAccount, utc_iso
+from wizard.account.keychain import Keychain, KeychainStatus
+from wizard.account.store import AccountStore, RememberedAccount, utc_iso
 from wizard.address import check_address, check_display_name
+from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
 from wizard.clients.thunderbird import ProfileSearch, WriteResult, write_account
-from wizard.keychain import Keychain, KeychainStatus
 from wizard.provider import Provider, Service
 
 
@@ -206,7 +207,7 @@ class WizardFlow:
         """
         if self.check_state is not CheckState.FAILED or self.tried_alternative:
             return None
-        refused = [r for r in self.results if r.cause == "auth_failed"]
+        refused = [r for r in self.results if r.cause == Cause.AUTH_FAILED]
         if not refused:
             return None
         address = self.account.address

@@ -281,18 +281,18 @@ def check_keyring() -> str:
     import keyring
     import keyring.backend
 
-    from wizard.keychain import Keychain
+    from wizard.account.keychain import Keychain
 
     native = {
         "win32": "keyring.backends.Windows",
         "darwin": "keyring.backends.macOS",
-    }.get(sys.platform, "wizard.secret_service")
+    }.get(sys.platform, "wizard.account.secret_service")
     for module in (native, "keyring.backends.chainer", "keyring.backends.fail"):
         importlib.import_module(module)
     chosen: list[str] = []
 
     def pick() -> None:
-        # What "Remember my password" would really use (wizard.keychain's rules), not only
+        # What "Remember my password" would really use (wizard.account.keychain's rules), not only
         # keyring's own pick: on Linux that is our Secret Service backend when one answers.
         backend, status = Keychain().resolve()
         if backend is None:

@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from wizard import APP_NAME, __version__
-    from wizard.account_store import AccountStore
+    from wizard.account.store import AccountStore
     from wizard.clients.thunderbird import find_profiles
     from wizard.flow import WizardFlow
     from wizard.provider import ProviderError, load_default_provider, load_provider
