@@ -18,7 +18,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # No test may reach the developer's own session bus, and through it their real keychain: the
 # session bus is pointed at a socket that does not exist (as on CI, which has no bus at all).
-# Tests that need a bus start a private one (tests/secret_service_daemon.py) and point this
+# Tests that need a bus start a private one (tests/support/secret_service_daemon.py) and point this
 # variable at it for themselves.
 NO_SESSION_BUS = "unix:path=/nonexistent/mail-setup-wizard-tests-have-no-session-bus"
 

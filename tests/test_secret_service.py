@@ -1,6 +1,6 @@
 """Our own Secret Service backend against a real GNOME Keyring on a private D-Bus session bus.
 
-Every test here talks only to buses started by tests/secret_service_daemon.py: the process's
+Every test here talks only to buses started by tests/support/secret_service_daemon.py: the process's
 DBUS_SESSION_BUS_ADDRESS is pointed at the private bus for the length of one test. The
 reference clients are libsecret's ``secret-tool`` (C) and keyring's own SecretService backend
 (secretstorage), which older versions of this app used; secrets reach ``secret-tool`` on stdin.
