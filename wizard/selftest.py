@@ -13,7 +13,6 @@ to the session bus, never to the network).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import importlib.metadata
 import importlib.util
@@ -225,7 +224,7 @@ def check_tls() -> str:
         ca_file, cert_file, key_file = _test_chain(Path(tmp))
         server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server_ctx.load_cert_chain(cert_file, key_file)
-        # The very context the mail checks use (OS trust store via truststore) plus our CA.
+        # The very context the mail checks use (the OS trust store) plus our CA.
         version, cipher, der = _handshake(make_context(ca_file), server_ctx)
         # The same without our CA must be refused: verification really is on.
         try:
@@ -246,7 +245,7 @@ def check_tls() -> str:
 def check_trust_store() -> str:
     import truststore
 
-    from wizard.checks.tls import make_context
+    from wizard.checks.tls import make_context, system_bundle_description
 
     ctx = make_context()
     if sys.platform == "win32":
@@ -256,21 +255,25 @@ def check_trust_store() -> str:
         return f"Windows ROOT store: {roots} certificates (truststore {truststore.__version__})"
     if sys.platform == "darwin":
         return f"macOS Keychain via Security.framework (truststore {truststore.__version__})"
-    # Linux: truststore drives OpenSSL, loading the system CAs into its inner context on the
-    # first handshake. Do one (it fails: nobody trusts our throwaway CA) and count them.
+    # Linux: the checks' context is plain OpenSSL, loaded with the distribution's CA bundle
+    # found the way truststore finds it (wizard.checks.tls). Prove a chain is really checked
+    # against it (our throwaway CA is in no system store, so the handshake must be refused),
+    # then count what was loaded.
     with tempfile.TemporaryDirectory(prefix="wizard-selftest-") as tmp:
         _, cert_file, key_file = _test_chain(Path(tmp))
         server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server_ctx.load_cert_chain(cert_file, key_file)
-        with contextlib.suppress(ssl.SSLError):
+        try:
             _handshake(ctx, server_ctx)
-    inner = getattr(ctx, "_ctx", None)
-    if not isinstance(inner, ssl.SSLContext):
-        raise SelftestError("truststore's OpenSSL context is not reachable")
-    count = inner.cert_store_stats().get("x509_ca", 0)
+        except ssl.SSLCertVerificationError:
+            pass
+        else:
+            raise SelftestError("the system store accepted a certificate from a throwaway CA")
+    count = ctx.cert_store_stats().get("x509_ca", 0)
+    where = system_bundle_description()
     paths = ssl.get_default_verify_paths()
-    where = paths.cafile or paths.capath or "truststore's search list"
     if not count and paths.capath and Path(paths.capath).is_dir():
+        # A hashed directory is read certificate by certificate as chains need them.
         count = sum(1 for p in Path(paths.capath).iterdir() if p.name[-2:-1] == ".")
     if not count:
         raise SelftestError(f"no system CA certificates found (looked in {where})")

@@ -15,6 +15,7 @@ from wizard.checks.model import CancelToken, CheckResult, StepListener
 from wizard.checks.session import Session
 from wizard.checks.sieve import check_sieve
 from wizard.checks.smtp import check_smtp
+from wizard.checks.tls import RunTrust
 from wizard.diagnosis import classify_exception, explain
 from wizard.provider import Provider, Security, ServerSettings, Service
 
@@ -63,8 +64,12 @@ def run_check(
     listener: StepListener | None = None,
     resolver: Callable[[str, int], list[tuple[str, int]]] | None = None,
     username: str | None = None,
+    trust: RunTrust | None = None,
 ) -> CheckResult:
-    """One service, start to finish; never raises for a network or server problem."""
+    """One service, start to finish; never raises for a network or server problem.
+
+    ``trust`` is the run's (shared with the other checks); alone, the check makes its own.
+    """
     cancel = cancel or CancelToken()
     result = CheckResult(
         service=server.service,
@@ -73,7 +78,8 @@ def run_check(
         security=server.security,
         username=username or server.username_for(address),
     )
-    session = Session(result, password, timeout, cancel, listener, ca_file)
+    trust = trust or RunTrust(ca_file)
+    session = Session(result, password, timeout, cancel, trust, listener)
     server_text = ""
     try:
         addrs = session.resolve(resolver or SharedResolver())
@@ -131,6 +137,8 @@ def run_checks(
     wanted = set(only) if only is not None else set(Service)
     servers = [s for s in provider.servers if s.service in wanted]
     resolver = SharedResolver()
+    # The system's trust is read once for this run's checks, and afresh at the next run.
+    trust = RunTrust(ca_file)
 
     def one(server: ServerSettings) -> CheckResult:
         return run_check(
@@ -144,6 +152,7 @@ def run_checks(
             listener=listener,
             resolver=resolver,
             username=username,
+            trust=trust,
         )
 
     if sequential:

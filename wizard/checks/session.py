@@ -16,7 +16,6 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
-from pathlib import Path
 
 from wizard.checks.model import (
     CancelToken,
@@ -28,7 +27,7 @@ from wizard.checks.model import (
     StepStatus,
     TranscriptLine,
 )
-from wizard.checks.tls import fetch_certificate_for_report, make_context, tls_info
+from wizard.checks.tls import RunTrust, fetch_certificate_for_report, tls_info
 
 MASK = "********"
 
@@ -67,15 +66,15 @@ class Session:
         password: str,
         timeout: float,
         cancel: CancelToken,
+        trust: RunTrust,
         listener: StepListener | None = None,
-        ca_file: Path | None = None,
     ) -> None:
         self.result = result
         self.timeout = timeout
         self.cancel = cancel
         self.listener = listener
         self.redact = Redactor(password, result.username)
-        self.ssl_context = make_context(ca_file)
+        self.trust = trust  # the run's, shared by its checks
         self.sock: socket.socket | None = None
         self._unregister: Callable[[], None] | None = None
 
@@ -187,7 +186,7 @@ class Session:
         """Handshake with certificate and hostname checks; describe what was seen either way."""
         with self.step(step_name) as step:
             try:
-                tls = self.ssl_context.wrap_socket(sock, server_hostname=self.result.host)
+                tls = self.trust.context().wrap_socket(sock, server_hostname=self.result.host)
             except ssl.SSLCertVerificationError as exc:
                 self.note(f"certificate refused: {exc.verify_message or exc}")
                 if self.result.peer and not self.cancel.cancelled:

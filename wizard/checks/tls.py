@@ -1,8 +1,25 @@
 """TLS for every check: the OS trust store, hostname checking, TLS 1.2 or newer.
 
-Certificates are verified by ``truststore`` (Keychain on macOS, the Windows certificate store,
-OpenSSL's system bundle on Linux), so a company CA pushed by IT is trusted exactly as the user's
-mail client would trust it. ``--ca-file`` adds one more trusted CA; nothing turns checking off.
+Certificates are verified against the operating system's trust (the Windows certificate store,
+the macOS Keychain, the distribution's CA bundle on Linux), so a company CA pushed by IT is
+trusted exactly as the user's mail client would trust it. ``--ca-file`` adds one more trusted
+CA; nothing turns checking off.
+
+Why the trust is set up differently per OS (:class:`RunTrust`):
+
+* **Windows and macOS** verify natively, through ``truststore``: the handshake's chain is
+  handed to the OS (CertGetCertificateChain, SecTrustEvaluate), which keeps its own caches, so
+  there is nothing to load up front. Each connection gets its own truststore context because
+  truststore holds one lock per context for the whole handshake, network wait included: three
+  checks sharing one would take turns at their TLS round trip.
+* **Linux** has no native verifier: truststore only points OpenSSL at the distribution's CA
+  bundle, and does so again on every ``wrap_socket`` (about 20 ms of CPU with the GIL held, per
+  connection). So one plain OpenSSL context per verification run loads the bundle once and all
+  checks of the run share it (an ``ssl.SSLContext`` is safe to share between threads). The
+  bundle is found exactly as truststore finds it, by truststore's own code: OpenSSL's compiled-in
+  paths when they hold certificates, else the known distribution locations (a bundled OpenSSL,
+  as in the frozen app, has compiled-in paths that are not the system's). A new run builds a new
+  context, so a CA installed while the wizard is open is seen at the next Retry.
 """
 
 from __future__ import annotations
@@ -11,7 +28,11 @@ import hashlib
 import logging
 import socket
 import ssl
+import sys
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import truststore
@@ -21,9 +42,92 @@ from wizard.checks.model import TlsInfo
 
 log = logging.getLogger(__name__)
 
+# Where truststore verifies with the OS itself rather than with OpenSSL (its own rule).
+NATIVE_VERIFICATION = sys.platform in ("win32", "darwin")
+
+
+class RunTrust:
+    """The trust one verification run verifies with: the system's, plus ``ca_file``.
+
+    Made once per run (``run_checks``); :meth:`context` is what each connection wraps with. On
+    Linux that is one context for the whole run, the CA bundle read on a thread of its own while
+    the checks resolve and connect (it takes ~20 ms of CPU that would otherwise sit in front of
+    the first handshake); on Windows and macOS a fresh truststore context each time (see the
+    module docstring). A bad ``ca_file`` raises here, before any check starts.
+    """
+
+    def __init__(self, ca_file: Path | None = None) -> None:
+        self._ca_file = ca_file
+        self._lock = threading.Lock()
+        self._shared: Future[ssl.SSLContext] | None = None
+        self._spare: ssl.SSLContext | None = None
+        search = None if NATIVE_VERIFICATION else _bundle_search()
+        if search is None:
+            self._spare = _native_context(ca_file)
+            return
+        ctx = _verifying(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), ca_file)
+        shared: Future[ssl.SSLContext] = Future()
+        self._shared = shared
+
+        def load() -> None:
+            try:
+                with search(ctx):
+                    pass  # it configures ctx on entry; nothing to undo on exit
+            except BaseException as exc:  # a damaged bundle: the handshake reports it
+                shared.set_exception(exc)
+            else:
+                shared.set_result(ctx)
+
+        threading.Thread(target=load, name="system-trust", daemon=True).start()
+
+    def context(self) -> ssl.SSLContext:
+        """The verifying context for one connection (waits for the bundle on Linux)."""
+        if self._shared is not None:
+            return self._shared.result()
+        with self._lock:
+            spare, self._spare = self._spare, None
+        return spare or _native_context(self._ca_file)
+
 
 def make_context(ca_file: Path | None = None) -> ssl.SSLContext:
-    ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    """A verifying context as the checks use it (for the self-test and one-off handshakes)."""
+    return RunTrust(ca_file).context()
+
+
+def _bundle_search() -> Callable[[ssl.SSLContext], AbstractContextManager[None]] | None:
+    """truststore's own search for the distribution's CA bundle, on Linux and other Unixes.
+
+    OpenSSL's compiled-in paths when they hold certificates, else the first of truststore's list
+    of known bundle locations. Reused rather than copied so the two always agree; it is private,
+    hence the version pin in pyproject.toml and this guard: should a truststore release move
+    it, every handshake goes through truststore.SSLContext again (slower, the same trust).
+    """
+    try:
+        from truststore._openssl import _configure_context
+    except ImportError:
+        log.warning("truststore's CA bundle search not found; the bundle is read per handshake")
+        return None
+    return _configure_context
+
+
+def system_bundle_description() -> str:
+    """Where the Linux trust comes from, for the self-test: the place truststore's search picks."""
+    try:
+        from truststore._openssl import _CA_FILE_CANDIDATES, _capath_contains_certs
+    except ImportError:
+        return "truststore's search"
+    paths = ssl.get_default_verify_paths()
+    if paths.cafile or (paths.capath and _capath_contains_certs(paths.capath)):
+        return "OpenSSL's default paths: " + ", ".join(p for p in (paths.cafile, paths.capath) if p)
+    found = [p for p in _CA_FILE_CANDIDATES if Path(p).is_file()]
+    return found[0] if found else "none of the known bundle locations exists"
+
+
+def _native_context(ca_file: Path | None) -> ssl.SSLContext:
+    return _verifying(truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT), ca_file)
+
+
+def _verifying(ctx: ssl.SSLContext, ca_file: Path | None) -> ssl.SSLContext:
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     # PROTOCOL_TLS_CLIENT already sets these; stated so a reader need not know that.
     ctx.check_hostname = True
