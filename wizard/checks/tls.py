@@ -78,7 +78,9 @@ class RunTrust:
             else:
                 shared.set_result(ctx)
 
-        threading.Thread(target=load, name="system-trust", daemon=True).start()
+        # Not a daemon: the interpreter must not be torn down under OpenSSL while it reads
+        # (a check that fails at once, say a refused port, can end the program before that).
+        threading.Thread(target=load, name="system-trust").start()
 
     def context(self) -> ssl.SSLContext:
         """The verifying context for one connection (waits for the bundle on Linux)."""
