@@ -19,7 +19,7 @@ from typing import Any
 from wizard import APP_NAME, __version__
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult, StepStatus
-from wizard.checks.session import Redactor
+from wizard.checks.redact import Redactor
 from wizard.provider import Provider, Security, Service
 
 TICK, CROSS, DOT = "✓", "✗", "·"

@@ -28,14 +28,15 @@ import logging
 import re
 import sys
 from dataclasses import dataclass
-
-import keyring
-from keyring.backend import KeyringBackend
-from keyring.backends.chainer import ChainerBackend
-from keyring.errors import KeyringLocked, PasswordDeleteError
+from typing import TYPE_CHECKING
 
 from wizard import APP_NAME
 from wizard.account import FREEDESKTOP_PLATFORMS
+
+# keyring (with its entry-point discovery, ~50 ms) is imported when a store is first asked, not
+# when the wizard starts: the first page needs none of it.
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,8 @@ def select_backend(backend: KeyringBackend) -> tuple[KeyringBackend | None, Keyc
     A chainer is looked through: its best secure member is used directly, so a write can never
     fall through to a lower-priority plaintext member.
     """
+    from keyring.backends.chainer import ChainerBackend
+
     if not isinstance(backend, ChainerBackend):
         status = _assess_one(backend)
         return (backend if status.ok else None), status
@@ -202,6 +205,8 @@ def _platform_backend() -> KeyringBackend | None:
 
 
 def _default_backend() -> KeyringBackend:
+    import keyring
+
     backend = _platform_backend()
     return backend if backend is not None else keyring.get_keyring()
 
@@ -255,6 +260,8 @@ class Keychain:
 
     def store(self, address: str, password: str) -> KeychainResult:
         """Keep ``password`` for ``address``; refuses (writing nothing) without a secure store."""
+        from keyring.errors import KeyringLocked
+
         self.last_error = ""
         backend, status = self.resolve()
         if backend is None:
@@ -281,6 +288,8 @@ class Keychain:
 
     def load(self, address: str) -> str | None:
         """The remembered password for ``address``, or None (not stored, or store unusable)."""
+        from keyring.errors import KeyringLocked
+
         self.last_error = ""
         backend, status = self.resolve()
         if backend is None:
@@ -305,6 +314,8 @@ class Keychain:
 
         Idempotent: no entry (or no usable store) is not an error, it is simply False.
         """
+        from keyring.errors import PasswordDeleteError
+
         self.last_error = ""
         backend, status = self.resolve()
         if backend is None:

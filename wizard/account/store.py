@@ -30,15 +30,17 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from keyring.backend import KeyringBackend
 
 from wizard import __version__
 from wizard.account.keychain import Keychain
 from wizard.address import check_address
 from wizard.errors import WizardError
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,10 @@ from typing import Any
 from wizard.checks.errors import Cause, CheckCancelled
 from wizard.provider import Security, Service
 
+# The checks' network timeout in seconds; here rather than in the runner so the GUI can
+# show it without importing the network stack.
+DEFAULT_TIMEOUT = 10.0
+
 
 class StepName(enum.StrEnum):
     RESOLVE = "resolve"

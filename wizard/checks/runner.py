@@ -11,7 +11,7 @@ from pathlib import Path
 
 from wizard.checks.errors import Cause, CheckCancelled, CheckFailure
 from wizard.checks.imap import check_imap
-from wizard.checks.model import CancelToken, CheckResult, StepListener
+from wizard.checks.model import DEFAULT_TIMEOUT, CancelToken, CheckResult, StepListener
 from wizard.checks.session import Session
 from wizard.checks.sieve import check_sieve
 from wizard.checks.smtp import check_smtp
@@ -19,7 +19,7 @@ from wizard.checks.tls import RunTrust
 from wizard.diagnosis import classify_exception, explain
 from wizard.provider import Provider, Security, ServerSettings, Service
 
-DEFAULT_TIMEOUT = 10.0
+__all__ = ["DEFAULT_TIMEOUT", "SharedResolver", "run_check", "run_checks"]
 
 _PROTOCOLS: dict[Service, Callable[[Session, socket.socket, str], None]] = {
     Service.IMAP: check_imap,

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
 from wizard import APP_NAME
-from wizard.checks.runner import DEFAULT_TIMEOUT
+from wizard.checks.model import DEFAULT_TIMEOUT
 from wizard.flow import Page, WizardFlow
 from wizard.provider import Provider
 from wizard.ui.pages import (

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from wizard.checks.model import CancelToken, CheckResult, Step
-from wizard.checks.runner import DEFAULT_TIMEOUT, run_checks
+from wizard.checks.model import DEFAULT_TIMEOUT, CancelToken, CheckResult, Step
 from wizard.provider import Provider, Service
 
 log = logging.getLogger(__name__)
@@ -70,6 +69,10 @@ class CheckWorker(QObject):
             self.step.emit(service.value, copy.copy(step))
 
     def _run(self) -> None:
+        # The network stack (imapclient, smtplib, ssl, truststore) is imported here, on the
+        # checking thread, the first time a check runs: never before the first page is shown.
+        from wizard.checks.runner import run_checks
+
         results: list[CheckResult] = run_checks(
             self._provider,
             self._address,
