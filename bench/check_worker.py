@@ -1,0 +1,61 @@
+"""Runs verifications on request, in a process of its own: ``bench.verify_latency``'s hands.
+
+The checks run here, not in the benchmark's process, so they share their interpreter (and its
+GIL) with nothing but themselves, as in the app, while the delay proxy runs in the benchmark;
+and so a baseline commit's ``wizard`` can be measured through the same proxy in the same run
+(see ``bench.baseline``). Only the API every version has is used: ``load_provider`` and
+``run_checks``.
+
+    python -m bench.check_worker PROVIDER_XML CA_PEM
+
+Reads one JSON request per line on stdin (``mode``, ``user``, ``password``, ``only``) and
+answers each with one JSON line on stdout: the wall time of ``run_checks`` and every result's
+service, verdict and step times. The password is the test fixture's and travels on the pipe.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from wizard.checks.runner import run_checks
+from wizard.provider import Service, load_provider
+
+
+def _result(r: Any) -> dict[str, Any]:
+    return {
+        "service": r.service.value,
+        "ok": r.ok,
+        "cause": str(r.cause) if r.cause else None,
+        "message": r.message,
+        "duration_ms": r.duration_ms,
+        "steps": [[s.name.value, s.duration_ms] for s in r.steps],
+    }
+
+
+def main(argv: list[str]) -> int:
+    provider = load_provider(Path(argv[0]))
+    ca = Path(argv[1])
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        req = json.loads(line)
+        only = [Service(s) for s in req["only"]]
+        t0 = time.perf_counter()
+        results = run_checks(
+            provider,
+            req["user"],
+            req["password"],
+            ca_file=ca,
+            only=only,
+            sequential=req["mode"] == "sequential",
+        )
+        total = (time.perf_counter() - t0) * 1000
+        print(json.dumps({"total_ms": total, "results": [_result(r) for r in results]}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
