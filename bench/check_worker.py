@@ -10,7 +10,8 @@ and so a baseline commit's ``wizard`` can be measured through the same proxy in 
 
 Reads one JSON request per line on stdin (``mode``, ``user``, ``password``, ``only``) and
 answers each with one JSON line on stdout: the wall time of ``run_checks`` and every result's
-service, verdict and step times. The password is the test fixture's and travels on the pipe.
+service, verdict (and when it was in) and step times. The password is the test fixture's and
+travels on the pipe.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from wizard.checks.runner import run_checks
 from wizard.provider import Service, load_provider
 
 
-def _result(r: Any) -> dict[str, Any]:
+def _result(r: Any, offset: float) -> dict[str, Any]:
     return {
+        # When its verdict was in, on the proxy's clock (time.monotonic is system-wide).
+        "verdict_at": r.finished_at.timestamp() - offset,
         "service": r.service.value,
         "ok": r.ok,
         "cause": str(r.cause) if r.cause else None,
@@ -53,7 +56,9 @@ def main(argv: list[str]) -> int:
             sequential=req["mode"] == "sequential",
         )
         total = (time.perf_counter() - t0) * 1000
-        print(json.dumps({"total_ms": total, "results": [_result(r) for r in results]}), flush=True)
+        offset = time.time() - time.monotonic()
+        answer = {"total_ms": total, "results": [_result(r, offset) for r in results]}
+        print(json.dumps(answer), flush=True)
     return 0
 
 

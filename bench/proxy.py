@@ -44,17 +44,21 @@ class ConnectionLog:
     events: list[tuple[float, Direction, int]] = field(default_factory=list)
     closed_at: float | None = None
 
-    def round_trips(self) -> int:
+    def round_trips(self, until: float | None = None) -> int:
         """How many times the client waited to hear from the server.
 
         One per run of server-to-client chunks that follows something the client sent (or the
         connect itself, for a server that speaks first). Meaningful only with a delay large
         enough to keep the two directions apart in time (say 20 ms or more); the TCP
-        handshake is not included.
+        handshake is not included. ``until`` (a ``time.monotonic()`` value, the same clock in
+        every process) counts only what reached the client before then, e.g. before the
+        verdict: a goodbye's answer read after it was not waited for.
         """
         count = 0
         last: Direction | None = None
-        for _, direction, _ in self.events:
+        for at, direction, _ in self.events:
+            if until is not None and at > until:
+                break
             if direction == "s2c" and last != "s2c":
                 count += 1
             last = direction

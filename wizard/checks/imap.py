@@ -1,4 +1,4 @@
-"""IMAP check with imapclient: greeting, capabilities, STARTTLS when asked, login, logout.
+"""IMAP check with imapclient: greeting, capabilities, STARTTLS when asked, login.
 
 imapclient (over imaplib) speaks the protocol; this module hands it a socket that the shared
 session already resolved, connected and secured, so each of those is a timed step of its own,
@@ -11,6 +11,7 @@ import base64
 import imaplib
 import re
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from imapclient import IMAPClient
@@ -95,7 +96,7 @@ def _classify_login_failure(text: str) -> tuple[Cause, str]:
     return Cause.AUTH_FAILED, text
 
 
-def check_imap(session: Session, sock: socket.socket, password: str) -> None:
+def check_imap(session: Session, sock: socket.socket, password: str) -> Callable[[], None]:
     """Run the IMAP dialogue on a connected (and, for implicit TLS, secured) socket."""
     result = session.result
     with session.step(StepName.GREETING) as step:
@@ -157,11 +158,11 @@ def check_imap(session: Session, sock: socket.socket, password: str) -> None:
         alert = _ALERT_RE.search(text)
         if alert:
             result.server_alert = alert.group(1)
-    with session.step(StepName.LOGOUT):
-        try:
-            client.logout()
-        except (IMAPClientError, OSError, EOFError) as exc:
-            session.note(f"logout not clean: {exc}")
+
+    def logout() -> None:
+        raw.send(raw._new_tag() + b" LOGOUT\r\n")  # imaplib's own tag sequence
+
+    return logout
 
 
 def _plain_login_with_initial_response(raw: _RecordingIMAP4, username: str, password: str) -> None:

@@ -21,7 +21,8 @@ from wizard.provider import Provider, Security, ServerSettings, Service
 
 __all__ = ["DEFAULT_TIMEOUT", "SharedResolver", "run_check", "run_checks"]
 
-_PROTOCOLS: dict[Service, Callable[[Session, socket.socket, str], None]] = {
+# Each runs its dialogue up to the login's answer and returns how to say goodbye.
+_PROTOCOLS: dict[Service, Callable[[Session, socket.socket, str], Callable[[], None]]] = {
     Service.IMAP: check_imap,
     Service.SMTP: check_smtp,
     Service.SIEVE: check_sieve,
@@ -86,8 +87,11 @@ def run_check(
         sock = session.connect(addrs)
         if server.security is Security.TLS:
             sock = session.start_tls(sock)
-        _PROTOCOLS[server.service](session, sock, password)
+        goodbye = _PROTOCOLS[server.service](session, sock, password)
+        # Settled as soon as the login answered; the goodbye below cannot change it.
         result.ok = True
+        result.finished_at = datetime.now(UTC)
+        session.farewell(goodbye)
     except CheckCancelled:
         result.cancelled = True
         result.cause = Cause.CANCELLED
@@ -107,7 +111,7 @@ def run_check(
                 result.steps[-1].detail = session.redact(f"{result.steps[-1].detail} — {detail}")
     finally:
         session.close()
-        result.finished_at = datetime.now(UTC)
+        result.finished_at = result.finished_at or datetime.now(UTC)
     if result.cause:
         d = explain(result.cause, server, provider, result.username, address, server_text)
         result.cause, result.message, result.advice = d.cause, d.message, d.advice

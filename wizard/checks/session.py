@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -49,6 +50,7 @@ class Session:
         self.trust = trust  # the run's, shared by its checks
         self.sock: socket.socket | None = None
         self._unregister: Callable[[], None] | None = None
+        self._said_goodbye = False
 
     # -- steps ------------------------------------------------------------------------------
     def _emit(self, step: Step) -> None:
@@ -192,6 +194,24 @@ class Session:
             self.note(f"TLS established: {info.version} {info.cipher}")
             return tls
 
+    def farewell(self, send: Callable[[], None]) -> None:
+        """LOGOUT or QUIT, sent and never waited for: the verdict is already in.
+
+        The server's goodbye would cost a round trip and tell the person nothing, so the
+        command goes out (the server logs a clean logout) and the connection is closed by the
+        runner straight after. Never raises, never undoes the verdict; skipped on cancel.
+        """
+        if self.cancel.cancelled:
+            return
+        with self.step(StepName.LOGOUT) as step:
+            try:
+                send()
+            except (OSError, ValueError) as exc:
+                self.note(f"logout not sent: {exc}")
+                return
+            self._said_goodbye = True
+            step.detail = "sent; the reply is not awaited, the verdict is already in"
+
     def _adopt(self, sock: socket.socket) -> None:
         """Make ``sock`` the one a cancel interrupts.
 
@@ -222,6 +242,41 @@ class Session:
         if self._unregister:
             self._unregister()
             self._unregister = None
-        if self.sock is not None:
-            with suppress(OSError):
-                self.sock.close()
+        sock, self.sock = self.sock, None
+        if sock is None:
+            return
+        if self._said_goodbye and not self.cancel.cancelled:
+            # Off the verdict path: let the server answer the goodbye and close its side, so
+            # its log shows a clean logout rather than a dropped connection. Not a daemon, so
+            # a CLI that has printed its verdict exits only once this is done (at most
+            # GOODBYE_LINGER, usually one round trip), never with OpenSSL mid-read.
+            threading.Thread(target=_linger, args=(sock,), name="goodbye").start()
+            return
+        with suppress(OSError):
+            sock.close()
+
+
+# How long a goodbye's answer is waited for after the verdict, and how much of it is read.
+GOODBYE_LINGER = 2.0
+_GOODBYE_BYTES = 64 * 1024
+
+
+def _linger(sock: socket.socket) -> None:
+    """Read (and drop) the server's goodbye until it closes, bounded in time and size."""
+    deadline = time.monotonic() + GOODBYE_LINGER
+    received = 0
+    try:
+        while received < _GOODBYE_BYTES:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            sock.settimeout(left)
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            received += len(chunk)
+    except (OSError, ValueError):
+        pass
+    finally:
+        with suppress(OSError):
+            sock.close()
