@@ -381,6 +381,23 @@ def check_onedir(onedir: Path, exe_names: Iterable[str]) -> list[str]:
     return problems
 
 
+def has_authenticode_signature(path: str | Path) -> bool:
+    """Whether a PE file carries an Authenticode signature (a non-empty certificate table).
+
+    Presence only: validity (chain, time stamp) is checked by SignTool / Get-AuthenticodeSignature
+    on Windows; this lets a Linux release job refuse a file that was never signed at all.
+    """
+    import pefile
+
+    pe = pefile.PE(str(path), fast_load=True)
+    try:
+        index = pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_SECURITY"]
+        entry = pe.OPTIONAL_HEADER.DATA_DIRECTORY[index]
+        return bool(entry.VirtualAddress and entry.Size)
+    finally:
+        pe.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="kind", required=True)
@@ -389,9 +406,18 @@ def main(argv: list[str] | None = None) -> int:
     win = sub.add_parser("windows", help="check a built onedir")
     win.add_argument("onedir", type=Path)
     win.add_argument("--exe", action="append", default=None, help="executables to check")
+    signed = sub.add_parser("signed", help="refuse Windows executables without a signature")
+    signed.add_argument("files", type=Path, nargs="+")
     args = parser.parse_args(argv)
     if args.kind == "macos":
         problems = check_app(args.app)
+    elif args.kind == "signed":
+        problems = [f"{f} carries no Authenticode signature" for f in args.files]
+        problems = [
+            p
+            for f, p in zip(args.files, problems, strict=True)
+            if not has_authenticode_signature(f)
+        ]
     else:
         exes = args.exe or ["mail-setup-wizard.exe", "mail-setup-wizard-cli.exe"]
         problems = check_onedir(args.onedir, exes)

@@ -208,3 +208,24 @@ def test_both_minimum_version_load_commands_are_read(tmp_path: Path) -> None:
     assert bundle_check.macho_minos(new) == (15, 2, 0)
     assert bundle_check.macho_minos(old) == (10, 13, 0)
     assert bundle_check.highest_minos([old, new, tmp_path / "new.dylib"]) == ((15, 2, 0), str(new))
+
+
+def test_the_release_job_refuses_an_unsigned_executable(windows_bundle, tmp_path: Path) -> None:
+    """bundle_check.py signed: Qt's DLLs carry a signature; the same file with its certificate
+    table removed (as an unsigned build would be) is refused."""
+    import pefile
+
+    wheels, _ = windows_bundle
+    signed = wheels.path("PySide6/plugins/platforms/qwindows.dll")
+    assert bundle_check.has_authenticode_signature(signed)
+    pe = pefile.PE(str(signed))
+    security = pe.OPTIONAL_HEADER.DATA_DIRECTORY[
+        pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_SECURITY"]
+    ]
+    security.VirtualAddress, security.Size = 0, 0
+    unsigned = tmp_path / "unsigned.dll"
+    pe.write(str(unsigned))
+    pe.close()
+    assert not bundle_check.has_authenticode_signature(unsigned)
+    assert bundle_check.main(["signed", str(signed)]) == 0
+    assert bundle_check.main(["signed", str(signed), str(unsigned)]) == 1
