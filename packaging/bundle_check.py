@@ -258,6 +258,15 @@ WINDOWS_SYSTEM_DLLS = frozenset(
         "icuuc",
         "icuin",
         "icu",
+        "ucrtbase",
+        "msvcrt",
+        "psapi",
+        "wininet",
+        "urlmon",
+        "msi",
+        "cabinet",
+        "credui",
+        "sspicli",
     }
 )
 

@@ -63,7 +63,7 @@ function Find-SignTool {
     $kits = Join-Path ${env:ProgramFiles(x86)} "Windows Kits\10\bin"
     $found = Get-ChildItem -Path $kits -Filter signtool.exe -Recurse -ErrorAction SilentlyContinue |
         Where-Object { $_.Directory.Name -eq "x64" } |
-        Sort-Object { [version]($_.Directory.Parent.Name -replace '[^\d.]', '') } -Descending |
+        Sort-Object { if ($_.Directory.Parent.Name -match '^\d+(\.\d+)+$') { [version]$_.Directory.Parent.Name } else { [version]"0.0" } } -Descending |
         Select-Object -First 1
     if (-not $found) { throw "signtool.exe not found (install the Windows SDK's signing tools)" }
     return $found.FullName
@@ -133,5 +133,5 @@ if ($thumbprint) {
 }
 Invoke-Checked $iscc ($isccArgs + @("packaging\windows\installer.iss"))
 $setup = Get-ChildItem dist\*-setup.exe
-if ($thumbprint) { Invoke-Checked (Find-SignTool) @("verify", "/pa", $setup.FullName) }
+if ($thumbprint) { Invoke-Checked (Find-SignTool) (@("verify", "/pa") + @($setup.FullName)) }
 $setup | ForEach-Object { "{0}  {1:N1} MiB" -f $_.Name, ($_.Length / 1MB) }
