@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+import trustme  # test extra, installed in the project venv
 
-import trustme  # noqa: E402  (test extra, installed in the project venv)
-from dovecot_server import (  # noqa: E402
+from bench.relay import NullRelay, relay_port
+from tests.support.dovecot_server import (
     GOOD_PASSWORD,
     GOOD_USER,
     OTHER_PASSWORD,
@@ -20,9 +18,9 @@ from dovecot_server import (  # noqa: E402
     DovecotServer,
     dovecot_available,
 )
-from fake_servers import blackhole_port  # noqa: E402
+from tests.support.fake_servers import blackhole_port
 
-from bench.relay import NullRelay, relay_port  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 __all__ = [
     "GOOD_PASSWORD",

@@ -40,8 +40,8 @@ HIDDEN_IMPORTS = [
     "keyring.backends.Windows",
     "keyring.backends.macOS",
     "keyring.backends.macOS.api",
-    # Our own Secret Service backend (Linux); chosen by wizard.keychain, not by entry point.
-    "wizard.secret_service",
+    # Our own Secret Service backend (Linux); chosen by wizard.account.keychain, not by entry point.
+    "wizard.account.secret_service",
     "jeepney",
     "jeepney.io.blocking",
     "imapclient",
@@ -64,7 +64,7 @@ EXCLUDED_MODULES = [
     "trustme",
     # keyring's Secret Service backend needs secretstorage, which needs cryptography (11 MiB
     # of Rust, an eighth of the Linux app) only to encrypt the password on the local D-Bus.
-    # wizard.secret_service talks to the same service without it (see its docstring); the
+    # wizard.account.secret_service talks to the same service without it (see its docstring); the
     # certificate reader uses pyasn1. Nothing else in the app imports them.
     "cryptography",
     "secretstorage",

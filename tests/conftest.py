@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,16 +12,14 @@ from pathlib import Path
 import pytest
 import trustme
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from dovecot_server import DovecotServer, dovecot_available  # noqa: E402
+from tests.support.dovecot_server import DovecotServer, dovecot_available
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 # No test may reach the developer's own session bus, and through it their real keychain: the
 # session bus is pointed at a socket that does not exist (as on CI, which has no bus at all).
-# Tests that need a bus start a private one (tests/secret_service_daemon.py) and point this
+# Tests that need a bus start a private one (tests/support/secret_service_daemon.py) and point this
 # variable at it for themselves.
 NO_SESSION_BUS = "unix:path=/nonexistent/mail-setup-wizard-tests-have-no-session-bus"
 
@@ -117,3 +115,18 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[..., None]:
         assert widget.grab().save(str(out / f"{name}.png"))
 
     return save
+
+
+@pytest.fixture(autouse=True)
+def _collect_closed_windows(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a GUI test, free its closed window's Python side at once, not at a random moment.
+
+    A wizard window and its pages refer to each other, so only Python's cycle collector frees
+    their wrappers, whenever allocations happen to trigger it. Left to chance, that can fall in
+    a later test while Qt is delivering events, and PySide then crashes the whole run (seen
+    with a plain test following a GUI test). Collecting here, once pytest-qt has closed and
+    deleted the test's widgets, makes that moment the same every time.
+    """
+    yield
+    if request.node.get_closest_marker("gui") is not None:
+        gc.collect()

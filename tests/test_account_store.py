@@ -18,18 +18,18 @@ from pathlib import Path
 import platformdirs
 import pytest
 from keyring.backends import fail
-from memory_keyring import MemoryKeyring, guard_default_keyring
 
-import wizard.account_store as account_store
+import wizard.account.store as account_store
+from tests.support.memory_keyring import MemoryKeyring, guard_default_keyring
 from wizard import __version__
-from wizard.account_store import (
+from wizard.account.keychain import Keychain
+from wizard.account.store import (
     FILE_NAME,
     AccountStore,
     RememberedAccount,
     default_config_dir,
 )
 from wizard.flow import Mode, WizardFlow
-from wizard.keychain import Keychain
 from wizard.provider import load_default_provider
 
 ADDRESS = "joe.bloggs@sepheo.co"
@@ -217,7 +217,7 @@ def test_a_damaged_or_foreign_file_is_ignored_kept_and_explained(
 ):
     store.path.parent.mkdir(parents=True)
     store.path.write_bytes(content)
-    with caplog.at_level(logging.WARNING, logger="wizard.account_store"):
+    with caplog.at_level(logging.WARNING, logger="wizard.account.store"):
         assert store.load() is None
     assert store.load_problem is not None and why in store.load_problem
     assert str(store.path) in store.load_problem

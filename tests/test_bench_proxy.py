@@ -7,16 +7,12 @@ large enough that the two directions do not interleave, so the round-trip count 
 from __future__ import annotations
 
 import socket
-import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.proxy import DelayProxy  # noqa: E402
+from bench.proxy import DelayProxy
 
 
 @pytest.fixture

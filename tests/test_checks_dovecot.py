@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from dovecot_server import (
+
+from tests.support.dovecot_server import (
     DISABLED_PASSWORD,
     DISABLED_USER,
     GOOD_PASSWORD,
@@ -16,8 +17,7 @@ from dovecot_server import (
     DovecotServer,
     free_port,
 )
-from fake_servers import GarbageServer, NoStartTlsSmtp, silent_server
-
+from tests.support.fake_servers import GarbageServer, NoStartTlsSmtp, silent_server
 from wizard.checks.model import CancelToken, Step, StepName
 from wizard.checks.runner import run_check, run_checks
 from wizard.provider import Service, load_provider
@@ -268,7 +268,7 @@ def test_smtp_with_implicit_tls_like_port_465_works(dovecot, tmp_path):
 
 
 def test_two_dead_addresses_are_reported_within_one_timeout(dovecot, tmp_path):
-    from fake_servers import blackhole_port
+    from tests.support.fake_servers import blackhole_port
 
     with blackhole_port() as port:
         provider = _provider(dovecot, tmp_path, imap_port=port)

@@ -3,47 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from dovecot_server import GOOD_PASSWORD, GOOD_USER
+
+from tests.support.cli import diagnose, run_cli
+from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER
 
 pytestmark = pytest.mark.dovecot
-
-
-def run_cli(
-    *args: str, stdin: str | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "wizard", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        check=False,
-    )
-
-
-def diagnose(
-    dovecot, provider: Path, password: str, *extra: str
-) -> subprocess.CompletedProcess[str]:
-    """``diagnose`` against the test server, the password on stdin as a script would pipe it."""
-    return run_cli(
-        "diagnose",
-        GOOD_USER,
-        "--provider",
-        str(provider),
-        "--ca-file",
-        str(dovecot.ca_pem),
-        "--password-stdin",
-        *extra,
-        stdin=password + "\n",
-    )
 
 
 def test_right_password_exits_0_and_lists_every_step(dovecot, provider_file):
@@ -86,7 +53,7 @@ def test_json_output_has_the_documented_shape(dovecot, provider_file):
 
 
 def test_closed_port_exits_1_with_connection_refused(dovecot, tmp_path):
-    from dovecot_server import free_port
+    from tests.support.dovecot_server import free_port
 
     provider = dovecot.write_provider(tmp_path / "p.xml", imap_port=free_port())
     r = diagnose(dovecot, provider, "x", "--json", "--only", "imap")

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dovecot_server import GOOD_PASSWORD, GOOD_USER
 
+from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER
 from wizard import APP_NAME, __version__
 
 pytestmark = [
@@ -190,7 +190,7 @@ def test_onedir_fits_the_size_target(bundle: Path) -> None:
 
 def test_bundle_carries_no_cryptography(bundle: Path) -> None:
     """11 MiB the app does not need: certificates are read with pyasn1, the Secret Service
-    spoken to by wizard.secret_service (see bundle_config.EXCLUDED_MODULES)."""
+    spoken to by wizard.account.secret_service (see bundle_config.EXCLUDED_MODULES)."""
     internal = bundle.parent / "_internal"
     for name in ("cryptography", "secretstorage", "_cffi_backend"):
         assert not list(internal.glob(f"{name}*")), name
@@ -199,9 +199,9 @@ def test_bundle_carries_no_cryptography(bundle: Path) -> None:
 
 
 def test_bundle_finds_the_desktop_password_store(bundle: Path) -> None:
-    """jeepney and wizard.secret_service work from the bundle: on a private bus with a real
+    """jeepney and wizard.account.secret_service work from the bundle: on a private bus with a real
     GNOME Keyring the self-test reports it as the store "Remember my password" would use."""
-    from secret_service_daemon import SecretServiceDaemon, secret_service_available
+    from tests.support.secret_service_daemon import SecretServiceDaemon, secret_service_available
 
     missing = secret_service_available()
     if missing:
@@ -212,7 +212,7 @@ def test_bundle_finds_the_desktop_password_store(bundle: Path) -> None:
         r = run(bundle, "--selftest", env=daemon.env())
     assert r.returncode == 0, r.stdout + r.stderr
     line = next(x for x in r.stdout.splitlines() if x.startswith("ok   keyring:"))
-    assert "wizard.secret_service.SecretServiceKeyring: Secret Service" in line, line
+    assert "wizard.account.secret_service.SecretServiceKeyring: Secret Service" in line, line
     assert_clean_stderr(r.stderr)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from dovecot_server import GOOD_USER
-from profile_lock import parentlock_held_by_another_process
-from test_gui_wizard import fill_account, run_checks_and_wait
 
+from tests.support.dovecot_server import GOOD_USER
+from tests.support.gui import fill_account, run_checks_and_wait
+from tests.support.profile_lock import parentlock_held_by_another_process
 from wizard.clients.thunderbird import find_profiles
 from wizard.clients.thunderbird.prefsjs import parse_prefs
 from wizard.flow import Page, WizardFlow

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
-from dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
-from fake_servers import silent_server
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLineEdit, QWizard
 
+from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
+from tests.support.fake_servers import silent_server
+from tests.support.gui import fill_account, run_checks_and_wait
 from wizard.flow import CheckState, Page, WizardFlow
 from wizard.provider import Service, load_provider
 from wizard.ui.wizard_window import MailSetupWizard
@@ -32,20 +33,6 @@ def make_wizard(qtbot, dovecot, tmp_path):
         return wiz
 
     return make
-
-
-def fill_account(qtbot, wiz, password=GOOD_PASSWORD, address=GOOD_USER, name="Joe Bloggs"):
-    wiz.next()  # welcome -> account
-    page = wiz.account_page
-    page.name.setText(name)
-    page.address.setText(address)
-    page.password.setText(password)
-    assert page.isComplete()
-
-
-def run_checks_and_wait(qtbot, wiz, timeout_ms=20000):
-    with qtbot.waitSignal(wiz.checking_page.checks_done, timeout=timeout_ms):
-        wiz.next()
 
 
 def test_right_password_shows_all_ticks_and_leads_to_the_client_page(

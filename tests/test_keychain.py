@@ -27,10 +27,10 @@ from keyring.errors import (
     NoKeyringError,
     PasswordSetError,
 )
-from memory_keyring import MemoryKeyring, RaisingKeyring, guard_default_keyring
 
-from wizard import keychain
-from wizard.keychain import (
+from tests.support.memory_keyring import MemoryKeyring, RaisingKeyring, guard_default_keyring
+from wizard.account import keychain
+from wizard.account.keychain import (
     NO_SECURE_STORE,
     Keychain,
     KeychainStatus,
@@ -137,7 +137,7 @@ def test_an_empty_password_is_not_remembered():
         ("keyring.backends.libsecret", "Keyring", "Secret Service (GNOME Keyring / KWallet)"),
         ("keyring.backends.kwallet", "DBusKeyring", "KDE Wallet (KWallet)"),
         pytest.param(
-            "wizard.secret_service",
+            "wizard.account.secret_service",
             "SecretServiceKeyring",
             "Secret Service (GNOME Keyring / KWallet)",
             marks=pytest.mark.skipif(
@@ -301,7 +301,7 @@ def test_a_failure_while_finding_the_default_store_is_no_store(monkeypatch: pyte
 
 # -- the default store on Linux: our own Secret Service backend, when one answers -----------
 #
-# wizard.secret_service is replaced by a stand-in module, so these run where jeepney is not
+# wizard.account.secret_service is replaced by a stand-in module, so these run where jeepney is not
 # installed too (macOS, Windows), and nothing here can reach a session bus.
 
 
@@ -334,8 +334,8 @@ class _SilentSecretService(_AnsweringSecretService):
 
 
 def _as_our_backend(base: type[MemoryKeyring]) -> type[MemoryKeyring]:
-    """``base`` under the module and class name of wizard.secret_service.SecretServiceKeyring."""
-    attrs = {"__module__": "wizard.secret_service", "__qualname__": "SecretServiceKeyring"}
+    """``base`` under the module and class name of our own Secret Service backend."""
+    attrs = {"__module__": "wizard.account.secret_service", "__qualname__": "SecretServiceKeyring"}
     return type("SecretServiceKeyring", (base,), attrs)
 
 
@@ -352,9 +352,9 @@ def secret_service(monkeypatch: pytest.MonkeyPatch) -> Callable[[type[MemoryKeyr
 
     def install(base: type[MemoryKeyring]) -> type:
         cls = _as_our_backend(base)
-        module = types.ModuleType("wizard.secret_service")
+        module = types.ModuleType("wizard.account.secret_service")
         module.SecretServiceKeyring = cls  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "wizard.secret_service", module)
+        monkeypatch.setitem(sys.modules, "wizard.account.secret_service", module)
         return cls
 
     return install
@@ -414,7 +414,9 @@ def test_without_jeepney_the_keychain_falls_back_to_keyrings_choice(
     monkeypatch: pytest.MonkeyPatch,
     default_keyring: MemoryKeyring,
 ):
-    monkeypatch.setitem(sys.modules, "wizard.secret_service", None)  # import raises ImportError
+    monkeypatch.setitem(
+        sys.modules, "wizard.account.secret_service", None
+    )  # import raises ImportError
     assert Keychain().resolve()[0] is default_keyring
 
 
@@ -423,9 +425,9 @@ def test_the_guard_keeps_unit_tests_away_from_the_secret_service(
 ):
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(_AnsweringSecretService, "probes", 0)
-    module = types.ModuleType("wizard.secret_service")
+    module = types.ModuleType("wizard.account.secret_service")
     module.SecretServiceKeyring = _as_our_backend(_SilentSecretService)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "wizard.secret_service", module)
+    monkeypatch.setitem(sys.modules, "wizard.account.secret_service", module)
     kc = Keychain(provider_id="sepheo.co")
     assert kc.resolve()[0] is default_keyring
     assert kc.store(ADDRESS, PASSWORD).ok

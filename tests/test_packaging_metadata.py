@@ -159,11 +159,12 @@ def test_installer_requires_the_windows_qt6_needs() -> None:
 
 
 def test_uninstall_removes_the_folder_the_app_really_writes(monkeypatch) -> None:
-    """platformdirs' user_config_dir on Windows, as wizard.account_store calls it, is under
+    """platformdirs' user_config_dir on Windows, as wizard.account.store calls it, is under
     %LOCALAPPDATA% (not roaming); the uninstaller must delete that very folder."""
     import platformdirs.windows
 
-    from wizard import account_store, resources
+    from wizard import resources
+    from wizard.account import store as account_store
 
     monkeypatch.setattr(platformdirs.windows, "get_win_folder", lambda csidl: f"<{csidl}>")
     where = platformdirs.windows.Windows(account_store.APP_DIR_NAME, appauthor=False)

@@ -9,7 +9,7 @@ import keyring.backends.fail
 import pytest
 
 from wizard import resources, selftest
-from wizard.keychain import Keychain, KeychainStatus
+from wizard.account.keychain import Keychain, KeychainStatus
 
 
 class _NativeLooking:
@@ -22,7 +22,7 @@ def _backend_of(module: str, name: str) -> object:
 
 
 def _no_store() -> tuple[object | None, object]:
-    """What wizard.keychain really answers when keyring has nothing but its fail backend."""
+    """What wizard.account.keychain really answers when keyring has nothing but its fail backend."""
     return Keychain(keyring.backends.fail.Keyring()).resolve()
 
 

@@ -8,9 +8,9 @@ import logging
 import urllib.parse
 
 import pytest
-from dovecot_server import GOOD_PASSWORD, GOOD_USER
-from test_cli_diagnose import diagnose
 
+from tests.support.cli import diagnose
+from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER
 from wizard.checks.runner import run_checks
 from wizard.provider import load_provider
 from wizard.report import mailto_link, make_report, render_json_text, render_text

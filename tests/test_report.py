@@ -6,8 +6,8 @@ import re
 import urllib.parse
 
 import pytest
-from dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
 
+from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
 from wizard.checks.runner import run_checks
 from wizard.provider import Service, load_provider
 from wizard.report import headline, mailto_link, make_report, render_text, summary

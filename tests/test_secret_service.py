@@ -1,6 +1,6 @@
 """Our own Secret Service backend against a real GNOME Keyring on a private D-Bus session bus.
 
-Every test here talks only to buses started by tests/secret_service_daemon.py: the process's
+Every test here talks only to buses started by tests/support/secret_service_daemon.py: the process's
 DBUS_SESSION_BUS_ADDRESS is pointed at the private bus for the length of one test. The
 reference clients are libsecret's ``secret-tool`` (C) and keyring's own SecretService backend
 (secretstorage), which older versions of this app used; secrets reach ``secret-tool`` on stdin.
@@ -28,8 +28,8 @@ from keyring.errors import (
     PasswordSetError,
 )
 
-from wizard import keychain
-from wizard.keychain import Keychain
+from wizard.account import keychain
+from wizard.account.keychain import Keychain
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -40,13 +40,13 @@ if not IN_CI:
 
 from jeepney import message_bus  # noqa: E402
 from jeepney.io.blocking import open_dbus_connection  # noqa: E402
-from secret_service_daemon import (  # noqa: E402
+
+from tests.support.secret_service_daemon import (  # noqa: E402
     SECRET_TOOL,
     SecretServiceDaemon,
     secret_service_available,
 )
-
-from wizard.secret_service import SecretServiceKeyring  # noqa: E402
+from wizard.account.secret_service import SecretServiceKeyring  # noqa: E402
 
 FREEDESKTOP = "Secret Service (GNOME Keyring / KWallet)"
 ADDRESS = "joe.bloggs@sepheo.co"

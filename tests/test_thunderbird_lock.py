@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from profile_lock import parentlock_held_by_another_process
 
+from tests.support.profile_lock import parentlock_held_by_another_process
 from wizard.clients.thunderbird import check_profile_lock
 
 posix_only = pytest.mark.skipif(sys.platform.startswith("win"), reason="fcntl and symlinks")

@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from profile_lock import parentlock_held_by_another_process
 
+from tests.support.profile_lock import parentlock_held_by_another_process
 from wizard.clients.thunderbird import Cause, LockState, WriteResult, write_account
 from wizard.clients.thunderbird.prefsjs import PrefValue, decode, parse_prefs
 from wizard.provider import Provider, parse_provider

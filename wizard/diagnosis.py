@@ -13,66 +13,18 @@ import socket
 import ssl
 from dataclasses import dataclass
 
+from wizard.checks.errors import Cause, CheckFailure
 from wizard.provider import Provider, ServerSettings, Service
-
-
-class CheckFailure(Exception):
-    """Raised by a protocol check when the server's answer settles the cause.
-
-    ``server_text`` is the server's own response line, kept for the report and for IMAP
-    ``[ALERT]`` texts, which must be shown to the user as they are.
-    """
-
-    def __init__(self, cause: str, detail: str, server_text: str = "") -> None:
-        super().__init__(detail)
-        self.cause = cause
-        self.detail = detail
-        self.server_text = server_text
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    cause: str
+    cause: Cause
     message: str
     advice: str
 
 
-DNS_FAILED = "dns_failed"
-CONNECTION_REFUSED = "connection_refused"
-CONNECTION_TIMEOUT = "connection_timeout"
-TLS_FAILED = "tls_failed"
-CERTIFICATE_UNTRUSTED = "certificate_untrusted"
-CERTIFICATE_EXPIRED = "certificate_expired"
-CERTIFICATE_NOT_YET_VALID = "certificate_not_yet_valid"
-CERTIFICATE_HOSTNAME_MISMATCH = "certificate_hostname_mismatch"
-STARTTLS_UNAVAILABLE = "starttls_unavailable"
-AUTH_FAILED = "auth_failed"
-AUTH_UNAVAILABLE = "auth_unavailable"
-ACCOUNT_DISABLED = "account_disabled"
-CONNECTION_BLOCKED = "connection_blocked"
-PROTOCOL_ERROR = "protocol_error"
-CANCELLED = "cancelled"
-
-ALL_CAUSES = (
-    DNS_FAILED,
-    CONNECTION_REFUSED,
-    CONNECTION_TIMEOUT,
-    TLS_FAILED,
-    CERTIFICATE_UNTRUSTED,
-    CERTIFICATE_EXPIRED,
-    CERTIFICATE_NOT_YET_VALID,
-    CERTIFICATE_HOSTNAME_MISMATCH,
-    STARTTLS_UNAVAILABLE,
-    AUTH_FAILED,
-    AUTH_UNAVAILABLE,
-    ACCOUNT_DISABLED,
-    CONNECTION_BLOCKED,
-    PROTOCOL_ERROR,
-    CANCELLED,
-)
-
-
-def classify_exception(exc: BaseException) -> tuple[str, str]:
+def classify_exception(exc: BaseException) -> tuple[Cause, str]:
     """(cause, technical detail) for a network or TLS exception raised during a check."""
     if isinstance(exc, CheckFailure):
         return exc.cause, exc.detail
@@ -86,35 +38,35 @@ def classify_exception(exc: BaseException) -> tuple[str, str]:
     ):
         return classify_exception(inner)
     if isinstance(exc, socket.gaierror):
-        return DNS_FAILED, f"name lookup failed: {exc.strerror or exc}"
+        return Cause.DNS_FAILED, f"name lookup failed: {exc.strerror or exc}"
     if isinstance(exc, ssl.SSLCertVerificationError):
         msg = exc.verify_message or str(exc)
         code = exc.verify_code
         low = msg.lower()
         if code == 10 or "expired" in low:
-            return CERTIFICATE_EXPIRED, msg
+            return Cause.CERTIFICATE_EXPIRED, msg
         if code == 9 or "not yet valid" in low:
-            return CERTIFICATE_NOT_YET_VALID, msg
+            return Cause.CERTIFICATE_NOT_YET_VALID, msg
         if code == 62 or "hostname mismatch" in low or "ip address mismatch" in low:
-            return CERTIFICATE_HOSTNAME_MISMATCH, msg
-        return CERTIFICATE_UNTRUSTED, msg
+            return Cause.CERTIFICATE_HOSTNAME_MISMATCH, msg
+        return Cause.CERTIFICATE_UNTRUSTED, msg
     if isinstance(exc, ssl.SSLError):
-        return TLS_FAILED, f"{exc.reason or exc}"
+        return Cause.TLS_FAILED, f"{exc.reason or exc}"
     if isinstance(exc, ConnectionRefusedError):
-        return CONNECTION_REFUSED, "the server refused the connection"
+        return Cause.CONNECTION_REFUSED, "the server refused the connection"
     if isinstance(exc, TimeoutError | socket.timeout):
-        return CONNECTION_TIMEOUT, "no answer in time"
+        return Cause.CONNECTION_TIMEOUT, "no answer in time"
     if isinstance(exc, ConnectionResetError | BrokenPipeError | EOFError):
-        return PROTOCOL_ERROR, f"the server closed the connection ({exc.__class__.__name__})"
+        return Cause.PROTOCOL_ERROR, f"the server closed the connection ({exc.__class__.__name__})"
     if isinstance(exc, OSError) and exc.errno in (
         errno.ENETUNREACH,
         errno.EHOSTUNREACH,
         errno.EADDRNOTAVAIL,
     ):
-        return CONNECTION_TIMEOUT, f"network unreachable: {exc.strerror}"
+        return Cause.CONNECTION_TIMEOUT, f"network unreachable: {exc.strerror}"
     if isinstance(exc, OSError):
-        return PROTOCOL_ERROR, f"{exc.__class__.__name__}: {exc.strerror or exc}"
-    return PROTOCOL_ERROR, f"{exc.__class__.__name__}: {exc}"
+        return Cause.PROTOCOL_ERROR, f"{exc.__class__.__name__}: {exc.strerror or exc}"
+    return Cause.PROTOCOL_ERROR, f"{exc.__class__.__name__}: {exc}"
 
 
 def _where(server: ServerSettings) -> str:
@@ -122,7 +74,7 @@ def _where(server: ServerSettings) -> str:
 
 
 def explain(
-    cause: str,
+    cause: Cause,
     server: ServerSettings,
     provider: Provider,
     username: str,
@@ -140,7 +92,7 @@ def explain(
     ask_it = f"contact {support}" if support else "contact your IT support"
     account_page = provider.branding.account_page_name or provider.branding.account_page
 
-    if cause == AUTH_FAILED:
+    if cause == Cause.AUTH_FAILED:
         msg = "The server did not accept the email address and password."
         if username != address and "@" not in username:
             msg = (
@@ -157,34 +109,34 @@ def explain(
         else:
             advice += f" If you have forgotten it, {ask_it}."
         return Diagnosis(cause, msg, advice)
-    if cause == ACCOUNT_DISABLED:
+    if cause == Cause.ACCOUNT_DISABLED:
         return Diagnosis(
             cause,
             "The password was right, but this mailbox is not allowed to log in.",
             f"The mailbox may be disabled or not yet enabled: {ask_it}.",
         )
-    if cause == AUTH_UNAVAILABLE:
+    if cause == Cause.AUTH_UNAVAILABLE:
         return Diagnosis(
             cause,
             "The server is reachable but its login service is not working right now. "
             "This is not your password.",
             f"Try again in a few minutes. If it lasts, {ask_it}.",
         )
-    if cause == DNS_FAILED:
+    if cause == Cause.DNS_FAILED:
         return Diagnosis(
             cause,
             f"This computer could not find the server {server.hostname}.",
             "Check that you are connected to the internet (open a website). If other sites "
             f"work, the server name may be wrong: {ask_it}.",
         )
-    if cause == CONNECTION_REFUSED:
+    if cause == Cause.CONNECTION_REFUSED:
         return Diagnosis(
             cause,
             f"The server {server.hostname} refused the connection on port {server.port}.",
             f"The mail service may be down, or this network blocks port {server.port}. Try "
             f"again later or from another network; if it lasts, {ask_it}.",
         )
-    if cause == CONNECTION_TIMEOUT:
+    if cause == Cause.CONNECTION_TIMEOUT:
         advice = (
             f"Port {server.port} seems blocked on this network (hotel, guest or company "
             f"Wi-Fi often block mail ports) or the server is down. Try another network, such "
@@ -201,35 +153,35 @@ def explain(
             else:
                 advice += " Your provider does not offer another outgoing port."
         return Diagnosis(cause, f"No answer from {where} in time.", advice)
-    if cause == CONNECTION_BLOCKED:
+    if cause == Cause.CONNECTION_BLOCKED:
         return Diagnosis(
             cause,
             f"The server refused this network: {server_text}".strip(),
             "Your internet address is on a spam blocklist (e.g. Spamhaus). Try another "
             f"network, and send this report to {support or 'IT'} so they can check the listing.",
         )
-    if cause == CERTIFICATE_EXPIRED:
+    if cause == Cause.CERTIFICATE_EXPIRED:
         return Diagnosis(
             cause,
             "The server's security certificate is out of date (or this computer's clock is wrong).",
             "Check this computer's date and time. If they are right, the server's certificate "
             f"has expired: {ask_it}. Do not tell your mail program to ignore it.",
         )
-    if cause == CERTIFICATE_NOT_YET_VALID:
+    if cause == Cause.CERTIFICATE_NOT_YET_VALID:
         return Diagnosis(
             cause,
             "The server's security certificate is not valid yet: this computer's clock is "
             "probably wrong.",
             "Set the correct date and time on this computer, then check again.",
         )
-    if cause == CERTIFICATE_HOSTNAME_MISMATCH:
+    if cause == Cause.CERTIFICATE_HOSTNAME_MISMATCH:
         return Diagnosis(
             cause,
             f"The server answering for {server.hostname} showed a certificate for another name.",
             f"Something between you and the server may be intercepting the connection, or "
             f"the server is misconfigured. Do not accept the certificate; {ask_it}.",
         )
-    if cause == CERTIFICATE_UNTRUSTED:
+    if cause == Cause.CERTIFICATE_UNTRUSTED:
         return Diagnosis(
             cause,
             "The server's security certificate is not trusted by this computer.",
@@ -237,13 +189,13 @@ def explain(
             "ESET…), it may be replacing the certificate: turn off its mail scanning and check "
             f"again. Otherwise {ask_it}. Do not tell your mail program to ignore it.",
         )
-    if cause == TLS_FAILED:
+    if cause == Cause.TLS_FAILED:
         return Diagnosis(
             cause,
             f"A secure connection to {where} could not be set up.",
             f"Try again from another network; if it lasts, {ask_it} with this report.",
         )
-    if cause == STARTTLS_UNAVAILABLE:
+    if cause == Cause.STARTTLS_UNAVAILABLE:
         return Diagnosis(
             cause,
             f"The server on {where} did not offer a secure connection, so your password was "
@@ -251,10 +203,10 @@ def explain(
             "Something on this network may be stripping encryption (some firewalls and "
             f"antivirus do). Try another network, and {ask_it}.",
         )
-    if cause == CANCELLED:
+    if cause == Cause.CANCELLED:
         return Diagnosis(cause, "The check was stopped.", "Run the check again when ready.")
     return Diagnosis(
-        PROTOCOL_ERROR,
+        Cause.PROTOCOL_ERROR,
         f"The server on {where} answered in a way this app did not expect.",
         f"Try again later; if it lasts, {ask_it} with this report.",
     )

@@ -16,12 +16,13 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from wizard.errors import WizardError
 from wizard.resources import override_provider_candidates, resource_path
 
 BUILTIN_PROVIDER_NAME = "provider.xml"
 
 
-class ProviderError(ValueError):
+class ProviderError(WizardError, ValueError):
     """The provider file cannot be used; the message names the file and the element."""
 
 

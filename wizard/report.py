@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wizard import APP_NAME, __version__
+from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult, StepStatus
 from wizard.checks.session import Redactor
 from wizard.provider import Provider, Security, Service
@@ -31,7 +32,12 @@ _LOG_HINTS = {
 }
 
 # Causes that mean the server saw a login attempt (and logged it).
-_REACHED_SERVER = {"auth_failed", "auth_unavailable", "account_disabled", "protocol_error"}
+_REACHED_SERVER = {
+    Cause.AUTH_FAILED,
+    Cause.AUTH_UNAVAILABLE,
+    Cause.ACCOUNT_DISABLED,
+    Cause.PROTOCOL_ERROR,
+}
 
 _SECURITY_WORDS = {
     Security.TLS: "SSL/TLS (port encrypted from the start)",

@@ -24,7 +24,7 @@ def resource_path(name: str) -> Path:
 
 # The per-user folder name the app keeps its files under (platformdirs, no author folder):
 # %LOCALAPPDATA%\MailSetupWizard, ~/Library/Application Support/MailSetupWizard,
-# ~/.config/MailSetupWizard. The same name as wizard.account_store's, which it must stay.
+# ~/.config/MailSetupWizard. The same name as wizard.account.store's, which it must stay.
 APP_DIR_NAME = "MailSetupWizard"
 PROVIDER_FILE = "provider.xml"
 # Machine-wide on macOS, for IT that deploys with MDM or a .pkg (needs admin to write there).

@@ -287,7 +287,7 @@ NATIVE_PASSWORD_STORES = {
     "win32": "keyring.backends.Windows",
     "darwin": "keyring.backends.macOS",
 }
-LINUX_STORE_MODULE = "wizard.secret_service"
+LINUX_STORE_MODULE = "wizard.account.secret_service"
 
 Resolver = Callable[[], tuple[object | None, object]]
 
@@ -320,13 +320,13 @@ def check_keyring(platform: str | None = None, resolve: Resolver | None = None) 
     import keyring
     import keyring.backend
 
-    from wizard.keychain import Keychain
+    from wizard.account.keychain import Keychain
 
     platform = platform or sys.platform
     native = NATIVE_PASSWORD_STORES.get(platform, LINUX_STORE_MODULE)
     for module in (native, "keyring.backends.chainer", "keyring.backends.fail"):
         importlib.import_module(module)
-    # What "Remember my password" would really use (wizard.keychain's rules), not only
+    # What "Remember my password" would really use (wizard.account.keychain's rules), not only
     # keyring's own pick: on Linux that is our Secret Service backend when one answers.
     resolve = resolve or Keychain().resolve
     answer: list[tuple[object | None, object]] = []

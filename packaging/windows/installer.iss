@@ -93,7 +93,7 @@ Filename: "{app}\{#ExeName}"; Description: "{cm:LaunchProgram,{#AppName}}"; Flag
 ; A provider.xml IT copied in by hand after installing, and the folder itself once empty.
 Type: files; Name: "{app}\provider.xml"
 Type: dirifempty; Name: "{app}"
-; The app's own per-user folder: the remembered (non-secret) account, wizard/account_store.py,
+; The app's own per-user folder: the remembered (non-secret) account, wizard/account/store.py,
 ; via platformdirs.user_config_dir("MailSetupWizard", appauthor=False), which on Windows is
 ; %LOCALAPPDATA%\MailSetupWizard (local, not roaming). Nothing else ever writes there.
 ; A password the user chose to keep stays in Windows Credential Manager: removing it needs the

@@ -16,6 +16,8 @@ import ipaddress
 from datetime import UTC, datetime
 from typing import Any
 
+from wizard.errors import WizardError
+
 # Short names people and `openssl x509 -noout -subject` use; other attributes show their OID.
 _SHORT_NAMES = {
     "2.5.4.3": "CN",
@@ -32,7 +34,7 @@ _SUMMARY_LABELS = ("CN", "O")
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
 
 
-class CertificateError(ValueError):
+class CertificateError(WizardError, ValueError):
     """The bytes are not a certificate we can read (never raised for a merely odd one)."""
 
 

@@ -16,16 +16,9 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
 from wizard.checks.session import Session
-from wizard.diagnosis import (
-    ACCOUNT_DISABLED,
-    AUTH_FAILED,
-    AUTH_UNAVAILABLE,
-    PROTOCOL_ERROR,
-    STARTTLS_UNAVAILABLE,
-    CheckFailure,
-)
 from wizard.provider import Security
 
 _CODE_RE = re.compile(r"\[([A-Z-]+)(?: [^\]]*)?\]\s*(.*)")
@@ -91,15 +84,15 @@ class _Client(IMAPClient):  # type: ignore[misc]  # imapclient ships no type hin
         return imap
 
 
-def _classify_login_failure(text: str) -> tuple[str, str]:
+def _classify_login_failure(text: str) -> tuple[Cause, str]:
     """Cause from the tagged NO line, using the RFC 5530 response codes Dovecot sends."""
     m = _CODE_RE.search(text)
     code = m.group(1).upper() if m else ""
     if code == "UNAVAILABLE":
-        return AUTH_UNAVAILABLE, text
+        return Cause.AUTH_UNAVAILABLE, text
     if code in ("CONTACTADMIN", "AUTHORIZATIONFAILED", "EXPIRED", "PRIVACYREQUIRED"):
-        return ACCOUNT_DISABLED, text
-    return AUTH_FAILED, text
+        return Cause.ACCOUNT_DISABLED, text
+    return Cause.AUTH_FAILED, text
 
 
 def check_imap(session: Session, sock: socket.socket, password: str) -> None:
@@ -109,7 +102,7 @@ def check_imap(session: Session, sock: socket.socket, password: str) -> None:
         try:
             client = _Client(session, sock)
         except (imaplib.IMAP4.error, IMAPClientError) as exc:
-            raise CheckFailure(PROTOCOL_ERROR, f"unexpected greeting: {exc}") from None
+            raise CheckFailure(Cause.PROTOCOL_ERROR, f"unexpected greeting: {exc}") from None
         welcome = client.welcome
         greeting = welcome.decode("utf-8", "replace") if isinstance(welcome, bytes) else ""
         result.greeting = greeting
@@ -122,7 +115,8 @@ def check_imap(session: Session, sock: socket.socket, password: str) -> None:
     if result.security is Security.STARTTLS:
         if "STARTTLS" not in caps:
             raise CheckFailure(
-                STARTTLS_UNAVAILABLE, "the server does not offer STARTTLS; no password was sent"
+                Cause.STARTTLS_UNAVAILABLE,
+                "the server does not offer STARTTLS; no password was sent",
             )
         _starttls(session, raw)
         caps = _capabilities(raw)
@@ -137,7 +131,7 @@ def check_imap(session: Session, sock: socket.socket, password: str) -> None:
                 # SASL PLAIN is UTF-8 by definition.
                 if "AUTH=PLAIN" not in caps:
                     raise CheckFailure(
-                        PROTOCOL_ERROR,
+                        Cause.PROTOCOL_ERROR,
                         "the server offers neither LOGIN nor AUTHENTICATE PLAIN here",
                     )
                 if "SASL-IR" in caps:
@@ -154,7 +148,9 @@ def check_imap(session: Session, sock: socket.socket, password: str) -> None:
                 result.server_alert = alert.group(1)
             raise CheckFailure(cause, f"server said: {tagged}", tagged) from None
         except (imaplib.IMAP4.abort, OSError, EOFError) as exc:
-            raise CheckFailure(PROTOCOL_ERROR, f"connection lost during login: {exc}") from None
+            raise CheckFailure(
+                Cause.PROTOCOL_ERROR, f"connection lost during login: {exc}"
+            ) from None
         step.detail = f"logged in as {result.username}: {raw.last_tagged}"
     for untagged in raw.untagged_responses.get("OK", []):
         text = untagged.decode("utf-8", "replace") if isinstance(untagged, bytes) else ""
@@ -198,7 +194,7 @@ def _starttls(session: Session, raw: _RecordingIMAP4) -> None:
     with session.step(StepName.STARTTLS) as step:
         typ, data = raw._simple_command("STARTTLS")
         if typ != "OK":
-            raise CheckFailure(STARTTLS_UNAVAILABLE, f"STARTTLS refused: {data!r}")
+            raise CheckFailure(Cause.STARTTLS_UNAVAILABLE, f"STARTTLS refused: {data!r}")
         step.detail = "server agreed to STARTTLS"
     raw_sock = raw.sock
 

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from wizard.checks.errors import Cause, CheckCancelled
 from wizard.provider import Security, Service
 
 
@@ -92,7 +93,7 @@ class CheckResult:
     security: Security
     username: str
     ok: bool = False
-    cause: str | None = None
+    cause: Cause | None = None
     message: str = ""
     advice: str = ""
     steps: list[Step] = field(default_factory=list)
@@ -152,10 +153,6 @@ class CheckResult:
         }
 
 
-class CancelledError(Exception):
-    """Raised inside a check when its cancel token fires."""
-
-
 class CancelToken:
     """Shared between the GUI (or Ctrl-C) and the checks; cancelling closes live sockets."""
 
@@ -195,7 +192,7 @@ class CancelToken:
 
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():
-            raise CancelledError()
+            raise CheckCancelled()
 
     def wait(self, timeout: float) -> bool:
         return self._event.wait(timeout)

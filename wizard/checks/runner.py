@@ -9,12 +9,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+from wizard.checks.errors import Cause, CheckCancelled, CheckFailure
 from wizard.checks.imap import check_imap
-from wizard.checks.model import CancelledError, CancelToken, CheckResult, StepListener
+from wizard.checks.model import CancelToken, CheckResult, StepListener
 from wizard.checks.session import Session
 from wizard.checks.sieve import check_sieve
 from wizard.checks.smtp import check_smtp
-from wizard.diagnosis import CANCELLED, CheckFailure, classify_exception, explain
+from wizard.diagnosis import classify_exception, explain
 from wizard.provider import Provider, Security, ServerSettings, Service
 
 DEFAULT_TIMEOUT = 10.0
@@ -81,13 +82,13 @@ def run_check(
             sock = session.start_tls(sock)
         _PROTOCOLS[server.service](session, sock, password)
         result.ok = True
-    except CancelledError:
+    except CheckCancelled:
         result.cancelled = True
-        result.cause = CANCELLED
+        result.cause = Cause.CANCELLED
     except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnosis
         if cancel.cancelled:
             result.cancelled = True
-            result.cause = CANCELLED
+            result.cause = Cause.CANCELLED
         else:
             cause, detail = classify_exception(exc)
             if isinstance(exc, CheckFailure):

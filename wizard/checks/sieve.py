@@ -14,16 +14,9 @@ import socket
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
 from wizard.checks.session import Session
-from wizard.diagnosis import (
-    ACCOUNT_DISABLED,
-    AUTH_FAILED,
-    AUTH_UNAVAILABLE,
-    PROTOCOL_ERROR,
-    STARTTLS_UNAVAILABLE,
-    CheckFailure,
-)
 from wizard.provider import Security
 
 _LITERAL_RE = re.compile(rb"\{(\d+)\+?\}\r?\n$")
@@ -77,7 +70,7 @@ class _Conn:
         for _ in range(_MAX_LINES):
             raw = self.file.readline(65536)
             if not raw:
-                raise CheckFailure(PROTOCOL_ERROR, "the server closed the connection")
+                raise CheckFailure(Cause.PROTOCOL_ERROR, "the server closed the connection")
             m = _LITERAL_RE.search(raw)
             if m:  # a literal string: {n}CRLF followed by n octets
                 raw = raw[: m.start()] + self.file.read(int(m.group(1))) + self.file.readline()
@@ -92,7 +85,7 @@ class _Conn:
                     lines,
                 )
             lines.append(text)
-        raise CheckFailure(PROTOCOL_ERROR, "the server's answer never ended")
+        raise CheckFailure(Cause.PROTOCOL_ERROR, "the server's answer never ended")
 
 
 def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
@@ -101,7 +94,9 @@ def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
     with session.step(StepName.GREETING) as step:
         greeting = conn.read_response()
         if not greeting.ok:
-            raise CheckFailure(AUTH_UNAVAILABLE, f"server said: {greeting.text}", greeting.text)
+            raise CheckFailure(
+                Cause.AUTH_UNAVAILABLE, f"server said: {greeting.text}", greeting.text
+            )
         caps = greeting.capabilities()
         result.greeting = caps.get("IMPLEMENTATION", greeting.text)
         result.capabilities = tuple(f"{k} {v}".strip() for k, v in caps.items())
@@ -110,13 +105,14 @@ def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
     if result.security is Security.STARTTLS:
         if "STARTTLS" not in caps:
             raise CheckFailure(
-                STARTTLS_UNAVAILABLE, "the server does not offer STARTTLS; no password was sent"
+                Cause.STARTTLS_UNAVAILABLE,
+                "the server does not offer STARTTLS; no password was sent",
             )
         with session.step(StepName.STARTTLS) as step:
             conn.send("STARTTLS")
             answer = conn.read_response()
             if not answer.ok:
-                raise CheckFailure(STARTTLS_UNAVAILABLE, f"STARTTLS refused: {answer.text}")
+                raise CheckFailure(Cause.STARTTLS_UNAVAILABLE, f"STARTTLS refused: {answer.text}")
             step.detail = "server agreed to STARTTLS"
 
         def prelude(s: socket.socket) -> None:
@@ -139,7 +135,7 @@ def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
         mechanisms = caps.get("SASL", "").upper().split()
         if "PLAIN" not in mechanisms:
             raise CheckFailure(
-                PROTOCOL_ERROR,
+                Cause.PROTOCOL_ERROR,
                 f"the server offers no PLAIN login here (SASL: {' '.join(mechanisms)})",
             )
         token = base64.b64encode(f"\0{result.username}\0{password}".encode()).decode()
@@ -152,10 +148,10 @@ def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
                 else (f"{answer.status} {answer.text}")
             )
             if answer.code in ("TRYLATER", "UNAVAILABLE") or "temporary" in answer.text.lower():
-                raise CheckFailure(AUTH_UNAVAILABLE, f"server said: {full}", full)
+                raise CheckFailure(Cause.AUTH_UNAVAILABLE, f"server said: {full}", full)
             if "disabled" in answer.text.lower():
-                raise CheckFailure(ACCOUNT_DISABLED, f"server said: {full}", full)
-            raise CheckFailure(AUTH_FAILED, f"server said: {full}", full)
+                raise CheckFailure(Cause.ACCOUNT_DISABLED, f"server said: {full}", full)
+            raise CheckFailure(Cause.AUTH_FAILED, f"server said: {full}", full)
         step.detail = f"logged in as {result.username}: {answer.text}"
 
     with session.step(StepName.LOGOUT):

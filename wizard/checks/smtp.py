@@ -11,17 +11,9 @@ import smtplib
 import socket
 from typing import Any
 
+from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
 from wizard.checks.session import Session
-from wizard.diagnosis import (
-    ACCOUNT_DISABLED,
-    AUTH_FAILED,
-    AUTH_UNAVAILABLE,
-    CONNECTION_BLOCKED,
-    PROTOCOL_ERROR,
-    STARTTLS_UNAVAILABLE,
-    CheckFailure,
-)
 from wizard.provider import Security
 
 # What a refusal at connect time looks like when the client's address is on a blocklist
@@ -64,18 +56,18 @@ def _helo_name(sock: socket.socket) -> str:
 def _auth_failure(code: int, text: str) -> CheckFailure:
     full = f"{code} {text}"
     if code == 454 or code == 421 or (400 <= code < 500):
-        return CheckFailure(AUTH_UNAVAILABLE, f"server said: {full}", full)
+        return CheckFailure(Cause.AUTH_UNAVAILABLE, f"server said: {full}", full)
     if code in (534, 538):
         # 534 5.7.9 "authentication mechanism is too weak", 538 "encryption required".
-        return CheckFailure(PROTOCOL_ERROR, f"server said: {full}", full)
+        return CheckFailure(Cause.PROTOCOL_ERROR, f"server said: {full}", full)
     # 525 5.7.13 "user account disabled" (RFC 5248 registry); some servers say it in words.
     if (
         code == 525
         or "5.7.13" in text
         or any(w in text.lower() for w in ("disabled", "suspended", "locked"))
     ):
-        return CheckFailure(ACCOUNT_DISABLED, f"server said: {full}", full)
-    return CheckFailure(AUTH_FAILED, f"server said: {full}", full)
+        return CheckFailure(Cause.ACCOUNT_DISABLED, f"server said: {full}", full)
+    return CheckFailure(Cause.AUTH_FAILED, f"server said: {full}", full)
 
 
 def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
@@ -88,28 +80,30 @@ def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
         step.detail = result.greeting
         if code != 220:
             if any(w in text.lower() for w in _BLOCKLIST_WORDS):
-                raise CheckFailure(CONNECTION_BLOCKED, f"server said: {code} {text}", text)
+                raise CheckFailure(Cause.CONNECTION_BLOCKED, f"server said: {code} {text}", text)
             if 400 <= code < 500:
-                raise CheckFailure(AUTH_UNAVAILABLE, f"server said: {code} {text}", text)
-            raise CheckFailure(PROTOCOL_ERROR, f"unexpected greeting: {code} {text}", text)
+                raise CheckFailure(Cause.AUTH_UNAVAILABLE, f"server said: {code} {text}", text)
+            raise CheckFailure(Cause.PROTOCOL_ERROR, f"unexpected greeting: {code} {text}", text)
 
     with session.step(StepName.CAPABILITIES) as step:
         code, msg = smtp.ehlo()
         if code != 250:
-            raise CheckFailure(PROTOCOL_ERROR, f"EHLO refused: {code} {msg!r}")
+            raise CheckFailure(Cause.PROTOCOL_ERROR, f"EHLO refused: {code} {msg!r}")
         result.capabilities = _extensions(smtp)
         step.detail = ", ".join(result.capabilities)
 
     if result.security is Security.STARTTLS:
         if not smtp.has_extn("starttls"):
             raise CheckFailure(
-                STARTTLS_UNAVAILABLE, "the server does not offer STARTTLS; no password was sent"
+                Cause.STARTTLS_UNAVAILABLE,
+                "the server does not offer STARTTLS; no password was sent",
             )
         with session.step(StepName.STARTTLS) as step:
             code, msg = smtp.docmd("STARTTLS")
             if code != 220:
                 raise CheckFailure(
-                    STARTTLS_UNAVAILABLE, f"STARTTLS refused: {code} {msg.decode(errors='replace')}"
+                    Cause.STARTTLS_UNAVAILABLE,
+                    f"STARTTLS refused: {code} {msg.decode(errors='replace')}",
                 )
             step.detail = "server agreed to STARTTLS"
         helo = smtp.local_hostname
@@ -134,7 +128,7 @@ def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
         with session.step(StepName.CAPABILITIES) as step:
             code, msg = smtp.ehlo()
             if code != 250:
-                raise CheckFailure(PROTOCOL_ERROR, f"EHLO after STARTTLS refused: {code}")
+                raise CheckFailure(Cause.PROTOCOL_ERROR, f"EHLO after STARTTLS refused: {code}")
             result.capabilities = _extensions(smtp)
             step.detail = ", ".join(result.capabilities)
 
@@ -143,7 +137,7 @@ def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
         mechanisms = smtp.esmtp_features.get("auth", "").upper().split()
         if not smtp.has_extn("auth") or not mechanisms:
             raise CheckFailure(
-                PROTOCOL_ERROR, "the server does not offer login (AUTH) on this connection"
+                Cause.PROTOCOL_ERROR, "the server does not offer login (AUTH) on this connection"
             )
         # RFC 4954 section 4: AUTH with an initial response, for a mechanism done in one round
         # trip (PLAIN), may go in a PIPELINING group; QUIT rides with it, saving a round trip.
@@ -191,7 +185,7 @@ def _authenticate(
         code, msg = smtp.docmd(base64.b64encode(password.encode()).decode())
         return code, msg.decode("utf-8", "replace")
     raise CheckFailure(
-        PROTOCOL_ERROR, f"no password login offered (server offers {' '.join(mechanisms)})"
+        Cause.PROTOCOL_ERROR, f"no password login offered (server offers {' '.join(mechanisms)})"
     )
 
 

@@ -89,7 +89,7 @@ class BackgroundCall(QObject):
     """Run one blocking call off the GUI thread; ``done`` brings its result back (queued).
 
     For the password store: reading or saving may make the desktop show its own "unlock your
-    keyring" dialog and wait for the person (up to two minutes, see wizard.secret_service).
+    keyring" dialog and wait for the person (up to two minutes, see wizard.account.secret_service).
     On the GUI thread that would freeze the wizard and get it flagged as not responding. The
     call must not raise (the keychain wrapper never does); if it does, ``done`` carries None
     and only the exception's type is logged, since a store's error text may quote the secret.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from wizard.errors import WizardError
 from wizard.provider import Provider, Security, ServerSettings
 
 
@@ -27,7 +28,7 @@ CHECKED = "Ticked"
 UNCHECKED = "Not ticked"
 
 
-class ClientNotAvailableError(ValueError):
+class ClientNotAvailableError(WizardError, ValueError):
     """This client's instructions make no sense for this provider (e.g. no Sieve server)."""
 
 

@@ -25,6 +25,7 @@ from wizard.clients.instructions.model import (
     Instructions,
     Person,
 )
+from wizard.errors import WizardError
 from wizard.provider import Provider
 
 _MODULES: tuple[ModuleType, ...] = (
@@ -42,7 +43,7 @@ _BUILDERS: dict[str, Callable[[Context], Instructions]] = {
 }
 
 
-class UnknownClientError(ValueError):
+class UnknownClientError(WizardError, ValueError):
     """No instructions exist for that client id; the message lists the ones that do."""
 
 

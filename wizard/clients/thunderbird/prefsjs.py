@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from wizard.errors import WizardError
+
 PrefValue = str | int | bool
 
 _ENCODING = "utf-8"
@@ -40,7 +42,7 @@ _SIMPLE_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "r": "\r"}
 _PLAIN_RUN = {q: re.compile(f"[^{q}\\\\\r\n\0]*") for q in ('"', "'")}
 
 
-class PrefsSyntaxError(ValueError):
+class PrefsSyntaxError(WizardError, ValueError):
     """prefs.js is not valid; ``line`` is 1-based, as an editor would show it."""
 
     def __init__(self, line: int, reason: str) -> None:

@@ -23,7 +23,7 @@ Why it is careful in the ways it is:
 
 * Every call has a time limit and every prompt wait is bounded, because a password store that
   never answers must not hang the wizard; the priority probe in particular is cheap and short,
-  since ``keyring`` and :mod:`wizard.keychain` run it whenever they look for a store.
+  since ``keyring`` and :mod:`wizard.account.keychain` run it whenever they look for a store.
 * One short-lived connection per operation: nothing stays open between uses, and a store that
   starts (or stops) while the wizard is open is noticed.
 * Errors become ``keyring.errors`` exceptions whose text names the D-Bus error or the exception
@@ -55,6 +55,7 @@ from keyring.errors import (
 )
 
 from wizard import APP_NAME
+from wizard.account import FREEDESKTOP_PLATFORMS
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +70,6 @@ NO_OBJECT: Final = "/"  # the spec's "no such object" / "no prompt needed"
 # What the spec calls the type of the secret; the same words secretstorage has written.
 CONTENT_TYPE: Final = "text/plain; charset=utf8"
 IS_LOCKED: Final = "org.freedesktop.Secret.Error.IsLocked"
-
-# sys.platform prefixes where the Secret Service is the desktop's password store.
-FREEDESKTOP_PLATFORMS: Final = ("linux", "freebsd", "openbsd", "netbsd", "dragonfly")
 
 
 def on_freedesktop_platform() -> bool:
@@ -394,7 +392,7 @@ class SecretServiceKeyring(KeyringBackend):
 
         "Forget my password" should leave nothing behind. The unlocked entries go first, so a
         declined unlock prompt for the rest still removes what it can. PasswordDeleteError
-        only when there is no entry at all: wizard.keychain reads it as "nothing to delete".
+        only when there is no entry at all: wizard.account.keychain reads it as "nothing to delete".
         """
         with self._client("delete the password", KeyringError) as client:
             unlocked, locked = client.search(self._query(service, username))

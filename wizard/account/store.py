@@ -9,7 +9,7 @@ Why it is built the way it is:
 
 * It never holds a password. :class:`RememberedAccount` has no field for one and the file is
   written from the dataclass fields only; a password the person chose to remember lives in the
-  system keychain (:mod:`wizard.keychain`), which :meth:`AccountStore.forget` also clears.
+  system keychain (:mod:`wizard.account.keychain`), which :meth:`AccountStore.forget` also clears.
 * It is written atomically (temporary file in the same folder, then ``os.replace``) with mode
   0600, so a crash or a full disk leaves the old file or the new one, never half of one.
 * A damaged, unreadable or other-version file is not fatal and is not silently deleted: ``load``
@@ -36,8 +36,9 @@ import platformdirs
 from keyring.backend import KeyringBackend
 
 from wizard import __version__
+from wizard.account.keychain import Keychain
 from wizard.address import check_address
-from wizard.keychain import Keychain
+from wizard.errors import WizardError
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
 assert set(_FIELD_TYPES) == {f.name for f in dataclasses.fields(RememberedAccount)}
 
 
-class _BadFile(ValueError):
+class _BadFile(WizardError, ValueError):
     """The file exists but is not a remembered account this version can use."""
 
 
@@ -181,7 +182,7 @@ class Forgotten:
 class AccountStore:
     """Load, save and forget the remembered account in ``config_dir`` (default: user config).
 
-    ``keychain_backend`` is handed to :class:`~wizard.keychain.Keychain` when forgetting, so
+    ``keychain_backend`` is handed to :class:`~wizard.account.keychain.Keychain` when forgetting, so
     tests can use an in-memory store; None means the system default.
     """
 

@@ -11,7 +11,7 @@ Why this module exists rather than calling ``keyring`` directly:
 * A password store that is locked, missing or broken must never crash the wizard, and its error
   text must never carry the password into a message or a log: every backend call is wrapped,
   and only the exception's *type* is ever shown or logged.
-* On Linux and the BSDs the default store is our own :class:`wizard.secret_service.
+* On Linux and the BSDs the default store is our own :class:`wizard.account.secret_service.
   SecretServiceKeyring` (the desktop's Secret Service without ``secretstorage`` and
   ``cryptography``, which keep the bundle large); keyring's own choice is used only when no
   Secret Service answers, e.g. for KWallet without one.
@@ -35,6 +35,7 @@ from keyring.backends.chainer import ChainerBackend
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
 from wizard import APP_NAME
+from wizard.account import FREEDESKTOP_PLATFORMS
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +54,9 @@ _SECURE_BACKENDS: dict[tuple[str, str], str] = {
     ("keyring.backends.SecretService", "Keyring"): _FREEDESKTOP_STORE,
     ("keyring.backends.libsecret", "Keyring"): _FREEDESKTOP_STORE,
     ("keyring.backends.kwallet", "DBusKeyring"): "KDE Wallet (KWallet)",
-    ("wizard.secret_service", "SecretServiceKeyring"): _FREEDESKTOP_STORE,
+    ("wizard.account.secret_service", "SecretServiceKeyring"): _FREEDESKTOP_STORE,
 }
 
-# sys.platform prefixes where the desktop's password store is a Secret Service (as in
-# wizard.secret_service; not imported from there, to keep jeepney out of start-up).
-_FREEDESKTOP_PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd", "dragonfly")
 
 # Backends that store nothing (or only raise).
 _NO_STORE_BACKENDS = {
@@ -188,10 +186,10 @@ def _platform_backend() -> KeyringBackend | None:
     own Secret Service backend, which needs ``secretstorage`` and ``cryptography``. Imported
     here, not at the top: only these systems need it, and only once the keychain is asked.
     """
-    if not sys.platform.startswith(_FREEDESKTOP_PLATFORMS):
+    if not sys.platform.startswith(FREEDESKTOP_PLATFORMS):
         return None
     try:
-        from wizard.secret_service import SecretServiceKeyring
+        from wizard.account.secret_service import SecretServiceKeyring
     except ImportError as exc:
         log.info("the Secret Service backend cannot be loaded: %s", type(exc).__name__)
         return None

@@ -13,7 +13,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
-import wizard.keychain
+import wizard.account.keychain
 
 
 class MemoryKeyring(KeyringBackend):
@@ -84,10 +84,10 @@ def guard_default_keyring(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
 
     Two defaults are covered: keyring's process-wide one, set directly (not via
     keyring.set_keyring) so restoring does not need to look up, and thus detect, the real
-    backend first; and wizard.keychain's own Secret Service choice on Linux, switched off so it
-    never probes a real session bus.
+    backend first; and wizard.account.keychain's own Secret Service choice on Linux, switched off
+    so it never probes a real session bus.
     """
     guard = MemoryKeyring()
     monkeypatch.setattr(keyring.core, "_keyring_backend", guard)
-    monkeypatch.setattr(wizard.keychain, "_platform_backend", lambda: None)
+    monkeypatch.setattr(wizard.account.keychain, "_platform_backend", lambda: None)
     return guard

@@ -1,0 +1,1 @@
+"""Test support: real-server fixtures (Dovecot, Secret Service), fakes for misbehaviour, helpers."""
