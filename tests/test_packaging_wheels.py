@@ -155,11 +155,27 @@ def test_the_readme_states_the_minimum_macos_the_binaries_need(mac_bundle) -> No
     assert set(stated) == {derived}, (stated, derived)
 
 
-def test_the_intel_and_apple_silicon_builds_read_the_same_minimum(mac_bundle) -> None:
-    """Both dmgs come from the same universal2 wheels: each slice declares the same minos."""
+def test_intel_and_apple_silicon_builds_come_from_the_same_universal2_wheels(mac_bundle) -> None:
+    """Both dmgs are built from the same wheels, whose binaries carry both slices, each with
+    the same minimum: one LSMinimumSystemVersion is right for both."""
+    from macholib import mach_o
+    from macholib.MachO import MachO
+
     wheels, found = mac_bundle
     intel = wheel_cache.fetch("macos-x86_64")
     assert sorted(p.name for p in intel) == sorted(p.name for p in wheels.wheels)
+    for member in ("PySide6/QtCore.abi3.so", "PySide6/Qt/lib/QtCore.framework/Versions/A/QtCore"):
+        slices = {}
+        for header in MachO(str(wheels.path(member))).headers:
+            arch = mach_o.CPU_TYPE_NAMES.get(header.header.cputype)
+            minos = [
+                bundle_check.unpack_version(cmd.minos)
+                for lc, cmd, _ in header.commands
+                if lc.cmd == mach_o.LC_BUILD_VERSION
+            ]
+            slices[arch] = minos
+        assert set(slices) == {"x86_64", "ARM64"}, slices
+        assert slices["x86_64"] == slices["ARM64"], slices
 
 
 def test_windows_qt_imports_are_bundled_or_part_of_windows(windows_bundle) -> None:
