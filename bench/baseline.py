@@ -71,7 +71,7 @@ def checkout(rev: str) -> Iterator[Tree]:
     shadow = tmp / "shadow"
     shadow.mkdir()
     (shadow / "wizard").symlink_to(root / "wizard", target_is_directory=True)
-    tree = Tree(f"baseline {describe(rev)}", root, shadow)
+    tree = Tree(f"baseline {describe(rev).split()[0]}", root, shadow)
     try:
         check_wizard_origin(tree)
         yield tree

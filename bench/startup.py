@@ -9,7 +9,11 @@ peak memory is the app's ``ru_maxrss``, taken through a tiny launcher (see ``_LA
 If the GUI does not have that hook yet, a clearly labelled stand-in is measured instead: the
 same environment, importing ``wizard.ui.app`` and showing a window from its ``main()``.
 
-    .venv/bin/python -m bench.startup [--runs 5]
+    .venv/bin/python -m bench.startup [--runs 5] [--baseline-rev REV [--no-baseline-frozen]]
+
+``--baseline-rev`` checks that commit out into a temporary git worktree (``bench.baseline``),
+builds its bundle there (``packaging/build.py``, about a minute) and measures its start from
+source and frozen in the same rounds as this tree's.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.baseline import checkout, describe
 from bench.stats import median, spread, table
 
 REPO = Path(__file__).resolve().parent.parent
@@ -74,6 +80,7 @@ class Scenario:
     label: str
     cmd: list[str]
     marker: bool = True
+    cwd: Path = REPO  # ``python -m wizard`` imports the wizard found here
 
 
 def hook_present() -> bool:
@@ -106,7 +113,7 @@ def run_once(scenario: Scenario, timeout: float = 30.0) -> Run:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", **{HOOK_ENV: "1"})
     proc = subprocess.Popen(
         [sys.executable, "-S", "-E", "-c", _LAUNCHER, *scenario.cmd],
-        cwd=REPO,
+        cwd=scenario.cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -158,7 +165,11 @@ def run_once(scenario: Scenario, timeout: float = 30.0) -> Run:
 
 
 def scenarios(
-    python: str, frozen: Path, baseline: Path | None = None
+    python: str,
+    frozen: Path,
+    baseline: Path | None = None,
+    baseline_tree: Path | None = None,
+    baseline_label: str = "baseline",
 ) -> tuple[list[Scenario], list[str]]:
     notes: list[str] = []
     found: list[Scenario] = [
@@ -180,11 +191,22 @@ def scenarios(
         notes.append(f"Frozen app built {built}; rebuild with packaging/build.py to refresh.")
     else:
         notes.append(f"Frozen app not built ({_show(frozen)} absent): skipped.")
+    if baseline_tree is not None:
+        found.append(
+            Scenario(
+                f"{baseline_label} from source: python -m wizard",
+                [python, "-m", "wizard"],
+                cwd=baseline_tree,
+            )
+        )
     if baseline is not None:
         # Another build (e.g. of the previous commit), run in the same rounds for comparison.
         if not baseline.exists():
             raise SystemExit(f"--baseline {baseline}: no such executable")
-        found.append(Scenario(f"baseline frozen: {_show(baseline)}", [str(baseline)]))
+        label = (
+            f"{baseline_label} frozen" if baseline_tree else f"baseline frozen: {_show(baseline)}"
+        )
+        found.append(Scenario(label, [str(baseline)]))
         notes.append(f"baseline bundle size: {bundle_size(baseline)}")
     return found, notes
 
@@ -272,6 +294,29 @@ def report(
     return "\n".join(out)
 
 
+def build_bundle(tree: Path) -> Path:
+    """Build ``tree``'s bundle with its own packaging/build.py, beside the worktree."""
+    out = tree.parent / "frozen"
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(tree / "packaging" / "build.py"),
+            "--dist",
+            str(out / "dist"),
+            "--work",
+            str(out / "work"),
+        ],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    exe = out / "dist" / EXE
+    if r.returncode != 0 or not exe.exists():
+        raise SystemExit(f"baseline build failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}")
+    return exe
+
+
 def drop_page_cache() -> None:
     """Make the next start read every library from disk, as the first one after boot does."""
     os.sync()
@@ -295,17 +340,34 @@ def main(argv: list[str] | None = None) -> int:
         help="drop the page cache before every run (Linux, root): a first start after boot",
     )
     parser.add_argument("--no-importtime", action="store_true", help="skip the import breakdown")
+    parser.add_argument(
+        "--baseline-rev",
+        metavar="REV",
+        help="also measure this commit from source and (built here) frozen, in the same rounds",
+    )
+    parser.add_argument(
+        "--no-baseline-frozen", action="store_true", help="with --baseline-rev: source only"
+    )
     args = parser.parse_args(argv)
 
-    found, notes = scenarios(args.python, args.frozen, args.baseline)
-    results: dict[str, list[Run]] = {s.label: [] for s in found}
-    for s in found:
-        run_once(s)  # warm-up: page cache, Qt's font cache
-    for _ in range(args.runs):
+    with ExitStack() as stack:
+        baseline_exe, tree_root, label = args.baseline, None, "baseline"
+        if args.baseline_rev:
+            tree = stack.enter_context(checkout(args.baseline_rev))
+            tree_root, label = tree.root, tree.label
+            if not args.no_baseline_frozen and baseline_exe is None:
+                baseline_exe = build_bundle(tree.root)
+        found, notes = scenarios(args.python, args.frozen, baseline_exe, tree_root, label)
+        if args.baseline_rev:
+            notes.append(f"{label}: {describe(args.baseline_rev)}, from a temporary worktree")
+        results: dict[str, list[Run]] = {s.label: [] for s in found}
         for s in found:
-            if args.cold:
-                drop_page_cache()
-            results[s.label].append(run_once(s))
+            run_once(s)  # warm-up: page cache, Qt's font cache
+        for _ in range(args.runs):
+            for s in found:  # interleaved, so every process sees the same machine load
+                if args.cold:
+                    drop_page_cache()
+                results[s.label].append(run_once(s))
     print(report(results, args.runs, notes, args.frozen, args.cold))
     if not args.no_importtime:
         print("\n### Slowest top-level imports from source (-X importtime, one run)\n")

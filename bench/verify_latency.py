@@ -424,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline:
         print()
         print(compare_report(samples, [t.label for t in trees], args.runs))
+        print(
+            f"\n- {trees[1].label}: {baseline.describe(args.baseline)}, from a temporary worktree"
+        )
     if detail_rtt > 0:
         kinds = measure_imap_login_kinds(detail_rtt, min(args.runs, 3))
         print(_login_kinds_report(kinds, detail_rtt))
