@@ -64,6 +64,26 @@ class ConnectionLog:
             last = direction
         return count
 
+    def server_ms(self, rtt_ms: float, until: float | None = None) -> float:
+        """The server's own time, summed over the waits: what the injected RTT does not explain.
+
+        For each wait, from the last thing the client sent (or the connect) to the first byte
+        of the answer reaching the client, minus one RTT. Same meaning of ``until`` as in
+        :meth:`round_trips`.
+        """
+        total = 0.0
+        asked = self.opened_at
+        last: Direction | None = None
+        for at, direction, _ in self.events:
+            if until is not None and at > until:
+                break
+            if direction == "c2s":
+                asked = at
+            elif last != "s2c":
+                total += max(0.0, (at - asked) * 1000 - rtt_ms)
+            last = direction
+        return total
+
     def client_flights(self) -> int:
         """Runs of client-to-server chunks with no server data in between."""
         count = 0

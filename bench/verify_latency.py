@@ -64,6 +64,7 @@ class Sample:
     service_ms: dict[str, float] = field(default_factory=dict)
     steps_ms: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     round_trips: dict[str, int] = field(default_factory=dict)
+    server_ms: dict[str, float] = field(default_factory=dict)
     client_flights: dict[str, int] = field(default_factory=dict)
 
 
@@ -140,6 +141,7 @@ def _one_run(
         # (Half an RTT of slack: the proxy stamps a release a moment after the client read it.)
         until = r["verdict_at"] + rtt_ms / 2000
         sample.round_trips[key] = logs[Service(key)].round_trips(until=until)
+        sample.server_ms[key] = logs[Service(key)].server_ms(rtt_ms, until=until)
         sample.client_flights[key] = logs[Service(key)].client_flights()
     return sample
 
@@ -292,6 +294,29 @@ def report(samples: list[Sample], runs: int, detail_rtt: float) -> str:
             rows,
         )
     )
+    if detail:
+        out.append(
+            f"\n### Where each check's time goes at {detail_rtt:.0f} ms (concurrent, ms, median)"
+            "\n\n"
+            "network = waits × RTT; server = the server's own time before each answer (at the\n"
+            "proxy); client = the rest (this process: CPU, threads, the trust store)\n"
+        )
+        rows = []
+        for svc in SERVICES:
+            k = svc.value
+            total = median([smp.service_ms[k] for smp in detail])
+            network = median([smp.round_trips[k] * detail_rtt for smp in detail])
+            server = median([smp.server_ms[k] for smp in detail])
+            rows.append(
+                [
+                    k,
+                    f"{total:.0f}",
+                    f"{network:.0f}",
+                    f"{server:.0f}",
+                    f"{total - network - server:.0f}",
+                ]
+            )
+        out.append(table(["protocol", "check", "network", "server", "client"], rows))
     local = [s for s in samples if s.rtt_ms == 0 and s.mode == "concurrent"]
     if local:
         out.append("\n### Time per step with no added latency (RTT 0, concurrent, ms, median)\n")
