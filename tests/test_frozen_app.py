@@ -272,6 +272,19 @@ def test_gui_first_page_offscreen(bundle: Path) -> None:
     assert_clean_stderr(r.stderr)
 
 
+def test_bundle_shows_the_first_page_without_the_network_or_keychain_stacks(bundle: Path) -> None:
+    from tests.support.startup_modules import deferred_loaded
+
+    env = {"WIZARD_BENCH_EXIT_AFTER_FIRST_PAGE": "1", "WIZARD_BENCH_LIST_MODULES": "1"}
+    r = run(bundle, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    listed = re.search(r"^WIZARD_MODULES (.*)$", r.stderr, re.MULTILINE)
+    assert listed, r.stderr
+    modules = listed.group(1).split()
+    assert "wizard.ui.wizard_window" in modules  # the list is the app's, taken at the first page
+    assert deferred_loaded(modules) == []
+
+
 def test_gui_first_page_on_a_real_x11_server(bundle: Path) -> None:
     """The xcb platform plugin loads with the desktop's libX11/libxcb (no longer bundled)
     beside the bundled xcb-util libraries, and the first page is drawn on a real X server."""

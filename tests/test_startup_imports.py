@@ -1,9 +1,8 @@
 """The first page is on screen before the network and password-store stacks are imported.
 
-They cost ~0.1 s of start-up (imapclient, smtplib, ssl, truststore; keyring's entry-point
-discovery) and the first page needs neither: the checks import them on their own thread, the
-keychain when it is first asked. Each test starts the real app (``wizard.ui.app.main``) in a
-fresh interpreter, offscreen, and lists what was imported once the first page is shown.
+Which ones and why: tests/support/startup_modules.py. Each test starts the real app
+(``wizard.ui.app.main``) in a fresh interpreter, offscreen, and lists what was imported once the
+first page is shown; tests/test_frozen_app.py does the same for the bundle.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.dovecot_server import GOOD_USER
+from tests.support.startup_modules import deferred_loaded
 from wizard.account.store import APP_DIR_NAME, AccountStore, RememberedAccount
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,24 +43,6 @@ QTimer.singleShot(0, shown)
 sys.exit(wizard.ui.app.main([]))
 """
 
-# Top-level packages and modules of the stacks that must wait.
-DEFERRED = (
-    "wizard.checks.runner",
-    "wizard.checks.session",
-    "wizard.checks.tls",
-    "wizard.checks.imap",
-    "wizard.checks.smtp",
-    "wizard.checks.sieve",
-    "imapclient",
-    "imaplib",
-    "smtplib",
-    "ssl",
-    "truststore",
-    "keyring",
-    "jeepney",
-    "wizard.account.secret_service",
-)
-
 
 def _first_page(config_home: Path) -> tuple[str, str, set[str]]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(config_home))
@@ -79,15 +61,11 @@ def _first_page(config_home: Path) -> tuple[str, str, set[str]]:
     return data["page"], data["mode"], set(data["modules"])
 
 
-def _loaded(modules: set[str]) -> list[str]:
-    return sorted(m for m in modules if any(m == d or m.startswith(d + ".") for d in DEFERRED))
-
-
 def test_first_page_is_shown_without_the_network_or_keychain_stacks(tmp_path):
     page, mode, modules = _first_page(tmp_path)
     assert page and page.startswith("Welcome"), page
     assert mode == "setup"
-    assert _loaded(modules) == []
+    assert deferred_loaded(modules) == []
 
 
 @pytest.mark.parametrize("keychain_used", [False, True])
@@ -106,4 +84,4 @@ def test_diagnose_start_for_a_remembered_account_defers_them_too(tmp_path, keych
     page, mode, modules = _first_page(tmp_path)
     assert page and page.startswith("Welcome"), page
     assert mode == "diagnose"  # the remembered account was read
-    assert _loaded(modules) == []
+    assert deferred_loaded(modules) == []

@@ -73,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         def _report() -> None:
             ms = (time.perf_counter() - _T0) * 1000
             print(f"WIZARD_FIRST_PAGE_SHOWN {ms:.1f}", file=sys.stderr, flush=True)
+            if os.environ.get("WIZARD_BENCH_LIST_MODULES") == "1":
+                # For tests/test_frozen_app.py: what the first page needed, from the bundle.
+                print("WIZARD_MODULES " + " ".join(sorted(sys.modules)), file=sys.stderr)
             app.quit()
 
         QTimer.singleShot(0, _report)
