@@ -38,6 +38,13 @@ class CertificateError(WizardError, ValueError):
     """The bytes are not a certificate we can read (never raised for a merely odd one)."""
 
 
+def load_reader() -> None:
+    """Import the DER reader now (~20 ms the first time), e.g. while a run waits on the network,
+    so the first certificate described does not pay for it in its TLS step."""
+    import pyasn1.codec.der.decoder  # noqa: F401
+    import pyasn1_modules.rfc5280  # noqa: F401
+
+
 def _attribute_text(oid: str, value: Any) -> str:
     """The attribute's value as text, whatever ASN.1 string type the CA chose."""
     from pyasn1.codec.der.decoder import decode

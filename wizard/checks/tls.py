@@ -24,6 +24,7 @@ Why the trust is set up differently per OS (:class:`RunTrust`):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import socket
@@ -77,6 +78,9 @@ class RunTrust:
                 shared.set_exception(exc)
             else:
                 shared.set_result(ctx)
+            # Still waiting on the network: get the report's certificate reader ready too.
+            with contextlib.suppress(ImportError):
+                certificate.load_reader()
 
         # Not a daemon: the interpreter must not be torn down under OpenSSL while it reads
         # (a check that fails at once, say a refused port, can end the program before that).
