@@ -25,6 +25,7 @@ Why the trust is set up differently per OS (:class:`RunTrust`):
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import socket
@@ -145,11 +146,18 @@ def _verifying(ctx: ssl.SSLContext, ca_file: Path | None) -> ssl.SSLContext:
 
 def describe_certificate(der: bytes) -> dict[str, str | tuple[str, ...]]:
     """What the report says about a certificate; at least its fingerprint, even if unreadable."""
+    return dict(_described(der))
+
+
+@functools.lru_cache(maxsize=16)
+def _described(der: bytes) -> tuple[tuple[str, str | tuple[str, ...]], ...]:
+    # The three services usually present one certificate: read it once (a pure function of
+    # the bytes, so caching it across runs cannot go stale).
     try:
-        return certificate.describe_certificate(der)
+        return tuple(certificate.describe_certificate(der).items())
     except certificate.CertificateError as exc:
         log.warning("server certificate not described: %s", exc)
-        return {"sha256": hashlib.sha256(der).hexdigest().upper()}
+        return (("sha256", hashlib.sha256(der).hexdigest().upper()),)
 
 
 def tls_info(sock: ssl.SSLSocket) -> TlsInfo:
