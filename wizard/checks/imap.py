@@ -18,10 +18,10 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
+from wizard.checks.refusals import classify_imap
 from wizard.checks.session import Session
 from wizard.provider import Security
 
-_CODE_RE = re.compile(r"\[([A-Z-]+)(?: [^\]]*)?\]\s*(.*)")
 _ALERT_RE = re.compile(r"\[ALERT\]\s*(.*)", re.IGNORECASE)
 
 
@@ -85,14 +85,8 @@ class _Client(IMAPClient):  # type: ignore[misc]  # imapclient ships no type hin
 
 
 def _classify_login_failure(text: str) -> tuple[Cause, str]:
-    """Cause from the tagged NO line, using the RFC 5530 response codes Dovecot sends."""
-    m = _CODE_RE.search(text)
-    code = m.group(1).upper() if m else ""
-    if code == "UNAVAILABLE":
-        return Cause.AUTH_UNAVAILABLE, text
-    if code in ("CONTACTADMIN", "AUTHORIZATIONFAILED", "EXPIRED", "PRIVACYREQUIRED"):
-        return Cause.ACCOUNT_DISABLED, text
-    return Cause.AUTH_FAILED, text
+    """Cause from the tagged NO line (RFC 5530 codes, else the server's wording)."""
+    return classify_imap(text), text
 
 
 def check_imap(session: Session, sock: socket.socket, password: str) -> None:

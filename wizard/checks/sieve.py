@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
+from wizard.checks.refusals import classify_sieve
 from wizard.checks.session import Session
 from wizard.provider import Security
 
@@ -147,11 +148,8 @@ def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
                 if answer.code
                 else (f"{answer.status} {answer.text}")
             )
-            if answer.code in ("TRYLATER", "UNAVAILABLE") or "temporary" in answer.text.lower():
-                raise CheckFailure(Cause.AUTH_UNAVAILABLE, f"server said: {full}", full)
-            if "disabled" in answer.text.lower():
-                raise CheckFailure(Cause.ACCOUNT_DISABLED, f"server said: {full}", full)
-            raise CheckFailure(Cause.AUTH_FAILED, f"server said: {full}", full)
+            cause = classify_sieve(answer.code, answer.text)
+            raise CheckFailure(cause, f"server said: {full}", full)
         step.detail = f"logged in as {result.username}: {answer.text}"
 
     with session.step(StepName.LOGOUT):

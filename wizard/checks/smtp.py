@@ -13,6 +13,7 @@ from typing import Any
 
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
+from wizard.checks.refusals import classify_smtp
 from wizard.checks.session import Session
 from wizard.provider import Security
 
@@ -55,19 +56,7 @@ def _helo_name(sock: socket.socket) -> str:
 
 def _auth_failure(code: int, text: str) -> CheckFailure:
     full = f"{code} {text}"
-    if code == 454 or code == 421 or (400 <= code < 500):
-        return CheckFailure(Cause.AUTH_UNAVAILABLE, f"server said: {full}", full)
-    if code in (534, 538):
-        # 534 5.7.9 "authentication mechanism is too weak", 538 "encryption required".
-        return CheckFailure(Cause.PROTOCOL_ERROR, f"server said: {full}", full)
-    # 525 5.7.13 "user account disabled" (RFC 5248 registry); some servers say it in words.
-    if (
-        code == 525
-        or "5.7.13" in text
-        or any(w in text.lower() for w in ("disabled", "suspended", "locked"))
-    ):
-        return CheckFailure(Cause.ACCOUNT_DISABLED, f"server said: {full}", full)
-    return CheckFailure(Cause.AUTH_FAILED, f"server said: {full}", full)
+    return CheckFailure(classify_smtp(code, text), f"server said: {full}", full)
 
 
 def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
