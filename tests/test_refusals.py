@@ -36,6 +36,7 @@ IMAP_SAMPLES = [
     ("cyrus-wrong-password", "a1 NO Login failed: authentication failure", FAILED),
     ("cyrus-cyr_deny", "a1 NO Login failed: authorization failure", DISABLED),
     ("cyrus-saslauthd-down", "a1 NO Login failed: generic failure", UNAVAILABLE),
+    ("cyrus-authenticate-saslauthd-down", "a1 NO generic failure", UNAVAILABLE),
     ("gmail-wrong-password", "a1 NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)", FAILED),
     (
         "gmail-imap-not-enabled",
