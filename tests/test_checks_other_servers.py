@@ -96,11 +96,6 @@ def _provider(tmp_path: Path, cyrus: CyrusServer, exim: EximServer) -> Provider:
     )
 
 
-def _ca(tmp_path: Path, *servers: CyrusServer | EximServer) -> Path:
-    # Every server's CA file is the same session CA; any one will do.
-    return servers[0].ca_pem
-
-
 def _by_service(results):
     return {r.service: r for r in results}
 
