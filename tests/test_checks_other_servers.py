@@ -150,12 +150,11 @@ def test_cyrus_with_saslauthd_down_is_auth_unavailable_not_the_password(
     assert "not your password" in r.message
 
 
-def test_cyrus_sieve_says_the_same_for_every_refusal_so_it_stays_auth_failed(
+def test_cyrus_sieve_alone_says_only_no_so_it_stays_auth_failed(
     cyrus, cyrus_saslauthd_down, exim, tmp_path
 ):
     # timsieved answers NO "Authentication Error" whether the password is wrong, the user is
-    # denied or saslauthd is down: nothing in it says the fault is the server's, so the check
-    # cannot claim so. (The IMAP check on the same server does tell those apart.)
+    # denied or saslauthd is down: checked on its own, nothing says the fault is elsewhere.
     for server, user, password in (
         (cyrus, DISABLED_USER, DISABLED_PASSWORD),
         (cyrus_saslauthd_down, GOOD_USER, GOOD_PASSWORD),
@@ -165,6 +164,35 @@ def test_cyrus_sieve_says_the_same_for_every_refusal_so_it_stays_auth_failed(
         r = run_check(provider, provider.sieve, user, password, ca_file=server.ca_pem)
         assert r.server_responses[-1] == 'NO "Authentication Error"'
         assert r.cause == "auth_failed"
+
+
+@pytest.mark.parametrize(
+    ("which", "user", "password", "cause"),
+    [
+        ("cyrus", DISABLED_USER, DISABLED_PASSWORD, "account_disabled"),
+        ("cyrus_saslauthd_down", GOOD_USER, GOOD_PASSWORD, "auth_unavailable"),
+    ],
+    ids=["cyr_deny", "saslauthd-down"],
+)
+def test_cyrus_sieve_takes_the_reason_imap_gave_on_the_same_server(
+    request, exim, tmp_path, which, user, password, cause
+):
+    server = request.getfixturevalue(which)
+    by = _by_service(
+        run_checks(
+            _provider(tmp_path, server, exim),
+            user,
+            password,
+            ca_file=server.ca_pem,
+            only=[Service.IMAP, Service.SIEVE],
+        )
+    )
+    assert by[Service.IMAP].cause == cause
+    sieve = by[Service.SIEVE]
+    assert sieve.server_responses[-1] == 'NO "Authentication Error"'
+    assert sieve.cause == cause
+    assert "Check the password" not in sieve.advice
+    assert any("gave no reason" in line.text for line in sieve.transcript)
 
 
 def test_exim_that_cannot_read_its_user_database_is_auth_unavailable(

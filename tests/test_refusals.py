@@ -10,7 +10,16 @@ from __future__ import annotations
 import pytest
 
 from wizard.checks.errors import Cause
-from wizard.checks.refusals import WORDING, classify_imap, classify_sieve, classify_smtp
+from wizard.checks.model import CheckResult
+from wizard.checks.refusals import (
+    WORDING,
+    classify_imap,
+    classify_sieve,
+    classify_smtp,
+    is_bare,
+    settle_bare_refusals,
+)
+from wizard.provider import Security, Service, load_default_provider
 
 FAILED, DISABLED, UNAVAILABLE, PROTOCOL = (
     Cause.AUTH_FAILED,
@@ -201,3 +210,51 @@ def test_every_wording_row_is_exercised_by_a_real_sample() -> None:
     texts = [s[1] for s in IMAP_SAMPLES] + [s[2] for s in SMTP_SAMPLES + SIEVE_SAMPLES]
     unused = [row.said_by for row in WORDING if not any(row.pattern.search(t) for t in texts)]
     assert not unused, f"rows with no sample: {unused}"
+
+
+@pytest.mark.parametrize(
+    ("service", "line", "bare"),
+    [
+        (Service.SIEVE, 'NO "Authentication Error"', True),  # Cyrus timsieved
+        (Service.SIEVE, 'NO (TRYLATER) "Temporary authentication failure."', False),  # Dovecot
+        (Service.SIEVE, 'NO "Login disabled for this user"', False),  # Dovecot
+        (Service.IMAP, "a1 NO Login failed: authentication failure", True),  # Cyrus
+        (Service.IMAP, "a1 NO [AUTHENTICATIONFAILED] Authentication failed.", False),  # Dovecot
+        (Service.IMAP, "a1 NO Login failed: generic failure", False),  # Cyrus
+        (Service.SMTP, "535 Incorrect authentication data", True),  # Exim
+        (Service.SMTP, "535 5.7.8 Authentication failed.", False),  # Dovecot, Haraka
+        (Service.SMTP, "454 4.7.0 Temporary authentication failure", False),
+    ],
+)
+def test_a_refusal_is_bare_only_when_it_gives_no_reason(service, line, bare) -> None:
+    assert is_bare(service, line) is bare
+
+
+def _refused(service: Service, cause: Cause, last: str, host: str = "my.sepheo.co") -> CheckResult:
+    port = {Service.IMAP: 993, Service.SMTP: 587, Service.SIEVE: 4190}[service]
+    r = CheckResult(service, host, port, Security.TLS, "joe.bloggs@sepheo.co", cause=cause)
+    r.server_responses.append(last)
+    return r
+
+
+def test_a_bare_refusal_takes_the_reason_a_sibling_on_the_same_host_gave() -> None:
+    provider = load_default_provider()
+    imap = _refused(Service.IMAP, UNAVAILABLE, "a1 NO Login failed: generic failure")
+    sieve = _refused(Service.SIEVE, FAILED, 'NO "Authentication Error"')
+    smtp = _refused(Service.SMTP, FAILED, "535 5.7.8 Authentication failed.")
+    settle_bare_refusals([imap, sieve, smtp], provider, "joe.bloggs@sepheo.co")
+    assert sieve.cause == UNAVAILABLE and "not your password" in sieve.message
+    assert "4190" in sieve.message
+    assert smtp.cause == FAILED  # 5.7.8 says "credentials invalid": its own reason stands
+
+
+def test_a_bare_refusal_elsewhere_or_for_another_login_keeps_auth_failed() -> None:
+    provider = load_default_provider()
+    imap = _refused(Service.IMAP, DISABLED, "a1 NO Login failed: authorization failure")
+    other_host = _refused(Service.SIEVE, FAILED, 'NO "Authentication Error"', host="sieve.x.org")
+    settle_bare_refusals([imap, other_host], provider, "joe.bloggs@sepheo.co")
+    assert other_host.cause == FAILED
+    other_login = _refused(Service.SIEVE, FAILED, 'NO "Authentication Error"')
+    other_login.username = "joe.bloggs"
+    settle_bare_refusals([imap, other_login], provider, "joe.bloggs@sepheo.co")
+    assert other_login.cause == FAILED

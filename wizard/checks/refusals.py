@@ -20,11 +20,16 @@ the tests hold every row to a real sample.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from wizard.checks.errors import Cause
+from wizard.checks.model import CheckResult, Direction, TranscriptLine
+from wizard.diagnosis import explain
+from wizard.provider import Provider, Service
 
-__all__ = ["classify_imap", "classify_sieve", "classify_smtp"]
+__all__ = ["classify_imap", "classify_sieve", "classify_smtp", "is_bare", "settle_bare_refusals"]
 
 
 @dataclass(frozen=True)
@@ -190,3 +195,68 @@ def classify_sieve(code: str, text: str) -> Cause:
     if head in SIEVE_CODES:
         return SIEVE_CODES[head]
     return _by_wording(text) or Cause.AUTH_FAILED
+
+
+# -- a refusal that says only "no" -----------------------------------------------------------
+
+
+_SIEVE_STATUS_RE = re.compile(r"^\s*(?:NO|BYE)\s*(\([^)]*\))?\s*(.*)$", re.IGNORECASE)
+
+
+def is_bare(service: Service, line: str) -> bool:
+    """True when a refusal carries no code and none of the wording above: it says only "no".
+
+    Cyrus timsieved, for one, answers NO "Authentication Error" whether the password is wrong,
+    the user is denied or saslauthd is down.
+    """
+    if service is Service.IMAP:
+        text = _IMAP_STATUS_RE.sub("", line, count=1)
+        return not _IMAP_CODE_RE.search(text) and _by_wording(text) is None
+    if service is Service.SMTP:
+        code, _, text = line.partition(" ")
+        return not _SMTP_ENHANCED_RE.match(text) and code.startswith("5") and not _by_wording(text)
+    sieve = _SIEVE_STATUS_RE.match(line)
+    return sieve is not None and sieve.group(1) is None and _by_wording(sieve.group(2)) is None
+
+
+_SAID_WHY = (Cause.AUTH_UNAVAILABLE, Cause.ACCOUNT_DISABLED)
+
+
+def settle_bare_refusals(results: Sequence[CheckResult], provider: Provider, address: str) -> None:
+    """Give a bare ``auth_failed`` the cause another service on the same host said for the same
+    login in the same run.
+
+    Services on one host share one login back end (Cyrus's imapd and timsieved both ask Cyrus
+    SASL), so when imapd says "generic failure" (saslauthd down) and timsieved only "NO", the
+    person must not be told the password is wrong on one line and that it is not on the next.
+    A refusal that names its own reason (a code, or known wording) keeps it.
+    """
+    for result in results:
+        if result.cause is not Cause.AUTH_FAILED or not result.server_responses:
+            continue
+        if not is_bare(result.service, result.server_responses[-1]):
+            continue
+        sibling = next(
+            (
+                r
+                for r in results
+                if r is not result
+                and r.cause in _SAID_WHY
+                and r.host.lower() == result.host.lower()
+                and r.username == result.username
+            ),
+            None,
+        )
+        server = provider.server(result.service)
+        if sibling is None or sibling.cause is None or server is None:
+            continue
+        d = explain(sibling.cause, server, provider, result.username, address)
+        result.cause, result.message, result.advice = d.cause, d.message, d.advice
+        result.transcript.append(
+            TranscriptLine(
+                datetime.now(UTC),
+                Direction.NOTE,
+                f"this refusal gave no reason; {sibling.service.label} on the same server said "
+                f"{sibling.cause} for the same login, so that is the cause given",
+            )
+        )

@@ -12,6 +12,7 @@ from pathlib import Path
 from wizard.checks.errors import Cause, CheckCancelled, CheckFailure
 from wizard.checks.imap import check_imap
 from wizard.checks.model import CancelToken, CheckResult, StepListener
+from wizard.checks.refusals import settle_bare_refusals
 from wizard.checks.session import Session
 from wizard.checks.sieve import check_sieve
 from wizard.checks.smtp import check_smtp
@@ -147,6 +148,9 @@ def run_checks(
         )
 
     if sequential:
-        return [one(s) for s in servers]
-    with ThreadPoolExecutor(max_workers=max(1, len(servers)), thread_name_prefix="check") as pool:
-        return list(pool.map(one, servers))
+        results = [one(s) for s in servers]
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, len(servers)), thread_name_prefix="check") as p:
+            results = list(p.map(one, servers))
+    settle_bare_refusals(results, provider, address)
+    return results
