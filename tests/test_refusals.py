@@ -42,6 +42,11 @@ IMAP_SAMPLES = [
         "connections.",
         PROTOCOL,
     ),
+    (
+        "dovecot-internal-error",
+        "a1 NO [UNAVAILABLE] Internal error occurred. Refer to server log for more information.",
+        UNAVAILABLE,
+    ),
     ("cyrus-wrong-password", "a1 NO Login failed: authentication failure", FAILED),
     ("cyrus-cyr_deny", "a1 NO Login failed: authorization failure", DISABLED),
     ("cyrus-saslauthd-down", "a1 NO Login failed: generic failure", UNAVAILABLE),
@@ -100,9 +105,9 @@ SMTP_SAMPLES = [
         UNAVAILABLE,
     ),
     (
-        "postfix-dovecot-sasl-disabled",
+        "postfix-passing-the-back-ends-reason",
         535,
-        "5.7.8 Error: authentication failed: Account is disabled",
+        "5.7.8 Error: authentication failed: Login disabled for this user",
         DISABLED,
     ),
     (

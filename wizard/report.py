@@ -149,6 +149,10 @@ def headline(report: Report) -> str:
         name = first.service.label.split(" (")[0]
         return f"{name}: {first.message}"
     names = _and([r.service.label.split(" (")[0].lower() for r in same])
+    if len({r.message for r in same}) == 1:  # one host and port for all: its message says it
+        if len(same) == len(report.results):
+            return first.message
+        return f"{names[0].upper()}{names[1:]}: {first.message}"
     phrase = CAUSE_PHRASES.get(first.cause or Cause.PROTOCOL_ERROR, "the check failed")
     return f"{names[0].upper()}{names[1:]}: {phrase} ({_places(same)})."
 

@@ -9,7 +9,7 @@ how much it commits to:
    status codes (RFC 3463, registry RFC 5248) and the SMTP reply class (4xx is temporary,
    RFC 5321 4.2.1), ManageSieve response codes (RFC 5804 1.3);
 2. otherwise the wording of widely deployed servers, which mostly send no code (Cyrus,
-   Courier, Exim, Postfix with Cyrus SASL, Exchange / Microsoft 365, Zimbra, Gmail): one table
+   Exim, Postfix with Cyrus SASL, Exchange / Microsoft 365, Gmail): one table
    shared by the three protocols, since the text usually comes from the same login back end;
 3. otherwise a plain refusal, ``auth_failed``.
 
@@ -50,7 +50,7 @@ WORDING: tuple[_Wording, ...] = (
         r"\b(plaintext|cleartext|plain-text)\b.{0,60}\b(disallowed|not allowed|not permitted)\b"
         r"|\b(requires?|required|must use)\b.{0,30}\b(ssl|tls|encryption|starttls)\b",
         Cause.PROTOCOL_ERROR,
-        "Dovecot, Courier: plaintext login refused without TLS",
+        "Dovecot: plaintext login refused without TLS",
     ),
     # The account exists but may not log in.
     _w(
@@ -61,17 +61,17 @@ WORDING: tuple[_Wording, ...] = (
     _w(
         r"\b(disabled|suspended|deactivated|locked( out)?|blocked|inactive)\b",
         Cause.ACCOUNT_DISABLED,
-        "Postfix with Dovecot SASL, Microsoft 365, Zimbra, Haraka: account disabled or locked",
+        "Microsoft 365 (SMTP AUTH disabled, user locked), Dovecot nologin, a back end's reason",
     ),
     _w(
         r"\bnot (enabled|activated|allowed|permitted) (for|to)\b",
         Cause.ACCOUNT_DISABLED,
-        "Gmail: account not enabled for IMAP use; 'not allowed to log in'",
+        "Gmail: 'Your account is not enabled for IMAP use'",
     ),
     _w(
         r"\bcontact (your |the )?(system |mail |email )?(admin|administrator|support|helpdesk)\b",
         Cause.ACCOUNT_DISABLED,
-        "Dovecot without codes, Courier: 'contact your administrator'",
+        "Microsoft 365: 'Contact your administrator'",
     ),
     # The login service itself is failing.
     _w(
@@ -82,12 +82,12 @@ WORDING: tuple[_Wording, ...] = (
     _w(
         r"\btemporar(y|ily)\b",
         Cause.AUTH_UNAVAILABLE,
-        "Postfix, Exchange, Dovecot: 'Temporary authentication failure'",
+        "Dovecot, Postfix, Exchange: 'Temporary authentication failure'",
     ),
     _w(
         r"\btry (it )?(again )?later\b",
         Cause.AUTH_UNAVAILABLE,
-        "Gmail, Microsoft 365, Courier: 'try again later'",
+        "Gmail, Exchange Online: 'try again later'",
     ),
     _w(
         r"\bunable to authenticate at present\b",
@@ -97,12 +97,12 @@ WORDING: tuple[_Wording, ...] = (
     _w(
         r"\b(internal|system|server|backend|database)[ -](error|failure|problem|bug)\b",
         Cause.AUTH_UNAVAILABLE,
-        "Dovecot, Zimbra, Exchange: internal or system error",
+        "Dovecot 'Internal error occurred', Exchange Online 'Temporary server error'",
     ),
     _w(
         r"\b(unavailable|not available|out of service)\b",
         Cause.AUTH_UNAVAILABLE,
-        "Exchange, Zimbra: authentication service unavailable",
+        "servers that say the service is unavailable in words",
     ),
 )
 
