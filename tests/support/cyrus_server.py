@@ -102,21 +102,32 @@ class CyrusServer:
             stdout=subprocess.DEVNULL,
             stderr=(root / "master.stderr").open("wb"),
             env=self._env(),
+            # Its own process group: a server that signals its group on shutdown (Cyrus
+            # master does) must not reach the test run.
+            start_new_session=True,
         )
-        self._wait_ready()
-        if not self.saslauthd_down:
-            self._create_mailboxes(admin_password)
-            # What an admin's "deny this user" is in Cyrus: the password still matches, but
-            # the user is refused access to every service (user_deny.db).
-            subprocess.run(
-                [str(BIN / "cyr_deny"), "-C", str(self.conf), DISABLED_USER],
-                check=True,
-                env=self._env(),
-                user=uid if os.geteuid() == 0 else None,
-                group=gid if os.geteuid() == 0 else None,
-                capture_output=True,
-            )
+        try:
+            self._wait_ready()
+            if not self.saslauthd_down:
+                self._create_mailboxes(admin_password)
+                self._deny(DISABLED_USER, uid, gid)
+        except BaseException:
+            self.stop()
+            raise
         return self
+
+    def _deny(self, user: str, uid: int, gid: int) -> None:
+        """What an admin's "deny this user" is in Cyrus: the password still matches, but the
+        user is refused every service (user_deny.db, written as the Cyrus user)."""
+        as_root = os.geteuid() == 0
+        subprocess.run(
+            [str(BIN / "cyr_deny"), "-C", str(self.conf), user],
+            check=True,
+            env=self._env(),
+            user=uid if as_root else None,
+            group=gid if as_root else None,
+            capture_output=True,
+        )
 
     def _set_password(self, login: str, password: str) -> None:
         local, _, realm = login.partition("@")

@@ -140,6 +140,9 @@ class EximServer:
             stdout=subprocess.DEVNULL,
             stderr=(root / "exim.stderr").open("wb"),
             env=env,
+            # Its own process group: a server that signals its group on shutdown (Cyrus
+            # master does) must not reach the test run.
+            start_new_session=True,
         )
         self._wait_ready()
         return self
