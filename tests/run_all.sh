@@ -61,8 +61,6 @@ if command -v apt-get >/dev/null 2>&1 && [ ! -f "$UNPACKED/root/.complete" ]; th
         | grep -q "install ok installed" || libs+=("$dep") ;; esac
     done
   done
-  # dpkg-deb keeps modes: exim4 is set-uid root in the package. Nothing here may be.
-  find "$UNPACKED/root" -perm /6000 -type f -exec chmod ug-s {} +
   if [ ${#libs[@]} -gt 0 ]; then
     echo "Installing libraries for the unpacked servers: ${libs[*]}"
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
@@ -70,6 +68,8 @@ if command -v apt-get >/dev/null 2>&1 && [ ! -f "$UNPACKED/root/.complete" ]; th
   fi
   touch "$UNPACKED/root/.complete"
 fi
+# dpkg-deb keeps modes, and exim4 is set-uid root in its package: nothing unpacked may be.
+[ -d "$UNPACKED/root" ] && find "$UNPACKED/root" -perm /6000 -type f -exec chmod ug-s {} +
 
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
