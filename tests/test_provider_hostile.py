@@ -182,7 +182,7 @@ def _element(draw: st.DrawFn, depth: int = 0) -> str:
     return f"<{tag}{attrs}>{''.join(children)}</{tag}>"
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     body=st.lists(_element(), max_size=8),
     root=st.sampled_from(["clientConfig", "clientConfig", "other"]),
