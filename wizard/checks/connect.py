@@ -156,7 +156,7 @@ def happy_eyeballs(
             if attempt.fate == "no answer" and winner is not None:
                 attempt.fate = "given up (another address connected first)"
             elif attempt.fate == "no answer":
-                attempt.fate = f"no answer within {bound:g} s"
+                attempt.fate = "no answer by the end of the connect phase"
             attempt.ended_ms = ms()
             sel.unregister(sock)
             sock.close()
@@ -214,6 +214,6 @@ def _worst(attempts: list[Attempt], bound: float) -> OSError:
         if err.errno == errno.ECONNREFUSED:
             return ConnectionRefusedError(err.errno, err.strerror)
     if any(a.fate.startswith("no answer") for a in attempts) or not errors:
-        return TimeoutError(errno.ETIMEDOUT, f"no address answered within {bound:g} s")
+        return TimeoutError(errno.ETIMEDOUT, f"no address answered within {bound:.1f} s")
     last = errors[-1]
     return last

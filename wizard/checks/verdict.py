@@ -120,4 +120,22 @@ def _plain_instead_of_tls(session: Session, exc: BaseException, detail: str) -> 
         return Verdict(
             Cause.PROTOCOL_ERROR, "the server closes every connection at once, without a word"
         )
+    if isinstance(exc, ssl.SSLError) and (exc.reason or "") in _NOT_TLS_REASONS:
+        # Silent on its own, but it answered our TLS hello in something else: a web server
+        # ("400 Bad Request") or another service that waits for the client to speak.
+        return Verdict(
+            Cause.PROTOCOL_ERROR,
+            f"the port answered the TLS handshake with something that is not TLS ({detail})",
+        )
     return Verdict(Cause.TLS_FAILED, detail)
+
+
+# OpenSSL's words for "the bytes that came back are not a TLS record at all".
+_NOT_TLS_REASONS = {
+    "WRONG_VERSION_NUMBER",
+    "RECORD_LAYER_FAILURE",
+    "PACKET_LENGTH_TOO_LONG",
+    "UNKNOWN_PROTOCOL",
+    "HTTP_REQUEST",
+    "WRONG_SSL_VERSION",
+}
