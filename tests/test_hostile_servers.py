@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -21,7 +22,14 @@ import pytest
 import trustme
 
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, DovecotServer
-from tests.support.fake_servers import HostileServer, HttpServer, blackhole_on
+from tests.support.fake_servers import (
+    HOSTILE_ADDRESS,
+    HostileServer,
+    HttpServer,
+    blackhole_on,
+    hostile_trio,
+    write_hostile_provider,
+)
 from tests.support.measure import Measured, run_measured
 from wizard.checks.connect import interleave
 from wizard.checks.model import CancelToken, StepName
@@ -29,33 +37,11 @@ from wizard.checks.runner import run_check
 from wizard.provider import Service, load_provider
 
 T = 1.0  # --timeout for every case here
-BOUND_S = 3 * T  # the documented bound of one check
 CLOSE_SLACK_S = 0.75  # closing sockets and threads, writing the diagnosis (loaded 2-core box)
 START_SLACK_S = 6.0  # the CLI process's own start and exit on a busy machine
 MEMORY_LIMIT_MB = 150
 
-PROVIDER = """<?xml version="1.0" encoding="UTF-8"?>
-<clientConfig version="1.1">
-  <emailProvider id="hostile.test">
-    <domain>hostile.test</domain>
-    <displayName>Hostile</displayName>
-    <incomingServer type="imap">
-      <hostname>{host}</hostname><port>{imap[0]}</port><socketType>{imap[1]}</socketType>
-      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>{host}</hostname><port>{smtp[0]}</port><socketType>{smtp[1]}</socketType>
-      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
-    </outgoingServer>
-    <manageSieveServer>
-      <hostname>{host}</hostname><port>{sieve[0]}</port><socketType>{sieve[1]}</socketType>
-      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
-    </manageSieveServer>
-  </emailProvider>
-</clientConfig>
-"""
-
-ADDRESS = "someone@hostile.test"
+ADDRESS = HOSTILE_ADDRESS
 PASSWORD = "hostile-test-password-1"  # noqa: S105 - nothing checks it; it must not leak either
 
 
@@ -70,16 +56,10 @@ def tls(test_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     yield ctx, ca_pem
 
 
-def _write_provider(tmp: Path, host: str, **services: tuple[int, str]) -> Path:
-    path = tmp / "provider.xml"
-    path.write_text(PROVIDER.format(host=host, **services), encoding="utf-8")
-    return path
-
-
 def _diagnose(provider: Path, ca_pem: Path, timeout: float = T) -> tuple[Measured, dict[str, Any]]:
     m = run_measured(
         [
-            *_python(),
+            sys.executable,
             "-m",
             "wizard",
             "diagnose",
@@ -103,12 +83,6 @@ def _diagnose(provider: Path, ca_pem: Path, timeout: float = T) -> tuple[Measure
     return m, json.loads(m.stdout)
 
 
-def _python() -> list[str]:
-    import sys
-
-    return [sys.executable]
-
-
 def _causes(data: dict[str, Any]) -> dict[str, str]:
     return {c["service"]: c["cause"] for c in data["checks"]}
 
@@ -119,25 +93,6 @@ def _assert_bounded(m: Measured, data: dict[str, Any], timeout: float = T) -> No
         assert seconds <= 3 * timeout + CLOSE_SLACK_S, (check["service"], seconds)
     assert m.wall_s <= 3 * timeout + START_SLACK_S, m.wall_s
     assert m.peak_mb < MEMORY_LIMIT_MB, f"peak memory {m.peak_mb:.0f} MB"
-
-
-def _hostile_trio(
-    stack: ExitStack, ctx: ssl.SSLContext, phase: str, behaviour: str
-) -> dict[str, tuple[int, str]]:
-    """Three hostile servers for one phase and behaviour, and the settings that reach them.
-
-    At the greeting all three start in plain text (IMAP configured for STARTTLS, as on port
-    143); later phases use implicit TLS for IMAP (993) and STARTTLS for SMTP and Sieve.
-    """
-    imap_tls = phase != "greeting"
-    imap = stack.enter_context(HostileServer("imap", phase, behaviour, ctx, implicit_tls=imap_tls))
-    smtp = stack.enter_context(HostileServer("smtp", phase, behaviour, ctx))
-    sieve = stack.enter_context(HostileServer("sieve", phase, behaviour, ctx))
-    return {
-        "imap": (imap.port, "SSL" if imap_tls else "STARTTLS"),
-        "smtp": (smtp.port, "STARTTLS"),
-        "sieve": (sieve.port, "STARTTLS"),
-    }
 
 
 ENDLESS = {"imap": "protocol_error", "smtp": "protocol_error", "sieve": "protocol_error"}
@@ -158,8 +113,8 @@ def test_endless_answers_end_as_protocol_error_within_the_bound(
 ) -> None:
     ctx, ca_pem = tls
     with ExitStack() as stack:
-        settings = _hostile_trio(stack, ctx, phase, behaviour)
-        m, data = _diagnose(_write_provider(tmp_path, "127.0.0.1", **settings), ca_pem)
+        settings = hostile_trio(stack, ctx, phase, behaviour)
+        m, data = _diagnose(write_hostile_provider(tmp_path, "127.0.0.1", **settings), ca_pem)
     assert _causes(data) == expected, [c["steps"][-1]["detail"] for c in data["checks"]]
     for check in data["checks"]:
         assert "endless answer" in check["message"], check["message"]
@@ -203,8 +158,8 @@ def test_silence_garbage_and_hang_ups_get_their_own_cause_within_the_bound(
 ) -> None:
     ctx, ca_pem = tls
     with ExitStack() as stack:
-        settings = _hostile_trio(stack, ctx, phase, behaviour)
-        m, data = _diagnose(_write_provider(tmp_path, "127.0.0.1", **settings), ca_pem)
+        settings = hostile_trio(stack, ctx, phase, behaviour)
+        m, data = _diagnose(write_hostile_provider(tmp_path, "127.0.0.1", **settings), ca_pem)
     assert _causes(data) == expected, [c["steps"][-1]["detail"] for c in data["checks"]]
     for check in data["checks"]:
         assert check["cause"] != "connection_timeout"
@@ -220,7 +175,7 @@ def test_garbage_on_an_ssl_port_is_not_blamed_on_the_network(tls: Any, tmp_path:
         bad = stack.enter_context(HostileServer("imap", "greeting", "garbage", ctx))
         close = stack.enter_context(HostileServer("smtp", "greeting", "close", ctx))
         silent = stack.enter_context(HostileServer("sieve", "greeting", "silence", ctx))
-        provider = _write_provider(
+        provider = write_hostile_provider(
             tmp_path,
             "127.0.0.1",
             imap=(bad.port, "SSL"),
@@ -243,7 +198,7 @@ def test_an_http_server_on_the_mail_ports(tls: Any, tmp_path: Path) -> None:
     ctx, ca_pem = tls
     with ExitStack() as stack:
         web = [stack.enter_context(HttpServer()) for _ in range(3)]
-        provider = _write_provider(
+        provider = write_hostile_provider(
             tmp_path,
             "127.0.0.1",
             imap=(web[0].port, "SSL"),
@@ -265,7 +220,7 @@ def test_an_http_server_on_the_mail_ports(tls: Any, tmp_path: Path) -> None:
 def test_starttls_configured_on_a_tls_port_is_wrong_security(
     dovecot: DovecotServer, tmp_path: Path
 ) -> None:
-    provider = _write_provider(
+    provider = write_hostile_provider(
         tmp_path,
         dovecot.hostname,
         imap=(dovecot.imap_port, "STARTTLS"),  # 993-style: TLS from the start
@@ -290,7 +245,7 @@ def test_starttls_configured_on_a_tls_port_is_wrong_security(
 def test_ssl_configured_on_a_plain_text_port_is_wrong_security(
     dovecot: DovecotServer, tmp_path: Path
 ) -> None:
-    provider = _write_provider(
+    provider = write_hostile_provider(
         tmp_path,
         dovecot.hostname,
         imap=(dovecot.imap_starttls_port, "SSL"),  # 143-style: "* OK" first
@@ -423,8 +378,8 @@ def test_stop_ends_a_dripping_check_at_once_and_the_gui_keeps_ticking(
 ) -> None:
     ctx, ca_pem = tls
     with ExitStack() as stack:
-        settings = _hostile_trio(stack, ctx, "capabilities", "drip")
-        provider = load_provider(_write_provider(tmp_path, "127.0.0.1", **settings))
+        settings = hostile_trio(stack, ctx, "capabilities", "drip")
+        provider = load_provider(write_hostile_provider(tmp_path, "127.0.0.1", **settings))
         worker, gaps, results = _ticking_worker(qtbot, provider, ca_pem)
         qtbot.wait(800)  # the drip is under way; with --timeout 30 it would last a minute
         assert not results
@@ -444,8 +399,8 @@ def test_a_flood_ends_by_itself_and_the_gui_keeps_ticking(
 ) -> None:
     ctx, ca_pem = tls
     with ExitStack() as stack:
-        settings = _hostile_trio(stack, ctx, "capabilities", "flood")
-        provider = load_provider(_write_provider(tmp_path, "127.0.0.1", **settings))
+        settings = hostile_trio(stack, ctx, "capabilities", "flood")
+        provider = load_provider(write_hostile_provider(tmp_path, "127.0.0.1", **settings))
         worker, gaps, results = _ticking_worker(qtbot, provider, ca_pem)
         qtbot.waitUntil(lambda: bool(results), timeout=5000)
         qtbot.wait(100)

@@ -10,7 +10,8 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
 
 
 @contextmanager
@@ -400,3 +401,53 @@ def blackhole_on(host: str, port: int) -> Iterator[int]:
         for c in fillers:
             c.close()
         srv.close()
+
+
+HOSTILE_PROVIDER = """<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="hostile.test">
+    <domain>hostile.test</domain>
+    <displayName>Hostile</displayName>
+    <incomingServer type="imap">
+      <hostname>{host}</hostname><port>{imap[0]}</port><socketType>{imap[1]}</socketType>
+      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>{host}</hostname><port>{smtp[0]}</port><socketType>{smtp[1]}</socketType>
+      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
+    </outgoingServer>
+    <manageSieveServer>
+      <hostname>{host}</hostname><port>{sieve[0]}</port><socketType>{sieve[1]}</socketType>
+      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
+    </manageSieveServer>
+  </emailProvider>
+</clientConfig>
+"""
+
+HOSTILE_ADDRESS = "someone@hostile.test"
+
+
+def write_hostile_provider(folder: Path, host: str, **services: tuple[int, str]) -> Path:
+    """A provider file for ``imap=(port, socketType)``, ``smtp=…``, ``sieve=…`` on ``host``."""
+    path = folder / "provider.xml"
+    path.write_text(HOSTILE_PROVIDER.format(host=host, **services), encoding="utf-8")
+    return path
+
+
+def hostile_trio(
+    stack: ExitStack, ctx: ssl.SSLContext, phase: str, behaviour: str
+) -> dict[str, tuple[int, str]]:
+    """Three hostile servers for one phase and behaviour, and the settings that reach them.
+
+    At the greeting all three start in plain text (IMAP configured for STARTTLS, as on port
+    143); later phases use implicit TLS for IMAP (993) and STARTTLS for SMTP and Sieve.
+    """
+    imap_tls = phase != "greeting"
+    imap = stack.enter_context(HostileServer("imap", phase, behaviour, ctx, implicit_tls=imap_tls))
+    smtp = stack.enter_context(HostileServer("smtp", phase, behaviour, ctx))
+    sieve = stack.enter_context(HostileServer("sieve", phase, behaviour, ctx))
+    return {
+        "imap": (imap.port, "SSL" if imap_tls else "STARTTLS"),
+        "smtp": (smtp.port, "STARTTLS"),
+        "sieve": (sieve.port, "STARTTLS"),
+    }

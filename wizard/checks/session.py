@@ -20,6 +20,7 @@ from pathlib import Path
 
 from wizard.checks.connect import ConnectFailed, happy_eyeballs
 from wizard.checks.deadline import Deadline
+from wizard.checks.errors import CheckFailure
 from wizard.checks.model import (
     CancelToken,
     CheckResult,
@@ -198,12 +199,16 @@ class Session:
             except ssl.SSLCertVerificationError as exc:
                 self.note(f"certificate refused: {exc.verify_message or exc}")
                 if self.result.peer and not self.cancel.cancelled:
-                    seen = fetch_certificate_for_report(
-                        self.result.peer,
-                        self.result.host,
-                        max(0.001, self.deadline.remaining()),
-                        prelude,
-                    )
+                    try:
+                        seen = fetch_certificate_for_report(
+                            self.result.peer,
+                            self.result.host,
+                            max(0.001, min(self.timeout, self.deadline.remaining())),
+                            prelude,
+                            self._adopt,
+                        )
+                    except CheckFailure:  # the replayed dialogue broke a read limit
+                        seen = None
                     if seen:
                         step.facts.update({k: str(v) for k, v in seen.items()})
                         step.detail = (
