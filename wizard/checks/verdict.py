@@ -82,7 +82,9 @@ def _speaks_tls(session: Session) -> str:
     result = session.result
     if result.security is Security.TLS or result.peer is None:
         return ""
-    wait = min(session.timeout, session.deadline.remaining())
+    # A TLS server answers a hello within a round trip; a third of T (at least 1 s) is
+    # plenty, and keeps the verdict on a silent port close to T.
+    wait = min(max(1.0, session.timeout / 3), session.deadline.remaining())
     if wait <= 0 or session.cancel.cancelled:
         return ""
     version = tls_from_the_start(result.peer, result.host, wait, session.adopt)
