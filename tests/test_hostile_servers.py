@@ -26,6 +26,7 @@ from tests.support.fake_servers import (
     HOSTILE_ADDRESS,
     HostileServer,
     HttpServer,
+    TlsDripServer,
     blackhole_on,
     hostile_trio,
     write_hostile_provider,
@@ -214,6 +215,49 @@ def test_an_http_server_on_the_mail_ports(tls: Any, tmp_path: Path) -> None:
     assert by["smtp"]["cause"] == "no_greeting"
     assert by["sieve"]["cause"] == "no_greeting"
     _assert_bounded(m, data)
+
+
+def test_a_dripping_tls_handshake_ends_within_the_timeout(tls: Any, tmp_path: Path) -> None:
+    ctx, ca_pem = tls
+    with ExitStack() as stack:
+        drip = stack.enter_context(TlsDripServer())
+        smtp = stack.enter_context(HostileServer("smtp", "greeting", "close", ctx))
+        sieve = stack.enter_context(HostileServer("sieve", "greeting", "close", ctx))
+        provider = write_hostile_provider(
+            tmp_path,
+            "127.0.0.1",
+            imap=(drip.port, "SSL"),
+            smtp=(smtp.port, "STARTTLS"),
+            sieve=(sieve.port, "STARTTLS"),
+        )
+        m, data = _diagnose(provider, ca_pem)
+    imap = next(c for c in data["checks"] if c["service"] == "imap")
+    assert imap["cause"] == "no_greeting", imap["steps"][-1]["detail"]
+    assert imap["steps"][-1]["name"] == "tls"
+    assert "handshake did not finish" in imap["steps"][-1]["detail"]
+    _assert_bounded(m, data)
+
+
+def test_the_deadline_interrupts_a_read_already_in_progress() -> None:
+    """A read with no timeout of its own still ends when the check's time is up."""
+    import threading
+
+    from wizard.checks.deadline import Deadline
+
+    a, b = socket.socketpair()
+    with a, b:
+        deadline = Deadline(0.2)  # the rest of the check: 0.4 s after connecting
+        deadline.connected()
+        deadline.on_expiry(lambda: a.shutdown(socket.SHUT_RDWR))
+        a.settimeout(None)  # blocks for ever on its own
+        t0 = time.monotonic()
+        got = a.recv(10)
+        elapsed = time.monotonic() - t0
+        deadline.stop()
+    assert got == b""
+    assert deadline.expired
+    assert 0.3 < elapsed < 1.0
+    assert not any(t.name == "check-deadline" for t in threading.enumerate())
 
 
 @pytest.mark.dovecot

@@ -380,6 +380,23 @@ class HttpServer(_ThreadedServer):
             return
 
 
+class TlsDripServer(_ThreadedServer):
+    """Answers a TLS hello with the start of a 16 KB handshake record, then a byte at a time.
+
+    Every read of the client's TLS library gets a byte before any per-read timeout: only a
+    deadline that interrupts the handshake itself ends it.
+    """
+
+    def handle(self, conn: socket.socket) -> None:
+        conn.recv(4096)  # the ClientHello
+        self.drip_raw(conn, b"\x16\x03\x03\x40\x00")
+
+    def drip_raw(self, conn: socket.socket, prefix: bytes) -> None:
+        conn.sendall(prefix)
+        while not self.stop.wait(DRIP_INTERVAL):
+            conn.sendall(b"\x00")
+
+
 @contextmanager
 def blackhole_on(host: str, port: int) -> Iterator[int]:
     """Like :func:`blackhole_port`, on a given address and port (the dead one of two)."""

@@ -53,6 +53,11 @@ def verdict(exc: BaseException, session: Session) -> Verdict:
         found = _speaks_tls(session)
         if found:
             return Verdict(Cause.WRONG_SECURITY, found)
+        if step is StepName.TLS:  # silent to our hello, or too slow to finish the handshake
+            return Verdict(
+                Cause.NO_GREETING,
+                f"connected, but the TLS handshake did not finish within {t}, so no greeting came",
+            )
         return Verdict(Cause.NO_GREETING, f"connected, but the server said nothing within {t}")
     if timed_out:
         if deadline.expired:
