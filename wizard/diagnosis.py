@@ -14,7 +14,7 @@ import ssl
 from dataclasses import dataclass
 
 from wizard.checks.errors import Cause, CheckFailure
-from wizard.provider import Provider, ServerSettings, Service
+from wizard.provider import Provider, Security, ServerSettings, Service
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,20 @@ def classify_exception(exc: BaseException) -> tuple[Cause, str]:
     return Cause.PROTOCOL_ERROR, f"{exc.__class__.__name__}: {exc}"
 
 
+# The provider-file element each service's settings live in (for IT's advice).
+_ELEMENTS = {
+    Service.IMAP: '<incomingServer type="imap">',
+    Service.SMTP: '<outgoingServer type="smtp">',
+    Service.SIEVE: "<manageSieveServer>",
+}
+_SECURITY_NAMES = {
+    Security.TLS: "SSL/TLS from the start",
+    Security.STARTTLS: "STARTTLS",
+    Security.PLAIN: "no encryption",
+}
+_SECURITY_NAMES_BY_VALUE = {"SSL": "SSL/TLS from the start", "STARTTLS": "STARTTLS"}
+
+
 def _where(server: ServerSettings) -> str:
     return f"{server.hostname} port {server.port}"
 
@@ -101,12 +115,17 @@ def explain(
     username: str,
     address: str,
     server_text: str = "",
+    *,
+    endless: bool = False,
 ) -> Diagnosis:
     """Plain-language message and advice for a cause on one service.
 
     Every message names this service's own host and port: the three services often share a
     host but not a port, and "port 993" in the outgoing-mail line would send IT to the wrong
     log and the wrong firewall rule.
+
+    ``endless``: a ``protocol_error`` because the server's answer broke a size limit or did not
+    end in time.
     """
     where = _where(server)
     support = provider.branding.support_email
@@ -226,9 +245,36 @@ def explain(
             "Something on this network may be stripping encryption (some firewalls and "
             f"antivirus do). Try another network, and {ask_it}.",
         )
+    if cause == Cause.NO_GREETING:
+        return Diagnosis(
+            cause,
+            f"Connected to {where}, but the server said nothing in time.",
+            "The port or its security setting may be wrong, or the server is overloaded. Try "
+            f"again in a few minutes; if it lasts, {ask_it}. For IT: check <port> and "
+            f"<socketType> in the provider file's {_ELEMENTS[server.service]} element.",
+        )
+    if cause == Cause.WRONG_SECURITY:
+        configured = _SECURITY_NAMES[server.security]
+        expected = "STARTTLS" if server.security is Security.TLS else "SSL"
+        return Diagnosis(
+            cause,
+            f"Port {server.port} on {server.hostname} expects {_SECURITY_NAMES_BY_VALUE[expected]}"
+            f", but the settings say {configured}. This is a setting, not your password or "
+            "your network.",
+            f"The settings need correcting: {ask_it}. For IT: in the provider file, set "
+            f"<socketType>{expected}</socketType> in the {_ELEMENTS[server.service]} element "
+            f"for port {server.port} (or give the port that matches its current socketType).",
+        )
     if cause == Cause.CANCELLED:
         return Diagnosis(
             cause, f"The check of {where} was stopped.", "Run the check again when ready."
+        )
+    if endless:
+        return Diagnosis(
+            Cause.PROTOCOL_ERROR,
+            f"The server on {where} sent an endless answer, so the check stopped it.",
+            "This is a fault on the server's side (or something on this network is in the "
+            f"way), not your password. Try again later; if it lasts, {ask_it} with this report.",
         )
     return Diagnosis(
         Cause.PROTOCOL_ERROR,
