@@ -91,3 +91,23 @@ def test_goodbye_is_sent_but_its_answer_comes_after_the_verdict(dovecot, relay, 
         # The server did answer (one more run of data), but only after the verdict.
         assert verdicts[route] < log.events[-1][0], route
         assert log.round_trips() == FLOOR_WAITS[route] + 1, route
+
+
+def test_a_goodbye_that_cannot_be_sent_leaves_the_verdict_alone(dovecot, tmp_path, monkeypatch):
+    from wizard.checks import runner
+    from wizard.checks.imap import check_imap
+
+    def imap_then_broken_goodbye(session, sock, password):
+        check_imap(session, sock, password)
+
+        def goodbye() -> None:
+            raise BrokenPipeError("the server hung up right after the login")
+
+        return goodbye
+
+    monkeypatch.setitem(runner._PROTOCOLS, Service.IMAP, imap_then_broken_goodbye)
+    provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
+    r = runner.run_check(provider, provider.imap, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
+    assert r.ok and r.cause is None, (r.cause, r.message)
+    assert r.steps[-1].name.value == "logout" and r.steps[-1].ok
+    assert any("logout not sent" in t.text for t in r.transcript)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from wizard.checks.connect import ConnectFailed, happy_eyeballs
 from wizard.checks.deadline import Deadline
-from wizard.checks.errors import CheckFailure
+from wizard.checks.errors import CheckCancelled, CheckFailure
 from wizard.checks.model import (
     CancelToken,
     CheckResult,
@@ -213,20 +213,22 @@ class Session:
     def farewell(self, send: Callable[[], None]) -> None:
         """LOGOUT or QUIT, sent and never waited for: the verdict is already in.
 
-        The server's goodbye would cost a round trip and tell the person nothing, so the
-        command goes out (the server logs a clean logout) and the connection is closed by the
-        runner straight after. Never raises, never undoes the verdict; skipped on cancel.
+        The server's answer would cost a round trip and tell the person nothing, so the command
+        goes out and :meth:`close` reads the answer off the verdict path (the server then logs
+        a clean logout). Never raises, never undoes the verdict; skipped on cancel.
         """
-        if self.cancel.cancelled:
+        try:
+            with self.step(StepName.LOGOUT) as step:
+                try:
+                    send()
+                except Exception as exc:  # noqa: BLE001 - a goodbye must never undo the verdict
+                    self.note(f"logout not sent: {exc}")
+                    step.detail = "not sent; the verdict was already in"
+                    return
+                self._said_goodbye = True
+                step.detail = "sent; the reply is not awaited, the verdict is already in"
+        except CheckCancelled:  # Stop pressed after the verdict: nothing left to say
             return
-        with self.step(StepName.LOGOUT) as step:
-            try:
-                send()
-            except (OSError, ValueError) as exc:
-                self.note(f"logout not sent: {exc}")
-                return
-            self._said_goodbye = True
-            step.detail = "sent; the reply is not awaited, the verdict is already in"
 
     def _adopt(self, sock: socket.socket) -> None:
         """Make ``sock`` the one a cancel interrupts.
