@@ -13,13 +13,14 @@ Why the trust is set up differently per OS (:class:`RunTrust`):
   truststore holds one lock per context for the whole handshake, network wait included: three
   checks sharing one would take turns at their TLS round trip.
 * **Linux** has no native verifier: truststore only points OpenSSL at the distribution's CA
-  bundle, and does so again on every ``wrap_socket`` (about 20 ms of CPU with the GIL held, per
-  connection). So one plain OpenSSL context per verification run loads the bundle once and all
-  checks of the run share it (an ``ssl.SSLContext`` is safe to share between threads). The
-  bundle is found exactly as truststore finds it, by truststore's own code: OpenSSL's compiled-in
-  paths when they hold certificates, else the known distribution locations (a bundled OpenSSL,
-  as in the frozen app, has compiled-in paths that are not the system's). A new run builds a new
-  context, so a CA installed while the wizard is open is seen at the next Retry.
+  bundle, and does so again on every ``wrap_socket`` (about 20 ms of CPU per connection for the
+  ~150 certificates of a distribution bundle). So one plain OpenSSL context per verification
+  run loads the bundle once and all checks of the run share it (an ``ssl.SSLContext`` is safe
+  to share between threads). The bundle is found exactly as truststore finds it, by
+  truststore's own code: OpenSSL's compiled-in paths when they hold certificates, else the
+  known distribution locations (a bundled OpenSSL, as a frozen app may carry, can have
+  compiled-in paths that are not the system's). A new run builds a new context, so a CA
+  installed while the wizard is open is seen at the next Retry.
 """
 
 from __future__ import annotations
