@@ -29,6 +29,25 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["DBUS_SESSION_BUS_ADDRESS"] = NO_SESSION_BUS
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_system_resolver_for_blocklists() -> Iterator[None]:
+    """No test may ask a real resolver (and through it Spamhaus): blocklist look-ups in tests go
+    to the suite's own dnsmasq (``dnsbl_server=``); one that forgets gets no resolver at all."""
+    try:
+        import dns.resolver
+    except ImportError:
+        yield
+        return
+
+    def refuse(self: object, *args: object, **kwargs: object) -> None:
+        raise dns.resolver.NoResolverConfiguration("tests never use the system's resolver")
+
+    original = dns.resolver.Resolver.read_resolv_conf
+    dns.resolver.Resolver.read_resolv_conf = refuse  # type: ignore[method-assign]
+    yield
+    dns.resolver.Resolver.read_resolv_conf = original  # type: ignore[method-assign]
+
+
 def _require_dovecot() -> None:
     missing = dovecot_available()
     if missing:

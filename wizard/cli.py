@@ -9,6 +9,7 @@ import argparse
 import getpass
 import importlib
 import importlib.util
+import ipaddress
 import json
 import signal
 import sys
@@ -64,6 +65,31 @@ def _parse_only(text: str | None) -> set[Service] | None:
         raise BadInput(f"--only takes imap, smtp and/or sieve, not {text!r}") from None
 
 
+def parse_dnsbl_server(text: str | None) -> tuple[str, int] | None:
+    """``HOST:PORT``, ``[v6]:PORT`` or a bare address (port 53); the host an IP address."""
+    if not text:
+        return None
+    host, port_text = text, "53"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                raise BadInput(f"--dnsbl-server takes HOST:PORT, not {text!r}")
+            port_text = rest[1:]
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    try:
+        ipaddress.ip_address(host)
+        port = int(port_text)
+    except ValueError:
+        raise BadInput(
+            f"--dnsbl-server takes an IP address and port (127.0.0.1:5353), not {text!r}"
+        ) from None
+    if not 0 < port < 65536:
+        raise BadInput(f"--dnsbl-server port {port} is out of range")
+    return host, port
+
+
 def _cmd_diagnose(args: argparse.Namespace) -> int:
     checked = check_address(args.address)
     if not checked.ok:
@@ -75,6 +101,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise BadInput("--timeout must be a positive number of seconds")
     only = _parse_only(args.only)
+    dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
     password = _read_password(args.password_stdin)
 
     cancel = CancelToken()
@@ -97,6 +124,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
             cancel=cancel,
             listener=live,
             username=args.username,
+            dnsbl_server=dnsbl_server,
         )
     finally:
         if threading.current_thread() is threading.main_thread():
@@ -126,7 +154,7 @@ def _live_printer() -> Callable[[Service, Step], None]:
 
 
 def _render_short(report: object) -> str:
-    from wizard.report import Report, render_steps
+    from wizard.report import Report, render_steps, seen_as_line
 
     assert isinstance(report, Report)
     out = [f"{APP_NAME}: checking {report.address} on {report.provider.display_name}", ""]
@@ -140,6 +168,9 @@ def _render_short(report: object) -> str:
             if r.server_alert:
                 out.append(f"  Message from the server: {r.server_alert}")
         out.append("")
+    seen = seen_as_line(report)
+    if seen:
+        out.append(seen)
     out.append(summary(report))
     out.append("(--report prints the full report with the transcript for IT; --json for scripts)")
     return "\n".join(out)
@@ -174,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--username",
         metavar="LOGIN",
         help="try this login instead of the one the provider file gives (diagnosis only)",
+    )
+    d.add_argument(
+        "--dnsbl-server",
+        metavar="HOST:PORT",
+        help="ask this DNS server for the blocklist look-ups (default: the system's resolver)",
     )
     d.set_defaults(func=_cmd_diagnose)
 

@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
+from wizard.checks.server_facts import note_greeting
 from wizard.checks.session import Session
 from wizard.provider import Security
 
@@ -99,6 +100,7 @@ def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
             )
         caps = greeting.capabilities()
         result.greeting = caps.get("IMPLEMENTATION", greeting.text)
+        note_greeting(result, result.greeting)
         result.capabilities = tuple(f"{k} {v}".strip() for k, v in caps.items())
         step.detail = result.greeting
 
