@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from tests.support.dns_server import DnsServer, dnsmasq_available, reversed_name
 from tests.support.dovecot_server import DovecotServer, dovecot_available
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -99,6 +100,41 @@ def dovecot_factory(test_ca: trustme.CA) -> Iterator[Callable[..., DovecotServer
     yield make
     for server in started:
         server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+# Documentation addresses (RFC 5737) stand for public ones; the test DNS server lists them.
+PBL_IP, SBL_IP, XBL_IP, REFUSED_IP, CLEAN_IP = (
+    "203.0.113.7",
+    "203.0.113.8",
+    "203.0.113.9",
+    "203.0.113.10",
+    "198.51.100.20",
+)
+OTHER_ZONE = "bl.example.net"
+
+
+@pytest.fixture(scope="session")
+def dnsbl() -> Iterator[DnsServer]:
+    """A real DNS server (dnsmasq) on loopback answering for zen.spamhaus.org as Spamhaus would."""
+    if not dnsmasq_available():
+        reason = "dnsmasq is not installed (Debian dnsmasq-base); see tests/run_all.sh"
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    zone = "zen.spamhaus.org"
+    records = {
+        reversed_name(PBL_IP, zone): ["127.0.0.10", "127.0.0.11"],
+        reversed_name(SBL_IP, zone): ["127.0.0.2"],
+        reversed_name(XBL_IP, zone): ["127.0.0.4"],
+        # What Spamhaus answers a query that came through a public resolver.
+        reversed_name(REFUSED_IP, zone): ["127.255.255.254"],
+        reversed_name(PBL_IP, OTHER_ZONE): ["127.0.0.2"],
+    }
+    root = Path(tempfile.mkdtemp(prefix="wizard-dnsbl-"))
+    server = DnsServer(root, records, local_zones=(zone, OTHER_ZONE)).start()
+    yield server
+    server.stop()
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -4,12 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve), Thunderbird
+# Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve), dnsmasq (a
+# loopback DNS server for the blocklist look-ups), Thunderbird
 # and NSS's certutil for the real-Thunderbird test, poppler for reading the handout PDF, GNOME
 # Keyring on a private D-Bus bus (and libsecret's secret-tool) for the Secret Service password
 # store, and the shared libraries Qt's offscreen and xcb platforms load.
 APT_PACKAGES=(
-  dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved
+  dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved dnsmasq-base
   thunderbird libnss3-tools poppler-utils xvfb xauth binutils icu-devtools gcc
   dbus gnome-keyring libsecret-tools
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
