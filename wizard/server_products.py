@@ -122,6 +122,9 @@ PRODUCTS: tuple[Product, ...] = (
         patterns=(
             re.compile(r"\bHaraka(?:/(?P<version>\d[\w.]*))?"),
             re.compile(r"Haraka is at your service"),
+            # A refusal at connect time comes before any banner; these are the words of
+            # Haraka's dns-list plugin and of its older dnsbl plugin.
+            re.compile(r"^host \[[0-9A-Fa-f:.]+\] is (?:listed on|blacklisted by) "),
         ),
         usual_log="Haraka's standard output, or the file its log.ini names",
         fragments=_haraka_fragments(),

@@ -43,3 +43,5 @@ def note_refusal(result: CheckResult, text: str) -> None:
     ip = seen_ip_from_refusal(text)
     if ip and result.server_seen_ip is None:
         result.server_seen_ip = ip
+    if result.server_product is None:
+        note_greeting(result, text.split("\n", 1)[0])
