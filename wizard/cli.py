@@ -9,7 +9,6 @@ import argparse
 import getpass
 import importlib
 import importlib.util
-import ipaddress
 import json
 import signal
 import sys
@@ -20,6 +19,7 @@ from types import FrameType
 
 from wizard import APP_NAME, __version__
 from wizard.address import check_address
+from wizard.checks.blocklist import parse_server
 from wizard.checks.model import CancelToken, Step, StepStatus
 from wizard.checks.runner import DEFAULT_TIMEOUT, run_checks
 from wizard.errors import WizardError
@@ -65,28 +65,10 @@ def _parse_only(text: str | None) -> set[Service] | None:
 
 
 def parse_dnsbl_server(text: str | None) -> tuple[str, int] | None:
-    """``HOST:PORT``, ``[v6]:PORT`` or a bare address (port 53); the host an IP address."""
-    if not text:
-        return None
-    host, port_text = text, "53"
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest:
-            if not rest.startswith(":"):
-                raise BadInput(f"--dnsbl-server takes HOST:PORT, not {text!r}")
-            port_text = rest[1:]
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
     try:
-        ipaddress.ip_address(host)
-        port = int(port_text)
-    except ValueError:
-        raise BadInput(
-            f"--dnsbl-server takes an IP address and port (127.0.0.1:5353), not {text!r}"
-        ) from None
-    if not 0 < port < 65536:
-        raise BadInput(f"--dnsbl-server port {port} is out of range")
-    return host, port
+        return parse_server(text) if text else None
+    except ValueError as exc:
+        raise BadInput(f"--dnsbl-server {exc}") from None
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:

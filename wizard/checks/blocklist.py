@@ -103,6 +103,30 @@ class BlocklistResult:
         }
 
 
+def parse_server(text: str) -> tuple[str, int]:
+    """``HOST:PORT``, ``[v6]:PORT`` or a bare address (port 53); the host an IP address.
+
+    An address, not a name: the resolver that answers for blocklists is not itself looked up.
+    """
+    host, port_text = text, "53"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(f"takes HOST:PORT, not {text!r}")
+            port_text = rest[1:]
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    try:
+        ipaddress.ip_address(host)
+        port = int(port_text)
+    except ValueError:
+        raise ValueError(f"takes an IP address and port (127.0.0.1:5353), not {text!r}") from None
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is out of range")
+    return host, port
+
+
 def worth_looking_up(ip: str) -> bool:
     """Only addresses a server on the Internet could have seen; never loopback or a LAN."""
     try:

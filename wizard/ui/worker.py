@@ -37,6 +37,7 @@ class CheckWorker(QObject):
         ca_file: Path | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         username: str | None = None,
+        dnsbl_server: tuple[str, int] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -46,6 +47,7 @@ class CheckWorker(QObject):
         self._ca_file = ca_file
         self._timeout = timeout
         self._username = username
+        self._dnsbl_server = dnsbl_server
         self.cancel_token = CancelToken()
         self._thread: threading.Thread | None = None
 
@@ -79,6 +81,7 @@ class CheckWorker(QObject):
             cancel=self.cancel_token,
             listener=self._on_step,
             username=self._username,
+            dnsbl_server=self._dnsbl_server,
         )
         self._password = ""
         with contextlib.suppress(RuntimeError):  # the wizard closed while checks finished

@@ -29,7 +29,14 @@ class CheckRun(QObject):
         self.worker: CheckWorker | None = None
         self._saving: BackgroundCall | None = None
 
-    def start(self, flow: WizardFlow, *, ca_file: Path | None, timeout: float) -> None:
+    def start(
+        self,
+        flow: WizardFlow,
+        *,
+        ca_file: Path | None,
+        timeout: float,
+        dnsbl_server: tuple[str, int] | None = None,
+    ) -> None:
         """Check the flow's account now; a run still going is cancelled and forgotten."""
         self.abandon()
         worker = CheckWorker(
@@ -38,6 +45,7 @@ class CheckRun(QObject):
             flow.account.password,
             ca_file=ca_file,
             timeout=timeout,
+            dnsbl_server=dnsbl_server,
             parent=self,
         )
         worker.step.connect(self._on_step)

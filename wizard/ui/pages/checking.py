@@ -134,7 +134,12 @@ class CheckingPage(WizardPage):
         for row in self._rows.values():
             row.start()
         self._show_words()
-        self.run.start(self.flow, ca_file=self.w.ca_file, timeout=self.w.check_timeout)
+        self.run.start(
+            self.flow,
+            ca_file=self.w.ca_file,
+            timeout=self.w.check_timeout,
+            dnsbl_server=self.w.dnsbl_server,
+        )
         self._set_running(True)
         self.completeChanged.emit()
 
