@@ -112,6 +112,9 @@ PBL_IP, SBL_IP, XBL_IP, REFUSED_IP, CLEAN_IP = (
     "203.0.113.10",
     "198.51.100.20",
 )
+# Haraka's dns-list treats the IPv4 documentation ranges as private and skips them; the IPv6
+# documentation prefix it does look up, so the blocked case uses one.
+BLOCKED_V6 = "2001:db8::7"
 OTHER_ZONE = "bl.example.net"
 
 
@@ -131,9 +134,12 @@ def dnsbl() -> Iterator[DnsServer]:
         # What Spamhaus answers a query that came through a public resolver.
         reversed_name(REFUSED_IP, zone): ["127.255.255.254"],
         reversed_name(PBL_IP, OTHER_ZONE): ["127.0.0.2"],
+        reversed_name(BLOCKED_V6, zone): ["127.0.0.2"],
     }
     root = Path(tempfile.mkdtemp(prefix="wizard-dnsbl-"))
-    server = DnsServer(root, records, local_zones=(zone, OTHER_ZONE)).start()
+    # The reverse zones too: a server's rDNS of a test address gets a quick NXDOMAIN.
+    local = (zone, OTHER_ZONE, "in-addr.arpa", "ip6.arpa")
+    server = DnsServer(root, records, local_zones=local).start()
     yield server
     server.stop()
     shutil.rmtree(root, ignore_errors=True)

@@ -8,6 +8,7 @@ was really asked.
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
 import socket
 import subprocess
@@ -130,4 +131,8 @@ class DnsServer:
 
 
 def reversed_name(ip: str, zone: str) -> str:
+    """The name a blocklist is asked by: octets reversed (IPv4), nibbles reversed (IPv6)."""
+    if ":" in ip:
+        nibbles = ipaddress.IPv6Address(ip).exploded.replace(":", "")
+        return ".".join(reversed(nibbles)) + "." + zone
     return ".".join(reversed(ip.split("."))) + "." + zone
