@@ -76,7 +76,9 @@ def test_a_failed_login_names_harakas_session_and_the_address_it_saw(
     fragments = backticked(hint.text)
     assert fragments == [f"[{smtp.server_session}", "[core] disconnect", f"ip={PBL_IP}", 'lr="535']
     line = wait_for_line(haraka_public.log_text, fragments, after=offset)
-    assert line is not None, f"no Haraka line with {fragments}:\n{haraka_public.log_text()[offset:]}"
+    assert line is not None, (
+        f"no Haraka line with {fragments}:\n{haraka_public.log_text()[offset:]}"
+    )
     assert within_window(hint.text, _haraka_stamp(line)), (hint.text, line)
     assert f"the server said it sees this computer as {PBL_IP}" in hint.text
     assert "this computer's own address is 127.0.0.1" in hint.text
@@ -105,9 +107,7 @@ def test_a_failed_login_names_harakas_session_and_the_address_it_saw(
     assert check["log_hint"]["fragments"] == fragments
 
 
-def test_a_pbl_listing_is_a_warning_and_the_checks_still_pass(
-    haraka_public, dovecot, dnsbl, front
-):
+def test_a_pbl_listing_is_a_warning_and_the_checks_still_pass(haraka_public, dovecot, dnsbl, front):
     provider = _provider(haraka_public, front(PBL_IP))
     results = run_checks(
         provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem, dnsbl_server=dnsbl.address
@@ -123,9 +123,7 @@ def test_a_pbl_listing_is_a_warning_and_the_checks_still_pass(
     assert f"Blocklist: {PBL_IP} on zen.spamhaus.org: LISTED" in full
 
 
-def test_a_clean_address_is_looked_up_and_reported_not_listed(
-    haraka_public, dovecot, dnsbl, front
-):
+def test_a_clean_address_is_looked_up_and_reported_not_listed(haraka_public, dovecot, dnsbl, front):
     provider = _provider(haraka_public, front(CLEAN_IP))
     asked = len(dnsbl.queries())
     results = run_checks(

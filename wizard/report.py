@@ -80,7 +80,9 @@ def summary(report: Report) -> str:
     failed = [r for r in report.results if not r.ok]
     if not failed:
         names = ", ".join(r.service.label.split(" (")[0].lower() for r in report.results)
-        return f"Everything works for {report.address}: {names}."
+        return " ".join(
+            [f"Everything works for {report.address}: {names}."] + blocklist_warnings(report)
+        )
     parts = []
     causes = {r.cause for r in failed}
     if len(causes) == 1 and len(failed) > 1:

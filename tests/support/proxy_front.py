@@ -26,6 +26,7 @@ class ProxyFront:
     port: int = 0
     _listener: socket.socket | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
+    _sockets: list[socket.socket] = field(default_factory=list)
     _closing: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> ProxyFront:
@@ -61,16 +62,21 @@ class ProxyFront:
             except OSError:
                 client.close()
                 continue
+            self._sockets += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 t = threading.Thread(target=_pipe, args=(a, b), daemon=True)
                 t.start()
                 self._threads.append(t)
 
     def stop(self) -> None:
+        """Shutdown, not just close: only that wakes a thread blocked in accept() or recv()."""
         self._closing.set()
-        if self._listener is not None:
+        for s in [self._listener, *self._sockets]:
+            if s is None:
+                continue
             with contextlib.suppress(OSError):
-                self._listener.close()
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
         for t in self._threads:
             t.join(5)
 
