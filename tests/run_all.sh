@@ -4,19 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve), dnsmasq (a
-# loopback DNS server for the blocklist look-ups), Thunderbird
+# Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve), Thunderbird
 # and NSS's certutil for the real-Thunderbird test, poppler for reading the handout PDF, GNOME
 # Keyring on a private D-Bus bus (and libsecret's secret-tool) for the Secret Service password
 # store, and the shared libraries Qt's offscreen and xcb platforms load.
 APT_PACKAGES=(
-  dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved dnsmasq-base
+  dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved
   thunderbird libnss3-tools poppler-utils xvfb xauth binutils icu-devtools gcc
   dbus gnome-keyring libsecret-tools
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
   libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 fonts-dejavu-core
 )
+# dnsmasq: a DNS server on a loopback port for the blocklist look-ups (tests/support/dns_server.py).
+APT_PACKAGES+=(dnsmasq-base)
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do
