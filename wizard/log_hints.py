@@ -150,7 +150,8 @@ def _addresses(result: CheckResult, others: Sequence[CheckResult]) -> str:
         if heard is not None:
             parts.append(
                 f"this server did not say which address it sees; the "
-                f"{_SERVICE_WORDS[heard.service]} server on {heard.host} said it sees this "
+                f"{_SERVICE_WORDS.get(heard.service, heard.service.value.upper())} server on "
+                f"{heard.host} said it sees this "
                 f"computer as {heard.server_seen_ip}"
             )
         else:
