@@ -123,3 +123,33 @@ def test_the_provider_files_log_location_is_named_and_the_builtin_gives_cloudron
     smtp_hint = by_service[Service.SMTP]
     assert smtp_hint is not None
     assert "postfix.log" not in smtp_hint.text and "usually" in smtp_hint.text
+
+
+def test_a_server_that_hides_its_name_gets_words_only_when_the_provider_file_says_what_it_is(
+    dovecot_factory,
+):
+    quiet = dovecot_factory(login_greeting="Sepheo mail ready.")
+    plain = parse_provider(quiet.provider_xml().encode())
+    offset = len(quiet.log_text())
+    results = run_checks(plain, GOOD_USER, "wrong", ca_file=quiet.ca_pem, only=[Service.IMAP])
+    [imap] = results
+    assert imap.greeting.endswith("Sepheo mail ready.") and imap.server_software is None
+    unknown = hint_for(imap, plain, results)
+    assert unknown is not None and backticked(unknown.text) == []
+    assert "the server did not say what it runs" in unknown.text
+
+    declared = parse_provider(
+        quiet.provider_xml()
+        .replace(
+            "<branding>",
+            '<serverLogs><log service="imap" product="dovecot">/var/log/dovecot.log</log>'
+            "</serverLogs><branding>",
+        )
+        .encode()
+    )
+    hint = hint_for(imap, declared, results)
+    assert hint is not None
+    assert "from the provider file, which says it is Dovecot; the server did not say" in hint.text
+    line = wait_for_line(quiet.log_text, hint.fragments, after=offset)
+    assert hint.fragments and line is not None, hint.text
+    assert within_window(hint.text, dovecot_stamp(line))

@@ -19,7 +19,7 @@ from wizard.checks.blocklist import worth_looking_up
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult, StepName
 from wizard.provider import Provider, Service
-from wizard.server_products import BY_KEY, Outcome
+from wizard.server_products import BY_KEY, Outcome, Product
 
 _OUTCOMES = {
     Cause.AUTH_FAILED: Outcome.AUTH_FAILED,
@@ -109,8 +109,29 @@ def refusal_text(result: CheckResult) -> str | None:
     return _DENY_PREFIX.sub("", m.group(1)).strip() or None
 
 
-def fragments_for(result: CheckResult, outcome: Outcome) -> tuple[str, ...]:
+def product_for(result: CheckResult, provider: Provider) -> tuple[Product | None, bool]:
+    """The product whose log words apply, and whether only the provider file says so.
+
+    The server's own words decide; when it names nothing (a custom greeting), IT's provider
+    file may: a ``<log product=…>`` entry for this service is IT saying what runs there.
+    """
     product = BY_KEY.get(result.server_product or "")
+    if product is not None:
+        return product, False
+    entry = provider.server_log(result.service, None)
+    if entry is not None and entry.product is not None:
+        return BY_KEY[entry.product], True
+    return None, False
+
+
+def fragments_for(
+    result: CheckResult, outcome: Outcome, provider: Provider | None = None
+) -> tuple[str, ...]:
+    product = (
+        product_for(result, provider)[0]
+        if provider is not None
+        else BY_KEY.get(result.server_product or "")
+    )
     if product is None:
         return ()
     templates = product.fragments.get((result.service, outcome), ())
@@ -126,12 +147,12 @@ def fragments_for(result: CheckResult, outcome: Outcome) -> tuple[str, ...]:
 
 def _where_logged(result: CheckResult, provider: Provider) -> str:
     """The log's place: IT's own words from the provider file first, else the product's usual."""
-    product = BY_KEY.get(result.server_product or "")
+    product, declared = product_for(result, provider)
     entry = provider.server_log(result.service, result.server_product)
     if entry is not None:
         named = ""
-        if product is None and entry.product is not None:
-            named = f" for {BY_KEY[entry.product].name}"
+        if declared and product is not None:
+            named = f", which says it is {product.name}; the server did not say"
         return f"Log on {result.host} (from the provider file{named}): {entry.where}."
     if product is not None:
         return f"{product.name}'s log on {result.host} is usually {product.usual_log}."
@@ -168,7 +189,7 @@ def hint_for(
     outcome = outcome_of(result)
     if outcome is None and not reached_server(result):
         return None
-    fragments = fragments_for(result, outcome) if outcome else ()
+    fragments = fragments_for(result, outcome, provider) if outcome else ()
     software = result.server_software
     who = f"{result.service.label} on {result.host}" + (f" is {software}" if software else "")
     where = _where_logged(result, provider)

@@ -73,6 +73,8 @@ class DovecotServer:
     submissions_port: int = 0  # implicit TLS, like port 465
     sieve_port: int = 0
     users: dict[str, str] = field(default_factory=dict)
+    # A greeting that does not name the software, as some deployments configure.
+    login_greeting: str = ""
     _proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -249,6 +251,8 @@ plugin {{
   sieve = file:~/sieve;active=~/.dovecot.sieve
 }}
 """
+        if self.login_greeting:
+            conf += f"login_greeting = {self.login_greeting}\n"
         (root / "dovecot.conf").write_text(conf, encoding="utf-8")
 
     def _wait_ready(self, timeout: float = 15.0) -> None:
