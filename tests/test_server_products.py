@@ -79,5 +79,5 @@ def test_only_harakas_banner_gives_a_session_id():
 def test_products_without_tested_log_lines_quote_nothing():
     # Quoting is earned by a test against the product's real log (test_log_hints.py).
     quoted = {p.key for p in PRODUCTS if p.fragments}
-    assert quoted == {"dovecot", "haraka"}
+    assert quoted == {"dovecot", "haraka", "exim"}
     assert all(o in Outcome for p in PRODUCTS for (_, o) in p.fragments)

@@ -12,7 +12,8 @@ is needed least. Every greeting of the servers below already names the product.
 
 Fragments are templates (``{user}``, ``{session}``, ``{seen_ip}``, ``{refusal}``) for words that
 appear literally in that product's log line for that outcome. Only products whose real log lines
-the test suite reads (``tests/test_log_hints.py``) carry fragments; the others are recognised and
+the test suite reads (``tests/test_log_hints*.py``, ``tests/test_haraka_report.py``) carry
+fragments; the others are recognised and
 their log's usual place is named, but nothing of theirs is quoted.
 """
 
@@ -107,6 +108,25 @@ def _haraka_fragments() -> dict[tuple[Service, Outcome], tuple[str, ...]]:
     }
 
 
+def _exim_fragments() -> dict[tuple[Service, Outcome], tuple[str, ...]]:
+    # Exim's mainlog has one line per refused login, with the address it saw and the login
+    # (set_id); a good login is logged only with a message, so there is nothing to point at.
+    return {
+        (Service.SMTP, Outcome.AUTH_FAILED): (
+            "authenticator failed for",
+            "[{seen_ip}]",
+            "535 Incorrect authentication data",
+            "(set_id={user})",
+        ),
+        (Service.SMTP, Outcome.AUTH_UNAVAILABLE): (
+            "authenticator failed for",
+            "[{seen_ip}]",
+            "435 Unable to authenticate at present",
+            "(set_id={user})",
+        ),
+    }
+
+
 PRODUCTS: tuple[Product, ...] = (
     Product(
         key="dovecot",
@@ -142,7 +162,8 @@ PRODUCTS: tuple[Product, ...] = (
         key="exim",
         name="Exim",
         patterns=(re.compile(r"\bExim (?P<version>\d[\d.]*)"), re.compile(r"\bExim\b")),
-        usual_log="/var/log/exim4/mainlog (Debian) or /var/log/exim/main.log",
+        usual_log="/var/log/exim4/mainlog (Debian) or /var/log/exim/main.log, in local time",
+        fragments=_exim_fragments(),
         ehlo_states_peer=True,
     ),
     Product(
