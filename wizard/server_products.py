@@ -12,9 +12,9 @@ is needed least. Every greeting of the servers below already names the product.
 
 Fragments are templates (``{user}``, ``{session}``, ``{seen_ip}``, ``{refusal}``) for words that
 appear literally in that product's log line for that outcome. Only products whose real log lines
-the test suite reads (``tests/test_log_hints*.py``, ``tests/test_haraka_report.py``) carry
-fragments; the others are recognised and
-their log's usual place is named, but nothing of theirs is quoted.
+the test suite reads carry fragments (Dovecot, Haraka, Exim: ``tests/test_log_hints*.py``,
+``tests/test_haraka_report.py``); the others are recognised and their log's usual place is
+named, but nothing of theirs is quoted.
 """
 
 from __future__ import annotations
