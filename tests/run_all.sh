@@ -4,12 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve), Thunderbird
+# Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve, LMTP with
+# Sieve at delivery), Thunderbird
 # and NSS's certutil for the real-Thunderbird test, poppler for reading the handout PDF, GNOME
 # Keyring on a private D-Bus bus (and libsecret's secret-tool) for the Secret Service password
 # store, and the shared libraries Qt's offscreen and xcb platforms load.
 APT_PACKAGES=(
-  dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved
+  dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved dovecot-lmtpd dovecot-sieve
   thunderbird libnss3-tools poppler-utils xvfb xauth binutils icu-devtools gcc
   dbus gnome-keyring libsecret-tools
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
@@ -33,6 +34,15 @@ if command -v apt-get >/dev/null 2>&1; then
 else
   echo "apt-get not found: install Dovecot (imapd, submissiond, managesieved) yourself;" \
        "tests that need it will be skipped." >&2
+fi
+
+# Haraka, the reference deployment's submission server, from npm at the versions pinned in
+# tests/haraka/package-lock.json (its optional plugins are not needed). Node comes with the
+# machine; without it the tests that need Haraka are skipped (and fail under CI=true).
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/haraka --omit=optional --no-audit --no-fund --loglevel=error >/dev/null
+else
+  echo "npm not found: tests that need Haraka will be skipped." >&2
 fi
 
 PYTHON=${PYTHON:-python3}
