@@ -58,8 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from wizard.ui.wizard_window import MailSetupWizard
 
-    flow = WizardFlow(provider, store=store, remembered=remembered, thunderbird=find_profiles())
-    flow.provider_file_chosen = provider_path is not None
+    flow = WizardFlow(
+        provider,
+        store=store,
+        remembered=remembered,
+        thunderbird=find_profiles(),
+        provider_file_chosen=provider_path is not None,
+    )
     wizard = MailSetupWizard(flow, ca_file=Path(args.ca_file) if args.ca_file else None)
     wizard.show()
     if os.environ.get("WIZARD_BENCH_EXIT_AFTER_FIRST_PAGE") == "1":
