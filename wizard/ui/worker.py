@@ -12,7 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from wizard.checks.model import CancelToken, CheckResult, Step
-from wizard.checks.runner import DEFAULT_TIMEOUT, run_checks
+from wizard.checks.pipeline import run_all_checks
+from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
+from wizard.checks.runner import DEFAULT_TIMEOUT
 from wizard.provider import Provider, Service
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ class CheckWorker(QObject):
         ca_file: Path | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         username: str | None = None,
+        with_round_trip: bool = False,
+        round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -46,6 +50,8 @@ class CheckWorker(QObject):
         self._ca_file = ca_file
         self._timeout = timeout
         self._username = username
+        self._with_round_trip = with_round_trip
+        self._round_trip_timeout = round_trip_timeout
         self.cancel_token = CancelToken()
         self._thread: threading.Thread | None = None
 
@@ -70,7 +76,9 @@ class CheckWorker(QObject):
             self.step.emit(service.value, copy.copy(step))
 
     def _run(self) -> None:
-        results: list[CheckResult] = run_checks(
+        # The logins, then (once IMAP and SMTP pass) the test message: one thread, one
+        # cancel token, so Stop ends the wait for the message as it ends a login.
+        results: list[CheckResult] = run_all_checks(
             self._provider,
             self._address,
             self._password,
@@ -79,6 +87,8 @@ class CheckWorker(QObject):
             cancel=self.cancel_token,
             listener=self._on_step,
             username=self._username,
+            with_round_trip=self._with_round_trip,
+            round_trip_timeout=self._round_trip_timeout,
         )
         self._password = ""
         with contextlib.suppress(RuntimeError):  # the wizard closed while checks finished

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from wizard.checks.model import CheckResult, Step
+from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
 from wizard.flow import WizardFlow
 from wizard.provider import Service
 from wizard.ui.worker import BackgroundCall, CheckWorker
@@ -29,7 +30,14 @@ class CheckRun(QObject):
         self.worker: CheckWorker | None = None
         self._saving: BackgroundCall | None = None
 
-    def start(self, flow: WizardFlow, *, ca_file: Path | None, timeout: float) -> None:
+    def start(
+        self,
+        flow: WizardFlow,
+        *,
+        ca_file: Path | None,
+        timeout: float,
+        round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
+    ) -> None:
         """Check the flow's account now; a run still going is cancelled and forgotten."""
         self.abandon()
         worker = CheckWorker(
@@ -38,6 +46,8 @@ class CheckRun(QObject):
             flow.account.password,
             ca_file=ca_file,
             timeout=timeout,
+            with_round_trip=flow.send_test_message,
+            round_trip_timeout=round_trip_timeout,
             parent=self,
         )
         worker.step.connect(self._on_step)
