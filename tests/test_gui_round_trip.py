@@ -103,6 +103,8 @@ def test_stop_works_while_waiting_for_the_message(qtbot, make_wizard, haraka, sc
     wiz.next()
     qtbot.waitUntil(lambda: bool(waiting), timeout=20000)
     assert page._rows[Service.ROUNDTRIP].spinner.isVisible()
+    # The logins' verdicts are shown while the message is awaited.
+    qtbot.waitUntil(lambda: page._rows[Service.IMAP].verdict.text() == "Working.", timeout=2000)
     screenshot(wiz, "round-trip-04-waiting")
     with qtbot.waitSignal(page.checks_done, timeout=3000):
         page.stop_button.click()

@@ -22,6 +22,7 @@ class CheckRun(QObject):
     """
 
     step = Signal(object, object)  # Service, Step
+    logins_done = Signal(object)  # list[CheckResult], before the test message
     finished = Signal(object)  # list[CheckResult]
     saved = Signal()  # the password store has been updated after a good check
 
@@ -51,6 +52,7 @@ class CheckRun(QObject):
             parent=self,
         )
         worker.step.connect(self._on_step)
+        worker.logins_done.connect(self._on_logins_done)
         worker.finished.connect(self._on_finished)
         self.worker = worker
         worker.start()
@@ -67,6 +69,7 @@ class CheckRun(QObject):
         if self.worker is not None:
             self.worker.cancel()
             self.worker.step.disconnect(self._on_step)
+            self.worker.logins_done.disconnect(self._on_logins_done)
             self.worker.finished.disconnect(self._on_finished)
             self.worker = None
         self._saving = None  # a save still running reports to nobody
@@ -90,6 +93,10 @@ class CheckRun(QObject):
     def _on_step(self, service: str, step: Step) -> None:
         if self.sender() is self.worker:
             self.step.emit(Service(service), step)
+
+    def _on_logins_done(self, results: list[CheckResult]) -> None:
+        if self.sender() is self.worker:
+            self.logins_done.emit(results)
 
     def _on_finished(self, results: list[CheckResult]) -> None:
         if self.sender() is self.worker:

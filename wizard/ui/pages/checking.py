@@ -58,6 +58,7 @@ class CheckingPage(WizardPage):
         self.setTitle("Checking your account")
         self.run = CheckRun(self)
         self.run.step.connect(self._on_step)
+        self.run.logins_done.connect(self._on_logins_done)
         self.run.finished.connect(self._on_finished)
         self.run.saved.connect(self._on_saved)
         self.export = ReportExport(self, wizard.flow)
@@ -198,6 +199,13 @@ class CheckingPage(WizardPage):
             if service is Service.ROUNDTRIP and not row.spinner.isVisible():
                 row.start()  # the logins passed: the test message is on its way
             row.update_step(step)
+
+    def _on_logins_done(self, results: list[CheckResult]) -> None:
+        """The login verdicts, while the test message is still on its way."""
+        for r in results:
+            row = self._rows.get(r.service)
+            if row is not None:
+                row.finish(r)
 
     def _on_finished(self, results: list[CheckResult]) -> None:
         flow = self.flow
