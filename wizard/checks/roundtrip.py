@@ -337,6 +337,7 @@ class _Mailbox:
             self.mode = self._notify() or "idle"
         else:
             self.mode = "idle" if idle else "poll"
+        self._news_while_busy()  # what SELECT and STATUS said so far is not news
 
     def _notify(self) -> str:
         """Ask for new-message events with the token header pushed along (RFC 5465)."""
@@ -352,16 +353,33 @@ class _Mailbox:
     def wait(
         self, deadline: float, cancel: CancelToken, poll_interval: float | None
     ) -> _Found | None:
-        found = self._look()
+        watching = self.mode in ("notify", "idle")
+        # Watched by IDLE, a message that is already there is announced as IDLE starts (or
+        # was, to an earlier command: see _news_while_busy); polling looks at once.
+        found = None if watching else self._look()
         while found is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            if self.mode in ("notify", "idle"):
+            if watching and self._news_while_busy():
+                found = self._look()
+            elif watching:
                 found = self._idle(min(remaining, JUNK_LOOK_S), cancel)
             else:
                 found = self._poll(remaining, cancel, poll_interval)
         return found
+
+    def _news_while_busy(self) -> bool:
+        """Whether the server announced something while another command ran.
+
+        imaplib keeps such untagged responses aside; a new-mail notice kept there would
+        otherwise only be seen when the next IDLE slice ends.
+        """
+        news = False
+        for kind in ("EXISTS", "FETCH", "STATUS", "RECENT"):
+            if self.raw.untagged_responses.pop(kind, None) and kind != "RECENT":
+                news = True
+        return news
 
     def _look(self) -> _Found | None:
         hit = self._search("INBOX", self.inbox_next)
@@ -449,8 +467,31 @@ class _Mailbox:
                 announced = True  # the junk folder changed (NOTIFY)
             elif self.mode == "idle" and re.match(rb"\* \d+ EXISTS", line):
                 announced = True
-        self.raw.send(b"DONE\r\n")
-        self._read_until_tagged(tag, time.monotonic() + self.session.timeout, cancel)
+        search_tag = ""
+        done = b"DONE\r\n"
+        if announced and self.mode == "idle":
+            # The search rides with DONE (pipelined): one round trip after the announcement
+            # instead of two.
+            self._tag_counter += 1
+            search_tag = f"W{self._tag_counter:03d}"
+            done += (
+                f"{search_tag} UID SEARCH UID {self.inbox_next}:* "
+                f"HEADER {TOKEN_HEADER} {self.token}\r\n"
+            ).encode()
+        self.raw.send(done)
+        end = time.monotonic() + self.session.timeout
+        self._read_until_tagged(tag, end, cancel)
+        if search_tag:
+            uids: list[int] = []
+            while True:
+                line = self._read_response(end, cancel)
+                if line.startswith(b"* SEARCH"):
+                    uids += [int(u) for u in line.split()[2:] if u.isdigit()]
+                elif line.startswith(search_tag.encode() + b" "):
+                    break
+            uids = [u for u in uids if u >= self.inbox_next]
+            if uids:
+                return _Found("INBOX", uids[0], "message", time.monotonic())
         if news is not None:
             return news
         # Looked at after every slice, announced or not: an announcement that came while
