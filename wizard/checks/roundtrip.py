@@ -31,6 +31,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -218,8 +219,8 @@ def parse_bounce(raw: bytes, token: str) -> Bounce | None:
 
 
 # -- the SMTP leg ---------------------------------------------------------------------------
-def _submit(session: Session, sock: socket.socket, password: str, address: str, data: bytes) -> str:
-    """Log in to submission as the login check does, then MAIL, RCPT, DATA; the DATA reply."""
+def _smtp_login(session: Session, sock: socket.socket, password: str) -> _RecordingSMTP:
+    """Log in to submission as the login check does (greeting, EHLO, STARTTLS, AUTH)."""
     result = session.result
     smtp = _RecordingSMTP(session, sock)
     code, msg = smtp.connect(result.host, result.port)
@@ -251,19 +252,39 @@ def _submit(session: Session, sock: socket.socket, password: str, address: str, 
     code, text = _authenticate(smtp, mechanisms, result.username, password, False)
     if code != 235:
         raise _auth_failure(code, text)
+    return smtp
 
-    options = [f"SIZE={len(data)}"] if smtp.has_extn("size") else []
-    code, reply = smtp.mail(address, options)
-    if code != 250:
-        raise SubmissionRefused("MAIL FROM", code, reply.decode("utf-8", "replace"))
-    code, reply = smtp.rcpt(address)
-    if code not in (250, 251):
-        raise SubmissionRefused("RCPT TO", code, reply.decode("utf-8", "replace"))
-    try:
-        code, reply = smtp.data(data)
-    except smtplib.SMTPDataError as exc:
-        raise SubmissionRefused("DATA", exc.smtp_code, _text(exc.smtp_error)) from None
-    text = reply.decode("utf-8", "replace")
+
+# A line starting with "." is sent with one more (RFC 5321 4.5.2); smtplib does this inside
+# data(), which cannot be used when MAIL, RCPT and DATA go out together.
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _send(session: Session, smtp: _RecordingSMTP, address: str, data: bytes) -> str:
+    """MAIL, RCPT and DATA (in one go when PIPELINING is offered, RFC 2920); the DATA reply."""
+    size = f" SIZE={len(data)}" if smtp.has_extn("size") else ""
+    commands = [f"MAIL FROM:<{address}>{size}", f"RCPT TO:<{address}>", "DATA"]
+    if smtp.has_extn("pipelining"):
+        smtp.send("".join(f"{c}\r\n" for c in commands))
+        replies = [smtp.getreply() for _ in commands]
+    else:
+        replies = []
+        for command, wanted in zip(commands, ((250,), (250, 251), (354,)), strict=True):
+            smtp.send(f"{command}\r\n")
+            replies.append(smtp.getreply())
+            if replies[-1][0] not in wanted:
+                break
+    for stage, wanted, (code, reply) in zip(
+        ("MAIL FROM", "RCPT TO", "DATA"), ((250,), (250, 251), (354,)), replies, strict=False
+    ):
+        if code not in wanted:
+            raise SubmissionRefused(stage, code, _text(reply))
+    body = _LEADING_DOT.sub(b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    smtp.send(body + b".\r\n")
+    code, reply = smtp.getreply()
+    text = _text(reply)
     if code != 250:
         raise SubmissionRefused("DATA", code, text)
     try:
@@ -668,9 +689,13 @@ class _Legs:
             sock = leg.start_tls(sock)
         return leg, sock
 
-    def close(self) -> None:
+    def close_sockets(self) -> None:
         for leg in self.sessions:
             leg.close()
+
+    def close(self) -> None:
+        """Close every leg and merge their transcripts into the round trip's, in time order."""
+        self.close_sockets()
         lines = list(self.main.result.transcript)
         for leg in self.sessions:
             lines.extend(leg.result.transcript)
@@ -737,6 +762,16 @@ def round_trip(
     mailbox: _Mailbox | None = None
     found: _Found | None = None
     server_text = ""
+    # The SMTP login runs while the mailbox is opened: the two legs' round trips overlap, and
+    # the message itself goes out only once the mailbox is being watched.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="roundtrip-smtp")
+
+    def smtp_login() -> tuple[Session, _RecordingSMTP]:
+        with _leg_failure("sending"):
+            leg, sock = legs.open(smtp_server, result.username)
+            return leg, _smtp_login(leg, sock, password)
+
+    smtp_ready = pool.submit(smtp_login)
     try:
         with main.step(StepName.WATCH) as step:
             with _leg_failure("opening the mailbox"):
@@ -751,10 +786,10 @@ def round_trip(
             )
             step.facts.update(mode=mailbox.mode, junk_folder=mailbox.junk or "")
         with main.step(StepName.SUBMITTED) as step:
+            leg, smtp = smtp_ready.result()
             with _leg_failure("sending"):
-                leg, sock = legs.open(smtp_server, result.username)
                 try:
-                    result.submit_reply = _submit(leg, sock, password, address, data)
+                    result.submit_reply = _send(leg, smtp, address, data)
                 finally:
                     result.peer, result.local = leg.result.peer, leg.result.local
                     result.tls, result.greeting = leg.result.tls, leg.result.greeting
@@ -827,6 +862,8 @@ def round_trip(
             if found is None and result.cause is Cause.DELIVERY_DELAYED:
                 result.cleanup_note = "the test message had not arrived, so it was not removed"
             mailbox.close()
+        legs.close_sockets()
+        pool.shutdown(wait=True)  # a login still running ends on its closed socket
         legs.close()
         main.close()
         result.finished_at = datetime.now(UTC)
