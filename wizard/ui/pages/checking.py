@@ -26,7 +26,6 @@ from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
 from wizard.ui.pages.report_export import ReportExport
 from wizard.ui.widgets import ServiceRow, fail_color, ok_color, wrapping_label
-from wizard.ui.worker import CheckWorker
 from wizard.ui_text.checking import (
     ALTERNATIVE_NOTE,
     ROUND_TRIP_SKIPPED,
@@ -130,10 +129,6 @@ class CheckingPage(WizardPage):
         self.retry_button.clicked.connect(self.start)
         self.details_button.toggled.connect(self._toggle_details)
         self._set_running(False)
-
-    @property
-    def worker(self) -> CheckWorker | None:
-        return self.run.worker
 
     # -- lifecycle -------------------------------------------------------------------------
     def initializePage(self) -> None:
