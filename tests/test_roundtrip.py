@@ -111,6 +111,22 @@ def test_a_delivery_rule_filing_it_into_junk_is_arrived_in_junk(haraka, dovecot,
     assert result.cleaned_up and _with_token(dovecot, "Junk", result.token) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "special_use"),
+    [("Junk E-mail", False), ("Bulk Mail", False), ("Courrier indésirable", True)],
+)
+def test_the_junk_folder_is_found_by_special_use_or_by_its_usual_name(
+    haraka, dovecot_factory, tmp_path, name, special_use
+):
+    server = dovecot_factory(junk_folder=name, junk_special_use=special_use)
+    server.set_delivery_rule(GOOD_USER, TO_JUNK.replace('"Junk"', f'"{name}"'))
+    haraka.deliver_to(server)
+    result = _trip(_provider(haraka, tmp_path, server), server.ca_pem)
+    assert result.cause == "arrived_in_junk", (result.cause, result.message)
+    assert result.folder == name
+    assert name in result.message
+
+
 def test_paused_delivery_is_delivery_delayed_and_the_message_still_arrives(
     haraka, dovecot, tmp_path
 ):

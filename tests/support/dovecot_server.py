@@ -86,6 +86,10 @@ class DovecotServer:
     # A mailbox with no room left but in Junk: LMTP refuses every delivery for good
     # (552 5.2.2 Quota exceeded) unless a delivery rule files the message into Junk.
     full_mailbox: bool = False
+    # The junk folder's name, and whether it is marked \Junk (RFC 6154 SPECIAL-USE); servers
+    # without it are found by the usual names ("Spam", "Junk E-mail"...).
+    junk_folder: str = "Junk"
+    junk_special_use: bool = True
     users: dict[str, str] = field(default_factory=dict)
     _proc: subprocess.Popen[bytes] | None = None
 
@@ -204,8 +208,10 @@ class DovecotServer:
             plugins = "mail_plugins = $mail_plugins quota\n"
             quota = (
                 "  quota = count:User quota\n  quota_vsizes = yes\n"
-                "  quota_rule = *:storage=1B\n  quota_rule2 = Junk:ignore\n"
+                "  quota_rule = *:storage=1B\n"
+                f"  quota_rule2 = {self.junk_folder}:ignore\n"
             )
+        junk_use = "special_use = \\Junk\n    " if self.junk_special_use else ""
         dh = "/usr/share/dovecot/dh.pem"
         ssl_dh = f"ssl_dh = <{dh}\n" if Path(dh).exists() else ""
         conf = f"""
@@ -234,9 +240,8 @@ mail_location = maildir:{root}/mail/%u
 first_valid_uid = 1
 {plugins}{capability}namespace inbox {{
   inbox = yes
-  mailbox Junk {{
-    special_use = \\Junk
-    auto = subscribe
+  mailbox "{self.junk_folder}" {{
+    {junk_use}auto = subscribe
   }}
   mailbox Trash {{
     special_use = \\Trash
