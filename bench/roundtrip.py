@@ -40,14 +40,9 @@ from bench.stats import median, spread, table
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, DovecotServer, dovecot_available
 from tests.support.haraka_server import HarakaServer, haraka_available
 from wizard.checks.model import CancelToken, Direction
-from wizard.checks.roundtrip import (
-    RoundTripResult,
-    _Legs,
-    _open_mailbox,
-    build_message,
-    new_token,
-    round_trip,
-)
+from wizard.checks.roundtrip import RoundTripResult, build_message, new_token, round_trip
+from wizard.checks.roundtrip.mailbox import open_mailbox
+from wizard.checks.roundtrip.run import Legs
 from wizard.checks.runner import SharedResolver
 from wizard.checks.session import Session
 from wizard.provider import Provider, Service, load_provider
@@ -149,9 +144,9 @@ def _detect(
         username=GOOD_USER,
     )
     main = Session(scratch, GOOD_PASSWORD, 10.0, cancel, None, dovecot.ca_pem)
-    legs = _Legs(main, GOOD_PASSWORD, dovecot.ca_pem, SharedResolver())
+    legs = Legs(main, GOOD_PASSWORD, dovecot.ca_pem, SharedResolver())
     leg, sock = legs.open(provider.imap, GOOD_USER)
-    mailbox = _open_mailbox(leg, sock, GOOD_PASSWORD, token)
+    mailbox = open_mailbox(leg, sock, GOOD_PASSWORD, token)
     try:
         mailbox.find_folders()
         mailbox.start_watching(watch)
