@@ -112,7 +112,7 @@ class Mailbox:
         spec = f"(selected (MessageNew (UID {fields}) MessageExpunge))"
         if self.junk:
             spec += f" (mailboxes {_quote(self.junk)} (MessageNew))"
-        tag = self.send_message(f"NOTIFY SET {spec}")
+        tag = self._command(f"NOTIFY SET {spec}")
         line = self._read_until_tagged(tag, time.monotonic() + self.session.timeout)
         return "notify" if line.split(b" ", 2)[1:2] == [b"OK"] else ""
 
@@ -208,7 +208,7 @@ class Mailbox:
 
     def _idle(self, slice_s: float, cancel: CancelToken) -> Found | None:
         """One IDLE of at most ``slice_s``: back with a hit, or after looking at Junk."""
-        tag = self.send_message("IDLE")
+        tag = self._command("IDLE")
         end = time.monotonic() + self.session.timeout
         while True:
             line = self._read_line(end, cancel)
@@ -266,7 +266,7 @@ class Mailbox:
         return self._look()
 
     # raw protocol helpers for what imapclient does not do (NOTIFY, IDLE with literals)
-    def send_message(self, command: str) -> str:
+    def _command(self, command: str) -> str:
         self._tag_counter += 1
         tag = f"W{self._tag_counter:03d}"
         self.raw.send(f"{tag} {command}\r\n".encode())
@@ -283,7 +283,15 @@ class Mailbox:
             if cancel is not None:
                 cancel.raise_if_cancelled()
             raise TimeoutError
-        line = self.raw.readline()
+        try:
+            line = self.raw.readline()
+        except TimeoutError:
+            # Not "nothing new yet": the server stopped in the middle of a line.
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            raise CheckFailure(
+                Cause.CONNECTION_TIMEOUT, "the IMAP server stopped in the middle of a reply"
+            ) from None
         if not line:
             if cancel is not None:
                 cancel.raise_if_cancelled()
