@@ -154,6 +154,18 @@ def test_paused_delivery_is_delivery_delayed_and_the_message_still_arrives(
         imap.uid_expunge(uids)
 
 
+def test_the_wait_is_bounded_by_the_round_trip_timeout_not_the_login_deadline(
+    haraka, dovecot, tmp_path
+):
+    # With --timeout 1 a login check ends within 3 s; the mailbox stays watched longer, until
+    # Haraka's next retry (5 s after the refused first attempt) delivers.
+    haraka.pause_delivery()
+    threading.Timer(1.0, haraka.resume_delivery).start()
+    result = _trip(_provider(haraka, tmp_path), dovecot.ca_pem, timeout=1, round_trip_timeout=20)
+    assert result.ok, (result.cause, result.message)
+    assert result.delivery_ms is not None and result.delivery_ms > 3000
+
+
 @pytest.mark.parametrize(
     ("stage", "code", "status", "text", "refused_at", "advice_word"),
     [

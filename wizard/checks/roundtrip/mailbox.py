@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import imaplib
-import io
 import re
-import select
 import socket
-import ssl
 import time
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import cast
 
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from wizard.checks.deadline import DeadlineExceeded
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.imap import (
     _capabilities,
@@ -33,7 +30,7 @@ from wizard.provider import Security
 JUNK_NAMES = ("Junk", "Spam", "Junk E-mail", "Bulk Mail", "Junk Email")
 TRASH_NAMES = ("Trash", "Deleted Items", "Deleted Messages", "Deleted")
 # A delivery report is small; anything bigger is not read whole.
-MAX_REPORT_BYTES = 256 * 1024
+MAX_REPORT_BYTES = 128 * 1024  # within the bounded reader's 256 KB per answer
 MAX_LITERAL_BYTES = 64 * 1024
 # NOOP polling: start fast (most deliveries take well under a second), back off to this.
 POLL_FIRST_S, POLL_MAX_S = 0.25, 4.0
@@ -273,59 +270,28 @@ class Mailbox:
         return tag
 
     def _read_line(self, end: float, cancel: CancelToken | None = None) -> bytes:
-        """One line, waiting until ``end`` at most for it to start (TimeoutError after).
+        """One line, waiting until ``end`` at most for it (TimeoutError after: nothing new).
 
-        The wait is a select() rather than a socket timeout: after a timeout, the file object
-        imaplib reads from refuses every further read. Once data is there, the line itself is
-        read with the session's per-read bound.
+        Read through the session's bounded reader, whose wait is capped here by ``end``; a
+        line that had begun stays buffered for the next call.
         """
-        if not self._readable(end):
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            raise TimeoutError
+        reader = self.raw.reader
+        reader.max_wait = max(0.001, end - time.monotonic())
         try:
             line = self.raw.readline()
+        except DeadlineExceeded:
+            raise
         except TimeoutError:
-            # Not "nothing new yet": the server stopped in the middle of a line.
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            raise CheckFailure(
-                Cause.CONNECTION_TIMEOUT, "the IMAP server stopped in the middle of a reply"
-            ) from None
+            raise TimeoutError from None
+        finally:
+            reader.max_wait = None
         if not line:
             if cancel is not None:
                 cancel.raise_if_cancelled()
             raise CheckFailure(Cause.PROTOCOL_ERROR, "the IMAP server closed the connection")
         return line
-
-    def _readable(self, end: float) -> bool:
-        sock = self.raw.sock
-        while True:
-            if self._buffered(sock):
-                return True
-            remaining = end - time.monotonic()
-            if remaining <= 0:
-                return False
-            ready, _, _ = select.select([sock], [], [], remaining)
-            if not ready:
-                return False
-
-    def _buffered(self, sock: socket.socket) -> bool:
-        """Whether a read would return at once (bytes already buffered, or end of stream)."""
-        sock.setblocking(False)
-        try:
-            data = cast(io.BufferedReader, self.raw.file).peek(1)
-        except (BlockingIOError, ssl.SSLWantReadError):
-            return False
-        except OSError:
-            return True  # let the read report it
-        finally:
-            with suppress(OSError):
-                sock.settimeout(self.session.timeout)
-        if data:
-            return True
-        ready, _, _ = select.select([sock], [], [], 0)  # b"": end of stream, or nothing yet
-        return bool(ready)
 
     def _read_response(self, end: float, cancel: CancelToken | None = None) -> bytes:
         """One response, literals included (each bounded in size)."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from imapclient.exceptions import IMAPClientError
 
+from wizard.checks.deadline import Deadline
 from wizard.checks.errors import Cause, CheckCancelled, CheckFailure
 from wizard.checks.model import CancelToken, CheckResult, StepListener, StepName, StepStatus
 from wizard.checks.roundtrip.dsn import Bounce
@@ -82,7 +83,14 @@ class Legs:
         self.resolver = resolver
         self.sessions: list[Session] = []
 
-    def open(self, server: ServerSettings, username: str) -> tuple[Session, socket.socket]:
+    def open(
+        self, server: ServerSettings, username: str, *, waits: float = 0.0
+    ) -> tuple[Session, socket.socket]:
+        """Resolve, connect and (for implicit TLS) secure a leg.
+
+        Its deadline is a login check's plus ``waits``: the time it must stay open by design
+        (the mailbox until the message arrives; submission until the mailbox is watched).
+        """
         scratch = CheckResult(
             service=Service.ROUNDTRIP,
             host=server.hostname,
@@ -93,6 +101,7 @@ class Legs:
         leg = Session(
             scratch, self.password, self.main.timeout, self.main.cancel, None, self.ca_file
         )
+        leg.deadline = Deadline(self.main.timeout, extra=waits)
         self.sessions.append(leg)
         sock = leg.connect(leg.resolve(self.resolver))
         if server.security is Security.TLS:
@@ -178,14 +187,19 @@ def round_trip(
 
     def log_in_to_submission() -> tuple[Session, _RecordingSMTP]:
         with _leg_failure("sending"):
-            leg, sock = legs.open(smtp_server, result.username)
+            # It may have to wait for the mailbox leg's own login (at most 3 x timeout).
+            leg, sock = legs.open(smtp_server, result.username, waits=3 * timeout)
             return leg, smtp_login(leg, sock, password)
 
     smtp_ready = pool.submit(log_in_to_submission)
     try:
         with main.step(StepName.WATCH) as step:
             with _leg_failure("opening the mailbox"):
-                leg, sock = legs.open(imap_server, username or imap_server.username_for(address))
+                leg, sock = legs.open(
+                    imap_server,
+                    username or imap_server.username_for(address),
+                    waits=round_trip_timeout + 3 * timeout,  # the wait, and submission's turn
+                )
                 mailbox = open_mailbox(leg, sock, password, result.token)
                 mailbox.find_folders()
                 mailbox.start_watching(watch)

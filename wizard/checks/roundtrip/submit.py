@@ -44,6 +44,7 @@ def smtp_login(session: Session, sock: socket.socket, password: str) -> _Recordi
             raise CheckFailure(Cause.STARTTLS_UNAVAILABLE, f"STARTTLS refused: {code}")
         assert smtp.sock is not None
         smtp.sock = session.start_tls(smtp.sock)
+        smtp.reader.rebind(smtp.sock)
         smtp.file = None
         smtp.helo_resp = smtp.ehlo_resp = None
         smtp.esmtp_features = {}
@@ -91,6 +92,7 @@ def send_message(session: Session, smtp: _RecordingSMTP, address: str, data: byt
     if code != 250:
         raise SubmissionRefused("DATA", code, text)
     try:
+        smtp.reader.max_wait = 2.0  # the QUIT reply is a courtesy, as in the login check
         smtp.quit()
     except (smtplib.SMTPException, OSError) as exc:
         session.note(f"QUIT not clean: {exc}")
