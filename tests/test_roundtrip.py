@@ -160,7 +160,17 @@ def test_the_wait_is_bounded_by_the_round_trip_timeout_not_the_login_deadline(
     # With --timeout 1 a login check ends within 3 s; the mailbox stays watched longer, until
     # Haraka's next retry (5 s after the refused first attempt) delivers.
     haraka.pause_delivery()
-    threading.Timer(1.0, haraka.resume_delivery).start()
+    failed_before = haraka.log_text().count("Temp failing")
+
+    def resume_after_the_first_refused_attempt() -> None:
+        deadline = time.monotonic() + 15
+        while haraka.log_text().count("Temp failing") == failed_before:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        haraka.resume_delivery()
+
+    threading.Thread(target=resume_after_the_first_refused_attempt, daemon=True).start()
     result = _trip(_provider(haraka, tmp_path), dovecot.ca_pem, timeout=1, round_trip_timeout=20)
     assert result.ok, (result.cause, result.message)
     assert result.delivery_ms is not None and result.delivery_ms > 3000

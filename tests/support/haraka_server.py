@@ -50,8 +50,9 @@ def haraka_available() -> str | None:
 
 
 def _ini_value(text: str) -> str:
-    # haraka-config's INI reader keeps a value as written, but a value it could mistake for a
-    # boolean or number is quoted by nobody here: the passwords are plain strings.
+    """A password as an INI value: haraka-config keeps the rest of the line as it is (quotes,
+    backslashes and non-ASCII included, as the fixture's awkward passwords need), so only a
+    line break could go wrong."""
     if "\n" in text or "\r" in text:
         raise ValueError("a password for the Haraka fixture must be one line")
     return text
