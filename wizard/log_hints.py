@@ -185,7 +185,13 @@ def _addresses(result: CheckResult, others: Sequence[CheckResult]) -> str:
 def hint_for(
     result: CheckResult, provider: Provider, others: Sequence[CheckResult] = ()
 ) -> LogHint | None:
-    """The hint for one check, or None when the server never saw the attempt at all."""
+    """The hint for one check, or None when the server never saw the attempt at all.
+
+    None for the round trip too: it is no login of its own, and says where its test message
+    is logged in its own lines (``report.round_trip_lines``).
+    """
+    if result.service not in _SERVICE_WORDS:
+        return None
     outcome = outcome_of(result)
     if outcome is None and not reached_server(result):
         return None

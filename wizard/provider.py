@@ -57,6 +57,8 @@ class Service(enum.StrEnum):
     IMAP = "imap"
     SMTP = "smtp"
     SIEVE = "sieve"
+    # Not a server of its own: a test message sent over SMTP and awaited over IMAP.
+    ROUNDTRIP = "roundtrip"
 
     @property
     def label(self) -> str:
@@ -64,6 +66,7 @@ class Service(enum.StrEnum):
             Service.IMAP: "Incoming mail (IMAP)",
             Service.SMTP: "Outgoing mail (SMTP)",
             Service.SIEVE: "Filters (ManageSieve)",
+            Service.ROUNDTRIP: "Sending and receiving a test message",
         }[self]
 
 
@@ -140,9 +143,8 @@ class Provider:
         return (self.imap, self.smtp) + ((self.sieve,) if self.sieve else ())
 
     def server(self, service: Service) -> ServerSettings | None:
-        return {Service.IMAP: self.imap, Service.SMTP: self.smtp, Service.SIEVE: self.sieve}[
-            service
-        ]
+        servers = {Service.IMAP: self.imap, Service.SMTP: self.smtp, Service.SIEVE: self.sieve}
+        return servers.get(service)
 
     def server_log(self, service: Service, product: str | None) -> ServerLog | None:
         """The first <log> entry for this service and product (a named product first)."""
@@ -291,6 +293,8 @@ def _server_logs(node: Element | None, where: str) -> tuple[ServerLog, ...]:
         if service_text:
             try:
                 service = Service(service_text)
+                if service is Service.ROUNDTRIP:
+                    raise ValueError(service_text)
             except ValueError:
                 raise ProviderError(
                     f'{where}: <log service="{service_text}"> must be imap, smtp or sieve'

@@ -20,12 +20,23 @@ from wizard import APP_NAME, __version__
 from wizard.checks.blocklist import BlocklistResult, only_pbl
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult, StepStatus
+from wizard.checks.roundtrip import RoundTripResult
 from wizard.checks.session import Redactor
 from wizard.diagnosis import CAUSE_PHRASES
 from wizard.log_hints import hint_for, public_ip, reached_server, seen_as
 from wizard.provider import Provider, Security, Service
 
 TICK, CROSS, DOT = "✓", "✗", "·"
+
+# Where the round trip's test message shows up (the checks' own hints come from log_hints).
+_ROUND_TRIP_HINT = (
+    "the test message's queue id and Message-ID in the Haraka log "
+    "(`Message Queued`, `Temp failing`, `delivered`, `bouncing`) and `lmtp(` lines in the "
+    "Dovecot log"
+)
+
+# Services whose failure does not keep a person from setting up their mail program.
+_NOT_BLOCKING = {Service.SIEVE, Service.ROUNDTRIP}
 
 _SECURITY_WORDS = {
     Security.TLS: "SSL/TLS (port encrypted from the start)",
@@ -48,7 +59,7 @@ class Report:
     @property
     def blocking_ok(self) -> bool:
         """Mail works even if only the optional filter service failed."""
-        return all(r.ok for r in self.results if r.service is not Service.SIEVE)
+        return all(r.ok for r in self.results if r.service not in _NOT_BLOCKING)
 
     @property
     def public_ip(self) -> str | None:
@@ -121,9 +132,19 @@ def summary(report: Report) -> str:
     ok = [r for r in report.results if r.ok]
     if ok:
         parts.append("Working: " + ", ".join(r.service.label for r in ok) + ".")
-    reached = [r for r in failed if reached_server(r)]
-    hint = hint_for(reached[0], report.provider, report.results) if reached else None
-    if hint is not None:
+    reached = [r for r in failed if isinstance(r, RoundTripResult) or reached_server(r)]
+    logins = [r for r in reached if not isinstance(r, RoundTripResult)]
+    hint = hint_for(logins[0], report.provider, report.results) if logins else None
+    if reached and isinstance(reached[0], RoundTripResult) and not reached[0].cancelled:
+        trip = reached[0]
+        ids = f"Message-ID {trip.message_id}"
+        if trip.queue_id:
+            ids = f"queue id {trip.queue_id}, {ids}"
+        parts.append(
+            f"For IT: the test message ({ids}) was sent by {trip.username} at "
+            f"{_utc(trip.started_at)[11:]}; look for {_ROUND_TRIP_HINT}."
+        )
+    elif hint is not None:
         parts.append(f"For IT: {hint.text}")
     else:
         first = failed[0]
@@ -182,6 +203,31 @@ def headline(report: Report) -> str:
         return f"{names[0].upper()}{names[1:]}: {first.message}"
     phrase = CAUSE_PHRASES.get(first.cause or Cause.PROTOCOL_ERROR, "the check failed")
     return f"{names[0].upper()}{names[1:]}: {phrase} ({_places(same)})."
+
+
+def round_trip_lines(result: CheckResult) -> list[str]:
+    """What the round trip found, for the report and the short CLI output."""
+    if not isinstance(result, RoundTripResult):
+        return []
+    out = [f"   test message: Message-ID {result.message_id}, token {result.token}"]
+    if result.submit_reply:
+        out.append(f"   server's reply to DATA: {result.submit_reply}")
+    if result.queue_id:
+        out.append(f"   queue id: {result.queue_id}")
+    if result.folder:
+        delivery = f" after {result.delivery_ms:.0f} ms" if result.delivery_ms is not None else ""
+        out.append(f"   arrived in: {result.folder}{delivery} (watched by {result.watch_mode})")
+    if result.bounce:
+        b = result.bounce
+        out.append(
+            f"   delivery report: recipient {b.recipient or '?'}, action {b.action or '?'}, "
+            f"status {b.status or '?'}, {b.diagnostic or 'no diagnostic'}"
+            + (f", from {b.reporting_mta}" if b.reporting_mta else "")
+        )
+    removed = "removed" if result.cleaned_up else "not removed"
+    note = f": {result.cleanup_note}" if result.cleanup_note else ""
+    out.append(f"   test message {removed}{note}")
+    return out
 
 
 def render_steps(result: CheckResult) -> list[str]:
@@ -258,12 +304,12 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
         if not r.ok:
             out.append(f"   cause: {r.message}")
             out.append(f"   what to do: {r.advice}")
+        out.extend(round_trip_lines(r))
         hint = hint_for(r, p, report.results)
-        out.append(
-            f"   in the server's log: {hint.text}"
-            if hint
-            else "   in the server's log: nothing (the server was never reached)"
-        )
+        if hint is not None:
+            out.append(f"   in the server's log: {hint.text}")
+        elif r.service is not Service.ROUNDTRIP:  # the round trip's own lines say where
+            out.append("   in the server's log: nothing (the server was never reached)")
         out.append("   steps:")
         for s in r.steps:
             mark = {StepStatus.OK: TICK, StepStatus.FAILED: CROSS}.get(s.status, DOT)

@@ -23,6 +23,11 @@ class StepName(enum.StrEnum):
     STARTTLS = "starttls"
     LOGIN = "login"
     LOGOUT = "logout"
+    # The round trip's own steps.
+    WATCH = "watch"
+    SUBMITTED = "submitted"
+    ARRIVED = "arrived"
+    CLEANUP = "cleanup"
 
     @property
     def label(self) -> str:
@@ -35,6 +40,10 @@ class StepName(enum.StrEnum):
             StepName.STARTTLS: "Switching to a secure connection (STARTTLS)",
             StepName.LOGIN: "Logging in",
             StepName.LOGOUT: "Logging out",
+            StepName.WATCH: "Opening the mailbox to watch for it",
+            StepName.SUBMITTED: "Sending a test message to yourself",
+            StepName.ARRIVED: "Waiting for it to arrive",
+            StepName.CLEANUP: "Removing the test message",
         }[self]
 
 
