@@ -220,3 +220,31 @@ def _collect_closed_windows(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if request.node.get_closest_marker("gui") is not None:
         gc.collect()
+
+
+@pytest.fixture(scope="session")
+def haraka_public(
+    dovecot: DovecotServer, test_ca: trustme.CA, dnsbl: DnsServer
+) -> Iterator[HarakaServer]:
+    """A second Haraka, seen from a chosen public address through tests.support.proxy_front.
+
+    It trusts PROXY headers from the front's source address only, checks zen.spamhaus.org with
+    its dns-list plugin, and asks the suite's dnsmasq for every name (never a real resolver).
+    """
+    from tests.support.dovecot_server import free_port
+    from tests.support.proxy_front import FRONT_SOURCE
+
+    _require_haraka()
+    root = _server_dir("haraka-public")
+    server = HarakaServer(
+        root / "server",
+        test_ca,
+        dovecot,
+        inbound_port=free_port(),  # the session's Haraka has Dovecot's relay port
+        proxy_hosts=(FRONT_SOURCE,),
+        dns_server=dnsbl.address,
+        dns_lists=("zen.spamhaus.org",),
+    ).start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
