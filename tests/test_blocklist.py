@@ -137,3 +137,14 @@ def test_a_bad_dnsbl_server_is_bad_input_for_the_cli(capsys):
 
     assert main(["diagnose", GOOD_USER, "--dnsbl-server", "nameserver:53"]) == 2
     assert "--dnsbl-server takes an IP address and port" in capsys.readouterr().err
+
+
+def test_the_gui_takes_the_same_dnsbl_server_option(capsys):
+    from wizard.ui.app import _parse
+
+    assert _parse(["--dnsbl-server", "127.0.0.1:5353"]).dnsbl_server == ("127.0.0.1", 5353)
+    assert _parse([]).dnsbl_server is None
+    with pytest.raises(SystemExit) as exit_info:
+        _parse(["--dnsbl-server", "resolver.example"])
+    assert exit_info.value.code == 2
+    assert "--dnsbl-server takes an IP address and port" in capsys.readouterr().err
