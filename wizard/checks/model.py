@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from wizard.checks.blocklist import BlocklistResult
 from wizard.checks.errors import Cause, CheckCancelled
+from wizard.checks.trigger import Trigger
 from wizard.provider import Security, Service
 
 # The checks' network timeout in seconds; here rather than in the runner so the GUI can
 # show it without importing the network stack.
 DEFAULT_TIMEOUT = 10.0
+# How long the test message to oneself is waited for (wizard.checks.roundtrip); here for the
+# same reason.
+DEFAULT_ROUND_TRIP_TIMEOUT = 60.0
 
 
 class StepName(enum.StrEnum):
@@ -27,6 +30,11 @@ class StepName(enum.StrEnum):
     STARTTLS = "starttls"
     LOGIN = "login"
     LOGOUT = "logout"
+    # The round trip's own steps.
+    WATCH = "watch"
+    SUBMITTED = "submitted"
+    ARRIVED = "arrived"
+    CLEANUP = "cleanup"
 
     @property
     def label(self) -> str:
@@ -39,6 +47,10 @@ class StepName(enum.StrEnum):
             StepName.STARTTLS: "Switching to a secure connection (STARTTLS)",
             StepName.LOGIN: "Logging in",
             StepName.LOGOUT: "Logging out",
+            StepName.WATCH: "Opening the mailbox to watch for it",
+            StepName.SUBMITTED: "Sending a test message to yourself",
+            StepName.ARRIVED: "Waiting for it to arrive",
+            StepName.CLEANUP: "Removing the test message",
         }[self]
 
 
@@ -113,6 +125,14 @@ class CheckResult:
     # Server-supplied text meant for the user ([ALERT] in IMAP), shown verbatim.
     server_alert: str = ""
     cancelled: bool = False
+    # What the server said about itself and about us, only ever from its own words (greeting,
+    # EHLO reply, IMPLEMENTATION): IT matches these against its logs, so nothing is guessed.
+    server_software: str | None = None  # "Dovecot", "Haraka 3.3.4", "Postfix"...
+    server_product: str | None = None  # its key in wizard.server_products ("dovecot"...)
+    server_seen_ip: str | None = None  # the address the server said it sees us as
+    server_session: str | None = None  # the server's id for this connection (Haraka's banner)
+    # DNS blocklist answers for server_seen_ip, filled in by the runner.
+    blocklists: list[BlocklistResult] = field(default_factory=list)
 
     @property
     def duration_ms(self) -> float:
@@ -139,6 +159,9 @@ class CheckResult:
             "tls": asdict(self.tls) if self.tls else None,
             "greeting": self.greeting,
             "capabilities": list(self.capabilities),
+            "server_software": self.server_software,
+            "server_seen_ip": self.server_seen_ip,
+            "server_session": self.server_session,
             "steps": [
                 {
                     "name": s.name.value,
@@ -161,45 +184,28 @@ class CancelToken:
     """Shared between the GUI (or Ctrl-C) and the checks; cancelling closes live sockets."""
 
     def __init__(self) -> None:
-        self._event = threading.Event()
-        self._lock = threading.Lock()
-        self._callbacks: list[Callable[[], None]] = []
+        self._trigger = Trigger()
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        return self._trigger.fired
 
     def cancel(self) -> None:
-        with self._lock:
-            self._event.set()
-            callbacks, self._callbacks = self._callbacks, []
-        for cb in callbacks:
-            # Closing an already-dead socket is fine; one failing callback must not stop others.
-            with contextlib.suppress(Exception):
-                cb()
+        self._trigger.fire()
 
     def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Run ``callback`` at cancel time (immediately if already cancelled).
 
         Returns a function that unregisters it.
         """
-        with self._lock:
-            if not self._event.is_set():
-                self._callbacks.append(callback)
-                return lambda: self._remove(callback)
-        callback()
-        return lambda: None
-
-    def _remove(self, callback: Callable[[], None]) -> None:
-        with self._lock, contextlib.suppress(ValueError):
-            self._callbacks.remove(callback)
+        return self._trigger.on_fire(callback)
 
     def raise_if_cancelled(self) -> None:
-        if self._event.is_set():
+        if self._trigger.fired:
             raise CheckCancelled()
 
     def wait(self, timeout: float) -> bool:
-        return self._event.wait(timeout)
+        return self._trigger.wait(timeout)
 
 
 # A listener receives (service, step) every time a step starts or finishes; the GUI turns it

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from wizard.checks.model import DEFAULT_TIMEOUT, CancelToken, CheckResult, Step
+from wizard.checks.model import (
+    DEFAULT_ROUND_TRIP_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    CancelToken,
+    CheckResult,
+    Step,
+)
 from wizard.provider import Provider, Service
 
 log = logging.getLogger(__name__)
@@ -25,6 +31,7 @@ class CheckWorker(QObject):
     """
 
     step = Signal(str, object)  # service value, Step
+    logins_done = Signal(object)  # list[CheckResult]: the logins, before any round trip
     finished = Signal(object)  # list[CheckResult]
 
     def __init__(
@@ -36,6 +43,9 @@ class CheckWorker(QObject):
         ca_file: Path | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         username: str | None = None,
+        with_round_trip: bool = False,
+        round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
+        dnsbl_server: tuple[str, int] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -45,6 +55,9 @@ class CheckWorker(QObject):
         self._ca_file = ca_file
         self._timeout = timeout
         self._username = username
+        self._with_round_trip = with_round_trip
+        self._round_trip_timeout = round_trip_timeout
+        self._dnsbl_server = dnsbl_server
         self.cancel_token = CancelToken()
         self._thread: threading.Thread | None = None
 
@@ -71,8 +84,12 @@ class CheckWorker(QObject):
     def _run(self) -> None:
         # The network stack (imapclient, smtplib, ssl, truststore) is imported here, on the
         # checking thread, the first time a check runs: never before the first page is shown.
+        from wizard.checks.pipeline import run_round_trip_after
         from wizard.checks.runner import run_checks
 
+        # The logins, then (once IMAP and SMTP pass) the test message: one thread, one
+        # cancel token, so Stop ends the wait for the message as it ends a login. The login
+        # verdicts are shown as soon as they are known, not after the message's wait.
         results: list[CheckResult] = run_checks(
             self._provider,
             self._address,
@@ -82,7 +99,25 @@ class CheckWorker(QObject):
             cancel=self.cancel_token,
             listener=self._on_step,
             username=self._username,
+            dnsbl_server=self._dnsbl_server,
         )
+        if self._with_round_trip:
+            with contextlib.suppress(RuntimeError):
+                self.logins_done.emit(list(results))
+            trip = run_round_trip_after(
+                results,
+                self._provider,
+                self._address,
+                self._password,
+                ca_file=self._ca_file,
+                timeout=self._timeout,
+                round_trip_timeout=self._round_trip_timeout,
+                cancel=self.cancel_token,
+                listener=self._on_step,
+                username=self._username,
+            )
+            if trip is not None:
+                results.append(trip)
         self._password = ""
         with contextlib.suppress(RuntimeError):  # the wizard closed while checks finished
             self.finished.emit(results)
