@@ -13,6 +13,7 @@ import socket
 import ssl
 from dataclasses import dataclass
 
+from wizard import APP_NAME
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.provider import Provider, ServerSettings, Service
 
@@ -96,8 +97,8 @@ def explain(
         msg = "The server did not accept the email address and password."
         if username != address and "@" not in username:
             msg = (
-                f"The login “{username}” was refused. The login is your full email address "
-                f"({address}), not your account-page username."
+                f"The login “{username}” was refused: the server wants your full email "
+                f"address, {address}."
             )
             return Diagnosis(cause, msg, f"Log in with {address} and your usual password.")
         advice = "Check the password (is Caps Lock on?)."
@@ -207,6 +208,6 @@ def explain(
         return Diagnosis(cause, "The check was stopped.", "Run the check again when ready.")
     return Diagnosis(
         Cause.PROTOCOL_ERROR,
-        f"The server on {where} answered in a way this app did not expect.",
+        f"The server on {where} answered in a way {APP_NAME} did not expect.",
         f"Try again later; if it lasts, {ask_it} with this report.",
     )

@@ -32,6 +32,30 @@ def warn_color(widget: QWidget) -> QColor:
     return QColor("#ffd54f") if is_dark(widget) else QColor("#8a5a00")
 
 
+def secondary_color(widget: QWidget) -> QColor:
+    """Quieter than body text but far from the disabled grey: 3/4 text, 1/4 background.
+
+    Disabled text says "you cannot use this"; an explanation is not that, and must stay
+    readable (WCAG AA 4.5:1 against the window in light and dark palettes alike).
+    """
+    pal = widget.palette()
+    fg = pal.color(QPalette.ColorRole.WindowText)
+    bg = pal.color(QPalette.ColorRole.Window)
+    return QColor(
+        (3 * fg.red() + bg.red()) // 4,
+        (3 * fg.green() + bg.green()) // 4,
+        (3 * fg.blue() + bg.blue()) // 4,
+    )
+
+
+def secondary_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A wrapping label for explanations beside a control, in :func:`secondary_color`."""
+    label = wrapping_label(text, parent)
+    label.setProperty("secondary", True)
+    label.setStyleSheet(f"color: {secondary_color(label).name()};")
+    return label
+
+
 def wrapping_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     label = QLabel(text, parent)
     label.setWordWrap(True)

@@ -24,6 +24,8 @@ from wizard.ui.pages import (
 )
 
 _P = TypeVar("_P", bound=WizardPage)
+# The smallest window every page is laid out for without clipping (tests check at this size).
+MINIMUM_SIZE = QSize(600, 480)
 
 
 class MailSetupWizard(QWizard):
@@ -44,16 +46,26 @@ class MailSetupWizard(QWizard):
         self.setWindowTitle(f"{APP_NAME} — {flow.provider.branding.organization}")
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.HaveHelpButton, False)
+        # The last page ends the wizard with Finish; Cancel beside it would ask "cancel what?".
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setMinimumSize(MINIMUM_SIZE)
         self.pages: dict[Page, WizardPage] = {}
         for page_id in PAGES:
             page = PAGE_CLASSES[page_id](self)
             self.pages[page_id] = page
             self.setPage(int(page_id), page)
+        self._page_ids = {int(p) for p in PAGES}
         self.setStartId(int(START_PAGE))
         self._secrets_dropped = False
         # Closing the window, Cancel and Finish all end in finished(); that is where the
         # password is dropped.
         self.finished.connect(self._drop_secrets)
+        self.currentIdChanged.connect(self._page_changed)
+
+    def _page_changed(self, page_id: int) -> None:
+        page = self.pages.get(Page(page_id)) if page_id in self._page_ids else None
+        if page is not None:
+            page.page_shown()
 
     def _page(self, page_id: Page, cls: type[_P]) -> _P:
         page = self.pages[page_id]

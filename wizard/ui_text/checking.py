@@ -1,12 +1,20 @@
-"""The checking page's words for each state of the check (running, passed, failed, stopped)."""
+"""The checking page's words for each state of the check: one headline, one fix, one action.
+
+Summary first, like Outlook's "Test Account Settings": the person reads what is wrong in their
+terms and the one thing to do; which protocol, host, port and step failed is in the details and
+the report (``wizard.report``), not here. The cause's own long advice (``diagnosis.explain``)
+stays in the report too.
+"""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
 
+from wizard.checks.errors import Cause
+from wizard.checks.model import CheckResult
 from wizard.flow import CheckState, WizardFlow
-from wizard.report import headline, make_report
+from wizard.ui_text.services import OPTIONAL_SERVICES, SERVICE_NAMES, service_name, status_word
 
 
 class Tone(enum.StrEnum):
@@ -17,18 +25,186 @@ class Tone(enum.StrEnum):
     BAD = "bad"
 
 
+class Action(enum.StrEnum):
+    """The page's one main button besides Back and Next."""
+
+    NONE = "none"
+    RETRY = "retry"  # "Try again"
+    PASSWORD = "password"  # noqa: S105 - a password box and "Try again"
+    FULL_ADDRESS = "full_address"  # "Try with my full email address"
+
+
+ACTION_LABELS = {
+    Action.NONE: "",
+    Action.RETRY: "&Try again",
+    Action.PASSWORD: "&Try again",
+    Action.FULL_ADDRESS: "&Try with my full email address",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    service: str
+    name: str  # "Receiving mail"
+    word: str  # "Works", "Login refused", "Checking…"
+    tone: Tone
+    description: str  # the full result, for screen readers (accessible description)
+
+
 @dataclass(frozen=True)
 class CheckingText:
-    status: str  # the bold line at the top of the page
+    status: str  # the headline at the top of the page
     tone: Tone
-    summary: str  # under the service rows: what happens now, or what to do
-    alternative_login: str  # the "try the full address" button's label; "" when not offered
+    fix: str  # the one thing to do (failure), or a short note after success
+    action: Action
+    rows: tuple[Row, ...] = ()
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS[self.action]
 
 
 STOPPING = "Stopping…"
-ALTERNATIVE_NOTE = (
-    "Each failed login counts towards the server's lockout limit, so this is tried only once."
-)
+
+
+def _ask_it(flow: WizardFlow) -> str:
+    support = flow.provider.branding.support_email
+    return f"contact {support}" if support else "contact your IT contact"
+
+
+# cause -> (what is wrong, as the end of "… does not work: ___", and the one fix)
+def _reason_and_fix(cause: Cause | None, flow: WizardFlow) -> tuple[str, str]:
+    ask = _ask_it(flow)
+    if cause is Cause.ACCOUNT_DISABLED:
+        return "your mailbox is not allowed to log in", f"Please {ask} to turn it on."
+    if cause is Cause.AUTH_UNAVAILABLE:
+        return (
+            "the mail server's login service is down right now",
+            f"This is not your password. Try again in a few minutes; if it lasts, {ask}.",
+        )
+    if cause is Cause.DNS_FAILED:
+        return (
+            "this computer could not find the mail server",
+            "Check that you are connected to the internet, then try again.",
+        )
+    if cause is Cause.CONNECTION_BLOCKED:
+        return (
+            "the mail server refuses this network",
+            f"Try another network, such as a phone hotspot, and {ask}.",
+        )
+    if cause in (Cause.CONNECTION_REFUSED, Cause.CONNECTION_TIMEOUT):
+        return (
+            "the mail server cannot be reached from this network",
+            "Hotel, guest and company Wi-Fi often block mail. Try another network, such as a "
+            "phone hotspot.",
+        )
+    if cause in (Cause.CERTIFICATE_EXPIRED, Cause.CERTIFICATE_NOT_YET_VALID):
+        return (
+            "the connection is not safe",
+            "Check this computer's date and time, then try again.",
+        )
+    if cause is Cause.CERTIFICATE_UNTRUSTED:
+        return (
+            "the connection is not safe",
+            "Antivirus with a mail shield can cause this: turn its mail scanning off and try "
+            f"again. Otherwise {ask}.",
+        )
+    if cause in (Cause.CERTIFICATE_HOSTNAME_MISMATCH, Cause.STARTTLS_UNAVAILABLE):
+        return (
+            "the connection is not safe",
+            f"Something on this network may be intercepting mail. Try another network and {ask}.",
+        )
+    if cause is Cause.TLS_FAILED:
+        return (
+            "a secure connection could not be set up",
+            f"Try another network; if it lasts, {ask}.",
+        )
+    return (
+        "the mail server answered in an unexpected way",
+        f"Try again later; if it lasts, {ask}.",
+    )
+
+
+def _blocking_failures(flow: WizardFlow) -> list[CheckResult]:
+    return [
+        r
+        for r in flow.results
+        if not r.ok and not r.cancelled and str(r.service) not in OPTIONAL_SERVICES
+    ]
+
+
+def _password_fix(flow: WizardFlow) -> str:
+    page = flow.provider.branding.account_page_name or flow.provider.branding.account_page
+    where = f"the one you use on {page}" if page else "your mail password"
+    return f"Type your password again below ({where}) and check Caps Lock."
+
+
+def headline_and_fix(flow: WizardFlow) -> tuple[str, str]:
+    """The headline and the one fix for a failed check (also repeated on the last page)."""
+    failed = _blocking_failures(flow)
+    if not failed:
+        return "", ""
+    if flow.alternative_login() is not None:
+        return (
+            "The login needs your full email address.",
+            f"Press the button to try again with {flow.account.address}.",
+        )
+    first = failed[0]
+    if first.cause is Cause.AUTH_FAILED:
+        return "Your password was not accepted.", _password_fix(flow)
+    reason, fix = _reason_and_fix(first.cause, flow)
+    same = [r for r in failed if r.cause == first.cause]
+    blocking = [r for r in flow.results if str(r.service) not in OPTIONAL_SERVICES]
+    if len(same) == len(blocking) and len(same) > 1:
+        head = reason[0].upper() + reason[1:] + "."
+    else:
+        names = " and ".join(service_name(r.service).lower() for r in same)
+        head = f"{names[0].upper()}{names[1:]} does not work: {reason}."
+    return head, fix
+
+
+def one_fix(flow: WizardFlow) -> str:
+    """The one thing to do, worded for after the checking page (no "below", no button)."""
+    failed = _blocking_failures(flow)
+    if not failed:
+        return ""
+    if flow.alternative_login() is not None or (
+        failed[0].cause is Cause.AUTH_FAILED and failed[0].username != flow.account.address
+    ):
+        return f"Log in with your full email address, {flow.account.address}."
+    if failed[0].cause is Cause.AUTH_FAILED:
+        return _password_fix(flow).replace("Type your password again below", "Check your password")
+    return headline_and_fix(flow)[1]
+
+
+def _row(result: CheckResult) -> Row:
+    optional = str(result.service) in OPTIONAL_SERVICES
+    if result.ok:
+        tone = Tone.GOOD
+    elif optional or result.cancelled or getattr(result, "skipped", False):
+        tone = Tone.PLAIN
+    else:
+        tone = Tone.BAD
+    word = status_word(result)
+    name = service_name(result.service)
+    description = f"{name}: {word}." + (f" {result.message}" if result.message else "")
+    return Row(str(result.service), name, word, tone, description)
+
+
+def rows(flow: WizardFlow) -> tuple[Row, ...]:
+    """One row per thing the person cares about, in a fixed order; running ones say so."""
+    order = list(SERVICE_NAMES)
+    if flow.check_state is CheckState.RUNNING or not flow.results:
+        services = [str(s.service) for s in flow.provider.servers]
+        return tuple(
+            Row(s, service_name(s), "Checking…", Tone.PLAIN, f"{service_name(s)}: checking.")
+            for s in sorted(services, key=lambda s: order.index(s) if s in order else 99)
+        )
+    ordered = sorted(
+        flow.results,
+        key=lambda r: order.index(str(r.service)) if str(r.service) in order else 99,
+    )
+    return tuple(_row(r) for r in ordered)
 
 
 def checking_text(flow: WizardFlow, *, saving: bool = False) -> CheckingText:
@@ -38,41 +214,51 @@ def checking_text(flow: WizardFlow, *, saving: bool = False) -> CheckingText:
     (it may be waiting for the desktop's unlock dialog), so the last word is not said yet.
     """
     state = flow.check_state
-    alternative = flow.alternative_login()
-    button = f"Try once with “{alternative}” as the login" if alternative else ""
     if state is CheckState.RUNNING:
-        status = f"Checking {flow.account.address} with {flow.provider.imap.hostname}…"
-        return CheckingText(status, Tone.PLAIN, "", "")
+        status = f"Checking {flow.account.address}…"
+        return CheckingText(status, Tone.PLAIN, "", Action.NONE, rows(flow))
     if state is CheckState.PASSED or state is CheckState.MAIL_WORKS:
-        status = (
-            "Everything works."
-            if state is CheckState.PASSED
-            else "Sending and receiving mail work. Mail filters could not be checked; that "
-            "does not stop you setting up your mail."
-        )
-        return CheckingText(status, Tone.GOOD, _summary_after_good_check(flow, saving), button)
-    if state is CheckState.FAILED:
-        report = make_report(flow.account.address, flow.provider, flow.results)
-        advice = list(dict.fromkeys(r.advice for r in flow.results if not r.ok and r.advice))
-        summary = (
-            " ".join(advice)
-            + " Then press Retry, or send the report to IT: it tells them exactly what to "
-            "look for in the server logs."
-        )
-        return CheckingText(headline(report), Tone.BAD, summary, button)
-    if state is CheckState.CANCELLED:
         return CheckingText(
-            "The check was stopped. Press Retry to run it again.", Tone.PLAIN, "", button
+            "Your mail works.",
+            Tone.GOOD,
+            _note_after_good_check(flow, saving),
+            Action.NONE,
+            rows(flow),
         )
-    return CheckingText("", Tone.PLAIN, "", "")
+    if state is CheckState.FAILED:
+        status, fix = headline_and_fix(flow)
+        if flow.alternative_login() is not None:
+            action = Action.FULL_ADDRESS
+        elif flow.password_refused:
+            action = Action.PASSWORD
+        else:
+            action = Action.RETRY
+        return CheckingText(status, Tone.BAD, fix, action, rows(flow))
+    if state is CheckState.CANCELLED:
+        return CheckingText("The check was stopped.", Tone.PLAIN, "", Action.RETRY, rows(flow))
+    return CheckingText("", Tone.PLAIN, "", Action.NONE)
 
 
-def _summary_after_good_check(flow: WizardFlow, saving: bool) -> str:
+def _note_after_good_check(flow: WizardFlow, saving: bool) -> str:
     if saving:
         return "Saving your password…" if flow.remember_password else ""
+    notes = []
+    if flow.check_state is CheckState.MAIL_WORKS:
+        notes.append("Mail filters are optional and could not be checked; mail is not affected.")
     if flow.tried_alternative:
-        return (
-            "Logging in with your full email address works, so that is what will be set up. "
-            "Please tell IT: the provider file gives the short login."
+        notes.append("Your full email address works as the login, so that is what is set up.")
+    if flow.keychain_message:
+        notes.append(flow.keychain_message)
+    return " ".join(notes)
+
+
+def it_notes(flow: WizardFlow) -> list[str]:
+    """Facts for the report that the page leaves out (the short login the provider gave)."""
+    notes = []
+    if flow.tried_alternative:
+        notes.append(
+            "The provider file gives a short login; the server accepted only the full address, "
+            "which the wizard then used. Consider changing <username> to %EMAILADDRESS%."
         )
-    return " ".join(t for t in (flow.keychain_message, "Press Next to continue.") if t)
+    notes.extend(flow.setup_notes)
+    return notes

@@ -39,5 +39,12 @@ class WizardPage(QWizardPage):
         nxt = self._wizard.flow.next_page(self.page_id)
         return -1 if nxt is None else int(nxt)
 
+    def page_shown(self) -> None:
+        """The page has just become the current one, by Next or by Back.
+
+        QWizard calls ``initializePage`` only on the way forward; what must also happen on the
+        way back (where the focus goes) belongs here.
+        """
+
     def wizard_closing(self) -> None:
         """The window is closing: stop background work and let go of secrets shown here."""

@@ -25,7 +25,7 @@ from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
 from wizard.ui.pages.report_export import ReportExport
 from wizard.ui.widgets import ServiceRow, fail_color, ok_color, wrapping_label
-from wizard.ui_text.checking import ALTERNATIVE_NOTE, STOPPING, Tone, checking_text
+from wizard.ui_text.checking import STOPPING, Action, Tone, checking_text
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
@@ -78,10 +78,8 @@ class CheckingPage(WizardPage):
         self.alternative_button = QPushButton("", self)
         self.alternative_button.setAutoDefault(False)
         self.alternative_button.clicked.connect(self.retry_with_full_address)
-        self.alternative_note = wrapping_label(ALTERNATIVE_NOTE, self)
-        self.alternative_note.setEnabled(False)
         alt_row.addWidget(self.alternative_button)
-        alt_row.addWidget(self.alternative_note, 1)
+        alt_row.addStretch(1)
         outer.addLayout(alt_row)
         self.continue_anyway = QCheckBox(
             "Set up my mail program an&yway (it will not work until this is fixed)", self
@@ -157,11 +155,10 @@ class CheckingPage(WizardPage):
         )
         self.status.setText(words.status)
         self.status.setStyleSheet(f"color: {color.name()}; font-weight: bold;" if color else "")
-        self.summary.setText(words.summary)
-        self.alternative_button.setVisible(bool(words.alternative_login))
-        self.alternative_note.setVisible(bool(words.alternative_login))
-        if words.alternative_login:
-            self.alternative_button.setText(words.alternative_login)
+        self.summary.setText(words.fix)
+        self.alternative_button.setVisible(words.action is Action.FULL_ADDRESS)
+        if words.action is Action.FULL_ADDRESS:
+            self.alternative_button.setText(words.action_label)
 
     # -- progress --------------------------------------------------------------------------
     def _on_step(self, service: Service, step: Step) -> None:
