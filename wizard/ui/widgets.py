@@ -21,7 +21,7 @@ def is_dark(widget: QWidget) -> bool:
 
 
 def ok_color(widget: QWidget) -> QColor:
-    return QColor("#7bd88f") if is_dark(widget) else QColor("#1b7f3b")
+    return QColor("#7bd88f") if is_dark(widget) else QColor("#166b2f")
 
 
 def fail_color(widget: QWidget) -> QColor:

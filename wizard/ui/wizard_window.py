@@ -54,18 +54,11 @@ class MailSetupWizard(QWizard):
             page = PAGE_CLASSES[page_id](self)
             self.pages[page_id] = page
             self.setPage(int(page_id), page)
-        self._page_ids = {int(p) for p in PAGES}
         self.setStartId(int(START_PAGE))
         self._secrets_dropped = False
         # Closing the window, Cancel and Finish all end in finished(); that is where the
         # password is dropped.
         self.finished.connect(self._drop_secrets)
-        self.currentIdChanged.connect(self._page_changed)
-
-    def _page_changed(self, page_id: int) -> None:
-        page = self.pages.get(Page(page_id)) if page_id in self._page_ids else None
-        if page is not None:
-            page.page_shown()
 
     def _page(self, page_id: Page, cls: type[_P]) -> _P:
         page = self.pages[page_id]

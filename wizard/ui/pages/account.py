@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
 
@@ -17,18 +17,21 @@ if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
 
 
-class CapsLockWatcher(QObject):
-    """Guesses Caps Lock from typed letters: Qt has no portable way to read the key state."""
+class PasswordEdit(QLineEdit):
+    """A masked box that guesses Caps Lock from typed letters (Qt cannot read the key state).
 
-    changed = Signal(bool)
+    A subclass rather than an event filter: a Python event filter sees every event of the
+    box, Polish events of a window being freed included, and PySide crashes wrapping those.
+    """
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            text = event.text()
-            if len(text) == 1 and text.isalpha() and text.lower() != text.upper():
-                shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-                self.changed.emit(text.isupper() != shift)
-        return False
+    caps_lock = Signal(bool)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        if len(text) == 1 and text.isalpha() and text.lower() != text.upper():
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.caps_lock.emit(text.isupper() != shift)
+        super().keyPressEvent(event)
 
 
 class AccountPage(WizardPage):
@@ -68,7 +71,7 @@ class AccountPage(WizardPage):
         self.address.setMaxLength(254)
         domain = wizard.flow.provider.domains[0]
         self.address.setPlaceholderText(f"firstname.lastname@{domain}")
-        self.password = QLineEdit(self)
+        self.password = PasswordEdit(self)
         self.password.setAccessibleName("Password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         # Keep the password out of the X11 primary selection / drag: Qt already blocks copy
@@ -107,9 +110,7 @@ class AccountPage(WizardPage):
             label.hide()
             outer.addWidget(label)
         outer.addStretch(1)
-        self._caps = CapsLockWatcher(self)
-        self._caps.changed.connect(self._caps_changed)
-        self.password.installEventFilter(self._caps)
+        self.password.caps_lock.connect(self._caps_changed)
         for edit in (self.name, self.address, self.password):
             edit.textChanged.connect(self._changed)
         self.setTabOrder(self.name, self.address)

@@ -32,6 +32,7 @@ class SetupPage(WizardPage):
 
     def __init__(self, wizard: MailSetupWizard) -> None:
         super().__init__(wizard)
+        self.setTitle("Set up your mail program")  # named after the program once it is chosen
         lay = QVBoxLayout(self)
         self.thunderbird = ThunderbirdPanel(wizard.flow, self)
         lay.addWidget(self.thunderbird)
