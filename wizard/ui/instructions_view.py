@@ -12,7 +12,7 @@ from html import escape
 from urllib.parse import quote, unquote
 
 from PySide6.QtCore import QTimer, QUrl
-from PySide6.QtGui import QGuiApplication, QResizeEvent
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from wizard.clients.instructions import CHECKED, Field, FieldKind, Instructions
@@ -36,7 +36,7 @@ class InstructionsView(QTextBrowser):
     def to_html(self, ins: Instructions) -> str:
         """Steps with one label column for the whole page and each hint said once, on top.
 
-        The label column has one fixed width (the longest label, capped at 40 % of the view)
+        The label column has one fixed width (the longest label, capped at about 30 characters)
         so values start at the same place in every step and at any text size; hints and the
         password reminder, which several fields share, are listed once before the steps.
         """
@@ -59,7 +59,8 @@ class InstructionsView(QTextBrowser):
             out.append("</ul>")
         metrics = self.fontMetrics()
         widest = max((metrics.horizontalAdvance(f.label or "Choose") for f in fields), default=0)
-        column = min(widest + metrics.averageCharWidth() * 3, int(self.viewport().width() * 0.4))
+        # Capped at about 30 characters: longer labels (Windows Mail's tick boxes) wrap.
+        column = min(widest, metrics.averageCharWidth() * 30) + metrics.averageCharWidth() * 2
         out.append("<ol>")
         for step in ins.steps:
             out.append(f'<li style="margin-bottom:6px">{escape(step.text)}')
@@ -91,14 +92,6 @@ class InstructionsView(QTextBrowser):
                 copy = f'&nbsp;&nbsp;<a href="{link}">Copy</a>'
             return f"<b>{value}</b>{copy}"
         return value
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self._instructions is not None:
-            # The label column is a share of the width: lay the page out again for the new one.
-            bar = self.verticalScrollBar().value()
-            self.setHtml(self.to_html(self._instructions))
-            self.verticalScrollBar().setValue(bar)
 
     def _on_anchor(self, url: QUrl) -> None:
         text = url.toString()

@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QToolButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from wizard.clients.instructions import all_clients, instructions_for
 from wizard.flow import Page
@@ -36,13 +43,16 @@ class SetupPage(WizardPage):
         lay = QVBoxLayout(self)
         self.thunderbird = ThunderbirdPanel(wizard.flow, self)
         lay.addWidget(self.thunderbird)
-        self.action_row = QHBoxLayout()
+        # In a widget of its own so that, hidden, the row leaves no empty band.
+        self.action_box = QWidget(self)
+        self.action_row = QHBoxLayout(self.action_box)
+        self.action_row.setContentsMargins(0, 0, 0, 0)
         self.profile_button = QPushButton("Save &configuration profile…", self)
         self.profile_button.setAutoDefault(False)
         self.profile_button.clicked.connect(self.save_profile)
         self.action_row.addWidget(self.profile_button)
         self.action_row.addStretch(1)
-        lay.addLayout(self.action_row)
+        lay.addWidget(self.action_box)
         self.status = wrapping_label("", self)
         lay.addWidget(self.status)
         self.by_hand = QToolButton(self)
@@ -65,7 +75,8 @@ class SetupPage(WizardPage):
         client = flow.client_id if flow.client_id in known else "other"
         ins = instructions_for(client, flow.provider, flow.account.address, flow.account.name)
         self.view.show_instructions(ins)
-        self.profile_button.setVisible(flow.client_id == "apple_mail")
+        self.action_box.setVisible(flow.client_id == "apple_mail")
+        self.status.hide()
         tb = flow.client_id == "thunderbird"
         self.thunderbird.setVisible(tb)
         if tb:
@@ -98,9 +109,11 @@ class SetupPage(WizardPage):
             write_profile(Path(path), flow.provider, flow.account.address, flow.account.name)
         except OSError as exc:
             self.status.setText(f"Could not save the profile: {exc.strerror or exc}")
+            self.status.show()
             return
         self.view.show_instructions(
             install_instructions(flow.provider, flow.account.address, flow.account.name)
         )
         self.status.setText(f"Saved {path}. Install it like this:")
+        self.status.show()
         flow.mail_profile_saved(path)

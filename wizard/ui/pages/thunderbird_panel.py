@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from wizard import APP_NAME
 from wizard.clients.thunderbird.launch import open_thunderbird
 from wizard.flow import WizardFlow
 from wizard.ui.widgets import fail_color, ok_color, secondary_label, wrapping_label
@@ -33,12 +34,23 @@ class ThunderbirdPanel(QWidget):
         row.addWidget(self.profile_label)
         row.addWidget(self.profiles, 1)
         lay.addLayout(row)
-        actions = QHBoxLayout()
+        self.intro = wrapping_label(
+            f"{APP_NAME} can add your {flow.provider.branding.organization} account to "
+            "Thunderbird for you, in one step.",
+            self,
+        )
+        lay.addWidget(self.intro)
+        done_row = QHBoxLayout()
         self.mark = QLabel("", self)
         font = self.mark.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.mark.setFont(font)
+        self.result = wrapping_label("", self)
+        done_row.addWidget(self.mark)
+        done_row.addWidget(self.result, 1)
+        lay.addLayout(done_row)
+        actions = QHBoxLayout()
         self.add_button = QPushButton(ADD_LABEL, self)
         self.open_button = QPushButton(OPEN_LABEL, self)
         for button in (self.add_button, self.open_button):
@@ -50,13 +62,10 @@ class ThunderbirdPanel(QWidget):
             button.setMinimumHeight(button.sizeHint().height() + 12)
         self.add_button.clicked.connect(self.add_account)
         self.open_button.clicked.connect(self.open)
-        actions.addWidget(self.mark)
         actions.addWidget(self.add_button)
         actions.addWidget(self.open_button)
         actions.addStretch(1)
         lay.addLayout(actions)
-        self.result = wrapping_label("", self)
-        lay.addWidget(self.result)
         self.note = secondary_label("", self)
         lay.addWidget(self.note)
 
@@ -73,10 +82,13 @@ class ThunderbirdPanel(QWidget):
         self.open_button.hide()
         self.note.setText("")
         if search is None or not search.found:
+            self.intro.hide()
             self.result.setText(NOT_INSTALLED)
+            self.result.show()
             for w in (self.profile_label, self.profiles, self.add_button):
                 w.hide()
             return
+        self.intro.show()
         for profile in search.profiles:
             self.profiles.addItem(profile.label, str(profile.path))
         several = len(search.profiles) > 1
@@ -95,6 +107,7 @@ class ThunderbirdPanel(QWidget):
         self.result.setText(write_outcome(result))
         self.result.show()
         if result.ok:
+            self.intro.hide()
             self.mark.setText("✓")
             self.mark.setAccessibleName("Added")
             self.mark.setStyleSheet(f"color: {ok_color(self).name()};")
@@ -102,7 +115,7 @@ class ThunderbirdPanel(QWidget):
             self.add_button.hide()
             self.open_button.show()
             self.open_button.setFocus()
-            self.result.setStyleSheet("")
+            self.result.setStyleSheet("font-weight: bold;")
             self.note.setText("Thunderbird asks for your password once: let it remember it.")
             for w in (self.profile_label, self.profiles):
                 w.hide()
