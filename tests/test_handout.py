@@ -1,4 +1,4 @@
-"""The settings sheet (handout): well-formed, escaped HTML and an A4 PDF whose text has the settings."""
+"""The settings sheet: well-formed, escaped HTML and an A4 PDF whose text has the settings."""
 
 from __future__ import annotations
 

@@ -9,9 +9,12 @@ Orca's libatspi would. Nothing touches the developer's desktop session or displa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jeepney import DBusAddress, new_method_call
-from jeepney.wrappers import unwrap_msg
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from jeepney.wrappers import unwrap_msg
 
 from tests.support.secret_service_daemon import SecretServiceDaemon
 
@@ -83,23 +86,36 @@ class AtspiDesktop:
         return self
 
     def _start_xvfb(self) -> None:
-        read, write = os.pipe()
-        proc = subprocess.Popen(
-            [XVFB, "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-            pass_fds=(write,),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        os.close(write)
-        self._procs.append(proc)
-        ready, _, _ = select.select([read], [], [], 10)
-        number = os.read(read, 16).decode().strip() if ready else ""
-        os.close(read)
-        if not number:
-            raise RuntimeError("Xvfb did not report a display")
-        self.display = f":{number}"
+        """Xvfb on a free display number well above the ones desktops and other tests use.
+
+        Chosen here rather than with -displayfd: a display a previous run is still tearing
+        down can be handed out again before its socket is gone, and the wizard then fails to
+        connect. Ready means its socket accepts a connection.
+        """
+        for number in range(140, 400):
+            if Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists():
+                continue
+            proc = subprocess.Popen(
+                [XVFB, f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            self._procs.append(proc)
+            if self._until(lambda n=number, p=proc: self._x_answers(n, p), f"Xvfb :{number}", 10):
+                self.display = f":{number}"
+                return
+        raise RuntimeError("no free X display number")
+
+    @staticmethod
+    def _x_answers(number: int, proc: subprocess.Popen[bytes]) -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Xvfb :{number} exited with {proc.returncode}")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(1)
+            sock.connect(f"/tmp/.X11-unix/X{number}")
+        return True
 
     def _a11y_address(self) -> str:
         with open_dbus_connection(bus=self.bus.address) as conn:
@@ -180,13 +196,16 @@ class AtspiDesktop:
             self._conn.close()
             self._conn = None
         for proc in reversed(self._procs):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            # Each runs in a session of its own; the bus launcher's bus and registry are its
+            # children, so the whole process group goes.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
         self._procs.clear()
         self.bus.stop()
 

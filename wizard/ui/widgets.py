@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -65,6 +66,31 @@ def wrapping_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     # final width, and centred text then floats in the middle of a gap.
     label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return label
+
+
+class PasswordEdit(QLineEdit):
+    """A masked box that guesses Caps Lock from typed letters (Qt cannot read the key state).
+
+    A subclass rather than an event filter: a Python event filter sees every event of the
+    box, Polish events of a window being freed included, and PySide crashes wrapping those.
+    """
+
+    caps_lock = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEchoMode(QLineEdit.EchoMode.Password)
+        # Keep the password out of the X11 primary selection and drag: Qt already blocks copy
+        # from a Password field; these stop the other routes.
+        self.setDragEnabled(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        if len(text) == 1 and text.isalpha() and text.lower() != text.upper():
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.caps_lock.emit(text.isupper() != shift)
+        super().keyPressEvent(event)
 
 
 class Spinner(QWidget):

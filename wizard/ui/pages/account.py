@@ -4,34 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
 
 from wizard.flow import AccountField, Page
 from wizard.ui.pages.base import WizardPage
-from wizard.ui.widgets import fail_color, secondary_label, warn_color, wrapping_label
+from wizard.ui.widgets import (
+    PasswordEdit,
+    fail_color,
+    secondary_label,
+    warn_color,
+    wrapping_label,
+)
 from wizard.ui.worker import BackgroundCall
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
-
-
-class PasswordEdit(QLineEdit):
-    """A masked box that guesses Caps Lock from typed letters (Qt cannot read the key state).
-
-    A subclass rather than an event filter: a Python event filter sees every event of the
-    box, Polish events of a window being freed included, and PySide crashes wrapping those.
-    """
-
-    caps_lock = Signal(bool)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        text = event.text()
-        if len(text) == 1 and text.isalpha() and text.lower() != text.upper():
-            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            self.caps_lock.emit(text.isupper() != shift)
-        super().keyPressEvent(event)
 
 
 class AccountPage(WizardPage):
@@ -73,11 +61,6 @@ class AccountPage(WizardPage):
         self.address.setPlaceholderText(f"firstname.lastname@{domain}")
         self.password = PasswordEdit(self)
         self.password.setAccessibleName("Password")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        # Keep the password out of the X11 primary selection / drag: Qt already blocks copy
-        # from a Password field; these stop the other routes.
-        self.password.setDragEnabled(False)
-        self.password.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         name_label = QLabel("&Full name:", self)
         name_label.setBuddy(self.name)
         address_label = QLabel("&Email address:", self)
@@ -163,6 +146,9 @@ class AccountPage(WizardPage):
 
     def page_shown(self) -> None:
         """Forward or Back onto this page: focus where typing is needed next."""
+        kept = self.flow.account.password
+        if kept and self.password.text() != kept:
+            self.password.setText(kept)  # retyped on the checking page since
         to_fix = self.flow.field_to_fix()
         if to_fix is not None:
             # Back from a failed check: straight into the field the fix is about, its text
