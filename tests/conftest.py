@@ -6,6 +6,7 @@ import gc
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -129,4 +130,11 @@ def _collect_closed_windows(request: pytest.FixtureRequest) -> Iterator[None]:
     """
     yield
     if request.node.get_closest_marker("gui") is not None:
+        # A check still running (the window was closed mid-check) keeps its window alive
+        # from its thread; the window would then be freed by a later, random collection, in
+        # the middle of another test's focus handling (seen as a crash in setActiveWindow).
+        # The check was cancelled, so it ends within its step's deadline: wait for it.
+        for thread in threading.enumerate():
+            if thread.name == "mail-checks":
+                thread.join(timeout=15)
         gc.collect()

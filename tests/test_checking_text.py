@@ -84,7 +84,8 @@ def test_a_refused_password_gives_one_headline_one_fix_and_a_password_box():
     assert words.tone is Tone.BAD and words.status == "Your password was not accepted."
     assert words.action is Action.PASSWORD and words.action_label == "&Try again"
     assert "my.sepheo.co" in words.fix and "Caps Lock" in words.fix
-    assert [r.word for r in words.rows] == ["Login refused", "Login refused", "Not available"]
+    assert [r.word for r in words.rows] == ["Login refused"] * 3
+    assert [r.tone for r in words.rows] == [Tone.BAD, Tone.BAD, Tone.PLAIN]  # filters: neutral
     assert not JARGON.search(words.status + words.fix)
     assert f.field_to_fix() is AccountField.PASSWORD
 

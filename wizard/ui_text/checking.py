@@ -134,7 +134,8 @@ def _blocking_failures(flow: WizardFlow) -> list[CheckResult]:
 
 
 def _password_fix(flow: WizardFlow) -> str:
-    page = flow.provider.branding.account_page_name or flow.provider.branding.account_page
+    branding = flow.provider.branding
+    page = branding.account_page_name or (branding.account_page or "").removeprefix("https://")
     where = f"the one you use on {page}" if page else "your mail password"
     return f"Type your password again below ({where}) and check Caps Lock."
 

@@ -33,11 +33,11 @@ def status_word(result: CheckResult) -> str:
         return "Stopped"
     if getattr(result, "skipped", False):
         return "Skipped"
-    if str(result.service) in OPTIONAL_SERVICES:
-        return "Not available"
     cause = result.cause
     if cause in (Cause.AUTH_FAILED, Cause.ACCOUNT_DISABLED):
         return "Login refused"
+    if str(result.service) in OPTIONAL_SERVICES:
+        return "Not available"  # not reachable or not offered: nothing the person must do
     if cause in (
         Cause.DNS_FAILED,
         Cause.CONNECTION_REFUSED,

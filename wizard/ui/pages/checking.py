@@ -58,7 +58,7 @@ class SummaryRow(QWidget):
     the diagnosis in plain words) as the accessible description.
     """
 
-    def __init__(self, row: Row, parent: QWidget) -> None:
+    def __init__(self, row: Row, name_width: int, parent: QWidget) -> None:
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 2)
@@ -66,11 +66,14 @@ class SummaryRow(QWidget):
         self.mark = StatusMark(self)
         self.name = QLabel(row.name, self)
         self.word = QLabel(row.word, self)
+        # One name column for all rows, so the status words line up right after the names.
+        self.name.setMinimumWidth(name_width)
         lay.addWidget(self.spinner)
         lay.addWidget(self.mark)
         lay.addWidget(self.name)
-        lay.addStretch(1)
+        lay.addSpacing(self.fontMetrics().averageCharWidth() * 2)
         lay.addWidget(self.word)
+        lay.addStretch(1)
         self.setAccessibleName(row.name)
         self.setAccessibleDescription(row.description)
         if row.word == "Checking…":
@@ -266,8 +269,10 @@ class CheckingPage(WizardPage):
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()
+        metrics = self.rows_box.fontMetrics()
+        width = max((metrics.horizontalAdvance(r.name) for r in rows), default=0) + 4
         for row in rows:
-            self.rows_layout.addWidget(SummaryRow(row, self.rows_box))
+            self.rows_layout.addWidget(SummaryRow(row, width, self.rows_box))
 
     # -- the one action --------------------------------------------------------------------
     def _caps_changed(self, on: bool) -> None:
