@@ -136,6 +136,9 @@ def test_details_hold_the_steps_and_the_report_window_with_its_actions(
     assert not page.it_button.isVisible() and not page.export.copy_button.isVisible()
     page.details_button.click()
     assert page.it_button.isVisible() and page.continue_anyway.isVisible()
+    QApplication.processEvents()
+    # Expanded, the steps scroll rather than squeeze, and still read well.
+    assert clipped(page.details_box) == [] and low_contrast(page.details_box) == []
     screenshot(wiz, "05-checking-wrong-password-details")
     page.it_button.click()
     window = page.report_window
@@ -152,3 +155,24 @@ def test_details_hold_the_steps_and_the_report_window_with_its_actions(
     window.resize(900, 700)
     screenshot(window, "05-checking-details-for-it")
     window.close()
+
+
+def test_dark_palette_checking_page_meets_aa_in_failure_and_success(qtbot, make_wizard, screenshot):
+    from tests.test_gui_appearance import dark_palette
+
+    app = QApplication.instance()
+    old = app.palette()
+    app.setPalette(dark_palette())
+    try:
+        wiz = make_wizard(sieve_port=free_port())
+        fill_account(qtbot, wiz, password="definitely-wrong")
+        run_checks_and_wait(qtbot, wiz)
+        look(wiz)  # asserts AA contrast and nothing clipped
+        screenshot(wiz, "dark-checking-wrong-password")
+        wiz.checking_page.password.setText(GOOD_PASSWORD)
+        with qtbot.waitSignal(wiz.checking_page.checks_done, timeout=20000):
+            wiz.checking_page.action_button.click()
+        look(wiz)
+        screenshot(wiz, "dark-checking-filters-only")
+    finally:
+        app.setPalette(old)

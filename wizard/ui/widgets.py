@@ -172,7 +172,7 @@ class ServiceRow(QWidget):
         self.mark.hide()
         self.title = QLabel(f"<b>{title}</b>", self)
         self.subtitle = QLabel(subtitle, self)
-        self.subtitle.setEnabled(False)
+        self.subtitle.setStyleSheet(f"color: {secondary_color(self).name()};")
         self.time = QLabel("", self)
         head.addWidget(self.spinner)
         head.addWidget(self.mark)
@@ -219,7 +219,7 @@ class ServiceRow(QWidget):
         if step.status is StepStatus.RUNNING or step.name not in self._rows:
             mark, label, time = StatusMark(self), QLabel(step.name.label, self), QLabel(self)
             label.setWordWrap(True)
-            time.setEnabled(False)
+            time.setStyleSheet(f"color: {secondary_color(self).name()};")
             r = self.steps.rowCount()
             self.steps.addWidget(mark, r, 0)
             self.steps.addWidget(label, r, 1)

@@ -15,11 +15,12 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QGridLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -171,15 +172,16 @@ class CheckingPage(WizardPage):
         details = QVBoxLayout(self.details_box)
         details.setContentsMargins(16, 0, 0, 0)
         self._rows: dict[Service, ServiceRow] = {}
-        steps = QGridLayout()
-        for index, server in enumerate(wizard.flow.provider.servers):
+        steps = QVBoxLayout()
+        steps.setSpacing(0)
+        for server in wizard.flow.provider.servers:
             row = ServiceRow(
                 server.service.label,
                 f"{server.hostname} port {server.port}, {security_word(server.security)}",
                 self.details_box,
             )
             self._rows[server.service] = row
-            steps.addWidget(row, index, 0)
+            steps.addWidget(row)
         details.addLayout(steps)
         self.continue_anyway = QCheckBox(
             "Set up my mail program an&yway (it will not work until this is fixed)",
@@ -195,8 +197,14 @@ class CheckingPage(WizardPage):
         it_row.addWidget(self.it_button)
         it_row.addStretch(1)
         details.addLayout(it_row)
-        self.details_box.hide()
-        outer.addWidget(self.details_box)
+        details.addStretch(1)
+        # Scrolled on its own: the summary above stays in view however long the steps are.
+        self.details_scroll = QScrollArea(self)
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.details_scroll.setWidget(self.details_box)
+        self.details_scroll.hide()
+        outer.addWidget(self.details_scroll, 10)
         outer.addStretch(1)
         self._set_running(False)
 
@@ -336,7 +344,7 @@ class CheckingPage(WizardPage):
 
     # -- details and the report --------------------------------------------------------------
     def _toggle_details(self, shown: bool) -> None:
-        self.details_box.setVisible(shown)
+        self.details_scroll.setVisible(shown)
         self.details_button.setArrowType(
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         )
