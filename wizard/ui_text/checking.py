@@ -114,6 +114,16 @@ def _reason_and_fix(cause: Cause | None, flow: WizardFlow) -> tuple[str, str]:
             "the connection is not safe",
             f"Something on this network may be intercepting mail. Try another network and {ask}.",
         )
+    if cause is Cause.NO_GREETING:
+        return (
+            "the mail server does not answer",
+            f"Try again in a few minutes; if it lasts, {ask}.",
+        )
+    if cause is Cause.WRONG_SECURITY:
+        return (
+            "its settings do not match the mail server",
+            f"This is not your password or your network: please {ask}. Details says what to change.",
+        )
     if cause is Cause.TLS_FAILED:
         return (
             "a secure connection could not be set up",

@@ -43,8 +43,11 @@ def status_word(result: CheckResult) -> str:
         Cause.CONNECTION_REFUSED,
         Cause.CONNECTION_TIMEOUT,
         Cause.CONNECTION_BLOCKED,
+        Cause.NO_GREETING,
     ):
         return "Not reached"
+    if cause is Cause.WRONG_SECURITY:
+        return "Wrong settings"
     if cause in (
         Cause.CERTIFICATE_UNTRUSTED,
         Cause.CERTIFICATE_EXPIRED,
