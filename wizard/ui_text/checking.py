@@ -122,7 +122,7 @@ def _reason_and_fix(cause: Cause | None, flow: WizardFlow) -> tuple[str, str]:
     if cause is Cause.WRONG_SECURITY:
         return (
             "its settings do not match the mail server",
-            f"This is not your password or your network: please {ask}. Details says what to change.",
+            f"This is not your password or your network: please {ask}.",
         )
     if cause is Cause.TLS_FAILED:
         return (
