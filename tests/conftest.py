@@ -120,21 +120,28 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[..., None]:
 
 @pytest.fixture(autouse=True)
 def _collect_closed_windows(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After a GUI test, free its closed window's Python side at once, not at a random moment.
+    """During a GUI test no automatic collection; after it, free its windows' Python side at once.
 
     A wizard window and its pages refer to each other, so only Python's cycle collector frees
     their wrappers, whenever allocations happen to trigger it. Left to chance, that can fall in
-    a later test while Qt is delivering events, and PySide then crashes the whole run (seen
-    with a plain test following a GUI test). Collecting here, once pytest-qt has closed and
-    deleted the test's widgets, makes that moment the same every time.
+    a later test while Qt is delivering events, or in a check's worker thread, which then runs
+    Qt destructors off the GUI thread ("Timers cannot be stopped from another thread", then a
+    crash; pytest-qt's own waitSignal timers are such garbage too). So the collector is off
+    while a GUI test runs and runs once afterwards, on the main thread, once pytest-qt has
+    closed and deleted the test's widgets and any cancelled check's thread has ended.
     """
-    yield
-    if request.node.get_closest_marker("gui") is not None:
-        # A check still running (the window was closed mid-check) keeps its window alive
-        # from its thread; the window would then be freed by a later, random collection, in
-        # the middle of another test's focus handling (seen as a crash in setActiveWindow).
-        # The check was cancelled, so it ends within its step's deadline: wait for it.
-        for thread in threading.enumerate():
-            if thread.name == "mail-checks":
-                thread.join(timeout=15)
+    gui = request.node.get_closest_marker("gui") is not None
+    if gui:
         gc.collect()
+        gc.disable()
+    try:
+        yield
+    finally:
+        if gui:
+            # A check still running (the window was closed mid-check) keeps its window alive
+            # from its thread; it was cancelled, so it ends within its step's deadline.
+            for thread in threading.enumerate():
+                if thread.name == "mail-checks":
+                    thread.join(timeout=15)
+            gc.enable()
+            gc.collect()

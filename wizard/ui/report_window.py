@@ -56,6 +56,7 @@ class ReportWindow(QDialog):
         for button in export.buttons:
             button.setParent(self)
             button.setAutoDefault(False)
+            button.show()
             row.addWidget(button)
         row.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)

@@ -56,35 +56,43 @@ class SummaryRow(QWidget):
     """One thing the person cares about: a mark, its name and one status word.
 
     Screen readers get the name as the accessible name and the full result (status word and
-    the diagnosis in plain words) as the accessible description.
+    the diagnosis in plain words) as the accessible description. Made once per thing and
+    updated in place: rows are never deleted while the page lives.
     """
 
-    def __init__(self, row: Row, name_width: int, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 2)
         self.spinner = Spinner(self)
         self.mark = StatusMark(self)
-        self.name = QLabel(row.name, self)
-        self.word = QLabel(row.word, self)
-        # One name column for all rows, so the status words line up right after the names.
-        self.name.setMinimumWidth(name_width)
+        self.name = QLabel("", self)
+        self.word = QLabel("", self)
         lay.addWidget(self.spinner)
         lay.addWidget(self.mark)
         lay.addWidget(self.name)
         lay.addSpacing(self.fontMetrics().averageCharWidth() * 2)
         lay.addWidget(self.word)
         lay.addStretch(1)
+
+    def show_row(self, row: Row, name_width: int) -> None:
+        # One name column for all rows, so the status words line up right after the names.
+        self.name.setMinimumWidth(name_width)
+        self.name.setText(row.name)
+        self.word.setText(row.word)
         self.setAccessibleName(row.name)
         self.setAccessibleDescription(row.description)
         if row.word == "Checking…":
             self.mark.hide()
             self.spinner.start()
+            self.word.setStyleSheet("")
         else:
             self.spinner.stop()
+            self.mark.show()
             self.mark.set_status(_MARKS.get(row.tone, StepStatus.SKIPPED))
             color = {Tone.GOOD: ok_color(self), Tone.BAD: fail_color(self)}.get(row.tone)
             self.word.setStyleSheet(f"color: {color.name()}; font-weight: bold;" if color else "")
+        self.show()
 
 
 class CheckingPage(WizardPage):
@@ -107,7 +115,9 @@ class CheckingPage(WizardPage):
         self.run.finished.connect(self._on_finished)
         self.run.saved.connect(self._on_saved)
         self.export = ReportExport(self, wizard.flow)
-        self.report_window = ReportWindow(self.export, self)
+        self._report_window: ReportWindow | None = None  # made when first opened
+        for button in self.export.buttons:
+            button.hide()  # they live in the details window
         self._action = Action.NONE
         outer = QVBoxLayout(self)
 
@@ -156,6 +166,7 @@ class CheckingPage(WizardPage):
         self.rows_layout = QVBoxLayout(self.rows_box)
         self.rows_layout.setContentsMargins(0, 0, 0, 0)
         self.rows_layout.setSpacing(0)
+        self._summary: dict[str, SummaryRow] = {}
         outer.addWidget(self.rows_box)
 
         # Details, folded: each service's steps, the way on anyway, the report for IT.
@@ -209,6 +220,13 @@ class CheckingPage(WizardPage):
         self._set_running(False)
 
     @property
+    def report_window(self) -> ReportWindow:
+        if self._report_window is None:
+            self._report_window = ReportWindow(self.export, self)
+            self._report_window.refresh()
+        return self._report_window
+
+    @property
     def details(self) -> QPlainTextEdit:
         """The report text, as the details window shows it."""
         return self.report_window.text
@@ -224,7 +242,8 @@ class CheckingPage(WizardPage):
     def wizard_closing(self) -> None:
         self.run.stop()
         self.password.clear()
-        self.report_window.close()
+        if self._report_window is not None:
+            self._report_window.close()
 
     def start(self) -> None:
         self.flow.checks_started()
@@ -271,16 +290,19 @@ class CheckingPage(WizardPage):
         self._paint_rows(words.rows)
 
     def _paint_rows(self, rows: tuple[Row, ...]) -> None:
-        while self.rows_layout.count():
-            item = self.rows_layout.takeAt(0)
-            widget = item.widget() if item else None
-            if widget is not None:
-                widget.hide()
-                widget.deleteLater()
         metrics = self.rows_box.fontMetrics()
         width = max((metrics.horizontalAdvance(r.name) for r in rows), default=0) + 4
         for row in rows:
-            self.rows_layout.addWidget(SummaryRow(row, width, self.rows_box))
+            widget = self._summary.get(row.service)
+            if widget is None:
+                widget = self._summary[row.service] = SummaryRow(self.rows_box)
+                self.rows_layout.addWidget(widget)
+            widget.show_row(row, width)
+        shown = {r.service for r in rows}
+        for service, widget in self._summary.items():
+            if service not in shown:
+                widget.spinner.stop()
+                widget.hide()
 
     # -- the one action --------------------------------------------------------------------
     def _caps_changed(self, on: bool) -> None:
@@ -318,7 +340,8 @@ class CheckingPage(WizardPage):
             if row is not None:
                 row.finish(r)
         self._set_running(False)
-        self.report_window.refresh()
+        if self._report_window is not None:
+            self._report_window.refresh()
         good = state is CheckState.PASSED or state is CheckState.MAIL_WORKS
         self._show_words(saving=good)
         if good:
