@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve), Thunderbird
+# Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve, LMTP with
+# Sieve at delivery), Thunderbird
 # and NSS's certutil for the real-Thunderbird test, poppler for reading the handout PDF, GNOME
 # Keyring on a private D-Bus bus (and libsecret's secret-tool) for the Secret Service password
 # store, the AT-SPI accessibility bus (at-spi2-core) that screen readers use, on a private bus
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 # tools and modules (saslpasswd2, PLAIN, sasldb) and nss_wrapper serve the unpacked Cyrus and
 # Exim below.
 APT_PACKAGES=(
-  dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved
+  dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved dovecot-lmtpd dovecot-sieve
   sasl2-bin libsasl2-modules libsasl2-modules-db libnss-wrapper
   thunderbird libnss3-tools poppler-utils xvfb xauth binutils icu-devtools gcc
   dbus gnome-keyring libsecret-tools at-spi2-core
@@ -20,6 +21,8 @@ APT_PACKAGES=(
   libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 fonts-dejavu-core
 )
+# dnsmasq: a DNS server on a loopback port for the blocklist look-ups (tests/support/dns_server.py).
+APT_PACKAGES+=(dnsmasq-base)
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do
@@ -72,6 +75,15 @@ if command -v apt-get >/dev/null 2>&1 && [ ! -f "$UNPACKED/root/.complete" ]; th
 fi
 # dpkg-deb keeps modes, and exim4 is set-uid root in its package: nothing unpacked may be.
 [ -d "$UNPACKED/root" ] && find "$UNPACKED/root" -perm /6000 -type f -exec chmod ug-s {} +
+
+# Haraka, the reference deployment's submission server, from npm at the versions pinned in
+# tests/haraka/package-lock.json (its optional plugins are not needed). Node comes with the
+# machine; without it the tests that need Haraka are skipped (and fail under CI=true).
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/haraka --omit=optional --no-audit --no-fund --loglevel=error >/dev/null
+else
+  echo "npm not found: tests that need Haraka will be skipped." >&2
+fi
 
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv

@@ -19,8 +19,11 @@ from types import FrameType
 
 from wizard import APP_NAME, __version__
 from wizard.address import check_address
+from wizard.checks.blocklist import parse_server
 from wizard.checks.model import CancelToken, Step, StepStatus
-from wizard.checks.runner import DEFAULT_TIMEOUT, run_checks
+from wizard.checks.pipeline import run_all_checks
+from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
+from wizard.checks.runner import DEFAULT_TIMEOUT
 from wizard.errors import WizardError
 from wizard.provider import Provider, Service, load_default_provider, load_provider
 from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
@@ -58,9 +61,19 @@ def _parse_only(text: str | None) -> set[Service] | None:
     if not text:
         return None
     try:
-        return {Service(part.strip().lower()) for part in text.split(",") if part.strip()}
+        services = {Service(part.strip().lower()) for part in text.split(",") if part.strip()}
     except ValueError:
         raise BadInput(f"--only takes imap, smtp and/or sieve, not {text!r}") from None
+    if Service.ROUNDTRIP in services:
+        raise BadInput("--only takes imap, smtp and/or sieve; the round trip is --round-trip")
+    return services
+
+
+def parse_dnsbl_server(text: str | None) -> tuple[str, int] | None:
+    try:
+        return parse_server(text) if text else None
+    except ValueError as exc:
+        raise BadInput(f"--dnsbl-server {exc}") from None
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
@@ -74,6 +87,11 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise BadInput("--timeout must be a positive number of seconds")
     only = _parse_only(args.only)
+    if args.round_trip_timeout <= 0:
+        raise BadInput("--round-trip-timeout must be a positive number of seconds")
+    if args.round_trip and only is not None and not {Service.IMAP, Service.SMTP} <= only:
+        raise BadInput("--round-trip needs the imap and smtp checks (leave them in --only)")
+    dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
     password = _read_password(args.password_stdin)
 
     cancel = CancelToken()
@@ -86,7 +104,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, on_sigint)
     live = None if args.json or not sys.stderr.isatty() else _live_printer()
     try:
-        results = run_checks(
+        results = run_all_checks(
             provider,
             checked.address,
             password,
@@ -96,6 +114,9 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
             cancel=cancel,
             listener=live,
             username=args.username,
+            with_round_trip=args.round_trip,
+            round_trip_timeout=args.round_trip_timeout,
+            dnsbl_server=dnsbl_server,
         )
     finally:
         if threading.current_thread() is threading.main_thread():
@@ -125,7 +146,7 @@ def _live_printer() -> Callable[[Service, Step], None]:
 
 
 def _render_short(report: object) -> str:
-    from wizard.report import Report, render_steps
+    from wizard.report import Report, render_steps, round_trip_lines, seen_as_line
 
     assert isinstance(report, Report)
     out = [f"{APP_NAME}: checking {report.address} on {report.provider.display_name}", ""]
@@ -133,12 +154,16 @@ def _render_short(report: object) -> str:
         mark = TICK if r.ok else CROSS
         out.append(f"{mark} {r.service.label} — {r.host} port {r.port} ({r.security.value})")
         out.extend(render_steps(r))
+        out.extend(line[1:] for line in round_trip_lines(r))
         if not r.ok:
             out.append(f"  Cause ({r.cause}): {r.message}")
             out.append(f"  What to do: {r.advice}")
             if r.server_alert:
                 out.append(f"  Message from the server: {r.server_alert}")
         out.append("")
+    seen = seen_as_line(report)
+    if seen:
+        out.append(seen)
     out.append(summary(report))
     out.append("(--report prints the full report with the transcript for IT; --json for scripts)")
     return "\n".join(out)
@@ -174,9 +199,27 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     d.add_argument(
+        "--round-trip",
+        action="store_true",
+        help="once the logins pass, send a test message to yourself and wait for it "
+        "(it is removed again)",
+    )
+    d.add_argument(
+        "--round-trip-timeout",
+        type=float,
+        default=DEFAULT_ROUND_TRIP_TIMEOUT,
+        metavar="S",
+        help=f"how long to wait for the test message (default {DEFAULT_ROUND_TRIP_TIMEOUT:g})",
+    )
+    d.add_argument(
         "--username",
         metavar="LOGIN",
         help="try this login instead of the one the provider file gives (diagnosis only)",
+    )
+    d.add_argument(
+        "--dnsbl-server",
+        metavar="HOST:PORT",
+        help="ask this DNS server for the blocklist look-ups (default: the system's resolver)",
     )
     d.set_defaults(func=_cmd_diagnose)
 

@@ -32,8 +32,17 @@ class DeadlineExceeded(TimeoutError):
 class Deadline:
     """The two bounds of one check, and the watchdog that enforces the second."""
 
-    def __init__(self, timeout: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        timeout: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        extra: float = 0.0,
+    ) -> None:
         self.timeout = timeout
+        # Added to the rest's allowance for a connection that must wait by design (the round
+        # trip's mailbox, watched until the test message arrives).
+        self.extra = extra
         self._clock = clock
         self.started = clock()
         self.connect_end = self.started + timeout
@@ -47,7 +56,7 @@ class Deadline:
         """The connection is made: from now on the total for the rest applies."""
         now = self._clock()
         self.connected_at = now
-        self.end = now + REST_FACTOR * self.timeout
+        self.end = now + REST_FACTOR * self.timeout + self.extra
         self._timer = threading.Timer(self.end - now, self.expire)
         self._timer.daemon = True
         self._timer.name = "check-deadline"
@@ -65,7 +74,9 @@ class Deadline:
 
     def budget(self) -> float:
         """The whole phase's allowance, for messages."""
-        return self.timeout if self.connected_at is None else REST_FACTOR * self.timeout
+        if self.connected_at is None:
+            return self.timeout
+        return REST_FACTOR * self.timeout + self.extra
 
     # -- watchdog ---------------------------------------------------------------------------
     @property

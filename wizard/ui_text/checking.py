@@ -9,6 +9,7 @@ stays in the report too.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wizard.checks.errors import Cause
@@ -65,6 +66,22 @@ class CheckingText:
 
 
 STOPPING = "Stopping…"
+TEST_MESSAGE_CHOICE = "Send a test &message to myself"
+TEST_MESSAGE_NOTE = (
+    "Checks that mail really goes out and comes back in, not only that you can log in. "
+    "The message is removed again afterwards."
+)
+ROUND_TRIP_SUBTITLE = "to yourself, then removed"
+ROUND_TRIP_WAITING = "Starts once the logins work."
+ROUND_TRIP_SKIPPED = "Skipped: you chose not to send a test message."
+ROUND_TRIP = "roundtrip"  # the test message's service value
+
+
+def round_trip_not_run(results: Sequence[CheckResult]) -> str:
+    """Why the test message was not sent, for its row, once the logins have finished."""
+    if any(r.cancelled for r in results):
+        return "Not sent: the check was stopped."
+    return "Not sent: it needs working incoming and outgoing logins first."
 
 
 def _ask_it(flow: WizardFlow) -> str:
@@ -135,11 +152,58 @@ def _reason_and_fix(cause: Cause | None, flow: WizardFlow) -> tuple[str, str]:
     )
 
 
+def _round_trip_words(trip: CheckResult, flow: WizardFlow) -> tuple[str, str, Tone]:
+    """(headline, fix, tone) when the logins work but the test message did not come back."""
+    ask = _ask_it(flow)
+    if trip.cause is Cause.ARRIVED_IN_JUNK:
+        return (
+            "Your mail works, but the test message went to Junk.",
+            "Look in your Junk folder now and then: real mail may land there too.",
+            Tone.PLAIN,
+        )
+    if trip.cause is Cause.DELIVERY_DELAYED:
+        return (
+            "Your test message has not arrived yet.",
+            f"It may still come: look in your inbox in a while. If it never does, {ask}.",
+            Tone.BAD,
+        )
+    if trip.cause is Cause.BOUNCED:
+        full = "full" in trip.advice.lower()
+        fix = (
+            "Your mailbox is full: delete or archive some mail and empty the Trash."
+            if full
+            else f"Please {ask}; Details for IT says why."
+        )
+        return "Your test message came back undelivered.", fix, Tone.BAD
+    if trip.cause is Cause.SUBMISSION_REFUSED:
+        return (
+            "The mail server refused to send your test message.",
+            f"Please {ask}; Details for IT says why.",
+            Tone.BAD,
+        )
+    return (
+        "The test message could not be checked.",
+        f"Try again; if it lasts, {ask}.",
+        Tone.BAD,
+    )
+
+
+def failed_round_trip(flow: WizardFlow) -> CheckResult | None:
+    """The test message's result when it failed (the logins themselves worked)."""
+    return next(
+        (r for r in flow.results if str(r.service) == ROUND_TRIP and not r.ok and not r.cancelled),
+        None,
+    )
+
+
 def _blocking_failures(flow: WizardFlow) -> list[CheckResult]:
     return [
         r
         for r in flow.results
-        if not r.ok and not r.cancelled and str(r.service) not in OPTIONAL_SERVICES
+        if not r.ok
+        and not r.cancelled
+        and str(r.service) not in OPTIONAL_SERVICES
+        and str(r.service) != ROUND_TRIP
     ]
 
 
@@ -165,7 +229,7 @@ def headline_and_fix(flow: WizardFlow) -> tuple[str, str]:
         return "Your password was not accepted.", _password_fix(flow)
     reason, fix = _reason_and_fix(first.cause, flow)
     same = [r for r in failed if r.cause == first.cause]
-    blocking = [r for r in flow.results if str(r.service) not in OPTIONAL_SERVICES]
+    blocking = [r for r in flow.results if str(r.service) not in OPTIONAL_SERVICES | {ROUND_TRIP}]
     if len(same) == len(blocking) and len(same) > 1:
         head = reason[0].upper() + reason[1:] + "."
     else:
@@ -192,7 +256,7 @@ def _row(result: CheckResult) -> Row:
     optional = str(result.service) in OPTIONAL_SERVICES
     if result.ok:
         tone = Tone.GOOD
-    elif optional or result.cancelled or getattr(result, "skipped", False):
+    elif optional or result.cancelled or result.cause is Cause.ARRIVED_IN_JUNK:
         tone = Tone.PLAIN
     else:
         tone = Tone.BAD
@@ -202,32 +266,55 @@ def _row(result: CheckResult) -> Row:
     return Row(str(result.service), name, word, tone, description)
 
 
-def rows(flow: WizardFlow) -> tuple[Row, ...]:
-    """One row per thing the person cares about, in a fixed order; running ones say so."""
+def _order(service: str) -> int:
     order = list(SERVICE_NAMES)
-    if flow.check_state is CheckState.RUNNING or not flow.results:
-        services = [str(s.service) for s in flow.provider.servers]
-        return tuple(
-            Row(s, service_name(s), "Checking…", Tone.PLAIN, f"{service_name(s)}: checking.")
-            for s in sorted(services, key=lambda s: order.index(s) if s in order else 99)
-        )
-    ordered = sorted(
-        flow.results,
-        key=lambda r: order.index(str(r.service)) if str(r.service) in order else 99,
-    )
-    return tuple(_row(r) for r in ordered)
+    return order.index(service) if service in order else len(order)
 
 
-def checking_text(flow: WizardFlow, *, saving: bool = False) -> CheckingText:
+def rows(flow: WizardFlow, interim: Sequence[CheckResult] = ()) -> tuple[Row, ...]:
+    """One row per thing the person cares about, in a fixed order; running ones say so.
+
+    ``interim``: results known while the check still runs (the logins, before the test
+    message comes back). The test message's row shows only when it was asked for.
+    """
+    running = flow.check_state is CheckState.RUNNING or not flow.results
+    results = list(interim) if running else list(flow.results)
+    done = {str(r.service) for r in results}
+    wanted = [str(s.service) for s in flow.provider.servers]
+    if flow.send_test_message or ROUND_TRIP in done:
+        wanted.append(ROUND_TRIP)
+    out = [_row(r) for r in results]
+    for service in wanted:
+        if service in done:
+            continue
+        name = service_name(service)
+        if running:
+            out.append(Row(service, name, "Checking…", Tone.PLAIN, f"{name}: checking."))
+        elif service == ROUND_TRIP:
+            why = round_trip_not_run(results)
+            out.append(Row(service, name, "Not sent", Tone.PLAIN, f"{name}: {why}"))
+    return tuple(sorted(out, key=lambda r: _order(r.service)))
+
+
+def checking_text(
+    flow: WizardFlow, *, saving: bool = False, interim: Sequence[CheckResult] = ()
+) -> CheckingText:
     """The page's words for the flow's current check state.
 
     ``saving``: a good check has finished and the password store is still being updated
     (it may be waiting for the desktop's unlock dialog), so the last word is not said yet.
+    ``interim``: the login results known while the test message is still on its way.
     """
     state = flow.check_state
     if state is CheckState.RUNNING:
         status = f"Checking {flow.account.address}…"
-        return CheckingText(status, Tone.PLAIN, "", Action.NONE, rows(flow))
+        if interim and all(r.ok for r in interim if str(r.service) in ("imap", "smtp")):
+            status = "Your logins work. Waiting for the test message…"
+        return CheckingText(status, Tone.PLAIN, "", Action.NONE, rows(flow, interim))
+    trip = failed_round_trip(flow) if state is CheckState.MAIL_WORKS else None
+    if trip is not None:
+        status, fix, tone = _round_trip_words(trip, flow)
+        return CheckingText(status, tone, fix, Action.RETRY, rows(flow))
     if state is CheckState.PASSED or state is CheckState.MAIL_WORKS:
         return CheckingText(
             "Your mail works.",
@@ -254,7 +341,9 @@ def _note_after_good_check(flow: WizardFlow, saving: bool) -> str:
     if saving:
         return "Saving your password…" if flow.remember_password else ""
     notes = []
-    if flow.check_state is CheckState.MAIL_WORKS:
+    if flow.check_state is CheckState.MAIL_WORKS and any(
+        not r.ok for r in flow.results if str(r.service) in OPTIONAL_SERVICES
+    ):
         notes.append("Mail filters are optional and could not be checked; mail is not affected.")
     if flow.tried_alternative:
         notes.append("Your full email address works as the login, so that is what is set up.")

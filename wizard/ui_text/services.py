@@ -21,6 +21,14 @@ SERVICE_NAMES: dict[str, str] = {
 OPTIONAL_SERVICES = frozenset({"sieve"})
 
 
+_TRIP_WORDS = {
+    Cause.ARRIVED_IN_JUNK: "In Junk",
+    Cause.DELIVERY_DELAYED: "Not arrived",
+    Cause.BOUNCED: "Came back",
+    Cause.SUBMISSION_REFUSED: "Not sent",
+}
+
+
 def service_name(service: str) -> str:
     return SERVICE_NAMES.get(str(service), str(service).capitalize())
 
@@ -28,11 +36,11 @@ def service_name(service: str) -> str:
 def status_word(result: CheckResult) -> str:
     """One word or two for a row: what the person would say about it."""
     if result.ok:
-        return "Works"
+        return "Arrived" if str(result.service) == "roundtrip" else "Works"
     if result.cancelled:
         return "Stopped"
-    if getattr(result, "skipped", False):
-        return "Skipped"
+    if str(result.service) == "roundtrip":
+        return _TRIP_WORDS.get(result.cause, "Not working") if result.cause else "Not working"
     cause = result.cause
     if cause in (Cause.AUTH_FAILED, Cause.ACCOUNT_DISABLED):
         return "Login refused"

@@ -8,6 +8,7 @@ with *Details for IT…*, the window that holds the report and its Copy, Save an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -44,7 +45,17 @@ from wizard.ui.widgets import (
     warn_color,
     wrapping_label,
 )
-from wizard.ui_text.checking import STOPPING, Action, Row, Tone, checking_text
+from wizard.ui_text.checking import (
+    ROUND_TRIP_SKIPPED,
+    ROUND_TRIP_SUBTITLE,
+    ROUND_TRIP_WAITING,
+    STOPPING,
+    Action,
+    Row,
+    Tone,
+    checking_text,
+    round_trip_not_run,
+)
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
@@ -112,6 +123,7 @@ class CheckingPage(WizardPage):
         self.setTitle("Checking your account")
         self.run = CheckRun(self)
         self.run.step.connect(self._on_step)
+        self.run.logins_done.connect(self._on_logins_done)
         self.run.finished.connect(self._on_finished)
         self.run.saved.connect(self._on_saved)
         self.export = ReportExport(self, wizard.flow)
@@ -193,6 +205,10 @@ class CheckingPage(WizardPage):
             )
             self._rows[server.service] = row
             steps.addWidget(row)
+        # The test message: run by the core after the logins pass (wizard.checks.pipeline).
+        trip = ServiceRow(Service.ROUNDTRIP.label, ROUND_TRIP_SUBTITLE, self.details_box)
+        self._rows[Service.ROUNDTRIP] = trip
+        steps.addWidget(trip)
         details.addLayout(steps)
         self.continue_anyway = QCheckBox(
             "Set up my mail program an&yway (it will not work until this is fixed)",
@@ -250,10 +266,19 @@ class CheckingPage(WizardPage):
         self.continue_anyway.setChecked(False)
         self.password.clear()
         self.details_button.setChecked(False)
-        for row in self._rows.values():
-            row.start()
+        for service, row in self._rows.items():
+            if service is Service.ROUNDTRIP:
+                send = self.flow.send_test_message
+                row.wait(ROUND_TRIP_WAITING if send else ROUND_TRIP_SKIPPED)
+            else:
+                row.start()
         self._show_words()
-        self.run.start(self.flow, ca_file=self.w.ca_file, timeout=self.w.check_timeout)
+        self.run.start(
+            self.flow,
+            ca_file=self.w.ca_file,
+            timeout=self.w.check_timeout,
+            round_trip_timeout=self.w.round_trip_timeout,
+        )
         self._set_running(True)
         self.completeChanged.emit()
 
@@ -268,9 +293,9 @@ class CheckingPage(WizardPage):
         self.it_button.setEnabled(not running and have_results)
         self.continue_anyway.setVisible(not running and self.flow.can_offer_continue_anyway)
 
-    def _show_words(self, *, saving: bool = False) -> None:
+    def _show_words(self, *, saving: bool = False, interim: Sequence[CheckResult] = ()) -> None:
         """Paint the wording for the flow's check state (wizard.ui_text.checking)."""
-        words = checking_text(self.flow, saving=saving)
+        words = checking_text(self.flow, saving=saving, interim=interim)
         color: QColor | None = {Tone.GOOD: ok_color(self), Tone.BAD: fail_color(self)}.get(
             words.tone
         )
@@ -330,7 +355,17 @@ class CheckingPage(WizardPage):
     def _on_step(self, service: Service, step: Step) -> None:
         row = self._rows.get(service)
         if row is not None:
+            if service is Service.ROUNDTRIP and not row.spinner.isVisible():
+                row.start()  # the logins passed: the test message is on its way
             row.update_step(step)
+
+    def _on_logins_done(self, results: list[CheckResult]) -> None:
+        """The login verdicts, while the test message is still on its way."""
+        for r in results:
+            row = self._rows.get(r.service)
+            if row is not None:
+                row.finish(r)
+        self._show_words(interim=results)
 
     def _on_finished(self, results: list[CheckResult]) -> None:
         flow = self.flow
@@ -339,6 +374,8 @@ class CheckingPage(WizardPage):
             row = self._rows.get(r.service)
             if row is not None:
                 row.finish(r)
+        if flow.send_test_message and Service.ROUNDTRIP not in {r.service for r in results}:
+            self._rows[Service.ROUNDTRIP].wait(round_trip_not_run(results))
         self._set_running(False)
         if self._report_window is not None:
             self._report_window.refresh()
