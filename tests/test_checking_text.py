@@ -12,7 +12,7 @@ from wizard.ui_text.checking import Action, Tone, checking_text, one_fix
 from wizard.ui_text.done import done_text
 
 ADDRESS = "joe.bloggs@sepheo.co"
-JARGON = re.compile(r"IMAP|SMTP|Sieve|STARTTLS|port|localhost|\d+ ms|provider file|lockout", re.I)
+JARGON = re.compile(r"IMAP|SMTP|Sieve|STARTTLS|\bport\b|localhost|\d+ ms|provider file|lockout", re.I)
 
 
 def result(service: Service, ok: bool, *, username: str = ADDRESS, **kw: object) -> CheckResult:
@@ -155,3 +155,39 @@ def test_the_last_page_after_success_says_ready_in_the_chosen_program():
     words = done_text(f)
     assert words.tone is Tone.GOOD and words.headline == "Sepheo mail is ready for Outlook (new)."
     assert len(words.steps) == 2
+
+
+def test_the_test_message_is_a_row_of_its_own_and_its_failure_has_its_own_words():
+    f = flow()
+    f.choose_test_message(True)
+    f.checks_started()
+    logins = [result(s, True) for s in (Service.IMAP, Service.SMTP, Service.SIEVE)]
+    waiting = checking_text(f, interim=logins)
+    assert waiting.status == "Your logins work. Waiting for the test message…"
+    assert [(r.name, r.word) for r in waiting.rows] == [
+        ("Receiving mail", "Works"),
+        ("Sending mail", "Works"),
+        ("Test message", "Checking…"),
+        ("Mail filters (optional)", "Works"),
+    ]
+    late = result(Service.ROUNDTRIP, False, cause=Cause.DELIVERY_DELAYED, message="queue id 4F2")
+    f.checks_finished([*logins, late])
+    words = checking_text(f)
+    assert words.status == "Your test message has not arrived yet."
+    assert words.tone is Tone.BAD and words.action is Action.RETRY
+    assert ("Test message", "Not arrived") in [(r.name, r.word) for r in words.rows]
+    assert not JARGON.search(words.status + words.fix)
+    junk = result(Service.ROUNDTRIP, False, cause=Cause.ARRIVED_IN_JUNK)
+    f.checks_finished([*logins, junk])
+    words = checking_text(f)
+    assert words.tone is Tone.PLAIN and "Junk" in words.status
+
+
+def test_a_test_message_not_sent_because_a_login_failed_says_so_neutrally():
+    f = flow()
+    f.choose_test_message(True)
+    refused(f)
+    trip = next(r for r in checking_text(f).rows if r.service == "roundtrip")
+    assert (trip.word, trip.tone) == ("Not sent", Tone.PLAIN)
+    f.choose_test_message(False)
+    assert "roundtrip" not in {r.service for r in checking_text(f).rows}  # skipped: no row
