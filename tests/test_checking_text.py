@@ -12,7 +12,9 @@ from wizard.ui_text.checking import Action, Tone, checking_text, one_fix
 from wizard.ui_text.done import done_text
 
 ADDRESS = "joe.bloggs@sepheo.co"
-JARGON = re.compile(r"IMAP|SMTP|Sieve|STARTTLS|\bport\b|localhost|\d+ ms|provider file|lockout", re.I)
+JARGON = re.compile(
+    r"IMAP|SMTP|Sieve|STARTTLS|\bport\b|localhost|\d+ ms|provider file|lockout", re.I
+)
 
 
 def result(service: Service, ok: bool, *, username: str = ADDRESS, **kw: object) -> CheckResult:
