@@ -176,3 +176,16 @@ def test_dark_palette_checking_page_meets_aa_in_failure_and_success(qtbot, make_
         screenshot(wiz, "dark-checking-filters-only")
     finally:
         app.setPalette(old)
+
+
+def test_an_untrusted_certificate_says_not_safe_in_few_words(qtbot, make_wizard, screenshot):
+    wiz = make_wizard()
+    wiz.ca_file = None
+    fill_account(qtbot, wiz)
+    run_checks_and_wait(qtbot, wiz)
+    words, buttons = look(wiz)
+    screenshot(wiz, "05-checking-certificate")
+    assert len(words) <= 50, " ".join(words)
+    assert buttons == ["Try again", "Details"]
+    assert "not safe" in wiz.checking_page.status.text()
+    assert "certificate" not in " ".join(words).lower()  # the word is for the details

@@ -45,7 +45,7 @@ CAUSE_PHRASES: dict[Cause, str] = {
     Cause.AUTH_UNAVAILABLE: "the login service is not working right now (not your password)",
     Cause.ACCOUNT_DISABLED: "this mailbox is not allowed to log in",
     Cause.CONNECTION_BLOCKED: "the server refused this network",
-    Cause.PROTOCOL_ERROR: "the server answered in a way this app did not expect",
+    Cause.PROTOCOL_ERROR: f"the server answered in a way {APP_NAME} did not expect",
     Cause.CANCELLED: "the check was stopped",
 }
 
