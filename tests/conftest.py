@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -25,6 +27,22 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # Tests that need a bus start a private one (tests/support/secret_service_daemon.py) and point this
 # variable at it for themselves.
 NO_SESSION_BUS = "unix:path=/nonexistent/mail-setup-wizard-tests-have-no-session-bus"
+
+
+# PySide6 6.12 drops one reference to True each time a Python override of a C++ virtual returns
+# it (QWizardPage.isComplete, asked on every completeChanged) and each time a Python-defined
+# Signal(bool) is emitted with it (tests/test_gui_pages.py measures it). A GUI test costs about
+# 100, so a long GUI run leaves True owing more references than exist and the interpreter
+# aborts while finalising ("bool_dealloc: deallocating True or False"). References held by a
+# list would be released at exit too, so the count itself is raised once, never to be lowered:
+# True and False then outlive the run, as they would in a build without the bug.
+def _raise_bool_refcounts(by: int) -> None:
+    for value in (True, False):
+        ctypes.c_ssize_t.from_address(id(value)).value += by
+
+
+if sys.version_info < (3, 12):  # from 3.12 True and False are immortal: nothing to do
+    _raise_bool_refcounts(10_000_000)
 
 
 def pytest_configure(config: pytest.Config) -> None:
