@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import os
 import shutil
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -18,6 +16,7 @@ import trustme
 from tests.support.dns_server import DnsServer, dnsmasq_available, reversed_name
 from tests.support.dovecot_server import DovecotServer, dovecot_available
 from tests.support.haraka_server import HarakaServer, haraka_available
+from wizard.ui.pyside_workarounds import keep_true_and_false_alive
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -29,20 +28,8 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 NO_SESSION_BUS = "unix:path=/nonexistent/mail-setup-wizard-tests-have-no-session-bus"
 
 
-# PySide6 6.12 drops one reference to True each time a Python override of a C++ virtual returns
-# it (QWizardPage.isComplete, asked on every completeChanged) and each time a Python-defined
-# Signal(bool) is emitted with it (tests/test_gui_pages.py measures it). A GUI test costs about
-# 100, so a long GUI run leaves True owing more references than exist and the interpreter
-# aborts while finalising ("bool_dealloc: deallocating True or False"). References held by a
-# list would be released at exit too, so the count itself is raised once, never to be lowered:
-# True and False then outlive the run, as they would in a build without the bug.
-def _raise_bool_refcounts(by: int) -> None:
-    for value in (True, False):
-        ctypes.c_ssize_t.from_address(id(value)).value += by
-
-
-if sys.version_info < (3, 12):  # from 3.12 True and False are immortal: nothing to do
-    _raise_bool_refcounts(10_000_000)
+# PySide6 6.12 leaks references to True and False: see wizard/ui/pyside_workarounds.py.
+keep_true_and_false_alive()
 
 
 def pytest_configure(config: pytest.Config) -> None:

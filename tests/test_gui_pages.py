@@ -37,7 +37,7 @@ def test_the_window_is_built_from_the_table_and_follows_its_next_rules(qtbot):
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="True is immortal from Python 3.12")
 def test_pyside_bool_refcount_leak_that_conftest_works_around_is_still_there(qtbot):
-    """If this fails, PySide fixed the leak: drop _raise_bool_refcounts from conftest.py."""
+    """If this fails, PySide fixed the leak: drop wizard/ui/pyside_workarounds.py."""
     from PySide6.QtWidgets import QWizard, QWizardPage
 
     class Page(QWizardPage):
