@@ -23,6 +23,9 @@ from wizard.logs.source import LogFileError
 # Clocks differ a little, and a login is logged when it ends, not when the check started.
 SLACK_S = 5.0
 
+# Causes of checks that got as far as sending the login.
+_LOGIN_CAUSES = frozenset({"auth_failed", "auth_unavailable", "account_disabled"})
+
 _SERVICE_WORDS = {"imap": "IMAP", "smtp": "SMTP", "sieve": "ManageSieve"}
 
 
@@ -37,6 +40,11 @@ class Attempt:
     local_ip: str = ""
     server_ip: str = ""  # the address the server saw this computer as
     server_session: str = ""
+
+    @property
+    def reached_login(self) -> bool:
+        """The check sent its login, so the server's session names the user."""
+        return self.ok or self.cause in _LOGIN_CAUSES
 
     @property
     def window(self) -> tuple[datetime, datetime]:
@@ -223,12 +231,14 @@ def match(keys: ReportKeys, s: Session) -> Attempt | None:
         t = s.started.comparable(lo)
         if t < lo or t > hi:
             continue
-        score = 0
-        if _same_login(a, s):
-            score += 2
+        if s.user and not _same_login(a, s):
+            continue  # someone else's login at the same moment, maybe from the same network
+        if a.reached_login and not s.user:
+            continue  # the check sent its login; a session without one is another connection
+        score = 2 if s.user else 0
         ips = {a.server_ip, keys.public_ip, a.local_ip} - {""}
         if s.client_ip and s.client_ip in ips:
-            score += 2
+            score += 1
         if score == 0:
             continue
         if best is None or score > best[0]:
