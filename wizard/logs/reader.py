@@ -1,41 +1,38 @@
-"""The log reader: chunks in, sessions out, fast enough for a server's months of logs.
+"""The log reader: regions of a log in, sessions out, fast enough for a server's months of logs.
 
 Speed comes from not looking at most lines. With ``--address`` or ``--ip`` the reader searches
-each chunk for a few literal byte strings (``bytes.find``, which runs at memory speed) and parses
+each region for a few literal byte strings (``bytes.find``, which runs at memory speed) and parses
 only the lines that contain one — plus, once a Haraka connection is known to matter, the lines
 of its UUID (its connect line came before the address showed up; its deliveries come later
 and never name the sender) and, for Cloudron's id-less ``authenticated as`` line, the AUTH hook
 line after it. Without a filter every line is parsed. Chunks entirely outside ``--since`` /
 ``--until`` (or the report's time window) are skipped on their first and last stamps.
 
-Memory stays bounded: chunks of a few MB, the last LOOKBACK bytes kept for looking back, per-session
-state evicted once a session is finished (or, past a cap, the oldest first).
+Memory stays bounded: regions of a few MB (a memory-mapped file drops the pages it is done
+with), the last LOOKBACK bytes kept for looking back, per-session state evicted once a session
+is finished (or, past a cap, the oldest first).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from wizard.logs.dovecot import DovecotTracker
 from wizard.logs.haraka import HarakaTracker
 from wizard.logs.lineformat import DovecotLine, HarakaLine, parse_line, parse_stamp
 from wizard.logs.model import Server, Session, Stamp
-from wizard.logs.source import CHUNK, OpenLog, chunks, open_log
+from wizard.logs.source import CHUNK, OpenLog, Region, lookback, open_log, windows
 
 _UUID = re.compile(
     rb"\[([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
 )
 _CLOUDRON_AUTH = b"[cloudron] authenticated as"
 _AUTH_HOOK = b"params=AUTH"
-# How far back (bytes of log) the lines of a newly followed connection are looked for: its
-# connect line came before the line that named the address. A connection lasts seconds; this
-# is minutes of a busy server's log.
-LOOKBACK = 8 << 20
 # How far (bytes) the AUTH hook line that follows Cloudron's "authenticated as" is looked for.
 _HOOK_SEARCH = 1 << 20
 
@@ -96,7 +93,8 @@ class Filters:
 
 @dataclass
 class Stats:
-    lines_read: int = 0
+    bytes_read: int = 0
+    lines_read: int = 0  # counted only when every line is read
     lines_examined: int = 0
     skipped_lines: int = 0  # examined, but neither Dovecot's nor Haraka's
     year_unknown: bool = False
@@ -154,95 +152,102 @@ class _Engine:
         self.base_needles = _needles(filters)
         self.selective = bool(self.base_needles)
         self.keys: set[bytes] = set()  # Haraka connection UUIDs worth following
-        self.history: deque[bytes] = deque()  # the chunks before this one, LOOKBACK bytes
-        self.history_bytes = 0
         # bytes still to search for the AUTH hook line after a Cloudron "authenticated as"
-        # that ended a chunk
+        # that ended a region
         self.hook_pending = 0
         self.lo, self.hi = _bounds(filters)
         self.window = filters.window if (filters.address or filters.ip) else None
 
-    # which lines of a chunk to parse --------------------------------------------------------
+    # which lines of a region to parse -------------------------------------------------------
 
-    def _outside(self, chunk: bytes, lo: datetime | None, hi: datetime | None) -> bool:
+    def _outside(self, r: Region, lo: datetime | None, hi: datetime | None) -> bool:
         if lo is None and hi is None:
             return False
-        first = _line_stamp(chunk)
-        end = chunk.rfind(b"\n", 0, len(chunk) - 1)
-        last = _line_stamp(chunk[end + 1 :])
+        buf, start, end = r
+        first = _line_stamp(buf[start : start + 48])
+        nl = buf.rfind(b"\n", start, end - 1)
+        last_start = nl + 1 if nl >= 0 else start
+        last = _line_stamp(buf[last_start : last_start + 48])
         if first is None or last is None or last < first:
             return False
         if hi is not None and first.comparable(hi) > hi:
             return True
         return lo is not None and last.comparable(lo) < lo
 
-    def _hits(self, chunk: bytes, needles: Iterable[bytes], into: set[int]) -> None:
+    @staticmethod
+    def _hits(r: Region, needles: Iterable[bytes], into: set[int]) -> None:
+        buf, lo, hi = r
         for needle in needles:
-            pos = chunk.find(needle)
+            pos = buf.find(needle, lo, hi)
             while pos >= 0:
-                start = chunk.rfind(b"\n", 0, pos) + 1
-                into.add(start)
-                end = chunk.find(b"\n", pos)
+                nl = buf.rfind(b"\n", lo, pos)
+                into.add(nl + 1 if nl >= 0 else lo)
+                end = buf.find(b"\n", pos, hi)
                 if end < 0:
                     break
-                pos = chunk.find(needle, end)
+                pos = buf.find(needle, end, hi)
 
-    def _select(self, chunk: bytes) -> list[bytes]:
+    @staticmethod
+    def _line(r: Region, start: int) -> bytes:
+        buf, _lo, hi = r
+        end = buf.find(b"\n", start, hi)
+        return buf[start : end if end >= 0 else hi]
+
+    def _select(self, r: Region, earlier: Callable[[], list[Region]]) -> list[bytes]:
+        buf, lo, hi = r
         if not self.selective:
-            return chunk.split(b"\n")
-        if self.window and not self._outside(chunk, *self.window):
-            return chunk.split(b"\n")  # the report's minutes: read them all
+            return buf[lo:hi].split(b"\n")
+        if self.window and not self._outside(r, *self.window):
+            return buf[lo:hi].split(b"\n")  # the report's minutes: read them all
         starts: set[int] = set()
-        self._hits(chunk, self.base_needles, starts)
-        self._hits(chunk, self.keys, starts)
+        self._hits(r, self.base_needles, starts)
+        self._hits(r, self.keys, starts)
         if self.hook_pending > 0:
-            nxt = chunk.find(_AUTH_HOOK)
+            nxt = buf.find(_AUTH_HOOK, lo, hi)
             if nxt >= 0:
-                starts.add(chunk.rfind(b"\n", 0, nxt) + 1)
+                nl = buf.rfind(b"\n", lo, nxt)
+                starts.add(nl + 1 if nl >= 0 else lo)
                 self.hook_pending = 0
             else:
-                self.hook_pending -= len(chunk)
+                self.hook_pending -= hi - lo
         # Lines of a Haraka connection not yet followed: pick up its UUID, then its other lines.
         fresh: set[bytes] = set()
         for start in sorted(starts):
-            end = chunk.find(b"\n", start)
-            line = chunk[start : end if end >= 0 else len(chunk)]
+            line = self._line(r, start)
             if _CLOUDRON_AUTH in line:
-                nxt = chunk.find(_AUTH_HOOK, start + len(line))
+                nxt = buf.find(_AUTH_HOOK, start + len(line), hi)
                 if nxt >= 0:
-                    hook_start = chunk.rfind(b"\n", 0, nxt) + 1
+                    nl = buf.rfind(b"\n", lo, nxt)
+                    hook_start = nl + 1 if nl >= 0 else lo
                     starts.add(hook_start)
-                    line = chunk[hook_start : chunk.find(b"\n", nxt)]
+                    line = self._line(r, hook_start)
                 else:
                     self.hook_pending = _HOOK_SEARCH
             m = _UUID.search(line, 0, 120)
             if m and m.group(1) not in self.keys:
                 fresh.add(m.group(1))
-        lookback: list[bytes] = []
+        lines: list[bytes] = []
         if fresh:
             self.keys |= fresh
-            self._hits(chunk, fresh, starts)
-            for old in self.history:
+            self._hits(r, fresh, starts)
+            for old in earlier():
                 early: set[int] = set()
                 self._hits(old, fresh, early)
-                for start in sorted(early):
-                    end = old.find(b"\n", start)
-                    lookback.append(old[start : end if end >= 0 else len(old)])
-        lines = lookback
-        for start in sorted(starts):
-            end = chunk.find(b"\n", start)
-            lines.append(chunk[start : end if end >= 0 else len(chunk)])
+                lines.extend(self._line(old, start) for start in sorted(early))
+        lines.extend(self._line(r, start) for start in sorted(starts))
         return lines
 
     # feeding --------------------------------------------------------------------------------
 
-    def run_chunk(self, chunk: bytes) -> list[Session]:
-        self.stats.lines_read += chunk.count(b"\n")
-        if self._outside(chunk, self.lo, self.hi):
-            self._remember(chunk)
+    def run(self, r: Region, earlier: Callable[[], list[Region]]) -> list[Session]:
+        self.stats.bytes_read += r[2] - r[1]
+        if self._outside(r, self.lo, self.hi):
             return []
         last_stamp: Stamp | None = None
-        for b in self._select(chunk):
+        selected = self._select(r, earlier)
+        if not self.selective:
+            self.stats.lines_read += len(selected) - (1 if not selected[-1] else 0)
+        for b in selected:
             if not b:
                 continue
             raw = b.decode("utf-8", "replace").rstrip("\r")
@@ -265,16 +270,7 @@ class _Engine:
                 self.stats.zone_unknown = True
         if last_stamp is not None:
             self.haraka.expire(last_stamp)
-        self._remember(chunk)
         return self._collect(self.dovecot.drain() + self.haraka.drain())
-
-    def _remember(self, chunk: bytes) -> None:
-        if not self.selective:
-            return
-        self.history.append(chunk)
-        self.history_bytes += len(chunk)
-        while self.history_bytes - len(self.history[0]) >= LOOKBACK:
-            self.history_bytes -= len(self.history.popleft())
 
     def finish(self) -> list[Session]:
         self.stats.evicted = self.dovecot.evicted + self.haraka.evicted
@@ -337,8 +333,8 @@ def _run(
     base = 0
     try:
         for log in logs:
-            for chunk in chunks(log, chunk_size):
-                yield from engine.run_chunk(chunk)
+            for region in windows(log, chunk_size, keep=engine.selective):
+                yield from engine.run(region, partial(lookback, log, region))
                 if progress is not None:
                     progress(base + log.position(), total)
                 if cancelled is not None and cancelled():

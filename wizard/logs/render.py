@@ -77,9 +77,13 @@ def summary_text(counts: Counter[str], stats: Stats) -> str:
         text = f"{n} session{'s' if n != 1 else ''}: {parts}."
     else:
         text = "No sessions matched."
-    text += f" Read {stats.lines_read} lines"
-    if stats.lines_examined != stats.lines_read:
-        text += f" (examined {stats.lines_examined} that could belong to the filter)"
+    if stats.lines_read:
+        text += f" Read {stats.lines_read} lines"
+    else:
+        text += (
+            f" Searched {stats.bytes_read / 1e6:.1f} MB and read the {stats.lines_examined} "
+            f"lines that could belong to the filter"
+        )
     if stats.skipped_lines:
         text += f"; {stats.skipped_lines} lines were not Dovecot's or Haraka's and were skipped"
     return text + "."
@@ -148,7 +152,8 @@ def write_json(
         "skipped_lines": stats.skipped_lines,
         "summary": summary_text(counts, stats),
         "outcomes": dict(counts),
-        "lines_read": stats.lines_read,
+        "lines_read": stats.lines_read or None,
+        "bytes_read": stats.bytes_read,
         "lines_examined": stats.lines_examined,
         "year_known": not stats.year_unknown,
         "notes": notes(stats),
