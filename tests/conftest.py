@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -114,3 +115,18 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[..., None]:
         assert widget.grab().save(str(out / f"{name}.png"))
 
     return save
+
+
+@pytest.fixture(autouse=True)
+def _collect_closed_windows(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a GUI test, free its closed window's Python side at once, not at a random moment.
+
+    A wizard window and its pages refer to each other, so only Python's cycle collector frees
+    their wrappers, whenever allocations happen to trigger it. Left to chance, that can fall in
+    a later test while Qt is delivering events, and PySide then crashes the whole run (seen
+    with a plain test following a GUI test). Collecting here, once pytest-qt has closed and
+    deleted the test's widgets, makes that moment the same every time.
+    """
+    yield
+    if request.node.get_closest_marker("gui") is not None:
+        gc.collect()

@@ -43,7 +43,7 @@ PYTHON=${PYTHON:-python3}
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-echo "== mypy (Qt-free core)"
+echo "== mypy (strict, all of wizard/ with the Qt pages)"
 .venv/bin/mypy
 echo "== pytest"
 .venv/bin/python -m pytest "$@"

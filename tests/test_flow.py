@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wizard.checks.model import CheckResult
-from wizard.flow import CheckState, Mode, Page, WizardFlow, clients_for_platform
+from wizard.flow import PAGES, START_PAGE, CheckState, Mode, Page, WizardFlow, clients_for_platform
 from wizard.provider import Security, Service, load_default_provider
 
 
@@ -63,7 +63,7 @@ def test_imap_or_smtp_failure_blocks_unless_the_user_chooses_to_continue():
     f = flow()
     f.checks_finished([result(Service.IMAP, False), result(Service.SMTP, True)])
     assert not f.can_leave_checking and f.can_offer_continue_anyway
-    f.continue_anyway = True
+    f.choose_continue_anyway(True)
     assert f.can_leave_checking
     f.checks_started()  # a retry forgets the override
     assert not f.can_leave_checking
@@ -80,7 +80,7 @@ def test_setup_goes_through_client_and_setup_pages_while_diagnosis_goes_to_done(
     assert [
         f.next_page(p) for p in (Page.WELCOME, Page.ACCOUNT, Page.CHECKING, Page.CLIENT, Page.SETUP)
     ] == [Page.ACCOUNT, Page.CHECKING, Page.CLIENT, Page.SETUP, Page.DONE]
-    f.mode = Mode.DIAGNOSE
+    f.choose_mode(Mode.DIAGNOSE)
     f.checks_finished([result(Service.IMAP, True), result(Service.SMTP, True)])
     assert f.next_page(Page.CHECKING) is Page.DONE
     assert f.next_page(Page.DONE) is None
@@ -122,3 +122,32 @@ def test_a_refused_full_address_is_not_retried_with_another_form():
     full.username = "joe.bloggs@sepheo.co"
     f.checks_finished([full])
     assert f.alternative_login() is None
+
+
+def test_the_page_table_lists_every_page_once_starting_with_welcome():
+    assert list(PAGES) == list(Page) and START_PAGE is Page.WELCOME
+    f = flow()
+    assert all(f.next_page(p) is PAGES[p](f) for p in Page)
+
+
+def test_forgetting_the_account_clears_name_and_address_and_moves_the_generation(tmp_path):
+    from tests.support.memory_keyring import MemoryKeyring
+    from wizard.account.store import AccountStore
+
+    store = AccountStore(tmp_path / "config", keychain_backend=MemoryKeyring())
+    f = flow(store=store, remembered_address="joe.bloggs@sepheo.co", remembered_name="Joe")
+    before = f.account_generation
+    assert "removed" in f.forget_account()
+    assert (f.account.address, f.account.name) == ("", "")
+    assert f.account_generation == before + 1 and f.mode is Mode.SETUP
+
+
+def test_named_choices_set_what_the_pages_chose():
+    f = flow()
+    f.choose_remember_password(True)
+    assert f.remember_password
+    f.choose_client("apple_mail")
+    f.instructions_shown()
+    assert f.setup_summary == "You were shown how to set up Apple Mail."
+    f.mail_profile_saved("/tmp/x.mobileconfig")
+    assert f.setup_summary.endswith("saved to /tmp/x.mobileconfig.")

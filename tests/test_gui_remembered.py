@@ -174,3 +174,19 @@ def test_reading_the_saved_password_does_not_block_and_never_overwrites_typing(
     slow.answer.set()
     qtbot.waitUntil(lambda: page.password.placeholderText() == "", timeout=5000)
     assert page.password.text() == "typed-meanwhile"
+
+
+def test_after_forget_the_account_page_no_longer_shows_the_forgotten_address(
+    qtbot, open_wizard, tmp_path, monkeypatch
+):
+    store = AccountStore(tmp_path / "config", keychain_backend=MemoryKeyring())
+    finish_setup(qtbot, open_wizard(store), remember=False)
+    wiz = open_wizard(store)
+    wiz.next()
+    assert wiz.account_page.address.text() == GOOD_USER
+    wiz.back()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    wiz.welcome_page.forget_button.click()
+    wiz.next()
+    assert wiz.account_page.address.text() == "" and wiz.account_page.name.text() == ""
+    assert not wiz.account_page.isComplete()

@@ -21,21 +21,20 @@ from wizard import APP_NAME, __version__
 from wizard.address import check_address
 from wizard.checks.model import CancelToken, Step, StepStatus
 from wizard.checks.runner import DEFAULT_TIMEOUT, run_checks
-from wizard.provider import Provider, ProviderError, Service, load_default_provider, load_provider
+from wizard.errors import WizardError
+from wizard.provider import Provider, Service, load_default_provider, load_provider
 from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-class BadInput(Exception):
+class BadInput(WizardError):
     """A one-line message for the user; exit status 2, no traceback."""
 
 
 def provider_from_args(path: str | None) -> Provider:
-    try:
-        return load_provider(path) if path else load_default_provider()
-    except ProviderError as exc:
-        raise BadInput(str(exc)) from None
+    # A ProviderError is one of the app's own errors: main() reports it like BadInput.
+    return load_provider(path) if path else load_default_provider()
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -208,7 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         return int(args.func(args))
-    except BadInput as exc:
+    except WizardError as exc:
+        # The app's own errors (bad input, an unusable provider file, an unknown client…)
+        # carry a message fit to show; anything else is a bug and keeps its traceback.
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

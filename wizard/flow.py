@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,8 @@ from wizard.provider import Provider, Service
 
 
 class Page(enum.IntEnum):
+    """The wizard's pages; the values are QWizard's page ids. :data:`PAGES` orders them."""
+
     WELCOME = 0
     ACCOUNT = 1
     CHECKING = 2
@@ -113,6 +115,7 @@ class WizardFlow:
         store: AccountStore | None = None,
         remembered: RememberedAccount | None = None,
         thunderbird: ProfileSearch | None = None,
+        provider_file_chosen: bool = False,
     ) -> None:
         self.provider = provider
         # Thunderbird profiles found on this computer (None: not looked for, e.g. in tests).
@@ -129,8 +132,11 @@ class WizardFlow:
         self.keychain_used = bool(remembered and remembered.keychain_used)
         self.keychain_message = ""
         # True when IT's provider file was chosen explicitly (--provider), so it is remembered.
-        self.provider_file_chosen = False
+        self.provider_file_chosen = provider_file_chosen
         self.account = AccountInput(name=remembered_name or "", address=remembered_address or "")
+        # Moves on whenever the account is replaced from outside the account page (Forget on
+        # the first page): a page still showing an older generation's fields starts afresh.
+        self.account_generation = 0
         self.results: list[CheckResult] = []
         self.check_state = CheckState.NOT_STARTED
         self.continue_anyway = False
@@ -142,7 +148,16 @@ class WizardFlow:
         self.setup_done = False
         self.setup_summary = ""
 
+    # -- welcome page --------------------------------------------------------------------
+    def choose_mode(self, mode: Mode) -> None:
+        """Set up mail, or find out why it fails (which decides the pages after checking)."""
+        self.mode = mode
+
     # -- account page --------------------------------------------------------------------
+    def choose_remember_password(self, remember: bool) -> None:
+        """Whether a password that passes the check is kept in the keychain (opt-in only)."""
+        self.remember_password = remember
+
     def validate_account(self, name: str, address: str, password: str) -> AccountValidation:
         checked = check_address(address)
         name_ok, name_text = check_display_name(name)
@@ -230,6 +245,10 @@ class WizardFlow:
     def checks_cancelled(self) -> None:
         self.check_state = CheckState.CANCELLED
 
+    def choose_continue_anyway(self, on: bool) -> None:
+        """The person chose to set up their mail program although IMAP or SMTP failed."""
+        self.continue_anyway = on
+
     @property
     def can_leave_checking(self) -> bool:
         """A failure of Sieve alone never blocks; IMAP/SMTP failures do unless overridden."""
@@ -260,25 +279,23 @@ class WizardFlow:
             )
         return result
 
+    def instructions_shown(self) -> None:
+        """The set-up page showed the steps; unless something was written, that is what was done."""
+        if not self.setup_done:
+            self.setup_summary = f"You were shown how to set up {self.client_label}."
+
+    def mail_profile_saved(self, path: str) -> None:
+        """An Apple Mail configuration profile was saved for the person to install."""
+        self.setup_summary = f"A configuration profile for Mail was saved to {path}."
+
     @property
     def client_label(self) -> str:
         return CLIENT_LABELS[self.client_id]
 
     # -- navigation ----------------------------------------------------------------------
     def next_page(self, current: Page) -> Page | None:
-        if current is Page.WELCOME:
-            return Page.ACCOUNT
-        if current is Page.ACCOUNT:
-            return Page.CHECKING
-        if current is Page.CHECKING:
-            if self.mode is Mode.DIAGNOSE and self.check_state is not CheckState.FAILED:
-                return Page.DONE
-            return Page.CLIENT
-        if current is Page.CLIENT:
-            return Page.SETUP
-        if current is Page.SETUP:
-            return Page.DONE
-        return None
+        """The page Next leads to from ``current`` (None: ``current`` is the last)."""
+        return PAGES[current](self)
 
     # -- remembering (only with a store: tests and --selftest run without one) -------------
     @property
@@ -347,6 +364,13 @@ class WizardFlow:
         return "Next time, this app opens ready to check this account."
 
     def forget_account(self) -> str:
+        """Remove everything remembered about the account (settings file and keychain entry).
+
+        The name and address in this run go too; the account page sees
+        :attr:`account_generation` move and clears its fields. Returns what to tell the person.
+        """
+        self.account = AccountInput(password=self.account.password)
+        self.account_generation += 1
         if self.store is None:
             return ""
         gone = self.store.forget_everything()
@@ -364,3 +388,41 @@ class WizardFlow:
     def forget_password(self) -> None:
         """Drop our reference to the password (the wizard is closing or finished)."""
         self.account.password = ""
+
+
+# -- the page table --------------------------------------------------------------------------
+# Every page once, in the order the wizard shows them (the first is where it starts), each with
+# the rule for what Next leads to. The flow's navigation and the window's set-up both read this
+# table; wizard.ui.pages binds each page to its Qt class (PAGE_CLASSES), checked complete against
+# this table by a test.
+NextRule = Callable[[WizardFlow], Page | None]
+
+
+def _always(page: Page) -> NextRule:
+    def rule(flow: WizardFlow) -> Page:
+        return page
+
+    return rule
+
+
+def _after_checking(flow: WizardFlow) -> Page:
+    # A diagnosis that found mail working ends on the verdict; a failed diagnosis may still
+    # lead to setting the mail program up again.
+    if flow.mode is Mode.DIAGNOSE and flow.check_state is not CheckState.FAILED:
+        return Page.DONE
+    return Page.CLIENT
+
+
+def _last(flow: WizardFlow) -> None:
+    return None
+
+
+PAGES: dict[Page, NextRule] = {
+    Page.WELCOME: _always(Page.ACCOUNT),
+    Page.ACCOUNT: _always(Page.CHECKING),
+    Page.CHECKING: _after_checking,
+    Page.CLIENT: _always(Page.SETUP),
+    Page.SETUP: _always(Page.DONE),
+    Page.DONE: _last,
+}
+START_PAGE: Page = next(iter(PAGES))

@@ -36,6 +36,7 @@ from wizard.clients.instructions.model import (
     InstructionStep,
     auth_kind,
 )
+from wizard.errors import WizardError
 from wizard.provider import Provider, Security, ServerSettings
 
 # Fixed once for this app; changing it would make every profile a new one to macOS.
@@ -147,7 +148,7 @@ def profile_filename(address: str, organization: str = "") -> str:
 # --- signing -------------------------------------------------------------------------------
 
 
-class SigningError(RuntimeError):
+class SigningError(WizardError, RuntimeError):
     """openssl could not sign the profile; the message carries openssl's own words."""
 
 

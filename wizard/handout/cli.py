@@ -17,24 +17,27 @@ from typing import Any
 
 from wizard.address import check_address, check_display_name
 from wizard.clients.instructions import (
-    ClientNotAvailableError,
-    UnknownClientError,
     all_clients,
     instructions_for,
     parse_client_list,
     render_text,
 )
+from wizard.errors import WizardError
 from wizard.handout import write_handout
 from wizard.mobileconfig import SigningError, SigningIdentity, profile_filename, write_profile
-from wizard.provider import Provider, ProviderError, load_default_provider, load_provider
+from wizard.provider import Provider, load_default_provider, load_provider
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
-class BadInput(Exception):
-    """One line explaining what to fix; the handler turns it into exit status 2."""
+class BadInput(WizardError):
+    """One line explaining what to fix; the handler turns it into exit status 2.
+
+    Handlers catch the whole WizardError family: a bad provider file or an unknown client id
+    is bad input as well, and says so in its own message.
+    """
 
 
 def _fail(message: str, status: int = EXIT_BAD_INPUT) -> int:
@@ -61,19 +64,11 @@ def _name(raw: str | None, *, required: bool) -> str:
 
 
 def _provider(path: str | None) -> Provider:
-    try:
-        return load_provider(path) if path else load_default_provider()
-    except ProviderError as exc:
-        raise BadInput(str(exc)) from None
+    return load_provider(path) if path else load_default_provider()
 
 
 def _client_ids(text: str | None) -> tuple[str, ...] | None:
-    if text is None:
-        return None
-    try:
-        return parse_client_list(text)
-    except UnknownClientError as exc:
-        raise BadInput(str(exc)) from None
+    return None if text is None else parse_client_list(text)
 
 
 def _add_provider_option(parser: argparse.ArgumentParser) -> None:
@@ -94,7 +89,7 @@ def run_handout(args: argparse.Namespace) -> int:
         name = _name(args.name, required=True)
         provider = _provider(args.provider)
         client_ids = _client_ids(args.clients)
-    except BadInput as exc:
+    except WizardError as exc:
         return _fail(str(exc))
     out_dir = Path(args.out)
     try:
@@ -117,9 +112,7 @@ def run_instructions(args: argparse.Namespace) -> int:
         provider = _provider(args.provider)
         ids = (args.client,) if args.client else tuple(c.client_id for c in all_clients(provider))
         texts = [render_text(instructions_for(i, provider, address, name)) for i in ids]
-    except BadInput as exc:
-        return _fail(str(exc))
-    except (UnknownClientError, ClientNotAvailableError) as exc:
+    except WizardError as exc:
         return _fail(str(exc))
     print("\n\n".join(texts), end="")
     return EXIT_OK
@@ -166,7 +159,7 @@ def run_mobileconfig(args: argparse.Namespace) -> int:
             missing = signing.missing_files()
             if missing:
                 raise BadInput(f"signing file not found: {missing[0]}")
-    except BadInput as exc:
+    except WizardError as exc:
         return _fail(str(exc))
     out = (
         Path(args.out)

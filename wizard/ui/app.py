@@ -29,8 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from wizard import APP_NAME, __version__
     from wizard.account.store import AccountStore
     from wizard.clients.thunderbird import find_profiles
+    from wizard.errors import WizardError
     from wizard.flow import WizardFlow
-    from wizard.provider import ProviderError, load_default_provider, load_provider
+    from wizard.provider import load_default_provider, load_provider
     from wizard.resources import resource_path
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -52,14 +53,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         provider_path = remembered.provider_path
     try:
         provider = load_provider(provider_path) if provider_path else load_default_provider()
-    except ProviderError as exc:
+    except WizardError as exc:
         QMessageBox.critical(None, APP_NAME, f"The provider file cannot be used:\n\n{exc}")
         return 2
 
     from wizard.ui.wizard_window import MailSetupWizard
 
-    flow = WizardFlow(provider, store=store, remembered=remembered, thunderbird=find_profiles())
-    flow.provider_file_chosen = provider_path is not None
+    flow = WizardFlow(
+        provider,
+        store=store,
+        remembered=remembered,
+        thunderbird=find_profiles(),
+        provider_file_chosen=provider_path is not None,
+    )
     wizard = MailSetupWizard(flow, ca_file=Path(args.ca_file) if args.ca_file else None)
     wizard.show()
     if os.environ.get("WIZARD_BENCH_EXIT_AFTER_FIRST_PAGE") == "1":

@@ -55,7 +55,7 @@ class Spinner(QWidget):
         self.setFixedSize(self.sizeHint())
         self.setAccessibleName("Working")
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         h = max(16, self.fontMetrics().height())
         return QSize(h, h)
 
@@ -71,7 +71,7 @@ class Spinner(QWidget):
         self._angle = (self._angle + 30) % 360
         self.update()
 
-    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: object) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), max(2, self.width() // 8))

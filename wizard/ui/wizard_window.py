@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
 from wizard import APP_NAME
 from wizard.checks.runner import DEFAULT_TIMEOUT
-from wizard.flow import Page, WizardFlow
+from wizard.flow import PAGES, START_PAGE, Page, WizardFlow
 from wizard.provider import Provider
 from wizard.ui.pages import (
+    PAGE_CLASSES,
     AccountPage,
     CheckingPage,
     ClientPage,
     DonePage,
     SetupPage,
     WelcomePage,
+    WizardPage,
 )
+
+_P = TypeVar("_P", bound=WizardPage)
 
 
 class MailSetupWizard(QWizard):
+    """The window: builds one page per entry of the flow's page table and drops secrets on close."""
+
     def __init__(
         self,
         flow: WizardFlow,
@@ -37,40 +44,58 @@ class MailSetupWizard(QWizard):
         self.setWindowTitle(f"{APP_NAME} — {flow.provider.branding.organization}")
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.HaveHelpButton, False)
-        # Named *_page: a plain ``self.done`` would shadow QDialog.done() for Qt's virtual call.
-        self.welcome_page = WelcomePage(self)
-        self.account_page = AccountPage(self)
-        self.checking_page = CheckingPage(self)
-        self.client_page = ClientPage(self)
-        self.setup_page = SetupPage(self)
-        self.done_page = DonePage(self)
-        for page_id, page in (
-            (Page.WELCOME, self.welcome_page),
-            (Page.ACCOUNT, self.account_page),
-            (Page.CHECKING, self.checking_page),
-            (Page.CLIENT, self.client_page),
-            (Page.SETUP, self.setup_page),
-            (Page.DONE, self.done_page),
-        ):
+        self.pages: dict[Page, WizardPage] = {}
+        for page_id in PAGES:
+            page = PAGE_CLASSES[page_id](self)
+            self.pages[page_id] = page
             self.setPage(int(page_id), page)
-        self.setStartId(int(Page.WELCOME))
+        self.setStartId(int(START_PAGE))
         self._secrets_dropped = False
         # Closing the window, Cancel and Finish all end in finished(); that is where the
         # password is dropped.
         self.finished.connect(self._drop_secrets)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def _page(self, page_id: Page, cls: type[_P]) -> _P:
+        page = self.pages[page_id]
+        assert isinstance(page, cls), (page_id, type(page))
+        return page
+
+    # Typed handles on the pages, for tests and for code that needs one page's own API.
+    # Named *_page: a plain ``done`` would shadow QDialog.done() for Qt's virtual call.
+    @property
+    def welcome_page(self) -> WelcomePage:
+        return self._page(Page.WELCOME, WelcomePage)
+
+    @property
+    def account_page(self) -> AccountPage:
+        return self._page(Page.ACCOUNT, AccountPage)
+
+    @property
+    def checking_page(self) -> CheckingPage:
+        return self._page(Page.CHECKING, CheckingPage)
+
+    @property
+    def client_page(self) -> ClientPage:
+        return self._page(Page.CLIENT, ClientPage)
+
+    @property
+    def setup_page(self) -> SetupPage:
+        return self._page(Page.SETUP, SetupPage)
+
+    @property
+    def done_page(self) -> DonePage:
+        return self._page(Page.DONE, DonePage)
+
+    def sizeHint(self) -> QSize:
         return QSize(720, 560)
 
     def _drop_secrets(self) -> None:
         if self._secrets_dropped:
             return
         self._secrets_dropped = True
-        worker = self.checking_page.worker
-        if worker is not None:
-            worker.cancel()
+        for page in self.pages.values():
+            page.wizard_closing()
         self.flow.forget_password()
-        self.account_page.clear_password()
 
 
 def build_all_pages_for_selftest(provider: Provider) -> list[str]:
@@ -78,9 +103,8 @@ def build_all_pages_for_selftest(provider: Provider) -> list[str]:
     app = QApplication.instance() or QApplication([])
     wizard = MailSetupWizard(WizardFlow(provider))
     titles = []
-    for page_id in Page:
-        page = wizard.page(int(page_id))
-        if page_id not in (Page.CHECKING,):  # CHECKING would start network checks
+    for page_id, page in wizard.pages.items():
+        if page_id is not Page.CHECKING:  # CHECKING would start network checks
             page.initializePage()
         titles.append(page.title() or type(page).__name__)
     wizard.deleteLater()

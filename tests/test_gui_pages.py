@@ -1,0 +1,33 @@
+"""The page table binds every page of the flow to exactly one Qt class."""
+
+from __future__ import annotations
+
+import pytest
+
+from wizard.flow import PAGES, WizardFlow
+from wizard.provider import load_default_provider
+from wizard.ui.pages import PAGE_CLASSES
+from wizard.ui.wizard_window import MailSetupWizard
+
+pytestmark = pytest.mark.gui
+
+
+def test_every_page_of_the_flow_has_one_qt_class_in_the_same_order():
+    assert list(PAGE_CLASSES) == list(PAGES)
+    assert len(set(PAGE_CLASSES.values())) == len(PAGES)
+    for page_id, cls in PAGE_CLASSES.items():
+        assert cls.page_id is page_id and cls.__doc__
+
+
+def test_the_window_is_built_from_the_table_and_follows_its_next_rules(qtbot):
+    wiz = MailSetupWizard(WizardFlow(load_default_provider()))
+    qtbot.addWidget(wiz)
+    # Shown like every GUI test: a never-shown window still has Polish events queued when it
+    # is collected, and Qt would deliver them to freed widgets.
+    wiz.show()
+    qtbot.waitExposed(wiz)
+    assert wiz.pageIds() == [int(p) for p in PAGES]
+    for page_id, page in wiz.pages.items():
+        assert type(page) is PAGE_CLASSES[page_id]
+        nxt = wiz.flow.next_page(page_id)
+        assert page.nextId() == (-1 if nxt is None else int(nxt))

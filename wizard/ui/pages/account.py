@@ -1,0 +1,204 @@
+"""The account page: name, address and password, checked as they are typed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
+
+from wizard.flow import Page
+from wizard.ui.pages.base import WizardPage
+from wizard.ui.widgets import fail_color, warn_color, wrapping_label
+from wizard.ui.worker import BackgroundCall
+
+if TYPE_CHECKING:
+    from wizard.ui.wizard_window import MailSetupWizard
+
+
+class CapsLockWatcher(QObject):
+    """Guesses Caps Lock from typed letters: Qt has no portable way to read the key state."""
+
+    changed = Signal(bool)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            text = event.text()
+            if len(text) == 1 and text.isalpha() and text.lower() != text.upper():
+                shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                self.changed.emit(text.isupper() != shift)
+        return False
+
+
+class AccountPage(WizardPage):
+    """The person types their name, full email address and password, and may tick *Remember*.
+
+    Next is enabled for a well-formed address only; another domain gets a gentle warning. A
+    remembered password is read from the keychain off the GUI thread and never overwrites what
+    the person typed meanwhile.
+    """
+
+    page_id = Page.ACCOUNT
+
+    def __init__(self, wizard: MailSetupWizard) -> None:
+        super().__init__(wizard)
+        self._reading: BackgroundCall | None = None
+        self._generation = wizard.flow.account_generation
+        self.setTitle("Your account")
+        org = wizard.flow.provider.branding.organization
+        page_name = wizard.flow.provider.branding.account_page_name
+        self.setSubTitle(
+            f"Your login is your full {org} email address."
+            + (f" The password is the one you use on {page_name}." if page_name else "")
+        )
+        outer = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.name = QLineEdit(self)
+        self.name.setAccessibleName("Full name")
+        self.name.setPlaceholderText("Joe Bloggs")
+        self.name.setMaxLength(200)
+        self.address = QLineEdit(self)
+        self.address.setAccessibleName("Email address")
+        self.address.setMaxLength(254)
+        domain = wizard.flow.provider.domains[0]
+        self.address.setPlaceholderText(f"firstname.lastname@{domain}")
+        self.password = QLineEdit(self)
+        self.password.setAccessibleName("Password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        # Keep the password out of the X11 primary selection / drag: Qt already blocks copy
+        # from a Password field; these stop the other routes.
+        self.password.setDragEnabled(False)
+        self.password.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        name_label = QLabel("&Full name:", self)
+        name_label.setBuddy(self.name)
+        address_label = QLabel("&Email address:", self)
+        address_label.setBuddy(self.address)
+        password_label = QLabel("&Password:", self)
+        password_label.setBuddy(self.password)
+        form.addRow(name_label, self.name)
+        form.addRow(address_label, self.address)
+        form.addRow(password_label, self.password)
+        self.show_password_box = QCheckBox("Sh&ow password", self)
+        self.show_password_box.toggled.connect(self._toggle_reveal)
+        form.addRow("", self.show_password_box)
+        self.remember_box = QCheckBox("&Remember my password on this computer", self)
+        form.addRow("", self.remember_box)
+        # Where the password would be kept, or why it cannot be: its own wrapping line under
+        # the box, because store names such as "Secret Service (GNOME Keyring / KWallet)" make
+        # a one-line check box too wide for the form's field column.
+        self.keychain_note = wrapping_label("", self)
+        self.keychain_note.setEnabled(False)
+        form.addRow("", self.keychain_note)
+        self._form = form
+        for widget in (self.remember_box, self.keychain_note):
+            form.setRowVisible(widget, False)  # shown once the keychain has been asked
+        outer.addLayout(form)
+        self.address_error = wrapping_label("", self)
+        self.caps = wrapping_label("Caps Lock seems to be on.", self)
+        self.domain_warning = wrapping_label("", self)
+        for label in (self.address_error, self.caps, self.domain_warning):
+            label.hide()
+            outer.addWidget(label)
+        outer.addStretch(1)
+        self._caps = CapsLockWatcher(self)
+        self._caps.changed.connect(self._caps_changed)
+        self.password.installEventFilter(self._caps)
+        for edit in (self.name, self.address, self.password):
+            edit.textChanged.connect(self._changed)
+        self.setTabOrder(self.name, self.address)
+        self.setTabOrder(self.address, self.password)
+        self.setTabOrder(self.password, self.show_password_box)
+        self.setTabOrder(self.show_password_box, self.remember_box)
+
+    def _caps_changed(self, on: bool) -> None:
+        self.caps.setStyleSheet(f"color: {warn_color(self).name()};")
+        self.caps.setVisible(on)
+
+    def _toggle_reveal(self, shown: bool) -> None:
+        self.password.setEchoMode(
+            QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        )
+
+    def _show_keychain(self) -> None:
+        flow = self.flow
+        status = flow.keychain_status()
+        if status is None:  # no remembering in this run (tests, --selftest)
+            self._form.setRowVisible(self.remember_box, False)
+            self._form.setRowVisible(self.keychain_note, False)
+            return
+        self._form.setRowVisible(self.remember_box, True)
+        self._form.setRowVisible(self.keychain_note, True)
+        self.remember_box.setEnabled(status.ok)
+        self.remember_box.setChecked(status.ok and flow.remember_password)
+        if status.ok:
+            self.keychain_note.setText(f"Kept in {status.where} if you tick this, never in a file.")
+        else:
+            self.keychain_note.setText(status.reason)
+
+    def initializePage(self) -> None:
+        flow = self.flow
+        if self._generation != flow.account_generation:
+            # The account was forgotten on the first page: what these fields held is gone too.
+            self._generation = flow.account_generation
+            self.name.clear()
+            self.address.clear()
+        self._show_keychain()
+        if not self.password.text() and flow.expects_stored_password:
+            self._read_stored_password()
+        acct = flow.account
+        if acct.name and not self.name.text():
+            self.name.setText(acct.name)
+        if acct.address and not self.address.text():
+            self.address.setText(acct.address)
+        self.show_password_box.setChecked(False)
+        self._changed()
+        first_empty = next(
+            (e for e in (self.name, self.address, self.password) if not e.text()), self.password
+        )
+        QTimer.singleShot(0, first_empty, first_empty.setFocus)
+
+    def _read_stored_password(self) -> None:
+        """Fill in the remembered password without blocking: the store may ask to be unlocked."""
+        self.password.setPlaceholderText("Reading your saved password…")
+        call = BackgroundCall(self.flow.stored_password, name="keychain-read", parent=self)
+        call.done.connect(self._stored_password_read)
+        self._reading = call
+        call.start()
+
+    def _stored_password_read(self, stored: object) -> None:
+        if self.sender() is not self._reading:
+            return  # an older read, overtaken by a newer one
+        self._reading = None
+        self.password.setPlaceholderText("")
+        if isinstance(stored, str) and stored and not self.password.text():
+            self.password.setText(stored)  # only if the person has not typed one meanwhile
+
+    def _changed(self) -> None:
+        v = self.flow.validate_account(self.name.text(), self.address.text(), self.password.text())
+        self.address_error.setText(v.address_error or v.name_error)
+        self.address_error.setStyleSheet(f"color: {fail_color(self).name()};")
+        self.address_error.setVisible(bool(v.address_error or v.name_error))
+        self.domain_warning.setText(v.domain_warning)
+        self.domain_warning.setStyleSheet(f"color: {warn_color(self).name()};")
+        self.domain_warning.setVisible(bool(v.domain_warning))
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.flow.validate_account(
+            self.name.text(), self.address.text(), self.password.text()
+        ).ok
+
+    def validatePage(self) -> bool:
+        v = self.flow.set_account(self.name.text(), self.address.text(), self.password.text())
+        self.flow.choose_remember_password(
+            self.remember_box.isEnabled() and self.remember_box.isChecked()
+        )
+        if v.ok:
+            self.address.setText(v.normalised_address)
+        return v.ok
+
+    def wizard_closing(self) -> None:
+        self.password.clear()

@@ -1,0 +1,43 @@
+"""What every page shares: its place in the page table, the flow behind it, and closing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from PySide6.QtWidgets import QWizardPage
+
+from wizard.flow import Page, WizardFlow
+
+if TYPE_CHECKING:
+    from wizard.ui.wizard_window import MailSetupWizard
+
+
+class WizardPage(QWizardPage):
+    """One page: it shows the flow's state and hands what the person does to named flow methods.
+
+    A page never writes the flow's attributes and never touches another page's widgets; what
+    one page changes reaches the others through the flow.
+    """
+
+    page_id: ClassVar[Page]
+
+    def __init__(self, wizard: MailSetupWizard) -> None:
+        super().__init__()
+        # Kept rather than asked of QWizard: while it resets or closes, wizard() and
+        # currentId() can be None and -1, and an exception in a Qt override is fatal.
+        self._wizard = wizard
+
+    @property
+    def w(self) -> MailSetupWizard:
+        return self._wizard
+
+    @property
+    def flow(self) -> WizardFlow:
+        return self._wizard.flow
+
+    def nextId(self) -> int:
+        nxt = self._wizard.flow.next_page(self.page_id)
+        return -1 if nxt is None else int(nxt)
+
+    def wizard_closing(self) -> None:
+        """The window is closing: stop background work and let go of secrets shown here."""

@@ -1,0 +1,56 @@
+"""The client page: which mail program the person uses on this computer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QButtonGroup, QRadioButton, QVBoxLayout
+
+from wizard.flow import Page
+from wizard.ui.pages.base import WizardPage
+
+if TYPE_CHECKING:
+    from wizard.ui.wizard_window import MailSetupWizard
+
+
+def with_mnemonic(label: str, taken: set[str]) -> str:
+    """Put "&" before the first letter no other control on the page uses yet."""
+    for i, ch in enumerate(label):
+        if ch.isalpha() and ch.lower() not in taken:
+            taken.add(ch.lower())
+            return f"{label[:i]}&{label[i:]}"
+    return label
+
+
+class ClientPage(WizardPage):
+    """The person picks their mail program; this OS's usual ones come first, a found
+    Thunderbird first of all and marked *detected*."""
+
+    page_id = Page.CLIENT
+
+    def __init__(self, wizard: MailSetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Your mail program")
+        self.setSubTitle("Which program do you read your mail with on this computer?")
+        lay = QVBoxLayout(self)
+        self.group = QButtonGroup(self)
+        self.buttons: dict[str, QRadioButton] = {}
+        taken = {"b", "n"}  # Back and Next
+        for client in wizard.flow.clients:
+            label = with_mnemonic(client.label, taken)
+            label += "  (detected on this computer)" if client.detected else ""
+            button = QRadioButton(label, self)
+            button.setAccessibleName(client.label)
+            self.group.addButton(button)
+            self.buttons[client.id] = button
+            lay.addWidget(button)
+        lay.addStretch(1)
+
+    def initializePage(self) -> None:
+        self.buttons[self.flow.client_id].setChecked(True)
+
+    def validatePage(self) -> bool:
+        for cid, button in self.buttons.items():
+            if button.isChecked():
+                self.flow.choose_client(cid)
+        return True

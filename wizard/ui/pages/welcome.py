@@ -1,0 +1,111 @@
+"""The first page: who runs this mail, and what the person came to do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+)
+
+from wizard.flow import Mode, Page
+from wizard.resources import resource_path
+from wizard.ui.pages.base import WizardPage
+from wizard.ui.widgets import wrapping_label
+
+if TYPE_CHECKING:
+    from wizard.ui.wizard_window import MailSetupWizard
+
+
+class WelcomePage(WizardPage):
+    """The person sees whose mail this is and picks *Set up my mail* or *Check why it fails*.
+
+    On a computer set up before it says for which address and when mail last worked, and
+    offers *Forget this account*.
+    """
+
+    page_id = Page.WELCOME
+
+    def __init__(self, wizard: MailSetupWizard) -> None:
+        super().__init__(wizard)
+        flow = wizard.flow
+        provider = flow.provider
+        org = provider.branding.organization
+        self.setTitle(f"Welcome to {org} mail")
+        lay = QVBoxLayout(self)
+        logo = provider.branding.logo
+        if logo is None or not logo.is_file():
+            logo = resource_path("icons/app-256.png")
+        pix = QPixmap(str(logo))
+        if not pix.isNull():
+            image = QLabel(self)
+            image.setPixmap(pix.scaledToHeight(64, Qt.TransformationMode.SmoothTransformation))
+            image.setAccessibleName(f"{org} logo")
+            lay.addWidget(image)
+        lay.addWidget(
+            wrapping_label(
+                f"This assistant checks your {org} email address and password with the mail "
+                f"server, then sets up your mail program. It takes about two minutes. Your "
+                f"password is only sent to {provider.imap.hostname}, over an encrypted "
+                f"connection.",
+                self,
+            )
+        )
+        lay.addSpacing(12)
+        self.setup = QRadioButton("&Set up my mail on this computer", self)
+        self.diagnose = QRadioButton("&Check why my mail isn't working", self)
+        self.group = QButtonGroup(self)
+        self.group.addButton(self.setup)
+        self.group.addButton(self.diagnose)
+        lay.addWidget(self.setup)
+        lay.addWidget(self.diagnose)
+        self.remembered = wrapping_label("", self)
+        self.remembered.setEnabled(False)
+        lay.addWidget(self.remembered)
+        forget_row = QHBoxLayout()
+        self.forget_button = QPushButton("&Forget this account", self)
+        self.forget_button.setAutoDefault(False)
+        self.forget_button.setToolTip(
+            "Remove the address, settings and any saved password this app keeps"
+        )
+        self.forget_button.clicked.connect(self.forget)
+        forget_row.addWidget(self.forget_button)
+        forget_row.addStretch(1)
+        lay.addLayout(forget_row)
+        self.forget_button.setVisible(flow.remembered is not None)
+        lay.addStretch(1)
+        (self.diagnose if flow.mode is Mode.DIAGNOSE else self.setup).setChecked(True)
+        if flow.mode is Mode.DIAGNOSE and flow.account.address:
+            text = f"This computer was set up for {flow.account.address} before."
+            last = flow.remembered.last_good_check if flow.remembered else None
+            if last:
+                when = datetime.fromisoformat(last).astimezone()
+                text += f" Mail last worked on {when:%d %B %Y at %H:%M}."
+            self.remembered.setText(text)
+
+    def validatePage(self) -> bool:
+        self.flow.choose_mode(Mode.DIAGNOSE if self.diagnose.isChecked() else Mode.SETUP)
+        return True
+
+    def forget(self) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Forget this account?",
+            "Remove the email address, settings and any saved password this app keeps on "
+            "this computer? Your mail program and your mailbox are not changed.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        # The account page sees the flow's account generation move and clears its fields.
+        self.remembered.setText(self.flow.forget_account())
+        self.forget_button.hide()
+        self.setup.setChecked(True)
