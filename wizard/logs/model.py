@@ -47,6 +47,10 @@ class Stamp:
             return self.when.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if self.zone_known else "")
         return self.when.strftime("%b %d %H:%M:%S") + " (no year in the log)"
 
+    def short(self) -> str:
+        """For a table column: the label without the note about the missing year."""
+        return self.when.strftime("%Y-%m-%d %H:%M:%S" if self.year_known else "%b %d %H:%M:%S")
+
     def comparable(self, other: datetime) -> datetime:
         """This stamp as an aware UTC datetime to compare with ``other``.
 

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from wizard.logs.model import Outcome, Server, Session
+from wizard.logs.model import Outcome, Reason, Server, Session
 from wizard.logs.reader import Stats
 from wizard.logs.report_match import Attempt, ReportKeys
 
@@ -31,12 +31,21 @@ _OUTCOME = {
 }
 
 
-def headline(s: Session) -> str:
+def service_label(s: Session) -> str:
     server = "Dovecot" if s.server is Server.DOVECOT else "Haraka"
-    svc = _SERVICE.get(s.service, s.service)
+    return f"{server} {_SERVICE.get(s.service, s.service)}"
+
+
+def outcome_label(s: Session) -> str:
+    if s.reason is Reason.NO_AUTH_ATTEMPT:
+        return "no login attempt"
+    return _OUTCOME[s.outcome]
+
+
+def headline(s: Session) -> str:
     who = f"  {s.user}" if s.user else ""
     frm = f"  from {s.client_ip}" if s.client_ip else ""
-    return f"{s.started.label()}  {server} {svc}{frm}  — {_OUTCOME[s.outcome]}{who}"
+    return f"{s.started.label()}  {service_label(s)}{frm}  — {outcome_label(s)}{who}"
 
 
 def session_text(s: Session) -> str:
@@ -81,12 +90,18 @@ def summary_text(counts: Counter[str], stats: Stats) -> str:
         text += f" Read {stats.lines_read} lines"
     else:
         text += (
-            f" Searched {stats.bytes_read / 1e6:.1f} MB and read the {stats.lines_examined} "
+            f" Searched {_size(stats.bytes_read)} and read the {stats.lines_examined} "
             f"lines that could belong to the filter"
         )
     if stats.skipped_lines:
         text += f"; {stats.skipped_lines} lines were not Dovecot's or Haraka's and were skipped"
     return text + "."
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f} MB"
+    return f"{max(1, round(n / 1000))} kB"
 
 
 def report_lines(keys: ReportKeys, found: dict[int, list[Session]]) -> list[str]:
