@@ -49,12 +49,21 @@ _TLS_ERRORS = {
 
 def _kv(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    for m in _KV.finditer(text):
-        v = m.group(2)
-        if len(v) >= 2 and v[0] == '"' and v[-1] == '"':
-            v = v[1:-1]
-        out.setdefault(m.group(1), v)
+    for k, v in _KV.findall(text):
+        if k not in out:
+            out[k] = v[1:-1] if len(v) >= 2 and v[0] == '"' and v[-1] == '"' else v
     return out
+
+
+def _hook_matters(msg: str) -> bool:
+    """Most hook lines (helo, rcpt, data …) say nothing this reader reports; skip their parse."""
+    return (
+        "retval=DENY" in msg
+        or "params=AUTH" in msg
+        or "plugin=auth" in msg
+        or "listed" in msg
+        or "plugin=dns" in msg
+    )
 
 
 class HarakaTracker:
@@ -124,6 +133,8 @@ class HarakaTracker:
     def _common(self, s: Session, line: HarakaLine, msg: str) -> None:
         """Lines that may come with the connection's or a transaction's id."""
         if "hook=" in msg and "retval=" in msg:
+            if not _hook_matters(msg):
+                return
             kv = _kv(msg)
             plugin, retval = kv.get("plugin", ""), kv.get("retval", "")
             hook_msg = kv.get("msg", "")
