@@ -146,17 +146,12 @@ _T_STARTED = re.compile(
     r"^\s+started (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC.*?(?:took (\d+) ms)?\s*$", re.M
 )
 _T_CONNECTED = re.compile(r"^\s+connected to \S+ port \d+(?: from (\S+) port \d+)?", re.M)
-_T_SEEN = re.compile(
-    r"^\s+(?:the server saw (?:this computer|us|you) as|server saw|server_seen_ip|"
-    r"public (?:IP|address)[^:]*:?)\s*:?\s*([0-9a-fA-F.:]+)",
-    re.M | re.I,
-)
-_T_SESSION = re.compile(
-    r"^\s+(?:server session|server_session)[^:]*:?\s*<?([\w/+=-]+)>?", re.M | re.I
-)
-_T_PUBLIC = re.compile(
-    r"^(?:Public (?:IP|address)[^:]*|public_ip):\s*([0-9a-fA-F.:]+)", re.M | re.I
-)
+# Since the report carries what the servers said about us (issue 16): per check
+# "server software: Haraka; sees this computer as: 1.2.3.4; session: EE0EDA", and on top
+# "Seen as:   The mail server sees this computer as 1.2.3.4 (…)".
+_T_SEEN = re.compile(r"sees this computer as:? ([0-9A-Fa-f.:]*[0-9A-Fa-f])")
+_T_SESSION = re.compile(r"; session: (?!not stated)([^\s;]+)")
+_T_PUBLIC = re.compile(r"^Seen as:.*?sees this computer as ([0-9A-Fa-f.:]*[0-9A-Fa-f])", re.M)
 
 
 def _service_of(label: str) -> str:
@@ -219,13 +214,22 @@ def _same_login(a: Attempt, s: Session) -> bool:
     return s.user.lower() == a.username.lower()
 
 
+def _same_session(a: Attempt, s: Session) -> bool:
+    """The server's own id for the connection; Haraka's banner shows only the UUID's first
+    characters (``uuid.banner_chars``), so a prefix of four or more counts."""
+    mine, theirs = a.server_session.upper(), s.session_id.upper()
+    if not mine or not theirs:
+        return False
+    return mine == theirs or (len(mine) >= 4 and theirs.startswith(mine))
+
+
 def match(keys: ReportKeys, s: Session) -> Attempt | None:
     """The report's check this session is the server's side of, if any."""
     best: tuple[int, Attempt] | None = None
     for a in keys.attempts:
         if not _fits_service(a, s):
             continue
-        if a.server_session and s.session_id and a.server_session == s.session_id:
+        if _same_session(a, s):
             return a
         lo, hi = a.window
         t = s.started.comparable(lo)
@@ -269,7 +273,10 @@ def describe(a: Attempt, s: Session) -> str:
         verdict = "the login worked"
     else:
         verdict = s.outcome.value.replace("_", " ")
-    how = "session id" if a.server_session and a.server_session == s.session_id else "time"
+    if _same_session(a, s):
+        how = "the server's session id"
+    else:
+        how = "time and login" if s.user else "time and address"
     return f"This is the login attempt from the report ({a.label()}, matched by {how}): {verdict}."
 
 
