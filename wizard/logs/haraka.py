@@ -154,10 +154,17 @@ class HarakaTracker:
             else:
                 s.user = s.user or m.group(1)
             return
+        if line.plugin.startswith("auth") and "delaying for" in msg:
+            # auth_base slows a failed AUTH down before answering 535; the login tried is not
+            # logged at INFO level.
+            s.facts["auth_tried"] = s.facts["auth_failed"] = "1"
+            return
         if line.plugin == "core" and msg.startswith("disconnect "):
             kv = _kv(msg)
             s.closed = True
             s.facts["lr"] = kv.get("lr", "")
+            if s.facts["lr"].startswith(("535", "5.7.8")):
+                s.facts["auth_tried"] = s.facts["auth_failed"] = "1"
             if kv.get("tls") == "Y":
                 s.tls = True
             s.client_ip = s.client_ip or kv.get("ip", "")
@@ -177,12 +184,14 @@ class HarakaTracker:
                 s.lines.insert(max(0, len(s.lines) - 1), raw)
             if user.startswith("!"):
                 s.user = s.user or user[1:]
+                s.facts["auth_failed"] = "1"
                 return
+            # Cloudron's plugin said who logged in; the hook's retval=OK alone would not say
+            # it: it only means a plugin took the command (a wrong password shows it too).
             s.user = user
-        if retval.upper().startswith("OK"):
             s.authenticated = True
         elif retval.upper().startswith("DENY"):
-            s.facts["auth_denied"] = retval
+            s.facts["auth_failed"] = "1"
 
     def _transaction(self, s: Session, line: HarakaLine, txn_id: str) -> None:
         t = s.transactions.get(txn_id)
@@ -258,11 +267,13 @@ class HarakaTracker:
             return
         m = _POOL_FAILED.match(msg)
         if m:
-            d.errors.append(f"could not connect: {m.group(1).strip()}")
+            d.errors.append(_connect_error(m.group(1).strip()))
             return
         m = _TEMP_FAIL.match(msg)
         if m:
             secs = int(m.group(2))
+            d.failures += 1
+            d.attempts = max(d.attempts, d.failures)
             d.outcome = Outcome.DEFERRED
             d.retry_in_s = secs
             d.next_retry = line.stamp.plus(secs)
@@ -276,7 +287,10 @@ class HarakaTracker:
             d.remote_host = kv.get("host", "")
             d.remote_ip = kv.get("ip", "")
             d.mode = kv.get("mode", "")
+            d.port = kv.get("port", "")
             d.response = kv.get("response", "")
+            fails = kv.get("fails", "")
+            d.attempts = max(d.attempts, d.failures + 1, int(fails) + 1 if fails.isdigit() else 1)
             d.finished_at = line.stamp
             d.next_retry = None
             if kv.get("tls") == "N":
@@ -304,6 +318,13 @@ class HarakaTracker:
             self._finish(self._open.pop(k))
 
     def _finish(self, s: Session) -> None:
+        if not s.authenticated and s.facts.get("relay") == "Y":
+            # Relaying allowed on a submission connection: it logged in (Haraka's own auth
+            # plugins log no success line at INFO level), or its address is trusted. With
+            # constrain_sender the sender is the login.
+            s.facts["relay_allowed"] = "1"
+            if not s.user:
+                s.user = next((t.sender for t in s.transactions.values() if t.sender), "")
         s.outcome, s.reason = judge(s)
         s.explanation = explain(s)
         self._done.append(s)
@@ -321,6 +342,29 @@ class HarakaTracker:
     @property
     def open_count(self) -> int:
         return len(self._open)
+
+
+_ERRNO_WORDS = {
+    "ECONNREFUSED": "connection refused: nothing is listening there",
+    "ETIMEDOUT": "the connection timed out",
+    "EHOSTUNREACH": "the host is unreachable",
+    "ENETUNREACH": "the network is unreachable",
+    "ECONNRESET": "the connection was reset",
+    "ENOTFOUND": "the name does not resolve",
+}
+
+
+def _connect_error(text: str) -> str:
+    """ "connect ECONNREFUSED 127.0.0.1:33815" in words."""
+    m = re.search(r"\b(E[A-Z]+)\b\s*(\S+)?", text)
+    if not m:
+        return f"could not connect: {text}"
+    words = _ERRNO_WORDS.get(m.group(1), m.group(1))
+    where = m.group(2) or ""
+    out = f"could not connect to {where} ({words})" if where else f"could not connect ({words})"
+    if m.group(1) == "ECONNREFUSED" and where.startswith(("127.", "[::1]", "::1")):
+        out += " — a local delivery: is the mailbox server's LMTP side (Dovecot) down?"
+    return out
 
 
 def _deliveries(s: Session) -> list[Delivery]:
@@ -354,9 +398,9 @@ def judge(s: Session) -> tuple[Outcome, Reason | None]:
         return Outcome.DELIVERED, None
     if any(t.queued for t in s.transactions.values()):
         return Outcome.MESSAGE_ACCEPTED, None
-    if s.authenticated:
+    if s.authenticated or s.facts.get("relay_allowed"):
         return Outcome.LOGIN_OK, None
-    if s.facts.get("auth_tried"):
+    if s.facts.get("auth_failed") or s.facts.get("auth_tried"):
         if s.user and "@" not in s.user:
             return Outcome.LOGIN_FAILED, Reason.SHORT_USERNAME
         return Outcome.LOGIN_FAILED, Reason.WRONG_PASSWORD_OR_UNKNOWN_USER
@@ -387,6 +431,13 @@ def explain(s: Session) -> str:
     elif s.authenticated:
         tls = " over TLS" if s.tls else " without TLS"
         parts.append(f"Authenticated as {s.user}{frm}{tls}.")
+    elif s.facts.get("relay_allowed"):
+        tls = " over TLS" if s.tls else " without TLS"
+        parts.append(
+            f"The connection{frm}{tls} was allowed to send (relay=Y): it logged in — Haraka's "
+            f"auth plugin does not log the login itself at this log level — or its address is "
+            f"trusted."
+        )
     elif s.facts.get("auth_tried"):
         who = f" as {s.user}" if s.user else ""
         if s.user and "@" not in s.user:
@@ -396,11 +447,17 @@ def explain(s: Session) -> str:
             )
         else:
             parts.append(f"Login{who}{frm} was refused: wrong password or unknown user.")
+            if not s.user:
+                parts.append("(Haraka does not log which login was tried.)")
     elif s.client_ip:
         parts.append(f"A connection{frm} that never logged in.")
     for t in s.transactions.values():
         parts.extend(_explain_txn(t))
-    if not s.transactions and s.client_ip and (s.authenticated or s.blocklist):
+    if (
+        not s.transactions
+        and s.client_ip
+        and (s.authenticated or s.blocklist or s.facts.get("relay_allowed"))
+    ):
         parts.append("No message was sent in this connection.")
     lr = s.facts.get("lr", "")
     if lr and not s.authenticated and s.facts.get("auth_tried"):
@@ -426,10 +483,14 @@ def _explain_txn(t: Transaction) -> list[str]:
 
 def _explain_delivery(d: Delivery) -> str:
     where = d.remote_host or d.mx_host or d.target or "the remote server"
-    if d.remote_ip:
+    if d.remote_ip and d.remote_ip != where:
         where += f" ({d.remote_ip})"
+    if d.mode == "LMTP":
+        where = f"the mailbox server over LMTP ({d.remote_ip or d.remote_host}:{d.port})"
     if d.outcome is Outcome.DELIVERED:
-        if d.tls == "verified":
+        if d.mode == "LMTP":
+            tls = ""
+        elif d.tls == "verified":
             tls = "over TLS with a verified certificate"
         elif d.tls == "none":
             tls = "without TLS"
@@ -439,7 +500,10 @@ def _explain_delivery(d: Delivery) -> str:
             tls = "over TLS" if d.tls else ""
         said = f'; it answered "{d.response}"' if d.response else ""
         tries = f" after {d.attempts} attempts" if d.attempts > 1 else ""
-        return f"Delivered to {where} {tls}{tries}{said}.".replace("  ", " ")
+        earlier = "; ".join(dict.fromkeys(d.errors))
+        if earlier:
+            earlier = f" (earlier attempts: {earlier})"
+        return f"Delivered to {where} {tls}{tries}{earlier}{said}.".replace("  ", " ")
     if d.outcome is Outcome.BOUNCED:
         return f"Delivery to {where} failed for good and bounced: {d.bounce_reason}."
     if d.outcome is Outcome.DEFERRED:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from wizard.logs.redact import redact
+
 # The year given to year-less stamps ("Dec 01 21:31:53") so they can be held in a datetime.
 # A leap year, so that "Feb 29" parses. It is never shown: ``Stamp.iso`` leaves it out.
 PLACEHOLDER_YEAR = 2000
@@ -107,6 +109,7 @@ class Delivery:
     domain: str = ""
     mx_host: str = ""
     attempts: int = 0
+    failures: int = 0  # "Temp failing" lines
     target: str = ""  # ip:port of the last attempt
     tls: str = ""  # "verified" / "not verified (ERR_…)" / ""
     cert_name: str = ""
@@ -118,6 +121,7 @@ class Delivery:
     remote_host: str = ""
     remote_ip: str = ""
     mode: str = ""
+    port: str = ""
     bounce_reason: str = ""
     finished_at: Stamp | None = None
 
@@ -166,7 +170,7 @@ class Session:
 
     def add_line(self, line: str) -> None:
         if len(self.lines) < MAX_LINES_PER_SESSION:
-            self.lines.append(line)
+            self.lines.append(redact(line))
         else:
             self.lines_dropped += 1
 
