@@ -94,9 +94,9 @@ class WelcomePage(WizardPage):
             "Open the mail server's Dovecot or Haraka log files and see, in plain words, what "
             "happened to each login and message"
         )
-        # A lambda, not the bound method: with PySide6 6.12, connecting the bound method made
-        # the next wizard built in the same process crash in an event filter (segfault in
-        # shiboken's wrapper lookup), seen in tests/test_gui_log_reader.py's order.
+        # A lambda, not the bound method (nor a @Slot): with PySide6 6.12 either of those made
+        # the wizard built by the next test crash while being shown (a segfault in shiboken's
+        # wrapper lookup inside an event filter) after a log-reader window had been used.
         self.logs_button.clicked.connect(lambda: self.open_log_reader())
         it_row.addWidget(self.logs_button)
         lay.addLayout(it_row)
