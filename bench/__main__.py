@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench [--runs 5] [--quick]
 
-``--quick`` runs each latency cell twice and skips the 20 s two-address blackhole case.
+``--quick`` runs each latency cell twice, skips the two-address blackhole case and measures the
+hostile servers without the baseline.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 import platform
 import time
 
-from bench import blackhole, startup, verify_latency
+from bench import blackhole, hostile, startup, verify_latency
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     verify_latency.main(["--runs", str(runs)])
     print("\n## Dead server\n", flush=True)
     blackhole.main(["--skip-two-addresses"] if args.quick else [])
+    print("\n## Hostile servers\n", flush=True)
+    hostile.main(["--no-baseline"] if args.quick else [])
     print("\n## Start-up and memory\n", flush=True)
     startup.main(["--runs", str(runs)])
     return 0

@@ -95,17 +95,19 @@ def run(tmp: Path, *, two_addresses: bool = True) -> str:
     rows: list[list[str]] = []
     walls: list[tuple[str, float, float]] = []
 
-    def everything(scenario: str, ports: dict[str, int]) -> None:
+    def everything(scenario: str, ports: dict[str, int], bound: float) -> None:
         t0 = time.perf_counter()
         results = run_checks(_provider(tmp, ports), ADDRESS, PASSWORD)
-        walls.append((scenario, time.perf_counter() - t0, DEFAULT_TIMEOUT))
+        walls.append((scenario, time.perf_counter() - t0, bound))
         rows.extend(_row(scenario, r) for r in results)
 
+    # The documented bounds (wizard/checks/deadline.py): never connected, the connect bound T;
+    # connected, T + 2 T for the rest (here: T for the greeting, then the TLS probe).
     with _no_synack_ports() as ports:
-        everything("no SYN-ACK", ports)
+        everything("no SYN-ACK", ports, DEFAULT_TIMEOUT)
     with DelayProxy() as proxy:
         silent = {n: proxy.add_route(n, 9, silent=True) for n in ("imap", "smtp", "sieve")}
-        everything("accepts, then silent", silent)
+        everything("accepts, then silent", silent, 3 * DEFAULT_TIMEOUT)
     if two_addresses:
         with _no_synack_ports() as ports:
             provider = _provider(tmp, ports)
@@ -134,7 +136,7 @@ def run(tmp: Path, *, two_addresses: bool = True) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time until a dead server is reported.")
     parser.add_argument(
-        "--skip-two-addresses", action="store_true", help="skip the 20 s two-address case"
+        "--skip-two-addresses", action="store_true", help="skip the two-address case"
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="wizard-bench-") as tmp:

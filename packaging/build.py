@@ -53,7 +53,8 @@ def fingerprint() -> str:
     )
     digest.update("\n".join(packages).encode())
     digest.update(sys.version.encode())
-    for knob in ("WIZARD_BUNDLE_ID", "WIZARD_TARGET_ARCH", "MACOS_SIGN_IDENTITY"):
+    knobs = ("WIZARD_BUNDLE_ID", "WIZARD_BUILD_NUMBER", "WIZARD_MACOS_MIN", "WIZARD_TARGET_ARCH")
+    for knob in (*knobs, "MACOS_SIGN_IDENTITY"):
         digest.update(f"{knob}={os.environ.get(knob, '')}".encode())
     digest.update(trim_icu.tools_fingerprint().encode())  # a build without icupkg is not reused
     return digest.hexdigest()

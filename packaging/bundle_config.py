@@ -14,6 +14,7 @@ import struct
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parent.parent
 APP_NAME = "Mail Setup Wizard"
@@ -21,7 +22,10 @@ EXE_NAME = "mail-setup-wizard"
 CLI_EXE_NAME = "mail-setup-wizard-cli"  # Windows only: the console twin for IT and scripts
 PUBLISHER = "Sepheo"
 DEFAULT_BUNDLE_ID = "co.sepheo.mailsetupwizard"
-DEFAULT_MACOS_MIN = "11.0"  # Big Sur: the oldest macOS the PySide6 6.8+ wheels support
+# LSMinimumSystemVersion is not a constant: the spec derives it from the highest minimum macOS
+# any bundled Mach-O file declares (macos_minimum), because dyld refuses to load a library built
+# for a newer macOS than the running one. With PySide6 6.12 that is 26.0: its bindings and
+# libshiboken6 are built with minos 26.0 (the Qt frameworks themselves with 14.4).
 
 # Modules loaded by name at run time, which PyInstaller's import scan cannot see.
 HIDDEN_IMPORTS = [
@@ -226,18 +230,63 @@ VSVersionInfo(
 """
 
 
-def info_plist(version: str, env: dict[str, str] | None = None) -> dict[str, object]:
-    """Info.plist keys for the .app; bundle id and minimum macOS overridable by env."""
+def _bundle_check() -> ModuleType:
+    """packaging/bundle_check.py, whether this module was imported by the spec or by path."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import bundle_check
+
+    return bundle_check
+
+
+def macos_short_version(version: str) -> str:
+    """``"1.2.3rc1"`` → ``"1.2.3"``: CFBundleShortVersionString and CFBundleVersion must be one
+    to three integers; a pre-release suffix there makes the Finder and the App Store tools
+    misread the version (and notarisation warn)."""
+    return ".".join(str(n) for n in version_tuple(version)[:3])
+
+
+def macos_minimum(binaries: Iterable[str], floor: str | None = None) -> str:
+    """LSMinimumSystemVersion for a bundle of ``binaries``: the highest minos any of them
+    declares. ``floor`` (``WIZARD_MACOS_MIN``) may only raise it: a value below what the
+    binaries need would let the app be launched on a macOS where it cannot load."""
+    bundle_check = _bundle_check()
+    found = bundle_check.highest_minos(binaries)
+    if found is None:
+        raise ValueError("no Mach-O file with a minimum macOS among the bundled binaries")
+    needed, where = found
+    if floor is not None:
+        wanted = bundle_check.parse_version(floor)
+        if wanted < needed:
+            raise ValueError(
+                f"WIZARD_MACOS_MIN={floor} is below {bundle_check.format_version(needed)}, "
+                f"which {where} needs"
+            )
+        needed = wanted
+    return bundle_check.format_version(needed)
+
+
+def info_plist(
+    version: str, minimum_macos: str, env: dict[str, str] | None = None
+) -> dict[str, object]:
+    """Info.plist keys for the .app (PyInstaller adds CFBundleExecutable and the icon)."""
     env = dict(os.environ) if env is None else env
+    build_number = env.get("WIZARD_BUILD_NUMBER") or macos_short_version(version)
+    if not re.fullmatch(r"\d+(\.\d+){0,2}", build_number):
+        raise ValueError(f"WIZARD_BUILD_NUMBER must be one to three numbers: {build_number!r}")
     return {
         "CFBundleName": APP_NAME,
         "CFBundleDisplayName": APP_NAME,
         "CFBundleIdentifier": env.get("WIZARD_BUNDLE_ID") or DEFAULT_BUNDLE_ID,
-        "CFBundleShortVersionString": version,
-        "CFBundleVersion": env.get("WIZARD_BUILD_NUMBER") or version,
+        "CFBundleShortVersionString": macos_short_version(version),
+        "CFBundleVersion": build_number,
         "CFBundlePackageType": "APPL",
-        "LSMinimumSystemVersion": env.get("WIZARD_MACOS_MIN") or DEFAULT_MACOS_MIN,
+        "LSMinimumSystemVersion": minimum_macos,
         "LSApplicationCategoryType": "public.app-category.utilities",
+        # AppKit instantiates this class as the application object; without it a bundle is
+        # treated as a legacy app (no proper activation, menu bar or Dock behaviour).
+        "NSPrincipalClass": "NSApplication",
         "NSHighResolutionCapable": True,
         "NSSupportsAutomaticGraphicsSwitching": True,  # do not wake the discrete GPU
         "NSRequiresAquaSystemAppearance": False,  # follow dark mode

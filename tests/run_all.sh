@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 # Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve), Thunderbird
 # and NSS's certutil for the real-Thunderbird test, poppler for reading the handout PDF, GNOME
 # Keyring on a private D-Bus bus (and libsecret's secret-tool) for the Secret Service password
-# store, and the shared libraries Qt's offscreen and xcb platforms load.
+# store, and the shared libraries Qt's offscreen and xcb platforms load. Cyrus SASL's tools and
+# modules (saslpasswd2, PLAIN, sasldb) and nss_wrapper serve the unpacked Cyrus and Exim below.
 APT_PACKAGES=(
   dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved
+  sasl2-bin libsasl2-modules libsasl2-modules-db libnss-wrapper
   thunderbird libnss3-tools poppler-utils xvfb xauth binutils icu-devtools gcc
   dbus gnome-keyring libsecret-tools
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
@@ -27,13 +29,47 @@ if command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages: ${missing[*]}"
     $SUDO apt-get update -qq
     # The packaged Dovecot service is never started here: the tests run their own instances.
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+      --no-install-recommends \
       "${missing[@]}" >/dev/null
   fi
 else
   echo "apt-get not found: install Dovecot (imapd, submissiond, managesieved) yourself;" \
        "tests that need it will be skipped." >&2
 fi
+
+# A second IMAP + ManageSieve server (Cyrus) and a second SMTP submission server (Exim), unpacked
+# under build/ and started by the tests on loopback, never installed: cyrus-imapd conflicts with
+# dovecot-imapd, and installing exim4 would replace the machine's own mail server and start one
+# on port 25. Their shared libraries are installed normally (every lib* package they depend on).
+UNPACKED_DEBS=(cyrus-common cyrus-imapd exim4-daemon-light)
+UNPACKED=build/test-servers
+if command -v apt-get >/dev/null 2>&1 && [ ! -f "$UNPACKED/root/.complete" ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  rm -rf "$UNPACKED" && mkdir -p "$UNPACKED/debs" "$UNPACKED/root"
+  if ! (cd "$UNPACKED/debs" && apt-get download -qq "${UNPACKED_DEBS[@]}" 2>/dev/null); then
+    $SUDO apt-get update -qq
+    (cd "$UNPACKED/debs" && apt-get download -qq "${UNPACKED_DEBS[@]}")
+  fi
+  libs=()
+  for deb in "$UNPACKED"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$UNPACKED/root"
+    # "libfoo1 (>= 1.2), liba | libb" -> the first choice of each, lib* packages only.
+    for dep in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/:any//'); do
+      case "$dep" in lib*) dpkg-query -W -f='${Status}' "$dep" 2>/dev/null \
+        | grep -q "install ok installed" || libs+=("$dep") ;; esac
+    done
+  done
+  if [ ${#libs[@]} -gt 0 ]; then
+    echo "Installing libraries for the unpacked servers: ${libs[*]}"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+      --no-install-recommends "${libs[@]}" >/dev/null
+  fi
+  touch "$UNPACKED/root/.complete"
+fi
+# dpkg-deb keeps modes, and exim4 is set-uid root in its package: nothing unpacked may be.
+[ -d "$UNPACKED/root" ] && find "$UNPACKED/root" -perm /6000 -type f -exec chmod ug-s {} +
 
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv

@@ -516,12 +516,4 @@ def test_elf_needed_reads_direct_dependencies_only(cfg) -> None:
     assert "libicudata.so.73" not in needed  # only through libQt6Core: ldd would list it
 
 
-def test_versions_for_windows_and_macos(cfg) -> None:
-    assert cfg.version_tuple("1.2.3rc1") == (1, 2, 3, 0)
-    assert cfg.version_tuple("2") == (2, 0, 0, 0)
-    assert f"filevers={cfg.version_tuple(__version__)}" in cfg.windows_version_file(__version__)
-    plist = cfg.info_plist(__version__, {"WIZARD_BUNDLE_ID": "org.example.mail"})
-    assert plist["CFBundleIdentifier"] == "org.example.mail"
-    assert plist["CFBundleShortVersionString"] == __version__
-    assert plist["NSHighResolutionCapable"] is True
-    assert cfg.info_plist(__version__, {})["CFBundleIdentifier"] == cfg.DEFAULT_BUNDLE_ID
+# Info.plist and the Windows version resource: tests/test_packaging_metadata.py.

@@ -30,7 +30,11 @@ def test_wrong_password_report_tells_it_which_log_line_to_find(dovecot, provider
     # the time given really is when the attempt happened, to the second
     started = results[0].started_at.strftime("%H:%M:%S")
     assert m.group(2) == started
-    assert headline(report) == "The server did not accept the email address and password."
+    imap, smtp, sieve = (r.port for r in results)
+    assert headline(report) == (
+        "Incoming mail, outgoing mail and filters: the server did not accept the email address "
+        f"and password (localhost ports {imap}, {smtp} and {sieve})."
+    )
 
 
 def test_full_report_has_every_fact_it_needs(dovecot, provider_file):
@@ -77,3 +81,48 @@ def test_mail_link_goes_to_support_with_the_report_and_no_password(dovecot, prov
     assert "not working" in query["subject"][0]
     assert "auth_failed" in query["body"][0]
     assert "S3cret-Wrong" not in urllib.parse.unquote(link)
+
+
+def test_all_three_refused_names_each_service_with_its_own_port(dovecot, tmp_path):
+    ports = {"imap_port": free_port(), "smtp_port": free_port(), "sieve_port": free_port()}
+    provider = load_provider(dovecot.write_provider(tmp_path / "p.xml", **ports))
+    results = run_checks(provider, GOOD_USER, "x")
+    assert {r.cause for r in results} == {"connection_refused"}
+    report = make_report(GOOD_USER, provider, results)
+    text = summary(report)
+    for r in results:
+        assert str(r.port) in r.message
+        assert (
+            f"{r.service.label}: The server localhost refused the connection on port {r.port}"
+            in (text)
+        )
+        # No other service's port in this service's own message.
+        assert not any(str(o.port) in r.message for o in results if o is not r)
+    assert all(str(p) in headline(report) for p in ports.values())
+
+
+def test_one_failing_service_is_named_with_its_host_and_port(dovecot, tmp_path):
+    closed = free_port()
+    provider = load_provider(dovecot.write_provider(tmp_path / "p.xml", smtp_port=closed))
+    results = run_checks(provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
+    report = make_report(GOOD_USER, provider, results)
+    assert headline(report).startswith("Outgoing mail: ")
+    assert f"localhost refused the connection on port {closed}" in headline(report)
+    assert (
+        f"Outgoing mail (SMTP): The server localhost refused the connection on port {closed}"
+        in (summary(report))
+    )
+    assert "Working: Incoming mail (IMAP), Filters (ManageSieve)." in summary(report)
+
+
+def test_every_cause_message_names_the_services_host_and_port():
+    from wizard.checks.errors import Cause
+    from wizard.diagnosis import explain
+    from wizard.provider import load_default_provider
+
+    provider = load_default_provider()
+    for server in provider.servers:
+        for cause in Cause:
+            d = explain(cause, server, provider, "joe.bloggs@sepheo.co", "joe.bloggs@sepheo.co")
+            assert server.hostname in d.message, (cause, d.message)
+            assert str(server.port) in d.message, (cause, d.message)

@@ -167,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=DEFAULT_TIMEOUT,
         metavar="S",
-        help=f"seconds per phase (default {DEFAULT_TIMEOUT:g})",
+        help=(
+            f"seconds to look up and connect, and the longest wait for any answer; the rest "
+            f"of a check gets twice that, so each ends within 3 x S (default {DEFAULT_TIMEOUT:g}"
+            f": {3 * DEFAULT_TIMEOUT:g} s)"
+        ),
     )
     d.add_argument(
         "--username",

@@ -14,7 +14,7 @@ import ssl
 from dataclasses import dataclass
 
 from wizard.checks.errors import Cause, CheckFailure
-from wizard.provider import Provider, ServerSettings, Service
+from wizard.provider import Provider, Security, ServerSettings, Service
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,27 @@ class Diagnosis:
     cause: Cause
     message: str
     advice: str
+
+
+# What went wrong in a few words and without a place, for a line naming several services at
+# once ("Incoming mail and outgoing mail: the server refused the connection (host ports …)").
+CAUSE_PHRASES: dict[Cause, str] = {
+    Cause.DNS_FAILED: "this computer could not find the server",
+    Cause.CONNECTION_REFUSED: "the server refused the connection",
+    Cause.CONNECTION_TIMEOUT: "no answer in time",
+    Cause.TLS_FAILED: "a secure connection could not be set up",
+    Cause.CERTIFICATE_UNTRUSTED: "the server's security certificate is not trusted",
+    Cause.CERTIFICATE_EXPIRED: "the server's security certificate is out of date",
+    Cause.CERTIFICATE_NOT_YET_VALID: "the server's security certificate is not valid yet",
+    Cause.CERTIFICATE_HOSTNAME_MISMATCH: "the server showed a certificate for another name",
+    Cause.STARTTLS_UNAVAILABLE: "the server did not offer a secure connection",
+    Cause.AUTH_FAILED: "the server did not accept the email address and password",
+    Cause.AUTH_UNAVAILABLE: "the login service is not working right now (not your password)",
+    Cause.ACCOUNT_DISABLED: "this mailbox is not allowed to log in",
+    Cause.CONNECTION_BLOCKED: "the server refused this network",
+    Cause.PROTOCOL_ERROR: "the server answered in a way this app did not expect",
+    Cause.CANCELLED: "the check was stopped",
+}
 
 
 def classify_exception(exc: BaseException) -> tuple[Cause, str]:
@@ -69,6 +90,20 @@ def classify_exception(exc: BaseException) -> tuple[Cause, str]:
     return Cause.PROTOCOL_ERROR, f"{exc.__class__.__name__}: {exc}"
 
 
+# The provider-file element each service's settings live in (for IT's advice).
+_ELEMENTS = {
+    Service.IMAP: '<incomingServer type="imap">',
+    Service.SMTP: '<outgoingServer type="smtp">',
+    Service.SIEVE: "<manageSieveServer>",
+}
+_SECURITY_NAMES = {
+    Security.TLS: "SSL/TLS from the start",
+    Security.STARTTLS: "STARTTLS",
+    Security.PLAIN: "no encryption",
+}
+_SECURITY_NAMES_BY_VALUE = {"SSL": "SSL/TLS from the start", "STARTTLS": "STARTTLS"}
+
+
 def _where(server: ServerSettings) -> str:
     return f"{server.hostname} port {server.port}"
 
@@ -80,24 +115,29 @@ def explain(
     username: str,
     address: str,
     server_text: str = "",
+    *,
+    endless: bool = False,
 ) -> Diagnosis:
-    """Plain-language message and advice for a cause on one service."""
-    {
-        Service.IMAP: "receive mail",
-        Service.SMTP: "send mail",
-        Service.SIEVE: "manage mail filters",
-    }[server.service]
+    """Plain-language message and advice for a cause on one service.
+
+    Every message names this service's own host and port: the three services often share a
+    host but not a port, and "port 993" in the outgoing-mail line would send IT to the wrong
+    log and the wrong firewall rule.
+
+    ``endless``: a ``protocol_error`` because the server's answer broke a size limit or did not
+    end in time.
+    """
     where = _where(server)
     support = provider.branding.support_email
     ask_it = f"contact {support}" if support else "contact your IT support"
     account_page = provider.branding.account_page_name or provider.branding.account_page
 
     if cause == Cause.AUTH_FAILED:
-        msg = "The server did not accept the email address and password."
+        msg = f"The server {where} did not accept the email address and password."
         if username != address and "@" not in username:
             msg = (
-                f"The login “{username}” was refused. The login is your full email address "
-                f"({address}), not your account-page username."
+                f"The login “{username}” was refused by {where}. The login is your full email "
+                f"address ({address}), not your account-page username."
             )
             return Diagnosis(cause, msg, f"Log in with {address} and your usual password.")
         advice = "Check the password (is Caps Lock on?)."
@@ -112,20 +152,21 @@ def explain(
     if cause == Cause.ACCOUNT_DISABLED:
         return Diagnosis(
             cause,
-            "The password was right, but this mailbox is not allowed to log in.",
+            f"The password was right, but this mailbox is not allowed to log in on {where}.",
             f"The mailbox may be disabled or not yet enabled: {ask_it}.",
         )
     if cause == Cause.AUTH_UNAVAILABLE:
         return Diagnosis(
             cause,
-            "The server is reachable but its login service is not working right now. "
-            "This is not your password.",
+            f"The server {where} is reachable but its login service is not working right "
+            "now. This is not your password.",
             f"Try again in a few minutes. If it lasts, {ask_it}.",
         )
     if cause == Cause.DNS_FAILED:
         return Diagnosis(
             cause,
-            f"This computer could not find the server {server.hostname}.",
+            f"This computer could not find the server {server.hostname} (wanted on port "
+            f"{server.port}).",
             "Check that you are connected to the internet (open a website). If other sites "
             f"work, the server name may be wrong: {ask_it}.",
         )
@@ -133,7 +174,7 @@ def explain(
         return Diagnosis(
             cause,
             f"The server {server.hostname} refused the connection on port {server.port}.",
-            f"The mail service may be down, or this network blocks port {server.port}. Try "
+            "The mail service may be down, or this network blocks that port. Try "
             f"again later or from another network; if it lasts, {ask_it}.",
         )
     if cause == Cause.CONNECTION_TIMEOUT:
@@ -156,35 +197,36 @@ def explain(
     if cause == Cause.CONNECTION_BLOCKED:
         return Diagnosis(
             cause,
-            f"The server refused this network: {server_text}".strip(),
+            f"The server {where} refused this network: {server_text}".strip(),
             "Your internet address is on a spam blocklist (e.g. Spamhaus). Try another "
             f"network, and send this report to {support or 'IT'} so they can check the listing.",
         )
     if cause == Cause.CERTIFICATE_EXPIRED:
         return Diagnosis(
             cause,
-            "The server's security certificate is out of date (or this computer's clock is wrong).",
+            f"The security certificate of {where} is out of date (or this computer's clock "
+            "is wrong).",
             "Check this computer's date and time. If they are right, the server's certificate "
             f"has expired: {ask_it}. Do not tell your mail program to ignore it.",
         )
     if cause == Cause.CERTIFICATE_NOT_YET_VALID:
         return Diagnosis(
             cause,
-            "The server's security certificate is not valid yet: this computer's clock is "
+            f"The security certificate of {where} is not valid yet: this computer's clock is "
             "probably wrong.",
             "Set the correct date and time on this computer, then check again.",
         )
     if cause == Cause.CERTIFICATE_HOSTNAME_MISMATCH:
         return Diagnosis(
             cause,
-            f"The server answering for {server.hostname} showed a certificate for another name.",
+            f"The server answering for {where} showed a certificate for another name.",
             f"Something between you and the server may be intercepting the connection, or "
             f"the server is misconfigured. Do not accept the certificate; {ask_it}.",
         )
     if cause == Cause.CERTIFICATE_UNTRUSTED:
         return Diagnosis(
             cause,
-            "The server's security certificate is not trusted by this computer.",
+            f"The security certificate of {where} is not trusted by this computer.",
             "If you run antivirus software with a mail or web shield (Avast, AVG, Kaspersky, "
             "ESET…), it may be replacing the certificate: turn off its mail scanning and check "
             f"again. Otherwise {ask_it}. Do not tell your mail program to ignore it.",
@@ -203,8 +245,37 @@ def explain(
             "Something on this network may be stripping encryption (some firewalls and "
             f"antivirus do). Try another network, and {ask_it}.",
         )
+    if cause == Cause.NO_GREETING:
+        return Diagnosis(
+            cause,
+            f"Connected to {where}, but the server said nothing in time.",
+            "The port or its security setting may be wrong, or the server is overloaded. Try "
+            f"again in a few minutes; if it lasts, {ask_it}. For IT: check <port> and "
+            f"<socketType> in the provider file's {_ELEMENTS[server.service]} element.",
+        )
+    if cause == Cause.WRONG_SECURITY:
+        configured = _SECURITY_NAMES[server.security]
+        expected = "STARTTLS" if server.security is Security.TLS else "SSL"
+        return Diagnosis(
+            cause,
+            f"Port {server.port} on {server.hostname} expects {_SECURITY_NAMES_BY_VALUE[expected]}"
+            f", but the settings say {configured}. This is a setting, not your password or "
+            "your network.",
+            f"The settings need correcting: {ask_it}. For IT: in the provider file, set "
+            f"<socketType>{expected}</socketType> in the {_ELEMENTS[server.service]} element "
+            f"for port {server.port} (or give the port that matches its current socketType).",
+        )
     if cause == Cause.CANCELLED:
-        return Diagnosis(cause, "The check was stopped.", "Run the check again when ready.")
+        return Diagnosis(
+            cause, f"The check of {where} was stopped.", "Run the check again when ready."
+        )
+    if endless:
+        return Diagnosis(
+            Cause.PROTOCOL_ERROR,
+            f"The server on {where} sent an endless answer, so the check stopped it.",
+            "This is a fault on the server's side (or something on this network is in the "
+            f"way), not your password. Try again later; if it lasts, {ask_it} with this report.",
+        )
     return Diagnosis(
         Cause.PROTOCOL_ERROR,
         f"The server on {where} answered in a way this app did not expect.",

@@ -20,6 +20,9 @@ from wizard.errors import WizardError
 from wizard.resources import override_provider_candidates, resource_path
 
 BUILTIN_PROVIDER_NAME = "provider.xml"
+# A real provider file is a few kilobytes (the logo is a separate file). The cap keeps a
+# hostile or mistaken file (a log, a disk image) from being read into memory and parsed.
+MAX_PROVIDER_BYTES = 1_000_000
 
 
 class ProviderError(WizardError, ValueError):
@@ -162,6 +165,8 @@ def _server(node: Element, service: Service, where: str) -> ServerSettings:
 def parse_provider(data: bytes, source: Path | None = None) -> Provider:
     """Parse an autoconfig document; raise ProviderError naming what is wrong."""
     name = str(source) if source else "provider file"
+    if len(data) > MAX_PROVIDER_BYTES:
+        raise ProviderError(_too_large(name, len(data)))
     try:
         root = SafeET.fromstring(data)
     except DefusedXmlException as exc:
@@ -231,12 +236,23 @@ def parse_provider(data: bytes, source: Path | None = None) -> Provider:
     )
 
 
+def _too_large(name: str, size: int) -> str:
+    return (
+        f"{name}: the file is too large ({size:,} bytes or more); a provider file is at most "
+        f"{MAX_PROVIDER_BYTES:,} bytes"
+    )
+
+
 def load_provider(path: Path | str) -> Provider:
     p = Path(path)
     try:
-        data = p.read_bytes()
+        with p.open("rb") as f:
+            # One byte past the cap is enough to know; a huge file is never read whole.
+            data = f.read(MAX_PROVIDER_BYTES + 1)
     except OSError as exc:
         raise ProviderError(f"cannot read provider file {p}: {exc.strerror or exc}") from None
+    if len(data) > MAX_PROVIDER_BYTES:
+        raise ProviderError(_too_large(str(p.resolve()), len(data)))
     return parse_provider(data, source=p.resolve())
 
 

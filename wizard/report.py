@@ -20,6 +20,7 @@ from wizard import APP_NAME, __version__
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult, StepStatus
 from wizard.checks.session import Redactor
+from wizard.diagnosis import CAUSE_PHRASES
 from wizard.provider import Provider, Security, Service
 
 TICK, CROSS, DOT = "✓", "✗", "·"
@@ -75,21 +76,46 @@ def _local(t: datetime) -> str:
     return t.astimezone().strftime("%H:%M:%S %Z")
 
 
+def _cause_groups(results: Sequence[CheckResult]) -> list[list[CheckResult]]:
+    """Failed results grouped by cause, in the order the causes first appear."""
+    groups: dict[Cause | None, list[CheckResult]] = {}
+    for r in results:
+        groups.setdefault(r.cause, []).append(r)
+    return list(groups.values())
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _places(results: Sequence[CheckResult]) -> str:
+    """ "my.sepheo.co ports 993, 587 and 4190", or each host with its port when they differ."""
+    hosts = list(dict.fromkeys(r.host for r in results))
+    if len(hosts) == 1:
+        ports = [str(r.port) for r in results]
+        word = "port" if len(set(ports)) == 1 else "ports"
+        return f"{hosts[0]} {word} {_and(list(dict.fromkeys(ports)))}"
+    return _and([f"{r.host} port {r.port}" for r in results])
+
+
 def summary(report: Report) -> str:
-    """One paragraph in plain words: what works, what does not, what to do, what IT looks for."""
+    """One paragraph in plain words: what works, what does not, what to do, what IT looks for.
+
+    Each failing service is named with its own message, so with all three refused the
+    paragraph names all three ports; advice the services share is said once.
+    """
     failed = [r for r in report.results if not r.ok]
     if not failed:
         names = ", ".join(r.service.label.split(" (")[0].lower() for r in report.results)
         return f"Everything works for {report.address}: {names}."
-    parts = []
-    causes = {r.cause for r in failed}
-    if len(causes) == 1 and len(failed) > 1:
-        r = failed[0]
-        which = " and ".join(f.service.label for f in failed)
-        parts.append(f"{which}: {r.message} {r.advice}")
-    else:
-        for r in failed:
-            parts.append(f"{r.service.label}: {r.message} {r.advice}")
+    parts: list[str] = []
+    for group in _cause_groups(failed):
+        advice = list(dict.fromkeys(r.advice for r in group))
+        if len(advice) == 1:
+            parts.extend(f"{r.service.label}: {r.message}" for r in group)
+            parts.append(advice[0])
+        else:
+            parts.extend(f"{r.service.label}: {r.message} {r.advice}" for r in group)
     ok = [r for r in report.results if r.ok]
     if ok:
         parts.append("Working: " + ", ".join(r.service.label for r in ok) + ".")
@@ -106,23 +132,29 @@ def summary(report: Report) -> str:
         first = failed[0]
         parts.append(
             f"For IT: the check never got as far as logging in ({first.cause} at "
-            f"{_utc(first.started_at)[11:]}), so the server's login logs will show nothing; "
-            f"the connection details below say where it stopped."
+            f"{_utc(first.started_at)[11:]} on {_places(failed)}), so the server's login logs "
+            f"will show nothing; the connection details below say where it stopped."
         )
-    return " ".join(parts)
+    return " ".join(p.strip() for p in parts if p.strip())
 
 
 def headline(report: Report) -> str:
-    """A short first line for the screen: what is wrong, without the advice."""
+    """A short first line for the screen: what is wrong and where, without the advice."""
     failed = [r for r in report.results if not r.ok and not r.cancelled]
     if not failed:
         return "Everything works."
-    first = failed[0]
-    same = [r for r in failed if r.cause == first.cause]
-    if len(same) == len(report.results) and len(same) > 1:
-        return first.message
-    names = " and ".join(r.service.label.split(" (")[0].lower() for r in same)
-    return f"{names[0].upper()}{names[1:]}: {first.message}"
+    same = _cause_groups(failed)[0]
+    first = same[0]
+    if len(same) == 1:
+        name = first.service.label.split(" (")[0]
+        return f"{name}: {first.message}"
+    names = _and([r.service.label.split(" (")[0].lower() for r in same])
+    if len({r.message for r in same}) == 1:  # one host and port for all: its message says it
+        if len(same) == len(report.results):
+            return first.message
+        return f"{names[0].upper()}{names[1:]}: {first.message}"
+    phrase = CAUSE_PHRASES.get(first.cause or Cause.PROTOCOL_ERROR, "the check failed")
+    return f"{names[0].upper()}{names[1:]}: {phrase} ({_places(same)})."
 
 
 def render_steps(result: CheckResult) -> list[str]:

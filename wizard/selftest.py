@@ -7,7 +7,8 @@ module, plugin, resource or trust store shows up here rather than on a user's de
 Nothing leaves the machine. The TLS check takes a test CA and server certificate (shipped in
 the bundle, made with trustme from source) and does a real handshake with itself over a local
 socket pair; the keyring check only asks which backend would be used (on Linux that may talk
-to the session bus, never to the network).
+to the session bus, never to the network). On Windows and macOS that backend must be the OS's
+own secure store; on Linux a desktop without a Secret Service is reported, not failed.
 """
 
 from __future__ import annotations
@@ -277,34 +278,69 @@ def check_trust_store() -> str:
     return f"OpenSSL system store: {count} CA certificates ({where})"
 
 
-def check_keyring() -> str:
+# The secure store each desktop OS always has, and the keyring module that speaks to it. On
+# Windows and macOS a bundle without it is broken (PyInstaller dropped the backend or the
+# ctypes/pywin32-ctypes bits it needs): "Remember my password" would be greyed out for
+# everyone, so the self-test fails. Linux desktops may legitimately have no Secret Service
+# (a server, a minimal window manager): there the self-test only reports it.
+NATIVE_PASSWORD_STORES = {
+    "win32": "keyring.backends.Windows",
+    "darwin": "keyring.backends.macOS",
+}
+LINUX_STORE_MODULE = "wizard.account.secret_service"
+
+Resolver = Callable[[], tuple[object | None, object]]
+
+
+def judge_password_store(platform: str, backend: object | None, status: object) -> str:
+    """The keyring line's verdict for what ``Keychain.resolve()`` returned on ``platform``.
+
+    Raises :class:`SelftestError` on Windows and macOS unless the store is the OS's own secure
+    one; elsewhere no store is a note, not a failure.
+    """
+    where = getattr(status, "where", "") or ""
+    reason = getattr(status, "reason", "") or ""
+    native = NATIVE_PASSWORD_STORES.get(platform)
+    if backend is None:
+        text = f"none usable here ({reason or where or 'no store'})"
+        if native is not None:
+            raise SelftestError(
+                f"no secure password store: {text}; expected {native} "
+                "(is the backend missing from the bundle?)"
+            )
+        return f"{text}; fine on a desktop without a Secret Service"
+    cls = type(backend)
+    chosen = f"{cls.__module__}.{cls.__name__}"
+    if native is not None and not cls.__module__.startswith(native):
+        raise SelftestError(f"the password store is {chosen} ({where}), not {native}")
+    return f"{chosen}: {where}"
+
+
+def check_keyring(platform: str | None = None, resolve: Resolver | None = None) -> str:
     import keyring
     import keyring.backend
 
     from wizard.account.keychain import Keychain
 
-    native = {
-        "win32": "keyring.backends.Windows",
-        "darwin": "keyring.backends.macOS",
-    }.get(sys.platform, "wizard.account.secret_service")
+    platform = platform or sys.platform
+    native = NATIVE_PASSWORD_STORES.get(platform, LINUX_STORE_MODULE)
     for module in (native, "keyring.backends.chainer", "keyring.backends.fail"):
         importlib.import_module(module)
-    chosen: list[str] = []
-
-    def pick() -> None:
-        # What "Remember my password" would really use (wizard.account.keychain's rules), not only
-        # keyring's own pick: on Linux that is our Secret Service backend when one answers.
-        backend, status = Keychain().resolve()
-        if backend is None:
-            chosen.append(f"none usable here ({status.reason or status.where or 'no store'})")
-            return
-        cls = type(backend)
-        chosen.append(f"{cls.__module__}.{cls.__name__}: {status.where}")
-
-    thread = threading.Thread(target=pick, name="selftest-keyring", daemon=True)
+    # What "Remember my password" would really use (wizard.account.keychain's rules), not only
+    # keyring's own pick: on Linux that is our Secret Service backend when one answers.
+    resolve = resolve or Keychain().resolve
+    answer: list[tuple[object | None, object]] = []
+    thread = threading.Thread(
+        target=lambda: answer.append(resolve()), name="selftest-keyring", daemon=True
+    )
     thread.start()
     thread.join(KEYRING_TIMEOUT)
-    selected = chosen[0] if chosen else f"no answer within {KEYRING_TIMEOUT:g} s"
+    if not answer:
+        if platform in NATIVE_PASSWORD_STORES:
+            raise SelftestError(f"the password store gave no answer within {KEYRING_TIMEOUT:g} s")
+        selected = f"no answer within {KEYRING_TIMEOUT:g} s"
+    else:
+        selected = judge_password_store(platform, *answer[0])
     viable = sorted(
         f"{type(k).__module__.rpartition('.')[2]}.{type(k).__name__}"
         for k in keyring.backend.get_all_keyring()

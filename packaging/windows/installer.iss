@@ -1,4 +1,4 @@
-; Inno Setup 6 script: per-user installer for Mail Setup Wizard, no admin rights needed.
+; Inno Setup 6/7 script: per-user installer for Mail Setup Wizard, no admin rights needed.
 ;
 ;   iscc /DAppVersion=0.1.0 /DNumericVersion=0.1.0.0 packaging\windows\installer.iss
 ;   (packaging\windows\build.ps1 builds the onedir first and passes these)
@@ -53,11 +53,15 @@ SolidCompression=yes
 WizardStyle=modern
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
-MinVersion=10.0
+; Windows 10 1809 (build 17763): the oldest Qt 6 supports; Qt Core also links the system ICU
+; (icuuc.dll), which older Windows 10 builds lack.
+MinVersion=10.0.17763
 ; Upgrades: close a running wizard through the Restart Manager instead of failing on locked DLLs.
 CloseApplications=yes
 RestartApplications=no
-; Optional Authenticode signing: iscc /Ssigntool="signtool sign /a /fd sha256 /tr http://timestamp.digicert.com /td sha256 $f" /DSign=1
+; Authenticode: build.ps1 passes /Ssigntool=<signtool sign ...> /DSign=1 when signing credentials
+; are set (see build.ps1); Inno then signs the setup and the uninstaller it embeds. The app's
+; own .exe files are signed by build.ps1 before this script packs them.
 #ifdef Sign
 SignTool=signtool
 SignedUninstaller=yes
@@ -89,8 +93,11 @@ Filename: "{app}\{#ExeName}"; Description: "{cm:LaunchProgram,{#AppName}}"; Flag
 ; A provider.xml IT copied in by hand after installing, and the folder itself once empty.
 Type: files; Name: "{app}\provider.xml"
 Type: dirifempty; Name: "{app}"
-; The remembered (non-secret) account, wizard/account_store.py: %APPDATA%\MailSetupWizard.
+; The app's own per-user folder: the remembered (non-secret) account, wizard/account/store.py,
+; via platformdirs.user_config_dir("MailSetupWizard", appauthor=False), which on Windows is
+; %LOCALAPPDATA%\MailSetupWizard (local, not roaming). Nothing else ever writes there.
 ; A password the user chose to keep stays in Windows Credential Manager: removing it needs the
 ; app itself (a future "forget" command run from [UninstallRun]).
-Type: files; Name: "{userappdata}\MailSetupWizard\account.json"
-Type: dirifempty; Name: "{userappdata}\MailSetupWizard"
+; {localappdata} is the user who runs the uninstaller: right for the per-user install; an
+; /ALLUSERS install removed by an admin leaves other users' folders alone.
+Type: filesandordirs; Name: "{localappdata}\MailSetupWizard"

@@ -14,7 +14,9 @@ from wizard.errors import WizardError
 class Cause(enum.StrEnum):
     DNS_FAILED = "dns_failed"
     CONNECTION_REFUSED = "connection_refused"
-    CONNECTION_TIMEOUT = "connection_timeout"
+    CONNECTION_TIMEOUT = "connection_timeout"  # never connected: blocked or unreachable
+    NO_GREETING = "no_greeting"  # connected, but the server said nothing within the bound
+    WRONG_SECURITY = "wrong_security"  # the port speaks TLS from the start, or plain text
     TLS_FAILED = "tls_failed"
     CERTIFICATE_UNTRUSTED = "certificate_untrusted"
     CERTIFICATE_EXPIRED = "certificate_expired"

@@ -18,10 +18,10 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
+from wizard.checks.refusals import classify_imap
 from wizard.checks.session import Session
 from wizard.provider import Security
 
-_CODE_RE = re.compile(r"\[([A-Z-]+)(?: [^\]]*)?\]\s*(.*)")
 _ALERT_RE = re.compile(r"\[ALERT\]\s*(.*)", re.IGNORECASE)
 
 
@@ -31,20 +31,29 @@ class _RecordingIMAP4(imaplib.IMAP4):
     def __init__(self, session: Session, sock: socket.socket, host: str, port: int) -> None:
         self._session = session
         self._ready_sock = sock
+        # Read through our bounded reader, not imaplib's file (see wizard.checks.reader).
+        self.reader = session.reader(sock)
         self.last_tagged = ""
         super().__init__(host, port, timeout=session.timeout)
+        self.reader.end_reply()  # the greeting was an answer of its own
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
         return self._ready_sock
 
     def readline(self) -> bytes:
-        line = super().readline()
+        line = self.reader.readline()
         text = line.decode("utf-8", "replace").rstrip("\r\n")
         self._session.received(text)
         tagre = getattr(self, "tagre", None)
         if tagre is not None and tagre.match(line):
             self.last_tagged = text
+            self.reader.end_reply()
+        elif line.startswith(b"+"):  # a continuation request ends the server's turn too
+            self.reader.end_reply()
         return line
+
+    def read(self, size: int) -> bytes:
+        return self.reader.read(size)
 
     def send(self, data: Any) -> None:
         self._session.sent(bytes(data).decode("utf-8", "replace"))
@@ -85,14 +94,8 @@ class _Client(IMAPClient):  # type: ignore[misc]  # imapclient ships no type hin
 
 
 def _classify_login_failure(text: str) -> tuple[Cause, str]:
-    """Cause from the tagged NO line, using the RFC 5530 response codes Dovecot sends."""
-    m = _CODE_RE.search(text)
-    code = m.group(1).upper() if m else ""
-    if code == "UNAVAILABLE":
-        return Cause.AUTH_UNAVAILABLE, text
-    if code in ("CONTACTADMIN", "AUTHORIZATIONFAILED", "EXPIRED", "PRIVACYREQUIRED"):
-        return Cause.ACCOUNT_DISABLED, text
-    return Cause.AUTH_FAILED, text
+    """Cause from the tagged NO line (RFC 5530 codes, else the server's wording)."""
+    return classify_imap(text), text
 
 
 def check_imap(session: Session, sock: socket.socket, password: str) -> None:
@@ -200,14 +203,15 @@ def _starttls(session: Session, raw: _RecordingIMAP4) -> None:
 
     def prelude(s: socket.socket) -> None:
         # Replays the plaintext part only to describe a refused certificate.
-        f = s.makefile("rb")
+        f = session.reader(s)
         f.readline()
         s.sendall(b"a1 STARTTLS\r\n")
-        while not f.readline().startswith(b"a1 "):
+        while (line := f.readline()) and not line.startswith(b"a1 "):
             pass
 
     tls = session.start_tls(raw_sock, prelude=prelude)
     raw.sock = tls
-    raw.file = tls.makefile("rb")
+    raw.file = tls.makefile("rb")  # unused for reading (ours is), closed by imaplib's shutdown
+    raw.reader.rebind(tls)
     raw._tls_established = True  # type: ignore[attr-defined]  # imaplib's own flag
     raw._get_capabilities()

@@ -6,16 +6,19 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from pathlib import Path
 
 from wizard.checks.errors import Cause, CheckCancelled, CheckFailure
 from wizard.checks.imap import check_imap
 from wizard.checks.model import CancelToken, CheckResult, StepListener
+from wizard.checks.refusals import settle_bare_refusals
 from wizard.checks.session import Session
 from wizard.checks.sieve import check_sieve
 from wizard.checks.smtp import check_smtp
-from wizard.diagnosis import classify_exception, explain
+from wizard.checks.verdict import verdict
+from wizard.diagnosis import explain
 from wizard.provider import Provider, Security, ServerSettings, Service
 
 DEFAULT_TIMEOUT = 10.0
@@ -28,27 +31,42 @@ _PROTOCOLS: dict[Service, Callable[[Session, socket.socket, str], None]] = {
 
 
 class SharedResolver:
-    """Looks each host name up once for all checks, however many run at the same time."""
+    """Looks each host name up once for all checks, however many run at the same time.
 
-    def __init__(self) -> None:
+    Both address families are asked for (AF_UNSPEC), for Happy Eyeballs. The lookup runs on a
+    thread of its own so that a resolver that hangs costs at most ``timeout``: getaddrinfo()
+    itself cannot be interrupted.
+    """
+
+    def __init__(self, timeout: float | None = None) -> None:
+        self._timeout = timeout
         self._lock = threading.Lock()
         self._pending: dict[str, Future[list[str]]] = {}
 
     def __call__(self, host: str, port: int) -> list[tuple[str, int]]:
         with self._lock:
             fut = self._pending.get(host)
-            owner = fut is None
             if fut is None:
                 fut = Future()
                 self._pending[host] = fut
-        if owner:
-            try:
-                infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-                ips = list(dict.fromkeys(str(info[4][0]) for info in infos))
-                fut.set_result(ips)
-            except BaseException as exc:
-                fut.set_exception(exc)
-        return [(ip, port) for ip in fut.result()]
+                threading.Thread(
+                    target=_lookup, args=(host, fut), name="resolve", daemon=True
+                ).start()
+        try:
+            ips = fut.result(self._timeout)
+        except FutureTimeout:
+            raise TimeoutError(
+                f"the name lookup did not finish within {self._timeout:g} s"
+            ) from None
+        return [(ip, port) for ip in ips]
+
+
+def _lookup(host: str, fut: Future[list[str]]) -> None:
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        fut.set_result(list(dict.fromkeys(str(info[4][0]) for info in infos)))
+    except BaseException as exc:
+        fut.set_exception(exc)
 
 
 def run_check(
@@ -64,7 +82,11 @@ def run_check(
     resolver: Callable[[str, int], list[tuple[str, int]]] | None = None,
     username: str | None = None,
 ) -> CheckResult:
-    """One service, start to finish; never raises for a network or server problem."""
+    """One service, start to finish; never raises for a network or server problem.
+
+    It ends within the bounds of :mod:`wizard.checks.deadline`: ``timeout`` to look the name up
+    and connect, then twice that for everything else.
+    """
     cancel = cancel or CancelToken()
     result = CheckResult(
         service=server.service,
@@ -75,8 +97,9 @@ def run_check(
     )
     session = Session(result, password, timeout, cancel, listener, ca_file)
     server_text = ""
+    endless = False
     try:
-        addrs = session.resolve(resolver or SharedResolver())
+        addrs = session.resolve(resolver or SharedResolver(timeout))
         sock = session.connect(addrs)
         if server.security is Security.TLS:
             sock = session.start_tls(sock)
@@ -90,9 +113,12 @@ def run_check(
             result.cancelled = True
             result.cause = Cause.CANCELLED
         else:
-            cause, detail = classify_exception(exc)
+            found = verdict(exc, session)
+            cause, detail, endless = found.cause, found.detail, found.endless
             if isinstance(exc, CheckFailure):
                 server_text = exc.server_text
+            if cancel.cancelled:  # Stop pressed while a probe ran
+                cause, result.cancelled = Cause.CANCELLED, True
             result.cause = cause
             session.note(f"failed: {detail}")
             if result.steps and not result.steps[-1].detail:
@@ -103,7 +129,9 @@ def run_check(
         session.close()
         result.finished_at = datetime.now(UTC)
     if result.cause:
-        d = explain(result.cause, server, provider, result.username, address, server_text)
+        d = explain(
+            result.cause, server, provider, result.username, address, server_text, endless=endless
+        )
         result.cause, result.message, result.advice = d.cause, d.message, d.advice
     else:
         result.message = f"{server.service.label}: working."
@@ -130,7 +158,7 @@ def run_checks(
     cancel = cancel or CancelToken()
     wanted = set(only) if only is not None else set(Service)
     servers = [s for s in provider.servers if s.service in wanted]
-    resolver = SharedResolver()
+    resolver = SharedResolver(timeout)
 
     def one(server: ServerSettings) -> CheckResult:
         return run_check(
@@ -147,6 +175,9 @@ def run_checks(
         )
 
     if sequential:
-        return [one(s) for s in servers]
-    with ThreadPoolExecutor(max_workers=max(1, len(servers)), thread_name_prefix="check") as pool:
-        return list(pool.map(one, servers))
+        results = [one(s) for s in servers]
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, len(servers)), thread_name_prefix="check") as p:
+            results = list(p.map(one, servers))
+    settle_bare_refusals(results, provider, address)
+    return results

@@ -18,6 +18,9 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
+from wizard.checks.connect import ConnectFailed, happy_eyeballs
+from wizard.checks.deadline import Deadline
+from wizard.checks.errors import CheckFailure
 from wizard.checks.model import (
     CancelToken,
     CheckResult,
@@ -28,6 +31,7 @@ from wizard.checks.model import (
     StepStatus,
     TranscriptLine,
 )
+from wizard.checks.reader import BoundedReader
 from wizard.checks.tls import fetch_certificate_for_report, make_context, tls_info
 
 MASK = "********"
@@ -76,6 +80,10 @@ class Session:
         self.listener = listener
         self.redact = Redactor(password, result.username)
         self.ssl_context = make_context(ca_file)
+        self.deadline = Deadline(timeout)
+        # Plain-text bytes the server sent after connecting (TLS handshakes not counted): tells
+        # "connected, but the server said nothing" from "it stopped answering".
+        self.bytes_heard = 0
         self.sock: socket.socket | None = None
         self._unregister: Callable[[], None] | None = None
 
@@ -113,7 +121,8 @@ class Session:
 
     def received(self, text: str) -> None:
         self._line(Direction.RECEIVED, text)
-        self.result.server_responses.append(self.redact(text))
+        # Kept without the line end, as the server's words (the reader hands lines over raw).
+        self.result.server_responses.append(self.redact(text.rstrip("\r\n")))
 
     def _line(self, direction: Direction, text: str) -> None:
         for line in text.rstrip("\r\n").split("\n"):
@@ -133,50 +142,48 @@ class Session:
         return addrs
 
     def connect(self, addrs: list[tuple[str, int]]) -> socket.socket:
-        """Try each address in turn, like ``socket.create_connection``, but cancellable.
+        """Happy Eyeballs over every address (:mod:`wizard.checks.connect`), cancellable.
 
-        The whole step stays within one timeout however many addresses the name has: each
-        address gets an equal share of what is left, so a dead first address cannot push the
-        verdict past the bound and still leaves the next one a fair try.
+        The whole step, lookup included, stays within the connect bound; every address tried
+        and what happened to it goes into the transcript and the step's facts.
         """
         with self.step(StepName.CONNECT) as step:
-            last: BaseException | None = None
-            deadline = time.monotonic() + self.timeout
-            for index, addr in enumerate(addrs):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
-                sock = socket.socket(family, socket.SOCK_STREAM)
-                # Small writes go out at once: with Nagle on, a write that follows another
-                # unacknowledged one (imaplib's "+ " answer and its CRLF, TLS Finished and
-                # the first command) waits for an ACK the server may delay (40-200 ms).
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self._adopt(sock)
-                sock.settimeout(remaining / (len(addrs) - index))
-                try:
-                    sock.connect(addr)
-                except OSError as exc:
-                    self.cancel.raise_if_cancelled()
-                    sock.close()
-                    last = exc
-                    self.note(f"connect to {addr[0]} port {addr[1]} failed: {exc}")
-                    continue
-                peer = sock.getpeername()[:2]
-                local = sock.getsockname()[:2]
-                self.result.peer = (str(peer[0]), int(peer[1]))
-                self.result.local = (str(local[0]), int(local[1]))
-                step.detail = f"{peer[0]} port {peer[1]} (from {local[0]} port {local[1]})"
-                step.facts.update(
-                    server_ip=str(peer[0]),
-                    server_port=str(peer[1]),
-                    local_ip=str(local[0]),
-                    local_port=str(local[1]),
-                )
-                self.note(f"connected to {peer[0]} port {peer[1]} from {local[0]} port {local[1]}")
-                sock.settimeout(self.timeout)  # each later read gets the full bound again
-                return sock
-            raise last if last is not None else TimeoutError("no address answered in time")
+            bound = self.deadline.connect_end - time.monotonic()
+            try:
+                sock, attempts = happy_eyeballs(addrs, bound, self.cancel, _configure)
+            except ConnectFailed as failed:
+                for attempt in failed.attempts:
+                    self.note(attempt.describe())
+                step.facts["attempts"] = "; ".join(a.describe() for a in failed.attempts)
+                raise failed.cause from None
+            for attempt in attempts:
+                self.note(attempt.describe())
+            step.facts["attempts"] = "; ".join(a.describe() for a in attempts)
+            self._adopt(sock)
+            self.deadline.connected()
+            peer = sock.getpeername()[:2]
+            local = sock.getsockname()[:2]
+            self.result.peer = (str(peer[0]), int(peer[1]))
+            self.result.local = (str(local[0]), int(local[1]))
+            step.detail = f"{peer[0]} port {peer[1]} (from {local[0]} port {local[1]})"
+            if len(attempts) > 1:
+                step.detail += f", {len(attempts)} addresses"
+            step.facts.update(
+                server_ip=str(peer[0]),
+                server_port=str(peer[1]),
+                local_ip=str(local[0]),
+                local_port=str(local[1]),
+            )
+            self.note(f"connected to {peer[0]} port {peer[1]} from {local[0]} port {local[1]}")
+            sock.settimeout(self.timeout)  # each later read gets the full bound again
+            return sock
+
+    def reader(self, sock: socket.socket) -> BoundedReader:
+        """The bounded reader a protocol check reads ``sock`` through."""
+        return BoundedReader(sock, self.deadline, on_bytes=self._heard_bytes)
+
+    def _heard_bytes(self, n: int) -> None:
+        self.bytes_heard += n
 
     def start_tls(
         self,
@@ -186,14 +193,23 @@ class Session:
     ) -> ssl.SSLSocket:
         """Handshake with certificate and hostname checks; describe what was seen either way."""
         with self.step(step_name) as step:
+            # The handshake waits at most T per read and the watchdog ends it at the deadline.
+            sock.settimeout(self.deadline.op_timeout())
             try:
                 tls = self.ssl_context.wrap_socket(sock, server_hostname=self.result.host)
             except ssl.SSLCertVerificationError as exc:
                 self.note(f"certificate refused: {exc.verify_message or exc}")
                 if self.result.peer and not self.cancel.cancelled:
-                    seen = fetch_certificate_for_report(
-                        self.result.peer, self.result.host, self.timeout, prelude
-                    )
+                    try:
+                        seen = fetch_certificate_for_report(
+                            self.result.peer,
+                            self.result.host,
+                            max(0.001, min(self.timeout, self.deadline.remaining())),
+                            prelude,
+                            self._adopt,
+                        )
+                    except CheckFailure:  # the replayed dialogue broke a read limit
+                        seen = None
                     if seen:
                         step.facts.update({k: str(v) for k, v in seen.items()})
                         step.detail = (
@@ -245,12 +261,31 @@ class Session:
             finally:
                 alias.detach()
 
-        self._unregister = self.cancel.on_cancel(_shutdown)
+        undo_cancel = self.cancel.on_cancel(_shutdown)
+        undo_deadline = self.deadline.on_expiry(_shutdown)
+
+        def _undo() -> None:
+            undo_cancel()
+            undo_deadline()
+
+        self._unregister = _undo
+
+    def adopt(self, sock: socket.socket) -> None:
+        """Let a cancel or the deadline interrupt ``sock`` (a probe's own connection)."""
+        self._adopt(sock)
 
     def close(self) -> None:
+        self.deadline.stop()
         if self._unregister:
             self._unregister()
             self._unregister = None
         if self.sock is not None:
             with suppress(OSError):
                 self.sock.close()
+
+
+def _configure(sock: socket.socket) -> None:
+    # Small writes go out at once: with Nagle on, a write that follows another unacknowledged
+    # one (imaplib's "+ " answer and its CRLF, TLS Finished and the first command) waits for an
+    # ACK the server may delay (40-200 ms).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -12,16 +12,16 @@ import base64
 import re
 import socket
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
+from wizard.checks.reader import BoundedReader
+from wizard.checks.refusals import classify_sieve
 from wizard.checks.session import Session
 from wizard.provider import Security
 
 _LITERAL_RE = re.compile(rb"\{(\d+)\+?\}\r?\n$")
 _STATUS_RE = re.compile(r"^(OK|NO|BYE)(?:\s+\(([^)]*)\))?\s*(.*)$", re.IGNORECASE)
-_MAX_LINES = 200
 
 
 @dataclass
@@ -55,29 +55,31 @@ class _Conn:
     def __init__(self, session: Session, sock: socket.socket) -> None:
         self.session = session
         self.sock = sock
-        self.file: BinaryIO = sock.makefile("rb")
+        self.reader = session.reader(sock)
 
     def rebind(self, sock: socket.socket) -> None:
         self.sock = sock
-        self.file = sock.makefile("rb")
+        self.reader.rebind(sock)
 
     def send(self, line: str) -> None:
         self.session.sent(line)
         self.sock.sendall(line.encode("utf-8") + b"\r\n")
 
     def read_response(self) -> SieveResponse:
+        """Lines up to the status line; the reader bounds their number, length and time."""
         lines: list[str] = []
-        for _ in range(_MAX_LINES):
-            raw = self.file.readline(65536)
+        while True:
+            raw = self.reader.readline()
             if not raw:
                 raise CheckFailure(Cause.PROTOCOL_ERROR, "the server closed the connection")
             m = _LITERAL_RE.search(raw)
             if m:  # a literal string: {n}CRLF followed by n octets
-                raw = raw[: m.start()] + self.file.read(int(m.group(1))) + self.file.readline()
+                raw = raw[: m.start()] + self.reader.read(int(m.group(1))) + self.reader.readline()
             text = raw.decode("utf-8", "replace").rstrip("\r\n")
             self.session.received(text)
             status = _STATUS_RE.match(text)
             if status and not text.startswith('"'):
+                self.reader.end_reply()
                 return SieveResponse(
                     status.group(1).upper(),
                     (status.group(2) or "").upper(),
@@ -85,7 +87,6 @@ class _Conn:
                     lines,
                 )
             lines.append(text)
-        raise CheckFailure(Cause.PROTOCOL_ERROR, "the server's answer never ended")
 
 
 def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
@@ -116,7 +117,7 @@ def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
             step.detail = "server agreed to STARTTLS"
 
         def prelude(s: socket.socket) -> None:
-            f = s.makefile("rb")
+            f = session.reader(s)
             _skip_to_status(f)
             s.sendall(b"STARTTLS\r\n")
             _skip_to_status(f)
@@ -147,11 +148,8 @@ def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
                 if answer.code
                 else (f"{answer.status} {answer.text}")
             )
-            if answer.code in ("TRYLATER", "UNAVAILABLE") or "temporary" in answer.text.lower():
-                raise CheckFailure(Cause.AUTH_UNAVAILABLE, f"server said: {full}", full)
-            if "disabled" in answer.text.lower():
-                raise CheckFailure(Cause.ACCOUNT_DISABLED, f"server said: {full}", full)
-            raise CheckFailure(Cause.AUTH_FAILED, f"server said: {full}", full)
+            cause = classify_sieve(answer.code, answer.text)
+            raise CheckFailure(cause, f"server said: {full}", full)
         step.detail = f"logged in as {result.username}: {answer.text}"
 
     with session.step(StepName.LOGOUT):
@@ -162,8 +160,9 @@ def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
             session.note(f"logout not clean: {exc}")
 
 
-def _skip_to_status(f: BinaryIO) -> None:
-    for _ in range(_MAX_LINES):
-        line = f.readline(65536)
+def _skip_to_status(f: BoundedReader) -> None:
+    while True:
+        line = f.readline()
         if not line or line[:2].upper() in (b"OK", b"NO", b"BY"):
+            f.end_reply()
             return

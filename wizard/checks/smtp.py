@@ -13,6 +13,8 @@ from typing import Any
 
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
+from wizard.checks.reader import BoundedReader
+from wizard.checks.refusals import classify_smtp
 from wizard.checks.session import Session
 from wizard.provider import Security
 
@@ -27,6 +29,7 @@ class _RecordingSMTP(smtplib.SMTP):
     def __init__(self, session: Session, sock: socket.socket) -> None:
         self._session = session
         self._ready_sock = sock
+        self.reader = session.reader(sock)
         super().__init__(local_hostname=_helo_name(sock), timeout=session.timeout)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
@@ -38,12 +41,28 @@ class _RecordingSMTP(smtplib.SMTP):
         super().send(s)
 
     def getreply(self) -> tuple[int, bytes]:
-        code, msg = super().getreply()
-        lines = msg.decode("utf-8", "replace").split("\n") or [""]
-        for i, line in enumerate(lines):
-            sep = " " if i == len(lines) - 1 else "-"
-            self._session.received(f"{code}{sep}{line}")
-        return code, msg
+        """smtplib's reply parsing over our bounded reader (see wizard.checks.reader).
+
+        smtplib's own getreply() caps each line but not the number of ``250-`` lines.
+        """
+        lines: list[bytes] = []
+        code = -1
+        while True:
+            line = self.reader.readline()
+            if not line:
+                self.close()
+                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+            self._session.received(line.decode("utf-8", "replace"))
+            lines.append(line[4:].strip(b" \t\r\n"))
+            try:
+                code = int(line[:3])
+            except ValueError:
+                code = -1
+                break
+            if line[3:4] != b"-":
+                break
+        self.reader.end_reply()
+        return code, b"\n".join(lines)
 
 
 def _helo_name(sock: socket.socket) -> str:
@@ -55,19 +74,7 @@ def _helo_name(sock: socket.socket) -> str:
 
 def _auth_failure(code: int, text: str) -> CheckFailure:
     full = f"{code} {text}"
-    if code == 454 or code == 421 or (400 <= code < 500):
-        return CheckFailure(Cause.AUTH_UNAVAILABLE, f"server said: {full}", full)
-    if code in (534, 538):
-        # 534 5.7.9 "authentication mechanism is too weak", 538 "encryption required".
-        return CheckFailure(Cause.PROTOCOL_ERROR, f"server said: {full}", full)
-    # 525 5.7.13 "user account disabled" (RFC 5248 registry); some servers say it in words.
-    if (
-        code == 525
-        or "5.7.13" in text
-        or any(w in text.lower() for w in ("disabled", "suspended", "locked"))
-    ):
-        return CheckFailure(Cause.ACCOUNT_DISABLED, f"server said: {full}", full)
-    return CheckFailure(Cause.AUTH_FAILED, f"server said: {full}", full)
+    return CheckFailure(classify_smtp(code, text), f"server said: {full}", full)
 
 
 def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
@@ -109,7 +116,7 @@ def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
         helo = smtp.local_hostname
 
         def prelude(s: socket.socket) -> None:
-            f = s.makefile("rb")
+            f = session.reader(s)
             _read_smtp_reply(f)
             s.sendall(f"EHLO {helo}\r\n".encode())
             _read_smtp_reply(f)
@@ -121,6 +128,7 @@ def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
         # What smtplib.starttls() does after the handshake: forget all pre-TLS state.
         smtp.sock = tls
         smtp.file = None
+        smtp.reader.rebind(tls)
         smtp.helo_resp = None
         smtp.ehlo_resp = None
         smtp.esmtp_features = {}
@@ -152,8 +160,7 @@ def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
             if quit_sent:
                 # The QUIT reply is a courtesy: a server that dropped the pipelined QUIT must
                 # not hold a passed check for the whole timeout.
-                if smtp.sock is not None:
-                    smtp.sock.settimeout(min(session.timeout, 2.0))
+                smtp.reader.max_wait = 2.0
                 smtp.getreply()
                 smtp.close()
             else:
@@ -193,8 +200,9 @@ def _extensions(smtp: smtplib.SMTP) -> tuple[str, ...]:
     return tuple(f"{k.upper()} {v.strip()}".strip() for k, v in smtp.esmtp_features.items())
 
 
-def _read_smtp_reply(f: Any) -> None:
+def _read_smtp_reply(f: BoundedReader) -> None:
     while True:
         line = f.readline()
         if not line or line[3:4] != b"-":
+            f.end_reply()
             return

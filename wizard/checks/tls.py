@@ -60,18 +60,22 @@ def fetch_certificate_for_report(
     server_hostname: str,
     timeout: float,
     prelude: Callable[[socket.socket], None] | None = None,
+    adopt: Callable[[socket.socket], None] | None = None,
 ) -> dict[str, str | tuple[str, ...]] | None:
     """Describe the certificate a server presented after verification has already failed.
 
     Only used to tell the user and IT *which* certificate was refused (issuer, dates,
     fingerprint); the handshake is closed straight away and nothing is ever sent over it.
-    ``prelude`` replays the plaintext part of a STARTTLS dialogue on the raw socket.
+    ``prelude`` replays the plaintext part of a STARTTLS dialogue on the raw socket; ``adopt``
+    lets the check's cancel and deadline shut this connection down too.
     """
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False  # allowed: describe-only, the connection carries no data
     ctx.verify_mode = ssl.CERT_NONE  # allowed: describe-only, the connection carries no data
     try:
         with socket.create_connection(addr, timeout=timeout) as raw:
+            if adopt is not None:
+                adopt(raw)
             if prelude is not None:
                 prelude(raw)
             with ctx.wrap_socket(raw, server_hostname=server_hostname) as tls:
