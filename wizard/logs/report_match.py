@@ -237,8 +237,11 @@ def match(keys: ReportKeys, s: Session) -> Attempt | None:
             continue
         if s.user and not _same_login(a, s):
             continue  # someone else's login at the same moment, maybe from the same network
-        if a.reached_login and not s.user:
-            continue  # the check sent its login; a session without one is another connection
+        if a.reached_login and not s.user and s.server is not Server.HARAKA:
+            # The check sent its login and Dovecot logs it: a session without one is another
+            # connection. (Haraka's own auth plugins do not log the login: there the address
+            # and the time have to do.)
+            continue
         score = 2 if s.user else 0
         ips = {a.server_ip, keys.public_ip, a.local_ip} - {""}
         if s.client_ip and s.client_ip in ips:

@@ -1,0 +1,126 @@
+"""The log reader on the test suite's real Haraka (tests/support/haraka_server.py): its own log
+of a message delivered over LMTP into the test Dovecot, of a delivery deferred while the LMTP
+side is down (and delivered once it is back), of a refused login, and of the wizard's own SMTP
+check matched back from its report."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import ssl
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.support.dovecot_server import GOOD_USER, OTHER_PASSWORD, OTHER_USER
+from wizard.checks.runner import run_checks
+from wizard.cli import main
+from wizard.logs import Filters, Outcome, Reason, Server, read_sessions
+from wizard.provider import Service, load_provider
+from wizard.report import make_report, render_json_text
+
+pytestmark = [pytest.mark.dovecot, pytest.mark.haraka]
+
+
+def send(haraka, test_ca, *, password: str = OTHER_PASSWORD, to: str = GOOD_USER) -> None:
+    """One message from contact@ (an ASCII password: smtplib's AUTH PLAIN needs one)."""
+    ctx = ssl.create_default_context()
+    test_ca.configure_trust(ctx)
+    with smtplib.SMTP("localhost", haraka.submission_port, timeout=20) as s:
+        s.starttls(context=ctx)
+        s.login(OTHER_USER, password)
+        s.sendmail(OTHER_USER, [to], f"From: {OTHER_USER}\r\nTo: {to}\r\nSubject: t\r\n\r\nhi\r\n")
+
+
+def wait_for(haraka, done: Callable[[str], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not done(haraka.log_text()):
+        assert time.monotonic() < deadline, haraka.log_text()[-3000:]
+        time.sleep(0.1)
+
+
+def mine(haraka, since: datetime, **filters: object):
+    f = Filters(since=since, **filters)  # type: ignore[arg-type]
+    return [s for s in read_sessions([str(haraka.log_path)], f) if s.server is Server.HARAKA]
+
+
+def test_message_delivered_over_lmtp(haraka, test_ca):
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    before = haraka.log_text().count(" delivered ")
+    send(haraka, test_ca)
+    wait_for(haraka, lambda t: t.count(" delivered ") > before)
+    (s,) = mine(haraka, since, address=OTHER_USER)
+    assert (s.outcome, s.user) == (Outcome.DELIVERED, OTHER_USER)
+    (txn,) = s.transactions.values()
+    assert txn.recipients == [GOOD_USER] and txn.size > 0
+    (d,) = txn.deliveries.values()
+    assert d.mode == "LMTP" and d.attempts == 1
+    assert "Delivered to the mailbox server over LMTP" in s.explanation
+    assert "relay=Y" in s.explanation  # the login itself is not in Haraka's log
+    # the recipient finds it too: it is their mail
+    assert [x.session_id for x in mine(haraka, since, address=GOOD_USER)] == [s.session_id]
+
+
+def test_delivery_deferred_while_lmtp_is_down_then_delivered(haraka, test_ca):
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    failing = haraka.log_text().count("Temp failing")
+    haraka.pause_delivery()
+    send(haraka, test_ca)
+    wait_for(haraka, lambda t: t.count("Temp failing") >= failing + 2)
+
+    (s,) = mine(haraka, since, address=OTHER_USER)
+    assert s.outcome is Outcome.DEFERRED
+    (d,) = next(iter(s.transactions.values())).deliveries.values()
+    assert d.attempts >= 2 and d.next_retry is not None
+    assert "connection refused" in s.explanation
+    assert "LMTP side (Dovecot) down" in s.explanation
+    assert f"retries at {d.next_retry.label()}" in s.explanation
+
+    delivered = haraka.log_text().count(" delivered ")
+    haraka.resume_delivery()
+    wait_for(haraka, lambda t: t.count(" delivered ") > delivered)
+    (s,) = mine(haraka, since, address=OTHER_USER)
+    assert s.outcome is Outcome.DELIVERED
+    assert "after " in s.explanation and "earlier attempts: could not connect" in s.explanation
+
+
+def test_refused_login_is_login_failed_with_the_servers_answer(haraka, test_ca):
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    with pytest.raises(smtplib.SMTPAuthenticationError):
+        send(haraka, test_ca, password="not-the-password")
+    wait_for(haraka, lambda t: '535 5.7.8' in t[t.rfind("connect ip=") :])
+    (s,) = [x for x in mine(haraka, since, ip="127.0.0.1") if x.reason is not None]
+    assert (s.outcome, s.reason) == (Outcome.LOGIN_FAILED, Reason.WRONG_PASSWORD_OR_UNKNOWN_USER)
+    assert "535 5.7.8" in s.explanation
+    assert "not-the-password" not in json.dumps(s.to_json())
+
+
+def test_the_wizards_smtp_check_is_found_from_its_report(haraka, dovecot, tmp_path, capsys):
+    provider = load_provider(haraka.write_provider(tmp_path / "provider.xml"))
+    from tests.support.dovecot_server import GOOD_PASSWORD
+
+    results = run_checks(
+        provider,
+        GOOD_USER,
+        GOOD_PASSWORD,
+        ca_file=dovecot.ca_pem,
+        timeout=10,
+        only={Service.SMTP},
+    )
+    report = make_report(GOOD_USER, provider, results)
+    assert report.ok, [r.message for r in results]
+    saved = tmp_path / "report.json"
+    saved.write_text(render_json_text(report))
+    started = results[0].started_at
+    wait_for(haraka, lambda t: "disconnect" in t[t.rfind("connect ip=") :])
+
+    assert main(["logs", str(haraka.log_path), "--report", str(saved), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    matched = [s for s in out["sessions"] if s.get("report_match")]
+    assert len(matched) == 1, out["sessions"]
+    (s,) = matched
+    assert s["server"] == "haraka" and s["outcome"] == "login_ok"
+    assert s["report_match"].endswith(": the login worked.")
+    assert datetime.fromisoformat(s["started"]) - started < timedelta(seconds=5)
