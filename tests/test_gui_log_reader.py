@@ -131,3 +131,41 @@ def test_welcome_page_opens_the_log_reader_with_the_remembered_address(qtbot):
     assert reader is not None and reader.isVisible()
     assert reader.windowTitle() == "For IT: read server logs"
     reader.close()
+
+
+def test_a_saved_report_marks_its_attempt(qtbot, window, tmp_path, screenshot):
+    import json
+
+    report = tmp_path / "report.json"
+    report.write_text(
+        json.dumps(
+            {
+                "address": "joe.bloggs@sepheo.co",
+                "checks": [
+                    {
+                        "service": "smtp",
+                        "username": "joe.bloggs@sepheo.co",
+                        "ok": True,
+                        "started_at": "2020-12-01T22:15:10+00:00",
+                        "duration_ms": 2500,
+                        "local": ["192.168.0.54", 50123],
+                    }
+                ],
+            }
+        )
+    )
+    window.set_files(HOWTO)
+    window.set_report(str(report))
+    read_and_wait(qtbot, window)
+    (row,) = rows(window)  # the report alone: only its attempt
+    assert row[3] == "► Delivered"
+    assert "1 of the report's 1 attempts found" in window.summary.text()
+    assert "This is the login attempt from the report" in window.detail.toPlainText()
+    screenshot(window, "log-reader-report")
+
+
+def test_a_file_that_is_not_a_report_is_named(qtbot, window, tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello\n")
+    window.set_report(str(bad))
+    assert window.report is None and "notes.txt" in window.summary.text()

@@ -93,7 +93,7 @@ def test_refused_login_is_login_failed_with_the_servers_answer(haraka, test_ca):
     since = datetime.now(UTC) - timedelta(seconds=1)
     with pytest.raises(smtplib.SMTPAuthenticationError):
         send(haraka, test_ca, password="not-the-password")
-    wait_for(haraka, lambda t: '535 5.7.8' in t[t.rfind("connect ip=") :])
+    wait_for(haraka, lambda t: "535 5.7.8" in t[t.rfind("connect ip=") :])
     (s,) = [x for x in mine(haraka, since, ip="127.0.0.1") if x.reason is not None]
     assert (s.outcome, s.reason) == (Outcome.LOGIN_FAILED, Reason.WRONG_PASSWORD_OR_UNKNOWN_USER)
     assert "535 5.7.8" in s.explanation

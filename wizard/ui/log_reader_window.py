@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -30,7 +31,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.logs import Filters, LogFileError, Session, Stats, read_sessions
+from wizard.logs import (
+    Filters,
+    LogFileError,
+    ReportKeys,
+    Session,
+    Stats,
+    load_report,
+    read_sessions,
+)
 from wizard.logs.render import (
     headline,
     notes,
@@ -39,6 +48,7 @@ from wizard.logs.render import (
     session_text,
     summary_text,
 )
+from wizard.logs.report_match import annotate
 from wizard.ui.widgets import wrapping_label
 
 # Smaller regions than the CLI's: Stop and the progress bar answer within a fraction of a
@@ -63,10 +73,15 @@ class LogReadWorker(QObject):
     done = Signal(object)  # Stats
     ended = Signal()  # always last
 
-    def __init__(self, files: Sequence[str], filters: Filters) -> None:
+    def __init__(
+        self, files: Sequence[str], filters: Filters, report: ReportKeys | None = None
+    ) -> None:
         super().__init__()
         self._files = list(files)
         self._filters = filters
+        self._report = report
+        if report is not None:
+            filters.hints, filters.window = report.hints(), report.window
         self._stop = threading.Event()
 
     def cancel(self) -> None:
@@ -95,6 +110,10 @@ class LogReadWorker(QObject):
                 cancelled=self._stop.is_set,
                 chunk_size=_REGION,
             ):
+                if self._report is not None:
+                    attempt = annotate(self._report, s)
+                    if attempt is None and not self._filters.address:
+                        continue  # with a report alone, only the report's sessions
                 batch.append(s)
                 if time.monotonic() - last > _BATCH_S:
                     self.found.emit(batch)
@@ -118,6 +137,7 @@ class LogReaderWindow(QWidget):
         self.setWindowTitle("For IT: read server logs")
         self.setObjectName("log-reader")
         self.files: list[str] = []
+        self.report: ReportKeys | None = None
         self._thread: QThread | None = None
         self._worker: LogReadWorker | None = None
         self._sessions: list[Session] = []
@@ -138,7 +158,16 @@ class LogReaderWindow(QWidget):
         row.addWidget(self.open_button)
         self.files_label = QLabel("No files chosen", self)
         self.files_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Many long file names must not widen the window: the full list is in the tooltip.
+        self.files_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.files_label, 1)
+        self.report_button = QPushButton("Find a saved &report's attempts…", self)
+        self.report_button.setToolTip(
+            "Open a report the person saved or sent (text or JSON): its login attempts are "
+            "marked in the list"
+        )
+        self.report_button.clicked.connect(self.choose_report)
+        row.addWidget(self.report_button)
         lay.addLayout(row)
 
         row = QHBoxLayout()
@@ -200,6 +229,31 @@ class LogReaderWindow(QWidget):
         if files:
             self.set_files(files)
 
+    def choose_report(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a saved report", "", "Reports (*.txt *.json);;All files (*)"
+        )
+        if path:
+            self.set_report(path)
+
+    def set_report(self, path: str | None) -> None:
+        """Mark the sessions that are this report's attempts (None: no report)."""
+        if path is None:
+            self.report = None
+            self.report_button.setText("Find a saved &report's attempts…")
+            return
+        try:
+            self.report = load_report(path)
+        except LogFileError as exc:
+            self.summary.setText(f"Could not read the report: {exc}")
+            return
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        self.report_button.setText(f"Report: {name}")
+        if not self.address.text().strip():
+            self.address.setPlaceholderText(
+                f"{self.report.address} — empty: only the report's attempts"
+            )
+
     def set_files(self, files: Sequence[str]) -> None:
         self.files = list(files)
         names = ", ".join(f.replace("\\", "/").rsplit("/", 1)[-1] for f in self.files)
@@ -217,7 +271,9 @@ class LogReaderWindow(QWidget):
         self._stats = None
         self.progress.setValue(0)
         self.summary.setText("Reading…")
-        worker = LogReadWorker(self.files, Filters(address=self.address.text().strip()))
+        worker = LogReadWorker(
+            self.files, Filters(address=self.address.text().strip()), self.report
+        )
         thread = QThread(self)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
@@ -260,17 +316,18 @@ class LogReaderWindow(QWidget):
         for s in sessions:
             self._sessions.append(s)
             outcome = outcome_label(s)
+            outcome = ("► " if s.report_match else "") + outcome[:1].upper() + outcome[1:]
             item = QTreeWidgetItem(
                 [
                     s.started.short(),
                     service_label(s),
                     s.client_ip,
-                    outcome[:1].upper() + outcome[1:],
+                    outcome,
                     s.user,
                 ]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, len(self._sessions) - 1)
-            item.setToolTip(0, headline(s))
+            item.setToolTip(0, s.report_match or headline(s))
             self.table.addTopLevelItem(item)
         self.table.setUpdatesEnabled(True)
         first = self.table.topLevelItem(0)
@@ -283,7 +340,14 @@ class LogReaderWindow(QWidget):
     def _on_done(self, stats: Stats) -> None:
         self._stats = stats
         counts = Counter(s.outcome.value for s in self._sessions)
-        self.summary.setText(" ".join([summary_text(counts, stats), *notes(stats)]))
+        parts = [summary_text(counts, stats), *notes(stats)]
+        if self.report is not None:
+            found = sum(1 for s in self._sessions if s.report_match)
+            parts.insert(
+                0,
+                f"{found} of the report's {len(self.report.attempts)} attempts found (marked ►).",
+            )
+        self.summary.setText(" ".join(parts))
 
     def _on_thread_finished(self) -> None:
         # "finished" is sent just before the thread really ends: wait the last instant so the
