@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -101,4 +102,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # "logs … | head": the reader of our output has gone; that is not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     return EXIT_OK if sum(counts.values()) else EXIT_NONE

@@ -94,6 +94,7 @@ class Filters:
 @dataclass
 class Stats:
     bytes_read: int = 0
+    selective: bool = False  # only lines containing the filter's strings were read
     lines_read: int = 0  # counted only when every line is read
     lines_examined: int = 0
     skipped_lines: int = 0  # examined, but neither Dovecot's nor Haraka's
@@ -319,6 +320,7 @@ def read_sessions(
     names = list(names)
     logs = [open_log(n) for n in names]  # every file opens, or nothing is read
     engine.stats.files = names
+    engine.stats.selective = engine.selective
     return _run(engine, logs, progress, cancelled, chunk_size)
 
 

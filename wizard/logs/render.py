@@ -86,8 +86,8 @@ def summary_text(counts: Counter[str], stats: Stats) -> str:
         text = f"{n} session{'s' if n != 1 else ''}: {parts}."
     else:
         text = "No sessions matched."
-    if stats.lines_read:
-        text += f" Read {stats.lines_read} lines"
+    if not stats.selective:
+        text += f" Read {stats.lines_read} line{'s' if stats.lines_read != 1 else ''}"
     else:
         text += (
             f" Searched {_size(stats.bytes_read)} and read the {stats.lines_examined} "
@@ -101,7 +101,7 @@ def summary_text(counts: Counter[str], stats: Stats) -> str:
 def _size(n: int) -> str:
     if n >= 1_000_000:
         return f"{n / 1e6:.1f} MB"
-    return f"{max(1, round(n / 1000))} kB"
+    return f"{n / 1000:.0f} kB" if n >= 1000 else f"{n} bytes"
 
 
 def report_lines(keys: ReportKeys, found: dict[int, list[Session]]) -> list[str]:
