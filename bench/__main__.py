@@ -13,7 +13,7 @@ import os
 import platform
 import time
 
-from bench import blackhole, hostile, startup, verify_latency
+from bench import blackhole, hostile, roundtrip, startup, verify_latency
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     blackhole.main(["--skip-two-addresses"] if args.quick else [])
     print("\n## Hostile servers\n", flush=True)
     hostile.main(["--no-baseline"] if args.quick else [])
+    print("\n## The test message to oneself (round trip)\n", flush=True)
+    roundtrip.main(["--runs", str(runs)])
     print("\n## Start-up and memory\n", flush=True)
     startup.main(["--runs", str(runs)])
     return 0

@@ -24,8 +24,9 @@ PUBLISHER = "Sepheo"
 DEFAULT_BUNDLE_ID = "co.sepheo.mailsetupwizard"
 # LSMinimumSystemVersion is not a constant: the spec derives it from the highest minimum macOS
 # any bundled Mach-O file declares (macos_minimum), because dyld refuses to load a library built
-# for a newer macOS than the running one. With PySide6 6.12 that is 26.0: its bindings and
-# libshiboken6 are built with minos 26.0 (the Qt frameworks themselves with 14.4).
+# for a newer macOS than the running one. With the macOS pin, PySide6 6.11.3, that is 15.0: its
+# bindings and libshiboken6 are built with minos 15.0 (the Qt frameworks themselves with 13.0;
+# 6.12's bindings would need 26.0, packaging/README.md has the table).
 
 # Modules loaded by name at run time, which PyInstaller's import scan cannot see.
 HIDDEN_IMPORTS = [

@@ -25,12 +25,34 @@ CACHE = REPO / "build" / "packaging-wheels"
 CONSTRAINTS = REPO / "packaging" / "constraints.txt"
 QT_DISTRIBUTIONS = ("PySide6_Essentials", "shiboken6")
 # pip picks, for a platform tag, every wheel built for that OS version or older: the universal2
-# (or per-architecture) wheel PySide6 publishes for macOS. 26 is the newest macOS the hosted
-# workflow builds on.
+# wheel PySide6 publishes for macOS. 15 is the macOS the hosted workflow builds on, so a pin
+# whose wheel needs a newer macOS fails here as it would on the build Mac.
 PLATFORM_TAGS = {
-    "macos-arm64": "macosx_26_0_arm64",
-    "macos-x86_64": "macosx_26_0_x86_64",
+    "macos-arm64": "macosx_15_0_arm64",
+    "macos-x86_64": "macosx_15_0_x86_64",
     "windows": "win_amd64",
+}
+# What the constraints' environment markers see on each target (PEP 508 names), so the
+# pins read here are the ones pip takes on that OS.
+TARGET_ENVIRONMENTS = {
+    "macos-arm64": {
+        "sys_platform": "darwin",
+        "platform_system": "Darwin",
+        "os_name": "posix",
+        "platform_machine": "arm64",
+    },
+    "macos-x86_64": {
+        "sys_platform": "darwin",
+        "platform_system": "Darwin",
+        "os_name": "posix",
+        "platform_machine": "x86_64",
+    },
+    "windows": {
+        "sys_platform": "win32",
+        "platform_system": "Windows",
+        "os_name": "nt",
+        "platform_machine": "AMD64",
+    },
 }
 PYTHON_VERSION = "3.11"  # the workflow's; the wheels are abi3, so any 3.10+ picks the same
 DOWNLOAD_TIMEOUT_S = 900
@@ -40,16 +62,36 @@ class WheelsUnavailable(RuntimeError):
     """The wheels could not be fetched (offline, PyPI down); the message says why."""
 
 
-def pinned_versions(constraints: Path = CONSTRAINTS) -> dict[str, str]:
-    """``{"PySide6_Essentials": "6.12.0", ...}`` from the constraints file."""
+def pinned_versions(target: str, constraints: Path = CONSTRAINTS) -> dict[str, str]:
+    """``{"PySide6_Essentials": "6.11.3", ...}``: the Qt pins pip takes on ``target`` (a key
+    of PLATFORM_TAGS), environment markers evaluated as on that OS."""
+    from packaging.markers import default_environment
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    environment = {**default_environment(), **TARGET_ENVIRONMENTS[target]}
+    environment["python_version"] = PYTHON_VERSION
+    qt_names = {_normalised(n): n for n in QT_DISTRIBUTIONS}
     pins: dict[str, str] = {}
     for line in constraints.read_text(encoding="utf-8").splitlines():
-        match = re.fullmatch(r"([A-Za-z0-9_.-]+)==([^\s;#]+)", line.strip())
-        if match and match.group(1) in QT_DISTRIBUTIONS:
-            pins[match.group(1)] = match.group(2)
+        text = line.split("#", 1)[0].strip()
+        try:
+            req = Requirement(text) if text else None
+        except InvalidRequirement:
+            continue
+        name = qt_names.get(_normalised(req.name)) if req else None
+        if req is None or name is None:
+            continue
+        if req.marker is not None and not req.marker.evaluate(environment):
+            continue
+        exact = [s.version for s in req.specifier if s.operator == "=="]
+        if len(exact) != 1 or len(req.specifier) != 1:
+            raise ValueError(f"{constraints}: {text!r} is not one exact pin")
+        if name in pins and pins[name] != exact[0]:
+            raise ValueError(f"{constraints} pins {name} twice for {target}")
+        pins[name] = exact[0]
     missing = set(QT_DISTRIBUTIONS) - set(pins)
     if missing:
-        raise ValueError(f"{constraints} pins none of {', '.join(sorted(missing))}")
+        raise ValueError(f"{constraints} pins none of {', '.join(sorted(missing))} for {target}")
     return pins
 
 
@@ -75,7 +117,7 @@ def fetch(target: str, cache: Path = CACHE) -> list[Path]:
     folder = cache / target.split("-")[0]
     folder.mkdir(parents=True, exist_ok=True)
     word = "macosx" if tag.startswith("macosx") else tag
-    pins = pinned_versions()
+    pins = pinned_versions(target)
     found = {n: _wheel_file(folder, n, v, word) for n, v in pins.items()}
     if any(path is None for path in found.values()):
         cmd = [

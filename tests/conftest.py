@@ -1,4 +1,4 @@
-"""Shared fixtures: a real Dovecot on loopback, its CA, and provider files pointing at it."""
+"""Shared fixtures: a real Dovecot and a real Haraka on loopback, their CA, provider files."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 import trustme
 
 from tests.support.dovecot_server import DovecotServer, dovecot_available
+from tests.support.haraka_server import HarakaServer, haraka_available
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -64,6 +65,34 @@ def dovecot(test_ca: trustme.CA) -> Iterator[DovecotServer]:
     yield server
     server.stop()
     shutil.rmtree(root, ignore_errors=True)
+
+
+def _require_haraka() -> None:
+    missing = haraka_available()
+    if missing:
+        reason = f"Haraka cannot run here (missing: {missing}); see tests/run_all.sh"
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def haraka_session(dovecot: DovecotServer, test_ca: trustme.CA) -> Iterator[HarakaServer]:
+    """Haraka taking submission for the main Dovecot and delivering into it over LMTP."""
+    _require_haraka()
+    root = _server_dir("haraka")
+    server = HarakaServer(root / "server", test_ca, dovecot).start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def haraka(haraka_session: HarakaServer) -> Iterator[HarakaServer]:
+    """The session's Haraka with its knobs back to plain delivery after each test."""
+    haraka_session.reset()
+    yield haraka_session
+    haraka_session.reset()
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve), Thunderbird
+# Real servers and tools the tests drive: Dovecot (IMAP, submission, ManageSieve, LMTP with
+# Sieve at delivery), Thunderbird
 # and NSS's certutil for the real-Thunderbird test, poppler for reading the handout PDF, GNOME
 # Keyring on a private D-Bus bus (and libsecret's secret-tool) for the Secret Service password
 # store, and the shared libraries Qt's offscreen and xcb platforms load. Cyrus SASL's tools and
 # modules (saslpasswd2, PLAIN, sasldb) and nss_wrapper serve the unpacked Cyrus and Exim below.
 APT_PACKAGES=(
-  dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved
+  dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved dovecot-lmtpd dovecot-sieve
   sasl2-bin libsasl2-modules libsasl2-modules-db libnss-wrapper
   thunderbird libnss3-tools poppler-utils xvfb xauth binutils icu-devtools gcc
   dbus gnome-keyring libsecret-tools
@@ -70,6 +71,15 @@ if command -v apt-get >/dev/null 2>&1 && [ ! -f "$UNPACKED/root/.complete" ]; th
 fi
 # dpkg-deb keeps modes, and exim4 is set-uid root in its package: nothing unpacked may be.
 [ -d "$UNPACKED/root" ] && find "$UNPACKED/root" -perm /6000 -type f -exec chmod ug-s {} +
+
+# Haraka, the reference deployment's submission server, from npm at the versions pinned in
+# tests/haraka/package-lock.json (its optional plugins are not needed). Node comes with the
+# machine; without it the tests that need Haraka are skipped (and fail under CI=true).
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/haraka --omit=optional --no-audit --no-fund --loglevel=error >/dev/null
+else
+  echo "npm not found: tests that need Haraka will be skipped." >&2
+fi
 
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv

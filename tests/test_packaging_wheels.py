@@ -155,6 +155,49 @@ def test_the_readme_states_the_minimum_macos_the_binaries_need(mac_bundle) -> No
     assert set(stated) == {derived}, (stated, derived)
 
 
+def test_the_top_readme_and_the_macos_runners_match_the_minimum(mac_bundle) -> None:
+    """What people are told (README.md) is what the binaries need, and the hosted macOS jobs
+    run the app on exactly that macOS: the oldest one it claims is the one it is tried on."""
+    wheels, found = mac_bundle
+    derived = cfg.macos_minimum([str(wheels.path(m)) for m in found.reached])
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    stated = re.findall(r"macOS (\d+(?:\.\d+)*) or later", text)
+    assert stated, "README.md must say which macOS the app needs"
+    wanted = bundle_check.parse_version(derived)
+    assert {bundle_check.parse_version(s) for s in stated} == {wanted}, (stated, derived)
+    workflow = (REPO / ".github" / "workflows" / "build.yml").read_text(encoding="utf-8")
+    runners = dict(re.findall(r"- runner: (macos-\S+)\n\s+arch: (\S+)", workflow))
+    major = derived.split(".")[0]
+    assert runners == {f"macos-{major}": "arm64", f"macos-{major}-intel": "x86_64"}, runners
+
+
+def test_each_os_reads_the_qt_pins_its_markers_select(tmp_path: Path) -> None:
+    """The macOS checks must read the wheels pip installs on a Mac, not the first pin listed."""
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text(
+        "# header\n"
+        'PySide6_Essentials==6.11.3 ; sys_platform == "darwin"\n'
+        "PySide6-Essentials==6.12.0 ; sys_platform != 'darwin'  # the rest\n"
+        'shiboken6==6.11.3 ; sys_platform == "darwin"\n'
+        'shiboken6==6.12.0 ; sys_platform != "darwin"\n'
+        "pytest==9.2.0\n",
+        encoding="utf-8",
+    )
+    mac = {"PySide6_Essentials": "6.11.3", "shiboken6": "6.11.3"}
+    assert wheel_cache.pinned_versions("macos-arm64", constraints) == mac
+    assert wheel_cache.pinned_versions("macos-x86_64", constraints) == mac
+    assert wheel_cache.pinned_versions("windows", constraints) == {
+        "PySide6_Essentials": "6.12.0",
+        "shiboken6": "6.12.0",
+    }
+    constraints.write_text(
+        "PySide6_Essentials==6.11.3\nPySide6_Essentials==6.12.0\nshiboken6==6.12.0\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="pins PySide6_Essentials twice for windows"):
+        wheel_cache.pinned_versions("windows", constraints)
+
+
 def test_intel_and_apple_silicon_builds_come_from_the_same_universal2_wheels(mac_bundle) -> None:
     """Both dmgs are built from the same wheels, whose binaries carry both slices, each with
     the same minimum: one LSMinimumSystemVersion is right for both."""
@@ -267,7 +310,8 @@ def test_onedir_check_passes_a_complete_bundle(windows_bundle, tmp_path: Path) -
     assert bundle_check.check_onedir(onedir, [exe]) == []
     info = bundle_check.pe_version_info(onedir / exe)
     assert info["FileVersion#"] == info["ProductVersion#"]
-    assert info["FileVersion#"].startswith(wheel_cache.pinned_versions()["PySide6_Essentials"])
+    pinned = wheel_cache.pinned_versions("windows")["PySide6_Essentials"]
+    assert info["FileVersion#"].startswith(pinned)
 
 
 def test_onedir_check_names_the_plugin_whose_library_is_missing(

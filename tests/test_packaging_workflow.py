@@ -27,7 +27,10 @@ CURRENT_MAJORS = {
     "actions/download-artifact": "v8",
     "actions/cache": "v5",
 }
-RUNNERS = {"ubuntu-24.04", "windows-2025", "macos-26", "macos-26-intel"}
+# macOS 15 rather than 26: the oldest current image (macos-14 retired 2 Nov 2026), the oldest
+# macOS the app supports (LSMinimumSystemVersion 15.0 with the macOS pin of PySide6 6.11), and
+# the last Intel image (macos-15-intel, until August 2027; actions/runner-images#13045).
+RUNNERS = {"ubuntu-24.04", "windows-2025", "macos-15", "macos-15-intel"}
 
 
 def _tool(name: str) -> str:
@@ -109,7 +112,7 @@ def test_no_step_inherits_an_offscreen_platform() -> None:
 def test_the_macos_job_builds_for_both_architectures() -> None:
     text = WORKFLOW.read_text(encoding="utf-8")
     matrix = re.findall(r"- runner: (\S+)\n\s+arch: (\S+)", text)
-    assert dict(matrix) == {"macos-26": "arm64", "macos-26-intel": "x86_64"}
+    assert dict(matrix) == {"macos-15": "arm64", "macos-15-intel": "x86_64"}
 
 
 def test_tags_require_signing_and_notarisation() -> None:

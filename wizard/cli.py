@@ -20,7 +20,9 @@ from types import FrameType
 from wizard import APP_NAME, __version__
 from wizard.address import check_address
 from wizard.checks.model import CancelToken, Step, StepStatus
-from wizard.checks.runner import DEFAULT_TIMEOUT, run_checks
+from wizard.checks.pipeline import run_all_checks
+from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
+from wizard.checks.runner import DEFAULT_TIMEOUT
 from wizard.errors import WizardError
 from wizard.provider import Provider, Service, load_default_provider, load_provider
 from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
@@ -58,9 +60,12 @@ def _parse_only(text: str | None) -> set[Service] | None:
     if not text:
         return None
     try:
-        return {Service(part.strip().lower()) for part in text.split(",") if part.strip()}
+        services = {Service(part.strip().lower()) for part in text.split(",") if part.strip()}
     except ValueError:
         raise BadInput(f"--only takes imap, smtp and/or sieve, not {text!r}") from None
+    if Service.ROUNDTRIP in services:
+        raise BadInput("--only takes imap, smtp and/or sieve; the round trip is --round-trip")
+    return services
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
@@ -74,6 +79,10 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise BadInput("--timeout must be a positive number of seconds")
     only = _parse_only(args.only)
+    if args.round_trip_timeout <= 0:
+        raise BadInput("--round-trip-timeout must be a positive number of seconds")
+    if args.round_trip and only is not None and not {Service.IMAP, Service.SMTP} <= only:
+        raise BadInput("--round-trip needs the imap and smtp checks (leave them in --only)")
     password = _read_password(args.password_stdin)
 
     cancel = CancelToken()
@@ -86,7 +95,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, on_sigint)
     live = None if args.json or not sys.stderr.isatty() else _live_printer()
     try:
-        results = run_checks(
+        results = run_all_checks(
             provider,
             checked.address,
             password,
@@ -96,6 +105,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
             cancel=cancel,
             listener=live,
             username=args.username,
+            with_round_trip=args.round_trip,
+            round_trip_timeout=args.round_trip_timeout,
         )
     finally:
         if threading.current_thread() is threading.main_thread():
@@ -125,7 +136,7 @@ def _live_printer() -> Callable[[Service, Step], None]:
 
 
 def _render_short(report: object) -> str:
-    from wizard.report import Report, render_steps
+    from wizard.report import Report, render_steps, round_trip_lines
 
     assert isinstance(report, Report)
     out = [f"{APP_NAME}: checking {report.address} on {report.provider.display_name}", ""]
@@ -133,6 +144,7 @@ def _render_short(report: object) -> str:
         mark = TICK if r.ok else CROSS
         out.append(f"{mark} {r.service.label} — {r.host} port {r.port} ({r.security.value})")
         out.extend(render_steps(r))
+        out.extend(line[1:] for line in round_trip_lines(r))
         if not r.ok:
             out.append(f"  Cause ({r.cause}): {r.message}")
             out.append(f"  What to do: {r.advice}")
@@ -172,6 +184,19 @@ def build_parser() -> argparse.ArgumentParser:
             f"of a check gets twice that, so each ends within 3 x S (default {DEFAULT_TIMEOUT:g}"
             f": {3 * DEFAULT_TIMEOUT:g} s)"
         ),
+    )
+    d.add_argument(
+        "--round-trip",
+        action="store_true",
+        help="once the logins pass, send a test message to yourself and wait for it "
+        "(it is removed again)",
+    )
+    d.add_argument(
+        "--round-trip-timeout",
+        type=float,
+        default=DEFAULT_ROUND_TRIP_TIMEOUT,
+        metavar="S",
+        help=f"how long to wait for the test message (default {DEFAULT_ROUND_TRIP_TIMEOUT:g})",
     )
     d.add_argument(
         "--username",

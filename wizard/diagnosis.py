@@ -12,9 +12,13 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.provider import Provider, Security, ServerSettings, Service
+
+if TYPE_CHECKING:
+    from wizard.checks.roundtrip import RoundTripResult
 
 
 @dataclass(frozen=True)
@@ -281,3 +285,94 @@ def explain(
         f"The server on {where} answered in a way this app did not expect.",
         f"Try again later; if it lasts, {ask_it} with this report.",
     )
+
+
+def explain_round_trip(
+    result: RoundTripResult, provider: Provider, address: str, server_text: str = ""
+) -> Diagnosis:
+    """Plain words for how the test message to oneself went (wizard.checks.roundtrip)."""
+    cause = result.cause or Cause.PROTOCOL_ERROR
+    support = provider.branding.support_email
+    ask_it = f"contact {support}" if support else "contact your IT support"
+    ids = f"Message-ID {result.message_id}" + (
+        f", queue id {result.queue_id}" if result.queue_id else ""
+    )
+    domain = address.rpartition("@")[2]
+    if cause == Cause.ARRIVED_IN_JUNK:
+        return Diagnosis(
+            cause,
+            f"Mail works, but your own test message was filed in {result.folder}: the "
+            "provider's spam filter took it.",
+            f"Look in {result.folder} now and then for real mail, and mark wrongly filed "
+            f"messages as not spam. For IT: check the SPF and DKIM records of {domain} and the "
+            f"filter rule that moved this message ({ids}).",
+        )
+    if cause == Cause.SUBMISSION_REFUSED:
+        return _explain_refusal(result, server_text, address, ask_it)
+    if cause == Cause.DELIVERY_DELAYED:
+        taken = f" (queue id {result.queue_id})" if result.queue_id else ""
+        return Diagnosis(
+            cause,
+            f"The server accepted the test message{taken} but it has not arrived yet. The "
+            "server keeps trying to deliver it, so it may still arrive.",
+            "Check your inbox again in a while: if it arrives late, mail works but is slow. "
+            f"If it never arrives, {ask_it} with this report; IT can follow {ids} in the mail "
+            "server's log (in Haraka, lines with the queue id, such as 'Temp failing').",
+        )
+    if cause == Cause.BOUNCED:
+        bounce = result.bounce
+        status = bounce.status if bounce else ""
+        said = " ".join(x for x in (status, bounce.diagnostic if bounce else "") if x)
+        who = bounce.recipient if bounce and bounce.recipient else address
+        message = f"The test message could not be delivered to {who}; the server sent back a "
+        message += f"delivery report: {said}." if said else "delivery report."
+        if status.startswith("5.2.2") or "quota" in said.lower() or "full" in said.lower():
+            advice = (
+                "Your mailbox is full: delete or archive some mail (empty the Trash too), or "
+                f"{ask_it} for more space. New mail is refused until then."
+            )
+        elif status.startswith("5.1."):
+            advice = f"The server does not know the address {who}: {ask_it}."
+        else:
+            advice = f"Send this report to IT ({ask_it}); the delivery report says why."
+        return Diagnosis(cause, message, advice)
+    if cause == Cause.CANCELLED:
+        return Diagnosis(cause, "The test message check was stopped.", "Run it again when ready.")
+    # A login-level problem on one of the two legs (rare: both logins had just passed).
+    return explain(cause, provider.smtp, provider, result.username, address, server_text)
+
+
+def _explain_refusal(
+    result: RoundTripResult, server_text: str, address: str, ask_it: str
+) -> Diagnosis:
+    stage = result.refused_at or "sending"
+    reply = server_text or "(no text)"
+    low = reply.lower()
+    code = reply[:3]
+    temporary = code.startswith("4")
+    what = {
+        "MAIL FROM": f"The server refused to send mail from {address}",
+        "RCPT TO": f"The server refused to take mail for {address}",
+        "DATA": "The server refused the test message itself",
+    }.get(stage, "The server refused the test message")
+    message = f"{what}: {reply}"
+    if temporary:
+        advice = (
+            "This is a temporary refusal: try again in a few minutes. If it lasts, "
+            f"{ask_it} with this report."
+        )
+    elif code == "552" or "5.3.4" in reply or "5.2.3" in reply or "too big" in low:
+        advice = f"The server says the message is too big (this one is tiny): {ask_it}."
+    elif stage == "MAIL FROM":
+        advice = (
+            f"The server does not let this login send as {address}. {ask_it.capitalize()} "
+            "and ask them to allow this address as a sender."
+        )
+    elif stage == "RCPT TO" or "relay" in low:
+        advice = (
+            "The server would not relay the message (\u201crelay denied\u201d): usually a sign "
+            f"the login was not accepted for sending. {ask_it.capitalize()} with this report."
+        )
+    else:
+        advice = f"{ask_it.capitalize()} with this report."
+    return Diagnosis(Cause.SUBMISSION_REFUSED, message, advice)

@@ -116,8 +116,12 @@ class WizardFlow:
         remembered: RememberedAccount | None = None,
         thunderbird: ProfileSearch | None = None,
         provider_file_chosen: bool = False,
+        send_test_message: bool = False,
     ) -> None:
         self.provider = provider
+        # Once the logins pass, send a test message to oneself and wait for it (the round
+        # trip). The app turns it on; the account page lets the person skip it.
+        self.send_test_message = send_test_message
         # Thunderbird profiles found on this computer (None: not looked for, e.g. in tests).
         self.thunderbird = thunderbird
         if thunderbird is not None and thunderbird.found:
@@ -157,6 +161,10 @@ class WizardFlow:
     def choose_remember_password(self, remember: bool) -> None:
         """Whether a password that passes the check is kept in the keychain (opt-in only)."""
         self.remember_password = remember
+
+    def choose_test_message(self, send: bool) -> None:
+        """Whether the check also sends a test message to the address (and removes it)."""
+        self.send_test_message = send
 
     def validate_account(self, name: str, address: str, password: str) -> AccountValidation:
         checked = check_address(address)

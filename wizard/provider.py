@@ -53,6 +53,8 @@ class Service(enum.StrEnum):
     IMAP = "imap"
     SMTP = "smtp"
     SIEVE = "sieve"
+    # Not a server of its own: a test message sent over SMTP and awaited over IMAP.
+    ROUNDTRIP = "roundtrip"
 
     @property
     def label(self) -> str:
@@ -60,6 +62,7 @@ class Service(enum.StrEnum):
             Service.IMAP: "Incoming mail (IMAP)",
             Service.SMTP: "Outgoing mail (SMTP)",
             Service.SIEVE: "Filters (ManageSieve)",
+            Service.ROUNDTRIP: "Sending and receiving a test message",
         }[self]
 
 
@@ -115,9 +118,8 @@ class Provider:
         return (self.imap, self.smtp) + ((self.sieve,) if self.sieve else ())
 
     def server(self, service: Service) -> ServerSettings | None:
-        return {Service.IMAP: self.imap, Service.SMTP: self.smtp, Service.SIEVE: self.sieve}[
-            service
-        ]
+        servers = {Service.IMAP: self.imap, Service.SMTP: self.smtp, Service.SIEVE: self.sieve}
+        return servers.get(service)
 
     def matches_domain(self, address: str) -> bool:
         domain = address.rpartition("@")[2].lower()

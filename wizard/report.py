@@ -19,6 +19,7 @@ from typing import Any
 from wizard import APP_NAME, __version__
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult, StepStatus
+from wizard.checks.roundtrip import RoundTripResult
 from wizard.checks.session import Redactor
 from wizard.diagnosis import CAUSE_PHRASES
 from wizard.provider import Provider, Security, Service
@@ -30,7 +31,13 @@ _LOG_HINTS = {
     Service.IMAP: "`imap-login` lines in the Dovecot log",
     Service.SIEVE: "`managesieve-login` lines in the Dovecot log",
     Service.SMTP: "`[cloudron] authenticated as` / `connect ip=` lines in the Haraka log",
+    Service.ROUNDTRIP: "the test message's queue id and Message-ID in the Haraka log "
+    "(`Message Queued`, `Temp failing`, `delivered`, `bouncing`) and `lmtp(` lines in the "
+    "Dovecot log",
 }
+
+# Services whose failure does not keep a person from setting up their mail program.
+_NOT_BLOCKING = {Service.SIEVE, Service.ROUNDTRIP}
 
 # Causes that mean the server saw a login attempt (and logged it).
 _REACHED_SERVER = {
@@ -61,7 +68,7 @@ class Report:
     @property
     def blocking_ok(self) -> bool:
         """Mail works even if only the optional filter service failed."""
-        return all(r.ok for r in self.results if r.service is not Service.SIEVE)
+        return all(r.ok for r in self.results if r.service not in _NOT_BLOCKING)
 
 
 def make_report(address: str, provider: Provider, results: Sequence[CheckResult]) -> Report:
@@ -119,8 +126,17 @@ def summary(report: Report) -> str:
     ok = [r for r in report.results if r.ok]
     if ok:
         parts.append("Working: " + ", ".join(r.service.label for r in ok) + ".")
-    reached = [r for r in failed if r.cause in _REACHED_SERVER]
-    if reached:
+    reached = [r for r in failed if r.cause in _REACHED_SERVER or isinstance(r, RoundTripResult)]
+    if reached and isinstance(reached[0], RoundTripResult) and not reached[0].cancelled:
+        trip = reached[0]
+        ids = f"Message-ID {trip.message_id}"
+        if trip.queue_id:
+            ids = f"queue id {trip.queue_id}, {ids}"
+        parts.append(
+            f"For IT: the test message ({ids}) was sent by {trip.username} at "
+            f"{_utc(trip.started_at)[11:]}; look for {_LOG_HINTS[Service.ROUNDTRIP]}."
+        )
+    elif reached:
         first = reached[0]
         hint = _LOG_HINTS[first.service]
         parts.append(
@@ -155,6 +171,31 @@ def headline(report: Report) -> str:
         return f"{names[0].upper()}{names[1:]}: {first.message}"
     phrase = CAUSE_PHRASES.get(first.cause or Cause.PROTOCOL_ERROR, "the check failed")
     return f"{names[0].upper()}{names[1:]}: {phrase} ({_places(same)})."
+
+
+def round_trip_lines(result: CheckResult) -> list[str]:
+    """What the round trip found, for the report and the short CLI output."""
+    if not isinstance(result, RoundTripResult):
+        return []
+    out = [f"   test message: Message-ID {result.message_id}, token {result.token}"]
+    if result.submit_reply:
+        out.append(f"   server's reply to DATA: {result.submit_reply}")
+    if result.queue_id:
+        out.append(f"   queue id: {result.queue_id}")
+    if result.folder:
+        delivery = f" after {result.delivery_ms:.0f} ms" if result.delivery_ms is not None else ""
+        out.append(f"   arrived in: {result.folder}{delivery} (watched by {result.watch_mode})")
+    if result.bounce:
+        b = result.bounce
+        out.append(
+            f"   delivery report: recipient {b.recipient or '?'}, action {b.action or '?'}, "
+            f"status {b.status or '?'}, {b.diagnostic or 'no diagnostic'}"
+            + (f", from {b.reporting_mta}" if b.reporting_mta else "")
+        )
+    removed = "removed" if result.cleaned_up else "not removed"
+    note = f": {result.cleanup_note}" if result.cleanup_note else ""
+    out.append(f"   test message {removed}{note}")
+    return out
 
 
 def render_steps(result: CheckResult) -> list[str]:
@@ -216,6 +257,7 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
         if not r.ok:
             out.append(f"   cause: {r.message}")
             out.append(f"   what to do: {r.advice}")
+        out.extend(round_trip_lines(r))
         out.append("   steps:")
         for s in r.steps:
             mark = {StepStatus.OK: TICK, StepStatus.FAILED: CROSS}.get(s.status, DOT)

@@ -1,4 +1,4 @@
-"""A real Dovecot (IMAP, submission, ManageSieve) on loopback for the test suite.
+"""A real Dovecot (IMAP, submission, ManageSieve, LMTP) on loopback for the test suite.
 
 It runs as a private, non-system instance: its own config, base_dir, log and passwd-file in a
 temporary folder, certificates from a trustme CA, free loopback ports. Nothing here touches the
@@ -24,6 +24,8 @@ DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 MANAGESIEVE_LOGIN = Path("/usr/lib/dovecot/managesieve-login")
 SUBMISSION_LOGIN = Path("/usr/lib/dovecot/submission-login")
 IMAP_LOGIN = Path("/usr/lib/dovecot/imap-login")
+LMTP = Path("/usr/lib/dovecot/lmtp")
+SIEVE_PLUGIN = Path("/usr/lib/dovecot/modules/lib90_sieve_plugin.so")
 
 # Test users. The passwords are deliberately awkward (quotes, backslash, non-ASCII) so that any
 # escaping or encoding slip in the client shows up as a failed login.
@@ -43,6 +45,8 @@ def dovecot_available() -> str | None:
             ("dovecot-imapd", IMAP_LOGIN),
             ("dovecot-submissiond", SUBMISSION_LOGIN),
             ("dovecot-managesieved", MANAGESIEVE_LOGIN),
+            ("dovecot-lmtpd", LMTP),
+            ("dovecot-sieve", SIEVE_PLUGIN),
         )
         if not path.exists()
     ]
@@ -74,6 +78,20 @@ class DovecotServer:
     submission_port: int = 0
     submissions_port: int = 0  # implicit TLS, like port 465
     sieve_port: int = 0
+    lmtp_port: int = 0
+    # Where Dovecot's submission service relays accepted mail (an MTA such as the Haraka
+    # fixture's inbound port); 0 picks a port nobody listens on.
+    relay_port: int = 0
+    # Replaces the IMAP capability list Dovecot advertises (e.g. without UIDPLUS, MOVE or
+    # IDLE), so a client's fallbacks can be tested against the real server.
+    imap_capability: str = ""
+    # A mailbox with no room left but in Junk: LMTP refuses every delivery for good
+    # (552 5.2.2 Quota exceeded) unless a delivery rule files the message into Junk.
+    full_mailbox: bool = False
+    # The junk folder's name, and whether it is marked \Junk (RFC 6154 SPECIAL-USE); servers
+    # without it are found by the usual names ("Spam", "Junk E-mail"...).
+    junk_folder: str = "Junk"
+    junk_special_use: bool = True
     users: dict[str, str] = field(default_factory=dict)
     _proc: subprocess.Popen[bytes] | None = None
 
@@ -90,6 +108,28 @@ class DovecotServer:
             return self.log_path.read_text(errors="replace")
         except FileNotFoundError:
             return ""
+
+    def maildir(self, user: str) -> Path:
+        return self.root / "mail" / user
+
+    def sieve_rule_path(self, user: str) -> Path:
+        return self.root / "sieve-rules" / f"{user}.sieve"
+
+    def set_delivery_rule(self, user: str, script: str | None) -> None:
+        """A Sieve script run at delivery (LMTP) for ``user`` before their own; None removes it.
+
+        It stands in for the provider's spam filter or a mailbox that refuses mail. Written
+        to a new file and renamed, so a delivery never reads half a script.
+        """
+        path = self.sieve_rule_path(user)
+        if script is None:
+            path.unlink(missing_ok=True)
+            path.with_suffix(".svbin").unlink(missing_ok=True)
+            return
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(script, encoding="utf-8")
+        tmp.chmod(0o644)
+        tmp.replace(path)
 
     def start(self) -> DovecotServer:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -112,7 +152,8 @@ class DovecotServer:
         }
         self.imap_port, self.imap_starttls_port = free_port(), free_port()
         self.submission_port, self.sieve_port = free_port(), free_port()
-        self.submissions_port = free_port()
+        self.submissions_port, self.lmtp_port = free_port(), free_port()
+        self.relay_port = self.relay_port or free_port()
         self._write_config()
         self._proc = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
@@ -124,7 +165,7 @@ class DovecotServer:
 
     def _write_config(self) -> None:
         root = self.root
-        for sub in ("run", "state", "mail"):
+        for sub in ("run", "state", "mail", "sieve-rules"):
             (root / sub).mkdir(exist_ok=True)
         if os.geteuid() == 0:
             # Root runs Dovecot's own unprivileged users; mail processes may not be root, so
@@ -135,6 +176,8 @@ class DovecotServer:
             # The folder (and its parent, made by the fixture) must be traversable by them.
             root.chmod(root.stat().st_mode | 0o711)
             shutil.chown(root / "mail", mail_uid, mail_gid)
+            # Sieve compiles the delivery rules beside them.
+            shutil.chown(root / "sieve-rules", mail_uid, mail_gid)
         else:
             me = pwd.getpwuid(os.getuid()).pw_name
             internal = login = me
@@ -161,6 +204,17 @@ class DovecotServer:
             passdb = f"driver = passwd-file\n  args = scheme=PLAIN username_format=%u {passwd}"
 
         stamp = f'log_timestamp = "{self.log_timestamp}"\n' if self.log_timestamp else ""
+        capability = f"imap_capability = {self.imap_capability}\n" if self.imap_capability else ""
+        quota = ""
+        plugins = ""
+        if self.full_mailbox:
+            plugins = "mail_plugins = $mail_plugins quota\n"
+            quota = (
+                "  quota = count:User quota\n  quota_vsizes = yes\n"
+                "  quota_rule = *:storage=1B\n"
+                f"  quota_rule2 = {self.junk_folder}:ignore\n"
+            )
+        junk_use = "special_use = \\Junk\n    " if self.junk_special_use else ""
         dh = "/usr/share/dovecot/dh.pem"
         ssl_dh = f"ssl_dh = <{dh}\n" if Path(dh).exists() else ""
         conf = f"""
@@ -173,7 +227,7 @@ debug_log_path = {root}/debug.log
 default_internal_user = {internal}
 default_internal_group = {internal}
 default_login_user = {login}
-protocols = imap submission sieve
+protocols = imap submission sieve lmtp
 listen = 127.0.0.1
 hostname = {self.hostname}
 ssl = required
@@ -187,12 +241,36 @@ auth_failure_delay = 0
 login_trusted_networks =
 mail_location = maildir:{root}/mail/%u
 first_valid_uid = 1
+{plugins}{capability}namespace inbox {{
+  inbox = yes
+  mailbox "{self.junk_folder}" {{
+    {junk_use}auto = subscribe
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+    auto = subscribe
+  }}
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+}}
 passdb {{
   {passdb}
 }}
 userdb {{
   driver = static
   args = uid={mail_uid} gid={mail_gid} home={root}/mail/%u
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {self.lmtp_port}
+  }}
+}}
+protocol lmtp {{
+  mail_plugins = $mail_plugins sieve
+  postmaster_address = postmaster@sepheo.co
 }}
 service imap-login {{
   inet_listener imap {{
@@ -244,13 +322,14 @@ service stats {{
   }}
 }}
 submission_relay_host = 127.0.0.1
-submission_relay_port = {free_port()}
+submission_relay_port = {self.relay_port}
 protocol sieve {{
   managesieve_logout_format = bytes=%i/%o
 }}
 plugin {{
   sieve = file:~/sieve;active=~/.dovecot.sieve
-}}
+  sieve_before = {root}/sieve-rules/%u.sieve
+{quota}}}
 """
         (root / "dovecot.conf").write_text(conf, encoding="utf-8")
 
@@ -262,6 +341,7 @@ plugin {{
             self.submission_port,
             self.submissions_port,
             self.sieve_port,
+            self.lmtp_port,
         )
         pending = set(ports)
         while pending and time.monotonic() < deadline:

@@ -16,10 +16,11 @@ a TLS handshake in progress is interrupted too.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable
+
+from wizard.checks.trigger import Trigger
 
 REST_FACTOR = 2.0
 
@@ -31,16 +32,23 @@ class DeadlineExceeded(TimeoutError):
 class Deadline:
     """The two bounds of one check, and the watchdog that enforces the second."""
 
-    def __init__(self, timeout: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        timeout: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        extra: float = 0.0,
+    ) -> None:
         self.timeout = timeout
+        # Added to the rest's allowance for a connection that must wait by design (the round
+        # trip's mailbox, watched until the test message arrives).
+        self.extra = extra
         self._clock = clock
         self.started = clock()
         self.connect_end = self.started + timeout
         self.end = self.connect_end
         self.connected_at: float | None = None
-        self._lock = threading.Lock()
-        self._expired = threading.Event()
-        self._callbacks: list[Callable[[], None]] = []
+        self._expiry = Trigger()
         self._timer: threading.Timer | None = None
 
     # -- bounds -----------------------------------------------------------------------------
@@ -48,7 +56,7 @@ class Deadline:
         """The connection is made: from now on the total for the rest applies."""
         now = self._clock()
         self.connected_at = now
-        self.end = now + REST_FACTOR * self.timeout
+        self.end = now + REST_FACTOR * self.timeout + self.extra
         self._timer = threading.Timer(self.end - now, self.expire)
         self._timer.daemon = True
         self._timer.name = "check-deadline"
@@ -66,37 +74,24 @@ class Deadline:
 
     def budget(self) -> float:
         """The whole phase's allowance, for messages."""
-        return self.timeout if self.connected_at is None else REST_FACTOR * self.timeout
+        if self.connected_at is None:
+            return self.timeout
+        return REST_FACTOR * self.timeout + self.extra
 
     # -- watchdog ---------------------------------------------------------------------------
     @property
     def expired(self) -> bool:
-        return self._expired.is_set()
+        return self._expiry.fired
 
     def expire(self) -> None:
-        with self._lock:
-            self._expired.set()
-            callbacks, self._callbacks = self._callbacks, []
-        for cb in callbacks:
-            with contextlib.suppress(Exception):  # a dead socket is fine; others still run
-                cb()
+        self._expiry.fire()
 
     def on_expiry(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Run ``callback`` when the time is up (at once if it already is); returns an undo."""
-        with self._lock:
-            if not self._expired.is_set():
-                self._callbacks.append(callback)
-                return lambda: self._remove(callback)
-        callback()
-        return lambda: None
-
-    def _remove(self, callback: Callable[[], None]) -> None:
-        with self._lock, contextlib.suppress(ValueError):
-            self._callbacks.remove(callback)
+        return self._expiry.on_fire(callback)
 
     def stop(self) -> None:
         """The check is over: no watchdog thread outlives it."""
         if self._timer is not None:
             self._timer.cancel()
-        with self._lock:
-            self._callbacks = []
+        self._expiry.forget_callbacks()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from wizard.checks.errors import Cause, CheckCancelled
+from wizard.checks.trigger import Trigger
 from wizard.provider import Security, Service
 
 
@@ -23,6 +22,11 @@ class StepName(enum.StrEnum):
     STARTTLS = "starttls"
     LOGIN = "login"
     LOGOUT = "logout"
+    # The round trip's own steps.
+    WATCH = "watch"
+    SUBMITTED = "submitted"
+    ARRIVED = "arrived"
+    CLEANUP = "cleanup"
 
     @property
     def label(self) -> str:
@@ -35,6 +39,10 @@ class StepName(enum.StrEnum):
             StepName.STARTTLS: "Switching to a secure connection (STARTTLS)",
             StepName.LOGIN: "Logging in",
             StepName.LOGOUT: "Logging out",
+            StepName.WATCH: "Opening the mailbox to watch for it",
+            StepName.SUBMITTED: "Sending a test message to yourself",
+            StepName.ARRIVED: "Waiting for it to arrive",
+            StepName.CLEANUP: "Removing the test message",
         }[self]
 
 
@@ -157,45 +165,28 @@ class CancelToken:
     """Shared between the GUI (or Ctrl-C) and the checks; cancelling closes live sockets."""
 
     def __init__(self) -> None:
-        self._event = threading.Event()
-        self._lock = threading.Lock()
-        self._callbacks: list[Callable[[], None]] = []
+        self._trigger = Trigger()
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        return self._trigger.fired
 
     def cancel(self) -> None:
-        with self._lock:
-            self._event.set()
-            callbacks, self._callbacks = self._callbacks, []
-        for cb in callbacks:
-            # Closing an already-dead socket is fine; one failing callback must not stop others.
-            with contextlib.suppress(Exception):
-                cb()
+        self._trigger.fire()
 
     def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Run ``callback`` at cancel time (immediately if already cancelled).
 
         Returns a function that unregisters it.
         """
-        with self._lock:
-            if not self._event.is_set():
-                self._callbacks.append(callback)
-                return lambda: self._remove(callback)
-        callback()
-        return lambda: None
-
-    def _remove(self, callback: Callable[[], None]) -> None:
-        with self._lock, contextlib.suppress(ValueError):
-            self._callbacks.remove(callback)
+        return self._trigger.on_fire(callback)
 
     def raise_if_cancelled(self) -> None:
-        if self._event.is_set():
+        if self._trigger.fired:
             raise CheckCancelled()
 
     def wait(self, timeout: float) -> bool:
-        return self._event.wait(timeout)
+        return self._trigger.wait(timeout)
 
 
 # A listener receives (service, step) every time a step starts or finishes; the GUI turns it

@@ -65,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         remembered=remembered,
         thunderbird=find_profiles(),
         provider_file_chosen=provider_path is not None,
+        send_test_message=True,
     )
     wizard = MailSetupWizard(flow, ca_file=Path(args.ca_file) if args.ca_file else None)
     wizard.show()

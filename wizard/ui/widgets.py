@@ -163,6 +163,15 @@ class ServiceRow(QWidget):
         self.mark.hide()
         self.spinner.start()
 
+    def wait(self, note: str) -> None:
+        """Not running (yet, or at all): a dash and why, e.g. "after the logins"."""
+        self.reset()
+        self.mark.set_status(StepStatus.SKIPPED)
+        self.mark.show()
+        self.verdict.setText(_esc(note))
+        self.verdict.setStyleSheet("")
+        self.verdict.show()
+
     def update_step(self, step: Step) -> None:
         # Each step reports twice: when it starts and when it ends. A step that starts again
         # (SMTP asks for capabilities before and after STARTTLS) gets a line of its own.

@@ -9,6 +9,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
 from wizard import APP_NAME
+from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
 from wizard.checks.runner import DEFAULT_TIMEOUT
 from wizard.flow import PAGES, START_PAGE, Page, WizardFlow
 from wizard.provider import Provider
@@ -35,12 +36,14 @@ class MailSetupWizard(QWizard):
         *,
         ca_file: Path | None = None,
         check_timeout: float = DEFAULT_TIMEOUT,
+        round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.flow = flow
         self.ca_file = ca_file
         self.check_timeout = check_timeout
+        self.round_trip_timeout = round_trip_timeout
         self.setWindowTitle(f"{APP_NAME} — {flow.provider.branding.organization}")
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.HaveHelpButton, False)

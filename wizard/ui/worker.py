@@ -12,6 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from wizard.checks.model import CancelToken, CheckResult, Step
+from wizard.checks.pipeline import run_round_trip_after
+from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
 from wizard.checks.runner import DEFAULT_TIMEOUT, run_checks
 from wizard.provider import Provider, Service
 
@@ -26,6 +28,7 @@ class CheckWorker(QObject):
     """
 
     step = Signal(str, object)  # service value, Step
+    logins_done = Signal(object)  # list[CheckResult]: the logins, before any round trip
     finished = Signal(object)  # list[CheckResult]
 
     def __init__(
@@ -37,6 +40,8 @@ class CheckWorker(QObject):
         ca_file: Path | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         username: str | None = None,
+        with_round_trip: bool = False,
+        round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -46,6 +51,8 @@ class CheckWorker(QObject):
         self._ca_file = ca_file
         self._timeout = timeout
         self._username = username
+        self._with_round_trip = with_round_trip
+        self._round_trip_timeout = round_trip_timeout
         self.cancel_token = CancelToken()
         self._thread: threading.Thread | None = None
 
@@ -70,6 +77,9 @@ class CheckWorker(QObject):
             self.step.emit(service.value, copy.copy(step))
 
     def _run(self) -> None:
+        # The logins, then (once IMAP and SMTP pass) the test message: one thread, one
+        # cancel token, so Stop ends the wait for the message as it ends a login. The login
+        # verdicts are shown as soon as they are known, not after the message's wait.
         results: list[CheckResult] = run_checks(
             self._provider,
             self._address,
@@ -80,6 +90,23 @@ class CheckWorker(QObject):
             listener=self._on_step,
             username=self._username,
         )
+        if self._with_round_trip:
+            with contextlib.suppress(RuntimeError):
+                self.logins_done.emit(list(results))
+            trip = run_round_trip_after(
+                results,
+                self._provider,
+                self._address,
+                self._password,
+                ca_file=self._ca_file,
+                timeout=self._timeout,
+                round_trip_timeout=self._round_trip_timeout,
+                cancel=self.cancel_token,
+                listener=self._on_step,
+                username=self._username,
+            )
+            if trip is not None:
+                results.append(trip)
         self._password = ""
         with contextlib.suppress(RuntimeError):  # the wizard closed while checks finished
             self.finished.emit(results)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from wizard.checks.model import CheckResult
 from wizard.flow import CheckState, WizardFlow
+from wizard.provider import Service
 from wizard.report import headline, make_report
 
 
@@ -26,6 +29,23 @@ class CheckingText:
 
 
 STOPPING = "Stopping…"
+TEST_MESSAGE_CHOICE = "Send a test &message to myself"
+TEST_MESSAGE_NOTE = (
+    "Checks that mail really goes out and comes back in, not only that you can log in. "
+    "The message is removed again afterwards."
+)
+ROUND_TRIP_SUBTITLE = "to yourself, then removed"
+ROUND_TRIP_WAITING = "Starts once the logins work."
+ROUND_TRIP_SKIPPED = "Skipped: you chose not to send a test message."
+
+
+def round_trip_not_run(results: Sequence[CheckResult]) -> str:
+    """Why the test message was not sent, for its row, once the logins have finished."""
+    if any(r.cancelled for r in results):
+        return "Not sent: the check was stopped."
+    return "Not sent: it needs working incoming and outgoing logins first."
+
+
 ALTERNATIVE_NOTE = (
     "Each failed login counts towards the server's lockout limit, so this is tried only once."
 )
@@ -43,6 +63,20 @@ def checking_text(flow: WizardFlow, *, saving: bool = False) -> CheckingText:
     if state is CheckState.RUNNING:
         status = f"Checking {flow.account.address} with {flow.provider.imap.hostname}…"
         return CheckingText(status, Tone.PLAIN, "", "")
+    if state is CheckState.MAIL_WORKS:
+        trip = next((r for r in flow.results if r.service is Service.ROUNDTRIP and not r.ok), None)
+        if trip is not None:
+            # The logins work, but the test message showed mail does not flow as it should.
+            summary = " ".join(
+                t
+                for t in (
+                    trip.advice,
+                    "You can still set up your mail program.",
+                    _summary_after_good_check(flow, saving),
+                )
+                if t
+            )
+            return CheckingText(trip.message, Tone.BAD, summary, button)
     if state is CheckState.PASSED or state is CheckState.MAIL_WORKS:
         status = (
             "Everything works."

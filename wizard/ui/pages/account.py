@@ -12,6 +12,7 @@ from wizard.flow import Page
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.widgets import fail_color, warn_color, wrapping_label
 from wizard.ui.worker import BackgroundCall
+from wizard.ui_text.checking import TEST_MESSAGE_CHOICE, TEST_MESSAGE_NOTE
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
@@ -92,6 +93,13 @@ class AccountPage(WizardPage):
         self.keychain_note = wrapping_label("", self)
         self.keychain_note.setEnabled(False)
         form.addRow("", self.keychain_note)
+        self.test_message_box = QCheckBox(TEST_MESSAGE_CHOICE, self)
+        self.test_message_box.setChecked(wizard.flow.send_test_message)
+        self.test_message_box.toggled.connect(wizard.flow.choose_test_message)
+        form.addRow("", self.test_message_box)
+        self.test_message_note = wrapping_label(TEST_MESSAGE_NOTE, self)
+        self.test_message_note.setEnabled(False)
+        form.addRow("", self.test_message_note)
         self._form = form
         for widget in (self.remember_box, self.keychain_note):
             form.setRowVisible(widget, False)  # shown once the keychain has been asked
@@ -112,6 +120,7 @@ class AccountPage(WizardPage):
         self.setTabOrder(self.address, self.password)
         self.setTabOrder(self.password, self.show_password_box)
         self.setTabOrder(self.show_password_box, self.remember_box)
+        self.setTabOrder(self.remember_box, self.test_message_box)
 
     def _caps_changed(self, on: bool) -> None:
         self.caps.setStyleSheet(f"color: {warn_color(self).name()};")
@@ -146,6 +155,7 @@ class AccountPage(WizardPage):
             self.name.clear()
             self.address.clear()
         self._show_keychain()
+        self.test_message_box.setChecked(flow.send_test_message)
         if not self.password.text() and flow.expects_stored_password:
             self._read_stored_password()
         acct = flow.account

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from wizard.checks.model import CheckResult, Step
+from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
 from wizard.flow import WizardFlow
 from wizard.provider import Service
 from wizard.ui.worker import BackgroundCall, CheckWorker
@@ -21,6 +22,7 @@ class CheckRun(QObject):
     """
 
     step = Signal(object, object)  # Service, Step
+    logins_done = Signal(object)  # list[CheckResult], before the test message
     finished = Signal(object)  # list[CheckResult]
     saved = Signal()  # the password store has been updated after a good check
 
@@ -29,7 +31,14 @@ class CheckRun(QObject):
         self.worker: CheckWorker | None = None
         self._saving: BackgroundCall | None = None
 
-    def start(self, flow: WizardFlow, *, ca_file: Path | None, timeout: float) -> None:
+    def start(
+        self,
+        flow: WizardFlow,
+        *,
+        ca_file: Path | None,
+        timeout: float,
+        round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
+    ) -> None:
         """Check the flow's account now; a run still going is cancelled and forgotten."""
         self.abandon()
         worker = CheckWorker(
@@ -38,9 +47,12 @@ class CheckRun(QObject):
             flow.account.password,
             ca_file=ca_file,
             timeout=timeout,
+            with_round_trip=flow.send_test_message,
+            round_trip_timeout=round_trip_timeout,
             parent=self,
         )
         worker.step.connect(self._on_step)
+        worker.logins_done.connect(self._on_logins_done)
         worker.finished.connect(self._on_finished)
         self.worker = worker
         worker.start()
@@ -57,6 +69,7 @@ class CheckRun(QObject):
         if self.worker is not None:
             self.worker.cancel()
             self.worker.step.disconnect(self._on_step)
+            self.worker.logins_done.disconnect(self._on_logins_done)
             self.worker.finished.disconnect(self._on_finished)
             self.worker = None
         self._saving = None  # a save still running reports to nobody
@@ -80,6 +93,10 @@ class CheckRun(QObject):
     def _on_step(self, service: str, step: Step) -> None:
         if self.sender() is self.worker:
             self.step.emit(Service(service), step)
+
+    def _on_logins_done(self, results: list[CheckResult]) -> None:
+        if self.sender() is self.worker:
+            self.logins_done.emit(results)
 
     def _on_finished(self, results: list[CheckResult]) -> None:
         if self.sender() is self.worker:

@@ -1,4 +1,5 @@
-"""The checking page: the three services checked live, then the verdict and what to do."""
+"""The checking page: the services checked live, the test message to oneself once the logins
+pass, then the verdict and what to do."""
 
 from __future__ import annotations
 
@@ -25,7 +26,16 @@ from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
 from wizard.ui.pages.report_export import ReportExport
 from wizard.ui.widgets import ServiceRow, fail_color, ok_color, wrapping_label
-from wizard.ui_text.checking import ALTERNATIVE_NOTE, STOPPING, Tone, checking_text
+from wizard.ui_text.checking import (
+    ALTERNATIVE_NOTE,
+    ROUND_TRIP_SKIPPED,
+    ROUND_TRIP_SUBTITLE,
+    ROUND_TRIP_WAITING,
+    STOPPING,
+    Tone,
+    checking_text,
+    round_trip_not_run,
+)
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
@@ -47,6 +57,7 @@ class CheckingPage(WizardPage):
         self.setTitle("Checking your account")
         self.run = CheckRun(self)
         self.run.step.connect(self._on_step)
+        self.run.logins_done.connect(self._on_logins_done)
         self.run.finished.connect(self._on_finished)
         self.run.saved.connect(self._on_saved)
         self.export = ReportExport(self, wizard.flow)
@@ -65,6 +76,11 @@ class CheckingPage(WizardPage):
             )
             self._rows[server.service] = row
             rows.addWidget(row)
+        # The round trip: run by the core after the logins pass (wizard.checks.pipeline).
+        self._rows[Service.ROUNDTRIP] = ServiceRow(
+            Service.ROUNDTRIP.label, ROUND_TRIP_SUBTITLE, rows_box
+        )
+        rows.addWidget(self._rows[Service.ROUNDTRIP])
         rows.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -131,10 +147,18 @@ class CheckingPage(WizardPage):
         self.continue_anyway.hide()
         self.details.clear()
         self.details_button.setChecked(False)
-        for row in self._rows.values():
-            row.start()
+        for service, row in self._rows.items():
+            if service is Service.ROUNDTRIP:
+                row.wait(ROUND_TRIP_WAITING if self.flow.send_test_message else ROUND_TRIP_SKIPPED)
+            else:
+                row.start()
         self._show_words()
-        self.run.start(self.flow, ca_file=self.w.ca_file, timeout=self.w.check_timeout)
+        self.run.start(
+            self.flow,
+            ca_file=self.w.ca_file,
+            timeout=self.w.check_timeout,
+            round_trip_timeout=self.w.round_trip_timeout,
+        )
         self._set_running(True)
         self.completeChanged.emit()
 
@@ -167,7 +191,16 @@ class CheckingPage(WizardPage):
     def _on_step(self, service: Service, step: Step) -> None:
         row = self._rows.get(service)
         if row is not None:
+            if service is Service.ROUNDTRIP and not row.spinner.isVisible():
+                row.start()  # the logins passed: the test message is on its way
             row.update_step(step)
+
+    def _on_logins_done(self, results: list[CheckResult]) -> None:
+        """The login verdicts, while the test message is still on its way."""
+        for r in results:
+            row = self._rows.get(r.service)
+            if row is not None:
+                row.finish(r)
 
     def _on_finished(self, results: list[CheckResult]) -> None:
         flow = self.flow
@@ -176,6 +209,8 @@ class CheckingPage(WizardPage):
             row = self._rows.get(r.service)
             if row is not None:
                 row.finish(r)
+        if self.flow.send_test_message and Service.ROUNDTRIP not in {r.service for r in results}:
+            self._rows[Service.ROUNDTRIP].wait(round_trip_not_run(results))
         self._set_running(False)
         self.details.setPlainText(self.export.text())
         good = state is CheckState.PASSED or state is CheckState.MAIL_WORKS
