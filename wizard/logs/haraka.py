@@ -505,7 +505,13 @@ def _explain_delivery(d: Delivery) -> str:
             earlier = f" (earlier attempts: {earlier})"
         return f"Delivered to {where} {tls}{tries}{earlier}{said}.".replace("  ", " ")
     if d.outcome is Outcome.BOUNCED:
-        return f"Delivery to {where} failed for good and bounced: {d.bounce_reason}."
+        to = "" if where == "the remote server" else f" to {where}"
+        said = "; ".join(dict.fromkeys(d.errors))
+        said = f" ({said})" if said else ""
+        return (
+            f"Delivery{to} failed for good and bounced: {d.bounce_reason}{said}; the sender "
+            f"gets a bounce message."
+        )
     if d.outcome is Outcome.DEFERRED:
         why = list(d.errors)
         if d.tls and d.tls != "verified":

@@ -223,6 +223,15 @@ def _same_session(a: Attempt, s: Session) -> bool:
     return mine == theirs or (len(mine) >= 4 and theirs.startswith(mine))
 
 
+def _same_result(a: Attempt, s: Session) -> bool:
+    failed = s.outcome is Outcome.LOGIN_FAILED
+    if a.ok:
+        return not failed
+    if a.reached_login:
+        return failed and s.reason is not Reason.NO_AUTH_ATTEMPT
+    return failed  # stopped before the login: the server saw a connection and no login
+
+
 def match(keys: ReportKeys, s: Session) -> Attempt | None:
     """The report's check this session is the server's side of, if any."""
     best: tuple[int, Attempt] | None = None
@@ -242,6 +251,8 @@ def match(keys: ReportKeys, s: Session) -> Attempt | None:
             # connection. (Haraka's own auth plugins do not log the login: there the address
             # and the time have to do.)
             continue
+        if not s.user and not _same_result(a, s):
+            continue  # only the address and the time to go by: the outcome must agree too
         score = 2 if s.user else 0
         ips = {a.server_ip, keys.public_ip, a.local_ip} - {""}
         if s.client_ip and s.client_ip in ips:
