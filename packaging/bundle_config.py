@@ -111,6 +111,70 @@ EXCLUDED_MODULES = [
     "PySide6.QtWebEngineWidgets",
 ]
 
+# dnspython (the blocklist look-up) is used as a stub resolver asking for A records only. Its
+# zone-file, DNSSEC, dynamic-update, async and DNS-over-QUIC modules stay out, and so do the
+# record types no blocklist answer carries (0.3 MB): for a type it has no module for, dnspython
+# falls back to its generic record class. win32util reads the resolver settings on Windows only.
+# The idna package (IDNA 2008 tables) is there only for dnspython, which uses the standard
+# library's codec when it is missing; blocklist zones and reversed addresses are ASCII.
+DNSPYTHON_UNUSED = [
+    "idna",
+    "dns._asyncio_backend",
+    "dns._no_ssl",
+    "dns._trio_backend",
+    "dns.asyncresolver",
+    "dns.btree",
+    "dns.btreezone",
+    "dns.dnssec",
+    "dns.dnssecalgs",
+    "dns.dnssectypes",
+    "dns.e164",
+    "dns.grange",
+    "dns.namedict",
+    "dns.quic._asyncio",
+    "dns.quic._common",
+    "dns.quic._sync",
+    "dns.quic._trio",
+    "dns.tsigkeyring",
+    "dns.update",
+    "dns.versioned",
+    "dns.zone",
+    "dns.zonefile",
+    "dns.zonetypes",
+]
+DNSPYTHON_KEPT_RDTYPES = {
+    "ANY.CNAME",
+    "ANY.OPT",
+    "ANY.PTR",
+    "ANY.SOA",
+    "ANY.TSIG",
+    "IN.A",
+    "IN.AAAA",
+    "nsbase",
+    "svcbbase",
+    "util",
+}
+
+
+def dnspython_unused_rdtypes() -> list[str]:
+    """``dns.rdtypes.*`` modules other than the kept ones, as installed (none if it is not)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("dns")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    root = Path(next(iter(spec.submodule_search_locations))) / "rdtypes"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).with_suffix("")
+        if rel.name == "__init__":
+            continue
+        name = ".".join(rel.parts)
+        if name not in DNSPYTHON_KEPT_RDTYPES:
+            found.append(f"dns.rdtypes.{name}")
+    return found
+
+
 # Linux only: the CJK multibyte codecs (0.9 MiB). The bundle runs Python in UTF-8 mode, the
 # app reads and writes UTF-8 (and Latin-1 for raw protocol lines) only, and Qt converts text
 # through its own ICU. Kept on Windows and macOS, whose legacy code pages are not worth the risk.
@@ -128,7 +192,9 @@ LINUX_EXCLUDED_MODULES = [
 def excluded_modules(platform: str = sys.platform) -> list[str]:
     """EXCLUDED_MODULES plus the platform's own."""
     extra = LINUX_EXCLUDED_MODULES if platform.startswith("linux") else []
-    return EXCLUDED_MODULES + extra
+    if not platform.startswith("win"):
+        extra = extra + ["dns.win32util"]
+    return EXCLUDED_MODULES + DNSPYTHON_UNUSED + dnspython_unused_rdtypes() + extra
 
 
 # Qt plugins kept, by folder; every other plugin folder is left out entirely. Names are the

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from tests.support.dns_server import DnsServer, dnsmasq_available, reversed_name
 from tests.support.dovecot_server import DovecotServer, dovecot_available
 from tests.support.haraka_server import HarakaServer, haraka_available
 
@@ -29,6 +30,25 @@ def pytest_configure(config: pytest.Config) -> None:
     # Qt tests run without a display unless a developer asks for one.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["DBUS_SESSION_BUS_ADDRESS"] = NO_SESSION_BUS
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_system_resolver_for_blocklists() -> Iterator[None]:
+    """No test may ask a real resolver (and through it Spamhaus): blocklist look-ups in tests go
+    to the suite's own dnsmasq (``dnsbl_server=``); one that forgets gets no resolver at all."""
+    try:
+        import dns.resolver
+    except ImportError:
+        yield
+        return
+
+    def refuse(self: object, *args: object, **kwargs: object) -> None:
+        raise dns.resolver.NoResolverConfiguration("tests never use the system's resolver")
+
+    original = dns.resolver.Resolver.read_resolv_conf
+    dns.resolver.Resolver.read_resolv_conf = refuse  # type: ignore[method-assign]
+    yield
+    dns.resolver.Resolver.read_resolv_conf = original  # type: ignore[method-assign]
 
 
 def _require_dovecot() -> None:
@@ -113,6 +133,47 @@ def dovecot_factory(test_ca: trustme.CA) -> Iterator[Callable[..., DovecotServer
     shutil.rmtree(root, ignore_errors=True)
 
 
+# Documentation addresses (RFC 5737) stand for public ones; the test DNS server lists them.
+PBL_IP, SBL_IP, XBL_IP, REFUSED_IP, CLEAN_IP = (
+    "203.0.113.7",
+    "203.0.113.8",
+    "203.0.113.9",
+    "203.0.113.10",
+    "198.51.100.20",
+)
+# Haraka's dns-list treats the IPv4 documentation ranges as private and skips them; the IPv6
+# documentation prefix it does look up, so the blocked case uses one.
+BLOCKED_V6 = "2001:db8::7"
+OTHER_ZONE = "bl.example.net"
+
+
+@pytest.fixture(scope="session")
+def dnsbl() -> Iterator[DnsServer]:
+    """A real DNS server (dnsmasq) on loopback answering for zen.spamhaus.org as Spamhaus would."""
+    if not dnsmasq_available():
+        reason = "dnsmasq is not installed (Debian dnsmasq-base); see tests/run_all.sh"
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    zone = "zen.spamhaus.org"
+    records = {
+        reversed_name(PBL_IP, zone): ["127.0.0.10", "127.0.0.11"],
+        reversed_name(SBL_IP, zone): ["127.0.0.2"],
+        reversed_name(XBL_IP, zone): ["127.0.0.4"],
+        # What Spamhaus answers a query that came through a public resolver.
+        reversed_name(REFUSED_IP, zone): ["127.255.255.254"],
+        reversed_name(PBL_IP, OTHER_ZONE): ["127.0.0.2"],
+        reversed_name(BLOCKED_V6, zone): ["127.0.0.2"],
+    }
+    root = Path(tempfile.mkdtemp(prefix="wizard-dnsbl-"))
+    # The reverse zones too: a server's rDNS of a test address gets a quick NXDOMAIN.
+    local = (zone, OTHER_ZONE, "in-addr.arpa", "ip6.arpa")
+    server = DnsServer(root, records, local_zones=local).start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture
 def provider_file(dovecot: DovecotServer, tmp_path: Path) -> Path:
     return dovecot.write_provider(tmp_path / "provider.xml")
@@ -159,3 +220,31 @@ def _collect_closed_windows(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if request.node.get_closest_marker("gui") is not None:
         gc.collect()
+
+
+@pytest.fixture(scope="session")
+def haraka_public(
+    dovecot: DovecotServer, test_ca: trustme.CA, dnsbl: DnsServer
+) -> Iterator[HarakaServer]:
+    """A second Haraka, seen from a chosen public address through tests.support.proxy_front.
+
+    It trusts PROXY headers from the front's source address only, checks zen.spamhaus.org with
+    its dns-list plugin, and asks the suite's dnsmasq for every name (never a real resolver).
+    """
+    from tests.support.dovecot_server import free_port
+    from tests.support.proxy_front import FRONT_SOURCE
+
+    _require_haraka()
+    root = _server_dir("haraka-public")
+    server = HarakaServer(
+        root / "server",
+        test_ca,
+        dovecot,
+        inbound_port=free_port(),  # the session's Haraka has Dovecot's relay port
+        proxy_hosts=(FRONT_SOURCE,),
+        dns_server=dnsbl.address,
+        dns_lists=("zen.spamhaus.org",),
+    ).start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)

@@ -19,6 +19,8 @@ APT_PACKAGES=(
   libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 fonts-dejavu-core
 )
+# dnsmasq: a DNS server on a loopback port for the blocklist look-ups (tests/support/dns_server.py).
+APT_PACKAGES+=(dnsmasq-base)
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do

@@ -25,7 +25,8 @@ def test_wrong_password_exits_1_with_the_cause(dovecot, provider_file):
     r = diagnose(dovecot, provider_file, "nope")
     assert r.returncode == 1
     assert "Cause (auth_failed)" in r.stdout
-    assert "For IT: look for `imap-login` lines" in r.stdout
+    assert "For IT: Incoming mail (IMAP) on localhost is Dovecot." in r.stdout
+    assert "`imap-login:` … `Disconnected` … `(auth failed`" in r.stdout
 
 
 def test_json_output_has_the_documented_shape(dovecot, provider_file):

@@ -180,6 +180,32 @@ def test_diagnose_wrong_password(bundle: Path, dovecot, provider_file: Path) -> 
     assert_clean_stderr(r.stderr)
 
 
+@pytest.mark.dovecot
+def test_the_bundles_trimmed_dnspython_still_looks_up_the_address_the_server_sees(
+    bundle: Path, dovecot, haraka_public, dnsbl, tmp_path: Path
+) -> None:
+    """bundle_config leaves most of dnspython out: the look-up must still work from the bundle."""
+    from tests.conftest import PBL_IP
+    from tests.support.proxy_front import ProxyFront
+
+    front = ProxyFront(haraka_public.submission_port, PBL_IP).start()
+    try:
+        provider = tmp_path / "p.xml"
+        provider.write_text(haraka_public.provider_xml(smtp_port=front.port), encoding="utf-8")
+        r = _diagnose(
+            bundle, dovecot.ca_pem, GOOD_PASSWORD, "--provider", str(provider),
+            "--only", "smtp", "--dnsbl-server", dnsbl.spec,
+        )  # fmt: skip
+    finally:
+        front.stop()
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads(r.stdout)
+    assert data["public_ip"] == PBL_IP
+    [answer] = data["blocklists"]
+    assert answer["listed"] is True and answer["codes"] == ["127.0.0.10", "127.0.0.11"], answer
+    assert_clean_stderr(r.stderr)
+
+
 def test_onedir_fits_the_size_target(bundle: Path) -> None:
     onedir = bundle.parent
     files = [p for p in onedir.rglob("*") if p.is_file() and not p.is_symlink()]

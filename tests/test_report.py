@@ -22,14 +22,16 @@ def test_wrong_password_report_tells_it_which_log_line_to_find(dovecot, provider
     text = summary(report)
     assert "did not accept" in text
     m = re.search(
-        r"look for `imap-login` lines in the Dovecot log for (\S+) around "
-        r"(\d\d:\d\d:\d\d) UTC from 127\.0\.0\.1",
+        r"For IT: Incoming mail \(IMAP\) on localhost is Dovecot\..*"
+        r"`imap-login:` … `Disconnected` … `\(auth failed` … `user=<(\S+)>`, written "
+        r"(?:at|between) (\d\d:\d\d:\d\d)",
         text,
     )
     assert m and m.group(1) == GOOD_USER
     # the time given really is when the attempt happened, to the second
     started = results[0].started_at.strftime("%H:%M:%S")
     assert m.group(2) == started
+    assert "this computer's own address is 127.0.0.1" in text
     imap, smtp, sieve = (r.port for r in results)
     assert headline(report) == (
         "Incoming mail, outgoing mail and filters: the server did not accept the email address "

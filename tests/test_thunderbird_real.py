@@ -593,3 +593,54 @@ def test_thunderbird_reads_our_edit_of_an_odd_prefs_js_exactly_as_we_do(
             60,
             proc,
         )
+
+
+def test_thunderbirds_own_autoconfig_parser_reads_our_provider_file_with_its_extensions(
+    thunderbird: str, tmp_path: Path
+) -> None:
+    """IT publishes the same file for Thunderbird's discovery: <manageSieveServer>, <branding>,
+    <serverLogs> and <blocklists> must not stop Thunderbird's parser (readFromXML) reading it."""
+    from wizard.provider import load_default_provider
+    from wizard.resources import resource_path
+
+    xml = resource_path("provider.xml").read_text(encoding="utf-8")
+    assert "<serverLogs>" in xml and "<blocklists>" in xml
+    ours = load_default_provider()
+    home = tmp_path / "home"
+    env = _environment(home)
+    profile_dir = tmp_path / "profile"
+    _create_profile(thunderbird, env, profile_dir)
+    _isolate(profile_dir)
+    with (profile_dir / "user.js").open("a", encoding="utf-8") as user_js:
+        user_js.write(render_pref("offline.startup_state", 3) + "\n")
+        user_js.write(render_pref("mail.provider.suppress_dialog_on_startup", True) + "\n")
+    with running_thunderbird(thunderbird, profile_dir, env, tmp_path / "tb.log") as proc:
+        client = _marionette(profile_dir, proc)
+        client.command("Marionette:SetContext", {"value": "chrome"})
+        answer = client.command(
+            "WebDriver:ExecuteScript",
+            {
+                "script": (
+                    "const { JXON } = ChromeUtils.importESModule("
+                    "'resource:///modules/JXON.sys.mjs');"
+                    "const { readFromXML } = ChromeUtils.importESModule("
+                    "'resource:///modules/accountcreation/readFromXML.sys.mjs');"
+                    "const doc = new DOMParser().parseFromString(arguments[0], 'text/xml');"
+                    "const c = readFromXML(JXON.build(doc), 'disk');"
+                    "return [c.incoming.type, c.incoming.hostname, c.incoming.port,"
+                    " c.incoming.username, c.outgoing.hostname, c.outgoing.port];"
+                ),
+                "args": [xml],
+            },
+        )
+        _quit_gracefully(client, proc, profile_dir)
+    assert answer == {
+        "value": [
+            "imap",
+            ours.imap.hostname,
+            ours.imap.port,
+            ours.imap.username_template,
+            ours.smtp.hostname,
+            ours.smtp.port,
+        ]
+    }, answer

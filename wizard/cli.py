@@ -19,6 +19,7 @@ from types import FrameType
 
 from wizard import APP_NAME, __version__
 from wizard.address import check_address
+from wizard.checks.blocklist import parse_server
 from wizard.checks.model import CancelToken, Step, StepStatus
 from wizard.checks.pipeline import run_all_checks
 from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
@@ -68,6 +69,13 @@ def _parse_only(text: str | None) -> set[Service] | None:
     return services
 
 
+def parse_dnsbl_server(text: str | None) -> tuple[str, int] | None:
+    try:
+        return parse_server(text) if text else None
+    except ValueError as exc:
+        raise BadInput(f"--dnsbl-server {exc}") from None
+
+
 def _cmd_diagnose(args: argparse.Namespace) -> int:
     checked = check_address(args.address)
     if not checked.ok:
@@ -83,6 +91,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         raise BadInput("--round-trip-timeout must be a positive number of seconds")
     if args.round_trip and only is not None and not {Service.IMAP, Service.SMTP} <= only:
         raise BadInput("--round-trip needs the imap and smtp checks (leave them in --only)")
+    dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
     password = _read_password(args.password_stdin)
 
     cancel = CancelToken()
@@ -107,6 +116,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
             username=args.username,
             with_round_trip=args.round_trip,
             round_trip_timeout=args.round_trip_timeout,
+            dnsbl_server=dnsbl_server,
         )
     finally:
         if threading.current_thread() is threading.main_thread():
@@ -136,7 +146,7 @@ def _live_printer() -> Callable[[Service, Step], None]:
 
 
 def _render_short(report: object) -> str:
-    from wizard.report import Report, render_steps, round_trip_lines
+    from wizard.report import Report, render_steps, round_trip_lines, seen_as_line
 
     assert isinstance(report, Report)
     out = [f"{APP_NAME}: checking {report.address} on {report.provider.display_name}", ""]
@@ -151,6 +161,9 @@ def _render_short(report: object) -> str:
             if r.server_alert:
                 out.append(f"  Message from the server: {r.server_alert}")
         out.append("")
+    seen = seen_as_line(report)
+    if seen:
+        out.append(seen)
     out.append(summary(report))
     out.append("(--report prints the full report with the transcript for IT; --json for scripts)")
     return "\n".join(out)
@@ -202,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--username",
         metavar="LOGIN",
         help="try this login instead of the one the provider file gives (diagnosis only)",
+    )
+    d.add_argument(
+        "--dnsbl-server",
+        metavar="HOST:PORT",
+        help="ask this DNS server for the blocklist look-ups (default: the system's resolver)",
     )
     d.set_defaults(func=_cmd_diagnose)
 

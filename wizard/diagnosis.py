@@ -199,9 +199,12 @@ def explain(
                 advice += " Your provider does not offer another outgoing port."
         return Diagnosis(cause, f"No answer from {where} in time.", advice)
     if cause == Cause.CONNECTION_BLOCKED:
+        said = server_text.strip()
+        if said and not said.endswith((".", "!")):
+            said += "."
         return Diagnosis(
             cause,
-            f"The server {where} refused this network: {server_text}".strip(),
+            f"The server {where} refused this network: {said}".strip(),
             "Your internet address is on a spam blocklist (e.g. Spamhaus). Try another "
             f"network, and send this report to {support or 'IT'} so they can check the listing.",
         )

@@ -1,8 +1,10 @@
 """Provider settings: which servers to check and configure, read from a Mozilla autoconfig file.
 
 The file is the very ``clientConfig`` 1.1 document IT can publish for Thunderbird's own
-discovery, plus two extensions Thunderbird ignores: ``<manageSieveServer>`` (same children as
-``<incomingServer>``) and ``<branding>`` (organisation name, logo, support address, account page).
+discovery, plus extensions Thunderbird ignores: ``<manageSieveServer>`` (same children as
+``<incomingServer>``), ``<branding>`` (organisation name, logo, support address, account page),
+``<serverLogs>`` (where IT finds each server's log, for the report's hints) and ``<blocklists>``
+(the DNS blocklists the report looks the public address up on).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from wizard.errors import WizardError
 from wizard.resources import override_provider_candidates, resource_path
 
 BUILTIN_PROVIDER_NAME = "provider.xml"
+# Looked up when the provider file has no <blocklists>; an empty <blocklists/> means none.
+DEFAULT_BLOCKLIST_ZONES = ("zen.spamhaus.org",)
 # A real provider file is a few kilobytes (the logo is a separate file). The cap keeps a
 # hostile or mistaken file (a log, a disk image) from being read into memory and parsed.
 MAX_PROVIDER_BYTES = 1_000_000
@@ -99,6 +103,25 @@ class Branding:
 
 
 @dataclass(frozen=True)
+class ServerLog:
+    """Where a server's log is: a path or the command that shows it, as IT wrote it."""
+
+    where: str
+    service: Service | None = None  # None: every service
+    product: str | None = None  # a key of wizard.server_products; None: whatever answers
+
+    def applies(self, service: Service, product: str | None) -> bool:
+        """For this service, and for the product the server named (when the entry names one).
+
+        An entry for one product is not used when the server names another: the log it points
+        at would be the wrong server's.
+        """
+        if self.service is not None and self.service is not service:
+            return False
+        return self.product is None or product is None or self.product == product
+
+
+@dataclass(frozen=True)
 class Provider:
     id: str
     domains: tuple[str, ...]
@@ -112,6 +135,8 @@ class Provider:
     smtp_alternatives: tuple[ServerSettings, ...] = ()
     source: Path | None = None
     documentation: str | None = field(default=None)
+    server_logs: tuple[ServerLog, ...] = ()
+    blocklist_zones: tuple[str, ...] = DEFAULT_BLOCKLIST_ZONES
 
     @property
     def servers(self) -> tuple[ServerSettings, ...]:
@@ -120,6 +145,12 @@ class Provider:
     def server(self, service: Service) -> ServerSettings | None:
         servers = {Service.IMAP: self.imap, Service.SMTP: self.smtp, Service.SIEVE: self.sieve}
         return servers.get(service)
+
+    def server_log(self, service: Service, product: str | None) -> ServerLog | None:
+        """The first <log> entry for this service and product (a named product first)."""
+        entries = [e for e in self.server_logs if e.applies(service, product)]
+        entries.sort(key=lambda e: (e.product is None, e.service is None))
+        return entries[0] if entries else None
 
     def matches_domain(self, address: str) -> bool:
         domain = address.rpartition("@")[2].lower()
@@ -220,6 +251,13 @@ def parse_provider(data: bytes, source: Path | None = None) -> Provider:
         )
     else:
         branding = Branding(organization=short_name)
+    server_logs = _server_logs(ep.find("serverLogs"), f"{name}: <serverLogs>")
+    blocklist_node = ep.find("blocklists")
+    zones = (
+        _blocklist_zones(blocklist_node, f"{name}: <blocklists>")
+        if blocklist_node is not None
+        else DEFAULT_BLOCKLIST_ZONES
+    )
     doc = ep.find("documentation")
     documentation = doc.get("url") if doc is not None else None
 
@@ -235,7 +273,53 @@ def parse_provider(data: bytes, source: Path | None = None) -> Provider:
         smtp_alternatives=tuple(smtps[1:]),
         source=source,
         documentation=documentation,
+        server_logs=server_logs,
+        blocklist_zones=zones,
     )
+
+
+def _server_logs(node: Element | None, where: str) -> tuple[ServerLog, ...]:
+    if node is None:
+        return ()
+    from wizard.server_products import BY_KEY  # it imports Service from here
+
+    logs = []
+    for entry in node.findall("log"):
+        text = (entry.text or "").strip()
+        if not text:
+            raise ProviderError(f"{where}: a <log> is empty (give a path or a command)")
+        service_text = (entry.get("service") or "").strip().lower()
+        service = None
+        if service_text:
+            try:
+                service = Service(service_text)
+                if service is Service.ROUNDTRIP:
+                    raise ValueError(service_text)
+            except ValueError:
+                raise ProviderError(
+                    f'{where}: <log service="{service_text}"> must be imap, smtp or sieve'
+                ) from None
+        product = (entry.get("product") or "").strip().lower() or None
+        if product is not None and product not in BY_KEY:
+            raise ProviderError(
+                f'{where}: <log product="{product}"> is not one of {", ".join(sorted(BY_KEY))}'
+            )
+        logs.append(ServerLog(" ".join(text.split()), service, product))
+    return tuple(logs)
+
+
+def _blocklist_zones(node: Element, where: str) -> tuple[str, ...]:
+    zones = []
+    for entry in node.findall("zone"):
+        zone = (entry.text or "").strip().rstrip(".").lower()
+        labels = zone.split(".")
+        if len(labels) < 2 or not all(
+            label and len(label) < 64 and all(c.isalnum() or c == "-" for c in label)
+            for label in labels
+        ):
+            raise ProviderError(f"{where}: <zone> {zone!r} is not a DNS zone name")
+        zones.append(zone)
+    return tuple(dict.fromkeys(zones))
 
 
 def _too_large(name: str, size: int) -> str:

@@ -17,35 +17,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wizard import APP_NAME, __version__
+from wizard.checks.blocklist import BlocklistResult, only_pbl
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult, StepStatus
 from wizard.checks.roundtrip import RoundTripResult
 from wizard.checks.session import Redactor
 from wizard.diagnosis import CAUSE_PHRASES
+from wizard.log_hints import hint_for, public_ip, reached_server, seen_as
 from wizard.provider import Provider, Security, Service
 
 TICK, CROSS, DOT = "✓", "✗", "·"
 
-# The log line prefix each service writes per login attempt, so IT can grep for it.
-_LOG_HINTS = {
-    Service.IMAP: "`imap-login` lines in the Dovecot log",
-    Service.SIEVE: "`managesieve-login` lines in the Dovecot log",
-    Service.SMTP: "`[cloudron] authenticated as` / `connect ip=` lines in the Haraka log",
-    Service.ROUNDTRIP: "the test message's queue id and Message-ID in the Haraka log "
+# Where the round trip's test message shows up (the checks' own hints come from log_hints).
+_ROUND_TRIP_HINT = (
+    "the test message's queue id and Message-ID in the Haraka log "
     "(`Message Queued`, `Temp failing`, `delivered`, `bouncing`) and `lmtp(` lines in the "
-    "Dovecot log",
-}
+    "Dovecot log"
+)
 
 # Services whose failure does not keep a person from setting up their mail program.
 _NOT_BLOCKING = {Service.SIEVE, Service.ROUNDTRIP}
-
-# Causes that mean the server saw a login attempt (and logged it).
-_REACHED_SERVER = {
-    Cause.AUTH_FAILED,
-    Cause.AUTH_UNAVAILABLE,
-    Cause.ACCOUNT_DISABLED,
-    Cause.PROTOCOL_ERROR,
-}
 
 _SECURITY_WORDS = {
     Security.TLS: "SSL/TLS (port encrypted from the start)",
@@ -69,6 +60,19 @@ class Report:
     def blocking_ok(self) -> bool:
         """Mail works even if only the optional filter service failed."""
         return all(r.ok for r in self.results if r.service not in _NOT_BLOCKING)
+
+    @property
+    def public_ip(self) -> str | None:
+        return public_ip(self.results)
+
+    @property
+    def blocklists(self) -> list[BlocklistResult]:
+        """Each address-and-zone answer once, whichever checks' servers stated the address."""
+        seen: dict[tuple[str, str], BlocklistResult] = {}
+        for r in self.results:
+            for b in r.blocklists:
+                seen.setdefault((b.ip, b.zone), b)
+        return list(seen.values())
 
 
 def make_report(address: str, provider: Provider, results: Sequence[CheckResult]) -> Report:
@@ -114,7 +118,9 @@ def summary(report: Report) -> str:
     failed = [r for r in report.results if not r.ok]
     if not failed:
         names = ", ".join(r.service.label.split(" (")[0].lower() for r in report.results)
-        return f"Everything works for {report.address}: {names}."
+        return " ".join(
+            [f"Everything works for {report.address}: {names}."] + blocklist_warnings(report)
+        )
     parts: list[str] = []
     for group in _cause_groups(failed):
         advice = list(dict.fromkeys(r.advice for r in group))
@@ -126,7 +132,9 @@ def summary(report: Report) -> str:
     ok = [r for r in report.results if r.ok]
     if ok:
         parts.append("Working: " + ", ".join(r.service.label for r in ok) + ".")
-    reached = [r for r in failed if r.cause in _REACHED_SERVER or isinstance(r, RoundTripResult)]
+    reached = [r for r in failed if isinstance(r, RoundTripResult) or reached_server(r)]
+    logins = [r for r in reached if not isinstance(r, RoundTripResult)]
+    hint = hint_for(logins[0], report.provider, report.results) if logins else None
     if reached and isinstance(reached[0], RoundTripResult) and not reached[0].cancelled:
         trip = reached[0]
         ids = f"Message-ID {trip.message_id}"
@@ -134,24 +142,48 @@ def summary(report: Report) -> str:
             ids = f"queue id {trip.queue_id}, {ids}"
         parts.append(
             f"For IT: the test message ({ids}) was sent by {trip.username} at "
-            f"{_utc(trip.started_at)[11:]}; look for {_LOG_HINTS[Service.ROUNDTRIP]}."
+            f"{_utc(trip.started_at)[11:]}; look for {_ROUND_TRIP_HINT}."
         )
-    elif reached:
-        first = reached[0]
-        hint = _LOG_HINTS[first.service]
-        parts.append(
-            f"For IT: look for {hint} for {first.username} around {_utc(first.started_at)[11:]}"
-            + (f" from {first.local[0]}" if first.local else "")
-            + "."
-        )
+    elif hint is not None:
+        parts.append(f"For IT: {hint.text}")
     else:
         first = failed[0]
+        if first.peer is not None and not first.cancelled:
+            logs = "the server logs at most the connection, not a login"
+        else:
+            logs = "the server's login logs will show nothing"
         parts.append(
             f"For IT: the check never got as far as logging in ({first.cause} at "
-            f"{_utc(first.started_at)[11:]} on {_places(failed)}), so the server's login logs "
-            f"will show nothing; the connection details below say where it stopped."
+            f"{_utc(first.started_at)[11:]} on {_places(failed)}), so {logs}; "
+            f"the connection details below say where it stopped."
         )
+    parts.extend(blocklist_warnings(report))
     return " ".join(p.strip() for p in parts if p.strip())
+
+
+def seen_as_line(report: Report) -> str | None:
+    """ "The mail server sees this computer as 1.2.3.4", when a server said so."""
+    found = seen_as(report.results)
+    if found is None:
+        return None
+    ip, r = found
+    said = r.service.value.upper()
+    return f"The mail server sees this computer as {ip} (its {said} server said so)."
+
+
+def blocklist_warnings(report: Report) -> list[str]:
+    """A listing is a warning; it explains a refusal only when the server refused us."""
+    out = []
+    refused = any(r.cause == Cause.CONNECTION_BLOCKED for r in report.results)
+    for b in report.blocklists:
+        if not b.listed:
+            continue
+        head = "Blocklist" if refused else "Warning"
+        text = f"{head}: {b.ip} is listed on {b.zone}: {b.meaning}."
+        if only_pbl(b) and not refused:
+            text += " Nothing to fix for sending through your own mail server."
+        out.append(text)
+    return out
 
 
 def headline(report: Report) -> str:
@@ -220,6 +252,15 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
     out.append(
         f"Computer:  {platform.system()} {platform.release()}, Python {platform.python_version()}"
     )
+    seen = seen_as_line(report)
+    if seen:
+        out.append(f"Seen as:   {seen}")
+    for b in report.blocklists:
+        state = {True: "LISTED", False: "not listed", None: "not checked"}[b.listed]
+        out.append(
+            f"Blocklist: {b.ip} on {b.zone}: {state}"
+            + (f" — {b.meaning}" if b.listed is not False else "")
+        )
     for r in report.results:
         out.append("")
         status = "OK" if r.ok else f"FAILED ({r.cause})"
@@ -250,6 +291,12 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
                 )
         if r.greeting:
             out.append(f"   greeting: {r.greeting}")
+        if r.server_software or r.server_seen_ip or r.server_session:
+            out.append(
+                f"   server software: {r.server_software or 'not stated'}; sees this computer "
+                f"as: {r.server_seen_ip or 'not stated'}; "
+                f"session: {r.server_session or 'not stated'}"
+            )
         if r.capabilities:
             out.append(f"   capabilities: {' '.join(r.capabilities)}")
         if r.server_alert:
@@ -258,6 +305,11 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
             out.append(f"   cause: {r.message}")
             out.append(f"   what to do: {r.advice}")
         out.extend(round_trip_lines(r))
+        hint = hint_for(r, p, report.results)
+        if hint is not None:
+            out.append(f"   in the server's log: {hint.text}")
+        elif r.service is not Service.ROUNDTRIP:  # the round trip's own lines say where
+            out.append("   in the server's log: nothing (the server was never reached)")
         out.append("   steps:")
         for s in r.steps:
             mark = {StepStatus.OK: TICK, StepStatus.FAILED: CROSS}.get(s.status, DOT)
@@ -282,8 +334,19 @@ def render_json(report: Report) -> dict[str, Any]:
         "summary": summary(report),
         "created": report.created.isoformat(),
         "provider": report.provider.id,
-        "checks": [r.to_json() for r in report.results],
+        "public_ip": report.public_ip,
+        "blocklists": [b.to_json() for b in report.blocklists],
+        "checks": [_check_json(r, report) for r in report.results],
     }
+
+
+def _check_json(result: CheckResult, report: Report) -> dict[str, Any]:
+    data = result.to_json()
+    hint = hint_for(result, report.provider, report.results)
+    data["log_hint"] = (
+        {"text": hint.text, "fragments": list(hint.fragments)} if hint is not None else None
+    )
+    return data
 
 
 def render_json_text(report: Report) -> str:

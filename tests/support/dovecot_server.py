@@ -93,6 +93,8 @@ class DovecotServer:
     junk_folder: str = "Junk"
     junk_special_use: bool = True
     users: dict[str, str] = field(default_factory=dict)
+    # A greeting that does not name the software, as some deployments configure.
+    login_greeting: str = ""
     _proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -331,6 +333,8 @@ plugin {{
   sieve_before = {root}/sieve-rules/%u.sieve
 {quota}}}
 """
+        if self.login_greeting:
+            conf += f"login_greeting = {self.login_greeting}\n"
         (root / "dovecot.conf").write_text(conf, encoding="utf-8")
 
     def _wait_ready(self, timeout: float = 15.0) -> None:

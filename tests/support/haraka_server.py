@@ -33,6 +33,8 @@ REPO = Path(__file__).resolve().parents[2]
 HARAKA_PACKAGE = REPO / "tests" / "haraka"
 HARAKA_BIN = HARAKA_PACKAGE / "node_modules" / "Haraka" / "bin" / "haraka"
 PLUGIN_SOURCE = HARAKA_PACKAGE / "plugins" / "wizard_test.js"
+# Makes every DNS query of the Haraka process go to the given loopback server (see the file).
+DNS_PRELOAD = HARAKA_PACKAGE / "dns_preload.js"
 LOCAL_DOMAINS = ("sepheo.co",)
 
 # Haraka's core plugins and ours; the order matters: ours answers get_mx before queue/lmtp,
@@ -69,6 +71,13 @@ class HarakaServer:
     submission_port: int = 0
     inbound_port: int = 0
     knobs: dict[str, Any] = field(default_factory=dict)
+    # Seen from a chosen address: Haraka takes a PROXY v1 header from these hosts (its
+    # connection.ini [haproxy] hosts), as behind Cloudron's HAProxy; see proxy_front.py.
+    proxy_hosts: tuple[str, ...] = ()
+    # Every DNS query of this Haraka goes to this loopback server (rDNS, blocklists), never
+    # the system's resolver; with dns_lists, its dns-list plugin checks those zones there.
+    dns_server: tuple[str, int] | None = None
+    dns_lists: tuple[str, ...] = ()
     _proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -152,6 +161,9 @@ class HarakaServer:
         self._write_config(config)
 
         env = dict(os.environ, WIZARD_TEST_KNOBS=str(self.knobs_path))
+        if self.dns_server is not None:
+            env["WIZARD_TEST_DNS"] = f"{self.dns_server[0]}:{self.dns_server[1]}"
+            env["NODE_OPTIONS"] = f"--require {DNS_PRELOAD}"
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(
                 ["node", str(HARAKA_BIN), "-c", str(self.root)],
@@ -187,6 +199,22 @@ class HarakaServer:
                 + "".join(f"{u}={_ini_value(p)}\n" for u, p in self.dovecot.users.items())
             ),
         }
+        if self.dns_lists:
+            if self.dns_server is None:
+                raise ValueError("dns_lists need a dns_server: the test Haraka asks loopback only")
+            files["plugins"] = "dns-list\n" + files["plugins"]
+            # No periodic self-test of the zones; IPv6 asked too (the IPv4 documentation
+            # ranges count as private for Haraka and are never looked up).
+            files["dns-list.ini"] = (
+                "[main]\nperiodic_checks=0\nsearch=all\n"
+                + f"zones={','.join(self.dns_lists)}\n"
+                + "".join(f"\n[{z}]\nipv6=true\n" for z in self.dns_lists)
+            )
+        if self.proxy_hosts:
+            shipped = (config / "connection.ini").read_text(encoding="utf-8")
+            hosts = "".join(f"hosts[] = {h}\n" for h in self.proxy_hosts)
+            assert "\nhosts[] =\n" in shipped, "Haraka's connection.ini changed its [haproxy]"
+            files["connection.ini"] = shipped.replace("\nhosts[] =\n", "\n" + hosts, 1)
         for name, text in files.items():
             (config / name).write_text(text, encoding="utf-8")
         (config / "auth_flat_file.ini").chmod(0o600)

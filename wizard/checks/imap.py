@@ -19,6 +19,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
 from wizard.checks.refusals import classify_imap
+from wizard.checks.server_facts import note_greeting
 from wizard.checks.session import Session
 from wizard.provider import Security
 
@@ -109,6 +110,7 @@ def check_imap(session: Session, sock: socket.socket, password: str) -> None:
         welcome = client.welcome
         greeting = welcome.decode("utf-8", "replace") if isinstance(welcome, bytes) else ""
         result.greeting = greeting
+        note_greeting(result, greeting)
         step.detail = greeting
     raw = client.raw
     caps = _capabilities(raw)

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from wizard.checks.blocklist import BlocklistResult
 from wizard.checks.errors import Cause, CheckCancelled
 from wizard.checks.trigger import Trigger
 from wizard.provider import Security, Service
@@ -117,6 +118,14 @@ class CheckResult:
     # Server-supplied text meant for the user ([ALERT] in IMAP), shown verbatim.
     server_alert: str = ""
     cancelled: bool = False
+    # What the server said about itself and about us, only ever from its own words (greeting,
+    # EHLO reply, IMPLEMENTATION): IT matches these against its logs, so nothing is guessed.
+    server_software: str | None = None  # "Dovecot", "Haraka 3.3.4", "Postfix"...
+    server_product: str | None = None  # its key in wizard.server_products ("dovecot"...)
+    server_seen_ip: str | None = None  # the address the server said it sees us as
+    server_session: str | None = None  # the server's id for this connection (Haraka's banner)
+    # DNS blocklist answers for server_seen_ip, filled in by the runner.
+    blocklists: list[BlocklistResult] = field(default_factory=list)
 
     @property
     def duration_ms(self) -> float:
@@ -143,6 +152,9 @@ class CheckResult:
             "tls": asdict(self.tls) if self.tls else None,
             "greeting": self.greeting,
             "capabilities": list(self.capabilities),
+            "server_software": self.server_software,
+            "server_seen_ip": self.server_seen_ip,
+            "server_session": self.server_session,
             "steps": [
                 {
                     "name": s.name.value,

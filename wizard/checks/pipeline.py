@@ -63,8 +63,12 @@ def run_all_checks(
     username: str | None = None,
     with_round_trip: bool = False,
     round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
+    dnsbl_server: tuple[str, int] | None = None,
 ) -> list[CheckResult]:
-    """The logins, then the round trip when asked for and the logins passed."""
+    """The logins, then the round trip when asked for and the logins passed.
+
+    ``dnsbl_server``: the resolver for the blocklist look-ups (see ``run_checks``).
+    """
     cancel = cancel or CancelToken()
     results = run_checks(
         provider,
@@ -76,6 +80,7 @@ def run_all_checks(
         cancel=cancel,
         listener=listener,
         username=username,
+        dnsbl_server=dnsbl_server,
     )
     if with_round_trip:
         trip = run_round_trip_after(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from pathlib import Path
 
+from wizard.checks.blocklist import BackgroundLookups
 from wizard.checks.errors import Cause, CheckCancelled, CheckFailure
 from wizard.checks.imap import check_imap
-from wizard.checks.model import CancelToken, CheckResult, StepListener
+from wizard.checks.model import CancelToken, CheckResult, Step, StepListener
 from wizard.checks.refusals import settle_bare_refusals
 from wizard.checks.session import Session
 from wizard.checks.sieve import check_sieve
@@ -81,11 +82,15 @@ def run_check(
     listener: StepListener | None = None,
     resolver: Callable[[str, int], list[tuple[str, int]]] | None = None,
     username: str | None = None,
+    lookups: BackgroundLookups | None = None,
 ) -> CheckResult:
     """One service, start to finish; never raises for a network or server problem.
 
     It ends within the bounds of :mod:`wizard.checks.deadline`: ``timeout`` to look the name up
     and connect, then twice that for everything else.
+
+    ``lookups`` is handed the address the server says it sees as soon as a step learns it, so
+    the blocklist look-up runs while this and the other checks go on.
     """
     cancel = cancel or CancelToken()
     result = CheckResult(
@@ -95,6 +100,8 @@ def run_check(
         security=server.security,
         username=username or server.username_for(address),
     )
+    if lookups is not None:
+        listener = _offering(result, lookups, listener)
     session = Session(result, password, timeout, cancel, listener, ca_file)
     server_text = ""
     endless = False
@@ -138,6 +145,18 @@ def run_check(
     return result
 
 
+def _offering(
+    result: CheckResult, lookups: BackgroundLookups, listener: StepListener | None
+) -> StepListener:
+    def relay(service: Service, step: Step) -> None:
+        if result.server_seen_ip:
+            lookups.offer(result.server_seen_ip)
+        if listener is not None:
+            listener(service, step)
+
+    return relay
+
+
 def run_checks(
     provider: Provider,
     address: str,
@@ -150,15 +169,22 @@ def run_checks(
     listener: StepListener | None = None,
     sequential: bool = False,
     username: str | None = None,
+    dnsbl_server: tuple[str, int] | None = None,
+    blocklist_zones: Sequence[str] | None = None,
 ) -> list[CheckResult]:
     """All configured services, concurrently so the wait is the slowest one, not the sum.
 
     ``sequential`` runs them one after another; it exists only so the benchmark can compare.
+    When a server states our public address, it is looked up on the provider's blocklists
+    (``blocklist_zones`` overrides them) through ``dnsbl_server`` or the system's resolver;
+    each result carries the answers for the address its server stated.
     """
     cancel = cancel or CancelToken()
     wanted = set(only) if only is not None else set(Service)
     servers = [s for s in provider.servers if s.service in wanted]
     resolver = SharedResolver(timeout)
+    zones = provider.blocklist_zones if blocklist_zones is None else tuple(blocklist_zones)
+    lookups = BackgroundLookups(zones, dnsbl_server)
 
     def one(server: ServerSettings) -> CheckResult:
         return run_check(
@@ -172,6 +198,7 @@ def run_checks(
             listener=listener,
             resolver=resolver,
             username=username,
+            lookups=lookups,
         )
 
     if sequential:
@@ -180,4 +207,8 @@ def run_checks(
         with ThreadPoolExecutor(max_workers=max(1, len(servers)), thread_name_prefix="check") as p:
             results = list(p.map(one, servers))
     settle_bare_refusals(results, provider, address)
+    if not cancel.cancelled:
+        found = lookups.collect()
+        for r in results:
+            r.blocklists = list(found.get(r.server_seen_ip or "", []))
     return results

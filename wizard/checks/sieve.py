@@ -17,6 +17,7 @@ from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
 from wizard.checks.reader import BoundedReader
 from wizard.checks.refusals import classify_sieve
+from wizard.checks.server_facts import note_greeting
 from wizard.checks.session import Session
 from wizard.provider import Security
 
@@ -100,6 +101,7 @@ def check_sieve(session: Session, sock: socket.socket, password: str) -> None:
             )
         caps = greeting.capabilities()
         result.greeting = caps.get("IMPLEMENTATION", greeting.text)
+        note_greeting(result, result.greeting)
         result.capabilities = tuple(f"{k} {v}".strip() for k, v in caps.items())
         step.detail = result.greeting
 

@@ -15,6 +15,7 @@ from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
 from wizard.checks.reader import BoundedReader
 from wizard.checks.refusals import classify_smtp
+from wizard.checks.server_facts import note_ehlo, note_greeting, note_refusal
 from wizard.checks.session import Session
 from wizard.provider import Security
 
@@ -84,9 +85,11 @@ def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
         code, msg = smtp.connect(result.host, result.port)
         text = msg.decode("utf-8", "replace")
         result.greeting = f"{code} {text}"
+        note_greeting(result, text.split("\n", 1)[0])
         step.detail = result.greeting
         if code != 220:
             if any(w in text.lower() for w in _BLOCKLIST_WORDS):
+                note_refusal(result, text)
                 raise CheckFailure(Cause.CONNECTION_BLOCKED, f"server said: {code} {text}", text)
             if 400 <= code < 500:
                 raise CheckFailure(Cause.AUTH_UNAVAILABLE, f"server said: {code} {text}", text)
@@ -96,6 +99,7 @@ def check_smtp(session: Session, sock: socket.socket, password: str) -> None:
         code, msg = smtp.ehlo()
         if code != 250:
             raise CheckFailure(Cause.PROTOCOL_ERROR, f"EHLO refused: {code} {msg!r}")
+        note_ehlo(result, msg.decode("utf-8", "replace"), smtp.local_hostname)
         result.capabilities = _extensions(smtp)
         step.detail = ", ".join(result.capabilities)
 

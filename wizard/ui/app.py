@@ -16,7 +16,18 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="mail-setup-wizard", add_help=True)
     parser.add_argument("--provider", metavar="FILE", help="provider file (autoconfig XML)")
     parser.add_argument("--ca-file", metavar="PEM", help="also trust this CA certificate")
+    parser.add_argument(
+        "--dnsbl-server",
+        metavar="HOST:PORT",
+        help="ask this DNS server for the blocklist look-ups (default: the system's resolver)",
+    )
     args, _qt_args = parser.parse_known_args(list(argv))
+    from wizard.checks.blocklist import parse_server
+
+    try:
+        args.dnsbl_server = parse_server(args.dnsbl_server) if args.dnsbl_server else None
+    except ValueError as exc:
+        parser.error(f"--dnsbl-server {exc}")
     return args
 
 
@@ -67,7 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         provider_file_chosen=provider_path is not None,
         send_test_message=True,
     )
-    wizard = MailSetupWizard(flow, ca_file=Path(args.ca_file) if args.ca_file else None)
+    wizard = MailSetupWizard(
+        flow,
+        ca_file=Path(args.ca_file) if args.ca_file else None,
+        dnsbl_server=args.dnsbl_server,
+    )
     wizard.show()
     if os.environ.get("WIZARD_BENCH_EXIT_AFTER_FIRST_PAGE") == "1":
         # For bench/startup.py: report when the first page is on screen, then leave.

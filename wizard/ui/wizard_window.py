@@ -37,11 +37,13 @@ class MailSetupWizard(QWizard):
         ca_file: Path | None = None,
         check_timeout: float = DEFAULT_TIMEOUT,
         round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
+        dnsbl_server: tuple[str, int] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.flow = flow
         self.ca_file = ca_file
+        self.dnsbl_server = dnsbl_server  # None: the system's resolver answers blocklist queries
         self.check_timeout = check_timeout
         self.round_trip_timeout = round_trip_timeout
         self.setWindowTitle(f"{APP_NAME} — {flow.provider.branding.organization}")

@@ -42,6 +42,7 @@ class CheckWorker(QObject):
         username: str | None = None,
         with_round_trip: bool = False,
         round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
+        dnsbl_server: tuple[str, int] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -53,6 +54,7 @@ class CheckWorker(QObject):
         self._username = username
         self._with_round_trip = with_round_trip
         self._round_trip_timeout = round_trip_timeout
+        self._dnsbl_server = dnsbl_server
         self.cancel_token = CancelToken()
         self._thread: threading.Thread | None = None
 
@@ -89,6 +91,7 @@ class CheckWorker(QObject):
             cancel=self.cancel_token,
             listener=self._on_step,
             username=self._username,
+            dnsbl_server=self._dnsbl_server,
         )
         if self._with_round_trip:
             with contextlib.suppress(RuntimeError):

@@ -38,6 +38,7 @@ class CheckRun(QObject):
         ca_file: Path | None,
         timeout: float,
         round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
+        dnsbl_server: tuple[str, int] | None = None,
     ) -> None:
         """Check the flow's account now; a run still going is cancelled and forgotten."""
         self.abandon()
@@ -49,6 +50,7 @@ class CheckRun(QObject):
             timeout=timeout,
             with_round_trip=flow.send_test_message,
             round_trip_timeout=round_trip_timeout,
+            dnsbl_server=dnsbl_server,
             parent=self,
         )
         worker.step.connect(self._on_step)

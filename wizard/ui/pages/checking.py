@@ -158,6 +158,7 @@ class CheckingPage(WizardPage):
             ca_file=self.w.ca_file,
             timeout=self.w.check_timeout,
             round_trip_timeout=self.w.round_trip_timeout,
+            dnsbl_server=self.w.dnsbl_server,
         )
         self._set_running(True)
         self.completeChanged.emit()
