@@ -20,9 +20,9 @@ pytest.importorskip("tests.support.haraka_server")
 from tests.support.dovecot_server import GOOD_USER, OTHER_PASSWORD, OTHER_USER
 from wizard.checks.runner import run_checks
 from wizard.cli import main
-from wizard.logs import Filters, Outcome, Reason, Server, read_sessions
+from wizard.logs import Filters, Outcome, Reason, Server, load_report, read_sessions
 from wizard.provider import Service, load_provider
-from wizard.report import make_report, render_json_text
+from wizard.report import make_report, render_json_text, render_text
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.haraka]
 
@@ -143,3 +143,65 @@ def test_permanent_lmtp_refusal_is_bounced_with_the_reason(haraka, dovecot_facto
     assert s.outcome is Outcome.BOUNCED
     assert "failed for good and bounced" in s.explanation
     assert "5.2.2" in s.explanation or "quota" in s.explanation.lower(), s.explanation
+
+
+@pytest.fixture
+def front(haraka_public):
+    """PROXY fronts that make haraka_public see a chosen client address (tests.support)."""
+    from tests.support.proxy_front import ProxyFront
+
+    started: list = []
+
+    def make(claimed_ip: str):
+        f = ProxyFront(haraka_public.submission_port, claimed_ip).start()
+        started.append(f)
+        return f
+
+    yield make
+    for f in started:
+        f.stop()
+
+
+def test_blocklisted_address_names_the_list_and_the_report_finds_it(
+    haraka_public, dovecot, dnsbl, front, tmp_path, capsys
+):
+    from tests.conftest import BLOCKED_V6
+    from tests.support.dovecot_server import GOOD_PASSWORD
+    from wizard.provider import parse_provider
+
+    provider = parse_provider(haraka_public.provider_xml(smtp_port=front(BLOCKED_V6).port).encode())
+    since = datetime.now(UTC)
+    results = run_checks(
+        provider,
+        GOOD_USER,
+        GOOD_PASSWORD,
+        ca_file=dovecot.ca_pem,
+        dnsbl_server=dnsbl.address,
+        only=[Service.SMTP],
+    )
+    wait_for(haraka_public, lambda t: f'lr="554 host [{BLOCKED_V6}]' in t[t.rfind("HAProxy") :])
+    found = mine(haraka_public, since, ip=BLOCKED_V6)
+    assert len(found) == 1, [(x.session_id, x.outcome, x.lines) for x in found]
+    (s,) = found
+    assert (s.outcome, s.blocklist, s.client_ip) == (
+        Outcome.BLOCKLISTED,
+        "zen.spamhaus.org",
+        BLOCKED_V6,
+    )
+    assert "is on the blocklist zen.spamhaus.org" in s.explanation
+    assert "did not authenticate" in s.explanation
+
+    report = make_report(GOOD_USER, provider, results)
+    as_text = tmp_path / "report.txt"
+    as_text.write_text(render_text(report))
+    (attempt,) = load_report(str(as_text)).attempts  # the text form carries the same keys
+    assert (attempt.service, attempt.server_ip) == ("smtp", BLOCKED_V6)
+    saved = tmp_path / "report.json"
+    saved.write_text(render_json_text(report))
+    rc = main(["logs", str(haraka_public.log_path), "--report", str(saved), "--json"])
+    assert rc == 0
+    (found,) = [x for x in json.loads(capsys.readouterr().out)["sessions"] if x.get("report_match")]
+    assert found["session_id"] == s.session_id
+    # refused at the greeting: no banner, so no session id in the report; the address it saw
+    assert "matched by time and address" in found["report_match"]
+    assert found["report_match"].endswith("is on the blocklist zen.spamhaus.org.")

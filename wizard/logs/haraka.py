@@ -128,6 +128,12 @@ class HarakaTracker:
         if line.plugin == "tls" and msg.startswith("secured"):
             s.tls = True
             return
+        if line.plugin == "core" and msg.startswith("HAProxy "):
+            src = _kv(msg).get("src_ip", "")
+            if src:
+                s.facts["proxy"] = s.client_ip
+                s.client_ip = src.rsplit(":", 1)[0] if src.count(":") != 1 or "." in src else src
+            return
         self._common(s, line, msg)
 
     def _common(self, s: Session, line: HarakaLine, msg: str) -> None:
@@ -167,7 +173,8 @@ class HarakaTracker:
                 s.facts["auth_tried"] = s.facts["auth_failed"] = "1"
             if kv.get("tls") == "Y":
                 s.tls = True
-            s.client_ip = s.client_ip or kv.get("ip", "")
+            # The address Haraka settled on (behind a PROXY front, the real client's).
+            s.client_ip = kv.get("ip", "") or s.client_ip
             s.facts["relay"] = kv.get("relay", "")
 
     def _auth_hook(self, s: Session, line: HarakaLine, retval: str) -> None:

@@ -224,7 +224,8 @@ def _same_session(a: Attempt, s: Session) -> bool:
 
 
 def _same_result(a: Attempt, s: Session) -> bool:
-    failed = s.outcome is Outcome.LOGIN_FAILED
+    refused = s.outcome is Outcome.BLOCKLISTED and not s.authenticated
+    failed = s.outcome is Outcome.LOGIN_FAILED or refused
     if a.ok:
         return not failed
     if a.reached_login:
@@ -254,7 +255,9 @@ def match(keys: ReportKeys, s: Session) -> Attempt | None:
         if not s.user and not _same_result(a, s):
             continue  # only the address and the time to go by: the outcome must agree too
         score = 2 if s.user else 0
-        ips = {a.server_ip, keys.public_ip, a.local_ip} - {""}
+        # The address the server said it saw beats this computer's own (behind NAT the
+        # server never sees that one).
+        ips = {a.server_ip, keys.public_ip} - {""} or {a.local_ip} - {""}
         if s.client_ip and s.client_ip in ips:
             score += 1
         if score == 0:
