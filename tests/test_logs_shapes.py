@@ -73,3 +73,27 @@ def test_lines_of_a_session_whose_login_was_rotated_away(tmp_path):
         "Disconnected: Logged out in=933 out=1947\n",
     )
     assert s.outcome is Outcome.LOGIN_OK and "not in this log" in s.explanation
+
+
+def test_a_deferral_whose_retry_never_shows_up_is_reported_and_forgotten(tmp_path):
+    lines = [
+        f"2024-05-02T10:00:00.000Z [NOTICE] [{U}] [core] connect ip=198.51.100.4 port=5 "
+        f"local_ip=:: local_port=587",
+        f'2024-05-02T10:00:00.200Z [NOTICE] [{U}.1] [core] sender <ann@sepheo.co> code=CONT msg=""',
+        f'2024-05-02T10:00:00.400Z [NOTICE] [{U}.1] [core] queue code=OK msg="Message Queued"',
+        f"2024-05-02T10:00:00.500Z [NOTICE] [{U}.1] [core] disconnect ip=198.51.100.4 relay=Y "
+        f'tls=Y txns=1 lr="" time=0.5',
+        f"2024-05-02T10:00:01.000Z [INFO] [{U}.1.1] [outbound] Temp failing x for 64 seconds: "
+        f"Tried all MXs",
+    ]
+    # hours of other traffic after it, long past the announced retry
+    for minute in range(0, 180, 10):
+        lines.append(
+            f"2024-05-02T{10 + minute // 60:02d}:{minute % 60:02d}:30.000Z [NOTICE] "
+            f"[00000000-0000-0000-0000-{minute:012d}] [core] connect ip=10.0.0.1 port=1 "
+            f"local_ip=:: local_port=25"
+        )
+    path = tmp_path / "mail.log"
+    path.write_text("\n".join(lines) + "\n")
+    (s,) = [x for x in read_sessions([str(path)], Filters(address="ann@sepheo.co"), chunk_size=256)]
+    assert s.outcome is Outcome.DEFERRED and "No later attempt is in the log" in s.explanation

@@ -34,6 +34,8 @@ _CLOUDRON_FAIL = re.compile(
 # A connection that has closed, whose queued messages show no delivery line for this long
 # (log time), is finished as "message accepted": local deliveries write none.
 _QUIET_S = 600.0
+# A deferred delivery with no line this long after its announced retry gets no more in this log.
+_RETRY_GRACE_S = 3600.0
 # Cloudron's "authenticated as" joins an AUTH hook line at most this much later.
 _JOIN_S = 5.0
 
@@ -69,7 +71,7 @@ def _hook_matters(msg: str) -> bool:
 class HarakaTracker:
     """Feeds on Haraka lines; finished sessions are collected with ``drain``."""
 
-    def __init__(self, *, max_open: int = 20000) -> None:
+    def __init__(self, *, max_open: int = 10000) -> None:
         self._open: OrderedDict[str, Session] = OrderedDict()
         self._done: list[Session] = []
         self._pending_auth: deque[tuple[Stamp, str, str]] = deque(maxlen=64)
@@ -315,14 +317,16 @@ class HarakaTracker:
     # -- bookkeeping ---------------------------------------------------------------------
 
     def expire(self, now: Stamp) -> None:
-        """Finish closed connections whose queued messages have been quiet a long time."""
-        stale = [
-            k
-            for k, s in self._open.items()
-            if s.closed and not _deferred(s) and (now.when - s.last.when).total_seconds() > _QUIET_S
-        ]
+        """Finish closed connections that will say nothing more: queued messages quiet for a
+        long time, or a deferred delivery whose announced retry is long past with no line (the
+        queue was flushed, or Haraka restarted). Keeps the state bounded by time, not only by
+        the cap."""
+        stale = [k for k, s in self._open.items() if s.closed and _stale(s, now)]
         for k in stale:
-            self._finish(self._open.pop(k))
+            s = self._open.pop(k)
+            if _deferred(s):
+                s.facts["retry_missing"] = "1"
+            self._finish(s)
 
     def _finish(self, s: Session) -> None:
         if not s.authenticated and s.facts.get("relay") == "Y":
@@ -380,6 +384,17 @@ def _deliveries(s: Session) -> list[Delivery]:
 
 def _deferred(s: Session) -> bool:
     return any(d.outcome is Outcome.DEFERRED for d in _deliveries(s))
+
+
+def _stale(s: Session, now: Stamp) -> bool:
+    if now.year_known != s.last.year_known:
+        return False  # a year-less clock cannot be held against a dated one
+    quiet = (now.when - s.last.when).total_seconds()
+    if not _deferred(s):
+        return quiet > _QUIET_S
+    retries = [d.next_retry for d in _deliveries(s) if d.next_retry is not None]
+    latest = max(retries).when if retries else s.last.when
+    return (now.when - latest).total_seconds() > _RETRY_GRACE_S
 
 
 def _settled(s: Session) -> bool:
@@ -466,6 +481,11 @@ def explain(s: Session) -> str:
         and (s.authenticated or s.blocklist or s.facts.get("relay_allowed"))
     ):
         parts.append("No message was sent in this connection.")
+    if s.facts.get("retry_missing"):
+        parts.append(
+            "No later attempt is in the log, although the retry was due more than an hour "
+            "earlier: look in Haraka's queue (or a later log file) for this message."
+        )
     lr = s.facts.get("lr", "")
     if lr and not s.authenticated and s.facts.get("auth_tried"):
         parts.append(f"The server's last answer: {lr}.")

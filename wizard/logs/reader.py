@@ -257,18 +257,25 @@ class _Engine:
             if parsed is None:
                 self.stats.skipped_lines += 1
                 continue
-            last_stamp = parsed.stamp
             if isinstance(parsed, DovecotLine):
                 self.dovecot.feed(parsed, raw)
                 self.stats.servers.add(Server.DOVECOT.value)
             else:
                 assert isinstance(parsed, HarakaLine)
                 self.haraka.feed(parsed, raw)
+                last_stamp = parsed.stamp
                 self.stats.servers.add(Server.HARAKA.value)
             if not parsed.stamp.year_known:
                 self.stats.year_unknown = True
             if not parsed.stamp.zone_known:
                 self.stats.zone_unknown = True
+        if self.selective:
+            # Most lines were not parsed: the region's last line says how late it is now.
+            buf, start, end = r
+            nl = buf.rfind(b"\n", start, end - 1)
+            tail = _line_stamp(buf[nl + 1 if nl >= 0 else start : end][:48])
+            if tail is not None and tail.year_known == (last_stamp or tail).year_known:
+                last_stamp = max(last_stamp, tail) if last_stamp is not None else tail
         if last_stamp is not None:
             self.haraka.expire(last_stamp)
         return self._collect(self.dovecot.drain() + self.haraka.drain())
