@@ -277,3 +277,19 @@ def test_syslog_and_journal_prefixes_are_read(tmp_path):
     assert (failed.outcome, failed.reason) == (Outcome.LOGIN_FAILED, Reason.SHORT_USERNAME)
     assert by_id["ghi"].reason is Reason.NO_TLS
     assert by_id["ghi"].started.year_known and not by_id["ghi"].started.zone_known
+
+
+def test_concatenated_gzip_members_read_as_one_log(tmp_path):
+    """`cat app.log.2.gz app.log.1.gz > both.gz` is still one gzip file, as `gzip -d` says."""
+    both = tmp_path / "both.gz"
+    both.write_bytes(gzip.compress(RETRIED.read_bytes()) + gzip.compress(FASTMAIL.read_bytes()))
+    found = sorted(s.outcome.value for s in read_sessions([str(both)], Filters()))
+    assert found == ["deferred", "delivered"]
+
+
+def test_a_cut_off_gzip_file_is_named(tmp_path, capsys):
+    cut = tmp_path / "app.log.1.gz"
+    cut.write_bytes(gzip.compress(FASTMAIL.read_bytes())[:-30])
+    assert main(["logs", str(cut)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(cut) in err[-1]

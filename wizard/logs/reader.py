@@ -1,15 +1,15 @@
 """The log reader: regions of a log in, sessions out, fast enough for a server's months of logs.
 
 Speed comes from not looking at most lines. With ``--address`` or ``--ip`` the reader searches
-each region for a few literal byte strings (``bytes.find``, which runs at memory speed) and parses
+each region for a few literal byte strings (``find``, which runs at memory speed) and parses
 only the lines that contain one — plus, once a Haraka connection is known to matter, the lines
 of its UUID (its connect line came before the address showed up; its deliveries come later
 and never name the sender) and, for Cloudron's id-less ``authenticated as`` line, the AUTH hook
 line after it. Without a filter every line is parsed. Chunks entirely outside ``--since`` /
 ``--until`` (or the report's time window) are skipped on their first and last stamps.
 
-Memory stays bounded: regions of a few MB (a memory-mapped file drops the pages it is done
-with), the last LOOKBACK bytes kept for looking back, per-session state evicted once a session
+Memory stays bounded: regions of a few MB in reused buffers, the last LOOKBACK bytes kept for
+looking back, per-session state evicted once a session
 is finished (or, past a cap, the oldest first).
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -139,7 +139,7 @@ def _bounds(filters: Filters) -> tuple[datetime | None, datetime | None]:
     return lo, hi
 
 
-def _line_stamp(line: bytes) -> Stamp | None:
+def _line_stamp(line: bytes | bytearray) -> Stamp | None:
     got = parse_stamp(line[:48].decode("ascii", "replace"))
     return got[0] if got else None
 
@@ -189,12 +189,14 @@ class _Engine:
                 pos = buf.find(needle, end, hi)
 
     @staticmethod
-    def _line(r: Region, start: int) -> bytes:
+    def _line(r: Region, start: int) -> bytes | bytearray:
         buf, _lo, hi = r
         end = buf.find(b"\n", start, hi)
         return buf[start : end if end >= 0 else hi]
 
-    def _select(self, r: Region, earlier: Callable[[], list[Region]]) -> list[bytes]:
+    def _select(
+        self, r: Region, earlier: Callable[[], list[Region]]
+    ) -> Sequence[bytes | bytearray]:
         buf, lo, hi = r
         if not self.selective:
             return buf[lo:hi].split(b"\n")
@@ -225,9 +227,9 @@ class _Engine:
                 else:
                     self.hook_pending = _HOOK_SEARCH
             m = _UUID.search(line, 0, 120)
-            if m and m.group(1) not in self.keys:
-                fresh.add(m.group(1))
-        lines: list[bytes] = []
+            if m and bytes(m.group(1)) not in self.keys:
+                fresh.add(bytes(m.group(1)))
+        lines: list[bytes | bytearray] = []
         if fresh:
             self.keys |= fresh
             self._hits(r, fresh, starts)

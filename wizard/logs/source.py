@@ -1,24 +1,23 @@
-"""Log files as windows of whole lines: plain or gzip (told by the magic bytes, not the name —
+"""Log files as regions of whole lines: plain or gzip (told by the magic bytes, not the name —
 rotated logs are often ``.1.gz`` or renamed), a file or standard input (``-``).
 
-Nothing reads a whole file into memory. A plain file is memory-mapped where the OS lets us
-drop pages we are done with (``madvise``): the reader then searches the page cache in place,
-with no copy at all, and pages behind the look-back distance leave the process's memory. A
-gzip file or a pipe is read in chunks of a few MB, keeping the last few for looking back.
+Nothing reads a whole file into memory. Bytes go with ``readinto`` into a few reused buffers
+of a few MB, so a big file costs no allocation (and no page faults) per chunk: the reader then
+searches each buffer in place. The buffers of the last LOOKBACK bytes stay readable for
+looking back; older ones are reused. A gzip stream is inflated with zlib (every member of a
+concatenated file, as ``gzip -d`` does) into the same buffers.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
-import mmap
 import os
 import sys
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, TypeAlias
+from typing import Any, BinaryIO, TypeAlias
 
 from wizard.errors import WizardError
 
@@ -26,8 +25,10 @@ CHUNK = 4 << 20
 # How far back (bytes of log) the reader may look for earlier lines of a connection it has
 # just started to follow (its connect line came before the line that named the address).
 LOOKBACK = 8 << 20
+# A "line" longer than this is not a log line: the file is refused rather than buffered.
+_MAX_LINE = 64 << 20
 
-Buffer: TypeAlias = bytes | mmap.mmap
+Buffer: TypeAlias = bytes | bytearray
 Region: TypeAlias = tuple[Buffer, int, int]  # buffer, start, end
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -39,28 +40,20 @@ class LogFileError(WizardError):
 @dataclass
 class OpenLog:
     name: str
-    stream: BinaryIO
-    raw: BinaryIO  # the file itself, for progress by position
+    raw: io.BufferedReader[Any]  # the file (or standard input) itself
     size: int  # bytes on disk (0 when unknown: a pipe)
     compressed: bool
-    mapped: mmap.mmap | None = None
-    done: int = 0  # bytes handled so far (for progress)
-    _history: deque[bytes] = field(default_factory=deque)
+    _history: deque[Region] = field(default_factory=deque)
 
     def position(self) -> int:
-        if self.mapped is not None:
-            return self.done
+        """Bytes of the file consumed so far (compressed bytes for gzip), for progress."""
         try:
             return self.raw.tell()
         except (OSError, ValueError):
             return 0
 
     def close(self) -> None:
-        if self.mapped is not None:
-            self.mapped.close()
-            self.mapped = None
         if self.raw is not _stdin():
-            self.stream.close()
             self.raw.close()
 
 
@@ -90,83 +83,103 @@ def open_log(name: str) -> OpenLog:
         head = buffered.peek(2)[:2]
     except OSError as exc:
         raise LogFileError(f"cannot read {name}: {exc.strerror or exc}") from None
-    if head == _GZIP_MAGIC:
-        stream: BinaryIO = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
-        return OpenLog(name, stream, buffered, size, True)
-    log = OpenLog(name, buffered, buffered, size, False)
-    if size > 0 and hasattr(mmap, "MADV_DONTNEED") and name != "-":
-        try:
-            log.mapped = mmap.mmap(buffered.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):
-            log.mapped = None  # a special file: read it as a stream
-    return log
+    return OpenLog(name, buffered, size, head == _GZIP_MAGIC)
 
 
 def windows(log: OpenLog, size: int = CHUNK, *, keep: bool = False) -> Iterator[Region]:
     """Regions of whole lines (the last may lack its line break), in file order.
 
-    With ``keep`` the regions before the current one stay readable through ``lookback``.
+    A region's buffer is valid until the next one is asked for, or — with ``keep`` — while it
+    is within LOOKBACK bytes of the current one (``lookback`` returns those).
     """
-    if log.mapped is not None:
-        yield from _mapped_windows(log, log.mapped, size)
-    else:
-        for chunk in _chunks(log, size):
-            yield chunk, 0, len(chunk)
-            log.done += len(chunk)
-            if keep:
-                log._history.append(chunk)
-                held = sum(len(c) for c in log._history)
-                while held - len(log._history[0]) >= LOOKBACK:
-                    held -= len(log._history.popleft())
+    source = _Inflater(log) if log.compressed else _read(log)
+    free: list[bytearray] = []
+    held: deque[Region] = log._history
+    held_bytes = 0
+    carry = b""
+    while True:
+        need = len(carry) + size
+        buf = free.pop() if free else bytearray(need)
+        if len(buf) < need:
+            buf = bytearray(need)  # a line longer than a chunk: a bigger buffer, once
+        buf[: len(carry)] = carry
+        got = source(buf, len(carry), size)
+        end = len(carry) + got
+        if got == 0:
+            if end:
+                yield buf, 0, end  # the last line, without its line break
+            return
+        cut = buf.rfind(b"\n", 0, end)
+        if cut < 0:
+            if end > _MAX_LINE:
+                raise LogFileError(f"cannot read {log.name}: it has no line breaks")
+            carry = bytes(buf[:end])
+            free.append(buf)
+            continue
+        carry = bytes(buf[cut + 1 : end])
+        region: Region = (buf, 0, cut + 1)
+        yield region
+        if not keep:
+            free.append(buf)
+            continue
+        held.append(region)
+        held_bytes += cut + 1
+        while held_bytes - held[0][2] >= LOOKBACK:
+            old, _start, old_end = held.popleft()
+            held_bytes -= old_end
+            if isinstance(old, bytearray):
+                free.append(old)
 
 
 def lookback(log: OpenLog, region: Region) -> list[Region]:
     """The regions before ``region``, up to LOOKBACK bytes, oldest first."""
-    buf, lo, _hi = region
-    if log.mapped is not None and buf is log.mapped:
-        return [(buf, max(0, lo - LOOKBACK), lo)]
-    return [(old, 0, len(old)) for old in log._history if old is not buf]
+    return [r for r in log._history if r[0] is not region[0]]
 
 
-def _mapped_windows(log: OpenLog, m: mmap.mmap, size: int) -> Iterator[Region]:
-    total = len(m)
-    lo = 0
-    dropped = 0
-    page = mmap.PAGESIZE
-    while lo < total:
-        hi = m.find(b"\n", min(lo + size, total) - 1)
-        hi = total if hi < 0 else hi + 1
-        yield m, lo, hi
-        log.done = hi
-        lo = hi
-        # Pages well behind the look-back distance leave our memory (they stay in the page
-        # cache), so the resident size stays flat on any file size.
-        # (Dropping is always safe: a dropped page read again comes back from the cache.)
-        keep_from = (max(0, lo - LOOKBACK) // page) * page
-        if keep_from - dropped >= LOOKBACK:
-            m.madvise(mmap.MADV_DONTNEED, dropped, keep_from - dropped)
-            dropped = keep_from
-
-
-def _chunks(log: OpenLog, size: int) -> Iterator[bytes]:
-    """Chunks ending on a line break (the last one may not); a damaged gzip stops with an error
-    naming the file."""
-    tail = b""
-    while True:
+def _read(log: OpenLog) -> Callable[[bytearray, int, int], int]:
+    def read(buf: bytearray, at: int, size: int) -> int:
+        view = memoryview(buf)
         try:
-            block = log.stream.read(size)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise LogFileError(f"cannot read {log.name}: {exc}") from None
-        if not block:
-            if tail:
-                yield tail
-            return
-        cut = block.rfind(b"\n")
-        if cut < 0:
-            tail += block
-            if len(tail) > 64 * size:  # no line break in 256 MB: not a log
-                raise LogFileError(f"cannot read {log.name}: it has no line breaks")
-            continue
-        head = block if cut == len(block) - 1 else block[: cut + 1]
-        yield tail + head if tail else head
-        tail = block[cut + 1 :]
+            return log.raw.readinto(view[at : at + size]) or 0
+        except OSError as exc:
+            raise LogFileError(f"cannot read {log.name}: {exc.strerror or exc}") from None
+        finally:
+            view.release()
+
+    return read
+
+
+class _Inflater:
+    """gzip members one after another, as ``gzip -d`` reads a concatenated file. The standard
+    library's gzip module does the same; zlib alone keeps the bundle smaller."""
+
+    def __init__(self, log: OpenLog) -> None:
+        self._log = log
+        self._z = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        self._fed = False  # the current member has had input
+        self._pending = b""
+
+    def __call__(self, buf: bytearray, at: int, want: int) -> int:
+        out = bytearray()
+        while len(out) < want:
+            data = self._pending or self._log.raw.read(1 << 16)
+            self._pending = b""
+            if not data:
+                if self._fed and not self._z.eof:
+                    raise LogFileError(f"cannot read {self._log.name}: the gzip data ends early")
+                break
+            self._fed = True
+            try:
+                out += self._z.decompress(data, want - len(out))
+            except zlib.error as exc:
+                raise LogFileError(f"cannot read {self._log.name}: {exc}") from None
+            if self._z.unconsumed_tail:
+                self._pending = self._z.unconsumed_tail
+            elif self._z.eof:
+                rest = self._z.unused_data
+                self._z = zlib.decompressobj(zlib.MAX_WBITS | 16)
+                self._fed = False
+                if rest.strip(b"\0"):  # padding after the last member is allowed
+                    self._pending = rest
+        buf[at : at + len(out)] = out
+        return len(out)
