@@ -97,3 +97,15 @@ def test_a_deferral_whose_retry_never_shows_up_is_reported_and_forgotten(tmp_pat
     path.write_text("\n".join(lines) + "\n")
     (s,) = [x for x in read_sessions([str(path)], Filters(address="ann@sepheo.co"), chunk_size=256)]
     assert s.outcome is Outcome.DEFERRED and "No later attempt is in the log" in s.explanation
+
+
+def test_a_mail_process_line_logged_before_its_login_line_is_one_session(tmp_path):
+    (s,) = read(
+        tmp_path,
+        "Dec 01 10:00:00 submission(joe.bloggs@sepheo.co)<5466><08tUX45h6MB/AAAB>: Info: "
+        "Disconnected: Failed to connect to relay server (connect) (state=GREETING)\n"
+        "Dec 01 10:00:00 submission-login: Info: Login: user=<joe.bloggs@sepheo.co>, "
+        "method=PLAIN, rip=127.0.0.1, lip=127.0.0.1, mpid=5466, TLS, session=<08tUX45h6MB/AAAB>\n",
+    )
+    assert s.outcome is Outcome.LOGIN_OK and "the login worked" in s.explanation
+    assert len(s.lines) == 2 and s.closed

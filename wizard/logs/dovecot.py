@@ -104,11 +104,14 @@ class DovecotTracker:
         if ", TLS" in msg or "secured" in msg:
             s.tls = True
         if msg.startswith("Login:"):
+            s.facts.pop("login_not_in_log", None)
             s.authenticated = True
             s.outcome = Outcome.LOGIN_OK
             s.facts["method"] = fields.get("method", "")
             if s.user:
                 self._by_user[(service, s.user)] = key
+            if s.facts.get("end"):  # its end came first (see _get): the session is over
+                self._close(key, line.stamp)
             return
         # Any other login-process line ends the connection without a login.
         if "TLS handshaking" in msg:
@@ -154,6 +157,10 @@ class DovecotTracker:
 
     def _get(self, key: str, stamp: Stamp, service: str, raw: str) -> Session:
         s = self._open.get(key)
+        if s is None and key[:1] != "#" and key in self._recent:
+            # Dovecot's processes log through one log process, and under load a mail
+            # process's last line can arrive before its login process's line: same session.
+            s = self._open[key] = self._recent.pop(key)
         if s is None:
             s = Session(Server.DOVECOT, service, stamp, session_id=key if key[:1] != "#" else "")
             self._open[key] = s
