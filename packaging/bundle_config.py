@@ -483,12 +483,18 @@ def _key(name: str) -> str:
     return PurePosixPath(name.replace("\\", "/")).name.casefold()
 
 
+# The executable's icon formats: the spec embeds app.ico (Windows) and gives app.icns to the
+# .app bundle (macOS) at build time; the running app only loads the PNGs. 245 kB on every OS.
+BUILD_ONLY_DATAS = frozenset({"resources/icons/app.ico", "resources/icons/app.icns"})
+
+
 def prune_datas(
     datas: Iterable[TocEntry], dropped_binaries: Iterable[TocEntry] = ()
 ) -> tuple[list[TocEntry], list[TocEntry]]:
-    """Drop unused Qt translations; symlinks (PyInstaller files them under datas) whose target
-    ``prune_binaries`` dropped; and on macOS the rest of a dropped Qt framework (Info.plist,
-    Versions/Current…): a framework folder without its binary fails ``codesign --strict``."""
+    """Drop unused Qt translations; the icon files only the build uses; symlinks (PyInstaller
+    files them under datas) whose target ``prune_binaries`` dropped; and on macOS the rest of a
+    dropped Qt framework (Info.plist, Versions/Current…): a framework folder without its binary
+    fails ``codesign --strict``."""
     dropped_files = [e for e in dropped_binaries if e[2] != "SYMLINK"]
     gone = {_norm(e[0]) for e in dropped_files}
     frameworks = {_framework_dir(e[0]) for e in dropped_files} - {None}
@@ -498,6 +504,7 @@ def prune_datas(
         dest = _norm(entry[0])
         unwanted = (
             not keep_qt_file(entry[0])
+            or dest in BUILD_ONLY_DATAS
             or (entry[2] == "SYMLINK" and _link_target(entry) in gone)
             or any(dest == f or dest.startswith(f"{f}/") for f in frameworks if f)
         )

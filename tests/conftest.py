@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import shutil
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,6 +27,22 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # Tests that need a bus start a private one (tests/support/secret_service_daemon.py) and point this
 # variable at it for themselves.
 NO_SESSION_BUS = "unix:path=/nonexistent/mail-setup-wizard-tests-have-no-session-bus"
+
+
+# PySide6 6.12 drops one reference to True each time a Python override of a C++ virtual returns
+# it (QWizardPage.isComplete, asked on every completeChanged) and each time a Python-defined
+# Signal(bool) is emitted with it (tests/test_gui_pages.py measures it). A GUI test costs about
+# 100, so a long GUI run leaves True owing more references than exist and the interpreter
+# aborts while finalising ("bool_dealloc: deallocating True or False"). References held by a
+# list would be released at exit too, so the count itself is raised once, never to be lowered:
+# True and False then outlive the run, as they would in a build without the bug.
+def _raise_bool_refcounts(by: int) -> None:
+    for value in (True, False):
+        ctypes.c_ssize_t.from_address(id(value)).value += by
+
+
+if sys.version_info < (3, 12):  # from 3.12 True and False are immortal: nothing to do
+    _raise_bool_refcounts(10_000_000)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -209,17 +228,31 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[..., None]:
 
 @pytest.fixture(autouse=True)
 def _collect_closed_windows(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After a GUI test, free its closed window's Python side at once, not at a random moment.
+    """During a GUI test no automatic collection; after it, free its windows' Python side at once.
 
     A wizard window and its pages refer to each other, so only Python's cycle collector frees
     their wrappers, whenever allocations happen to trigger it. Left to chance, that can fall in
-    a later test while Qt is delivering events, and PySide then crashes the whole run (seen
-    with a plain test following a GUI test). Collecting here, once pytest-qt has closed and
-    deleted the test's widgets, makes that moment the same every time.
+    a later test while Qt is delivering events, or in a check's worker thread, which then runs
+    Qt destructors off the GUI thread ("Timers cannot be stopped from another thread", then a
+    crash; pytest-qt's own waitSignal timers are such garbage too). So the collector is off
+    while a GUI test runs and runs once afterwards, on the main thread, once pytest-qt has
+    closed and deleted the test's widgets and any cancelled check's thread has ended.
     """
-    yield
-    if request.node.get_closest_marker("gui") is not None:
+    gui = request.node.get_closest_marker("gui") is not None
+    if gui:
         gc.collect()
+        gc.disable()
+    try:
+        yield
+    finally:
+        if gui:
+            # A check still running (the window was closed mid-check) keeps its window alive
+            # from its thread; it was cancelled, so it ends within its step's deadline.
+            for thread in threading.enumerate():
+                if thread.name == "mail-checks":
+                    thread.join(timeout=15)
+            gc.enable()
+            gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,15 @@ cd "$(dirname "$0")/.."
 # Sieve at delivery), Thunderbird
 # and NSS's certutil for the real-Thunderbird test, poppler for reading the handout PDF, GNOME
 # Keyring on a private D-Bus bus (and libsecret's secret-tool) for the Secret Service password
-# store, and the shared libraries Qt's offscreen and xcb platforms load. Cyrus SASL's tools and
-# modules (saslpasswd2, PLAIN, sasldb) and nss_wrapper serve the unpacked Cyrus and Exim below.
+# store, the AT-SPI accessibility bus (at-spi2-core) that screen readers use, on a private bus
+# under Xvfb, and the shared libraries Qt's offscreen and xcb platforms load. Cyrus SASL's
+# tools and modules (saslpasswd2, PLAIN, sasldb) and nss_wrapper serve the unpacked Cyrus and
+# Exim below.
 APT_PACKAGES=(
   dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved dovecot-lmtpd dovecot-sieve
   sasl2-bin libsasl2-modules libsasl2-modules-db libnss-wrapper
   thunderbird libnss3-tools poppler-utils xvfb xauth binutils icu-devtools gcc
-  dbus gnome-keyring libsecret-tools
+  dbus gnome-keyring libsecret-tools at-spi2-core
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
   libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 fonts-dejavu-core

@@ -1,14 +1,20 @@
-"""The checking page's words for each check state, without Qt."""
+"""The checking page's and the last page's words for each check state, without Qt."""
 
 from __future__ import annotations
 
+import re
+
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
-from wizard.flow import WizardFlow
+from wizard.flow import AccountField, WizardFlow
 from wizard.provider import Security, Service, load_default_provider
-from wizard.ui_text.checking import Tone, checking_text
+from wizard.ui_text.checking import Action, Tone, checking_text, one_fix
+from wizard.ui_text.done import done_text
 
 ADDRESS = "joe.bloggs@sepheo.co"
+JARGON = re.compile(
+    r"IMAP|SMTP|Sieve|STARTTLS|\bport\b|localhost|\d+ ms|provider file|lockout", re.I
+)
 
 
 def result(service: Service, ok: bool, *, username: str = ADDRESS, **kw: object) -> CheckResult:
@@ -21,60 +27,169 @@ def flow() -> WizardFlow:
     return f
 
 
-def test_running_names_the_address_and_the_server_in_plain_tone():
+def refused(f: WizardFlow, username: str = ADDRESS) -> None:
+    f.checks_finished(
+        [
+            result(Service.IMAP, False, username=username, cause=Cause.AUTH_FAILED, message="No."),
+            result(Service.SMTP, False, username=username, cause=Cause.AUTH_FAILED, message="No."),
+            result(Service.SIEVE, False, username=username, cause=Cause.AUTH_FAILED),
+        ]
+    )
+
+
+def test_running_names_the_address_in_plain_tone_and_every_row_says_checking():
     f = flow()
     f.checks_started()
     words = checking_text(f)
-    assert words.status == f"Checking {ADDRESS} with my.sepheo.co…"
-    assert words.tone is Tone.PLAIN and words.summary == "" and words.alternative_login == ""
+    assert words.status == f"Checking {ADDRESS}…"
+    assert words.tone is Tone.PLAIN and words.fix == "" and words.action is Action.NONE
+    assert [r.name for r in words.rows] == [
+        "Receiving mail",
+        "Sending mail",
+        "Mail filters (optional)",
+    ]
+    assert {r.word for r in words.rows} == {"Checking…"}
 
 
-def test_everything_working_is_good_and_waits_for_the_password_store_before_saying_next():
+def test_everything_working_is_good_and_waits_for_the_password_store_before_saying_more():
     f = flow()
     f.choose_remember_password(True)
     f.checks_finished([result(s, True) for s in (Service.IMAP, Service.SMTP, Service.SIEVE)])
     saving = checking_text(f, saving=True)
-    assert (saving.status, saving.tone) == ("Everything works.", Tone.GOOD)
-    assert saving.summary == "Saving your password…"
-    assert checking_text(f).summary == "Press Next to continue."
+    assert (saving.status, saving.tone) == ("Your mail works.", Tone.GOOD)
+    assert saving.fix == "Saving your password…"
+    words = checking_text(f)
+    assert words.fix == "" and words.action is Action.NONE
+    assert {r.word for r in words.rows} == {"Works"}
 
 
-def test_only_filters_failing_still_reads_as_good():
+def test_only_filters_failing_reads_as_good_with_a_neutral_optional_row():
     f = flow()
     f.checks_finished(
         [result(Service.IMAP, True), result(Service.SMTP, True), result(Service.SIEVE, False)]
     )
     words = checking_text(f)
-    assert words.tone is Tone.GOOD and "Mail filters could not be checked" in words.status
-
-
-def test_a_failure_gives_the_headline_and_each_advice_once_then_retry():
-    f = flow()
-    advice = "Check Caps Lock."
-    f.checks_finished(
-        [
-            result(Service.IMAP, False, cause=Cause.AUTH_FAILED, message="No.", advice=advice),
-            result(Service.SMTP, False, cause=Cause.AUTH_FAILED, message="No.", advice=advice),
-        ]
+    assert words.tone is Tone.GOOD and words.status == "Your mail works."
+    sieve = words.rows[-1]
+    assert (sieve.name, sieve.word, sieve.tone) == (
+        "Mail filters (optional)",
+        "Not available",
+        Tone.PLAIN,
     )
-    words = checking_text(f)
-    assert words.tone is Tone.BAD and words.status == "No."
-    assert words.summary.count(advice) == 1 and "Then press Retry" in words.summary
+    assert "optional" in words.fix
 
 
-def test_a_refused_short_login_offers_the_full_address_once():
+def test_a_refused_password_gives_one_headline_one_fix_and_a_password_box():
     f = flow()
-    f.checks_finished([result(Service.IMAP, False, username="joe.bloggs", cause=Cause.AUTH_FAILED)])
-    assert checking_text(f).alternative_login == f"Try once with “{ADDRESS}” as the login"
+    refused(f)
+    words = checking_text(f)
+    assert words.tone is Tone.BAD and words.status == "Your password was not accepted."
+    assert words.action is Action.PASSWORD and words.action_label == "&Try again"
+    assert "my.sepheo.co" in words.fix and "Caps Lock" in words.fix
+    assert [r.word for r in words.rows] == ["Login refused"] * 3
+    assert [r.tone for r in words.rows] == [Tone.BAD, Tone.BAD, Tone.PLAIN]  # filters: neutral
+    assert not JARGON.search(words.status + words.fix)
+    assert f.field_to_fix() is AccountField.PASSWORD
+
+
+def test_a_refused_short_login_offers_only_the_full_address_and_back_goes_to_the_address():
+    f = flow()
+    refused(f, username="joe.bloggs")
+    words = checking_text(f)
+    assert words.status == "The login needs your full email address."
+    assert words.action is Action.FULL_ADDRESS
+    assert words.action_label == "&Try with my full email address"
+    assert f.field_to_fix() is AccountField.ADDRESS
     f.use_full_address_login()
     f.checks_finished([result(Service.IMAP, True), result(Service.SMTP, True)])
     words = checking_text(f)
-    assert words.alternative_login == "" and "full email address works" in words.summary
+    assert words.action is Action.NONE and "full email address works" in words.fix
+    assert "provider file" not in words.fix  # that is for the report
 
 
-def test_a_stopped_check_says_how_to_run_it_again():
+def test_a_blocked_sending_port_names_sending_mail_not_the_port():
+    f = flow()
+    f.checks_finished(
+        [
+            result(Service.IMAP, True),
+            result(Service.SMTP, False, cause=Cause.CONNECTION_TIMEOUT, message="port 587"),
+            result(Service.SIEVE, True),
+        ]
+    )
+    words = checking_text(f)
+    assert words.status.startswith("Sending mail does not work:")
+    assert words.action is Action.RETRY
+    assert not JARGON.search(words.status + words.fix)
+    assert f.field_to_fix() is None
+
+
+def test_retyping_the_password_on_the_checking_page_replaces_it_for_the_next_run():
+    f = flow()
+    refused(f)
+    assert not f.retry_with_password("")
+    assert f.retry_with_password("new one")
+    assert f.account.password == "new one" and f.account.address == ADDRESS
+    assert f.results == [] and f.field_to_fix() is None
+
+
+def test_a_stopped_check_offers_try_again():
     f = flow()
     f.checks_finished([result(Service.IMAP, False, cancelled=True)])
     words = checking_text(f)
-    assert words.status == "The check was stopped. Press Retry to run it again."
-    assert words.tone is Tone.PLAIN
+    assert words.status == "The check was stopped."
+    assert words.tone is Tone.PLAIN and words.action is Action.RETRY
+
+
+def test_the_last_page_after_a_failed_check_is_not_finished_and_repeats_the_fix():
+    f = flow()
+    refused(f)
+    f.choose_continue_anyway(True)
+    words = done_text(f)
+    assert words.tone is Tone.BAD and "not" in words.headline.lower()
+    assert words.steps[0] == one_fix(f) and "password" in words.steps[0]
+    assert "ready" not in (words.title + words.headline).lower()
+
+
+def test_the_last_page_after_success_says_ready_in_the_chosen_program():
+    f = flow()
+    f.checks_finished([result(s, True) for s in (Service.IMAP, Service.SMTP)])
+    f.choose_client("outlook_new")
+    words = done_text(f)
+    assert words.tone is Tone.GOOD and words.headline == "Sepheo mail is ready for Outlook (new)."
+    assert len(words.steps) == 2
+
+
+def test_the_test_message_is_a_row_of_its_own_and_its_failure_has_its_own_words():
+    f = flow()
+    f.choose_test_message(True)
+    f.checks_started()
+    logins = [result(s, True) for s in (Service.IMAP, Service.SMTP, Service.SIEVE)]
+    waiting = checking_text(f, interim=logins)
+    assert waiting.status == "Your logins work. Waiting for the test message…"
+    assert [(r.name, r.word) for r in waiting.rows] == [
+        ("Receiving mail", "Works"),
+        ("Sending mail", "Works"),
+        ("Test message", "Checking…"),
+        ("Mail filters (optional)", "Works"),
+    ]
+    late = result(Service.ROUNDTRIP, False, cause=Cause.DELIVERY_DELAYED, message="queue id 4F2")
+    f.checks_finished([*logins, late])
+    words = checking_text(f)
+    assert words.status == "Your test message has not arrived yet."
+    assert words.tone is Tone.BAD and words.action is Action.RETRY
+    assert ("Test message", "Not arrived") in [(r.name, r.word) for r in words.rows]
+    assert not JARGON.search(words.status + words.fix)
+    junk = result(Service.ROUNDTRIP, False, cause=Cause.ARRIVED_IN_JUNK)
+    f.checks_finished([*logins, junk])
+    words = checking_text(f)
+    assert words.tone is Tone.PLAIN and "Junk" in words.status
+
+
+def test_a_test_message_not_sent_because_a_login_failed_says_so_neutrally():
+    f = flow()
+    f.choose_test_message(True)
+    refused(f)
+    trip = next(r for r in checking_text(f).rows if r.service == "roundtrip")
+    assert (trip.word, trip.tone) == ("Not sent", Tone.PLAIN)
+    f.choose_test_message(False)
+    assert "roundtrip" not in {r.service for r in checking_text(f).rows}  # skipped: no row

@@ -543,3 +543,14 @@ def test_elf_needed_reads_direct_dependencies_only(cfg) -> None:
 
 
 # Info.plist and the Windows version resource: tests/test_packaging_metadata.py.
+
+
+def test_the_icon_files_only_the_build_uses_stay_out_of_the_bundle(cfg) -> None:
+    datas = [
+        ("resources/icons/app.ico", "/r/app.ico", "DATA"),
+        ("resources/icons/app.icns", "/r/app.icns", "DATA"),
+        ("resources/icons/app-256.png", "/r/app-256.png", "DATA"),  # the window icon
+    ]
+    kept, gone = cfg.prune_datas(datas)
+    assert [e[0] for e in kept] == ["resources/icons/app-256.png"]
+    assert len(gone) == 2

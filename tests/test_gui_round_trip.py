@@ -44,8 +44,10 @@ def test_the_test_message_row_passes_after_the_logins(qtbot, make_wizard, screen
     screenshot(wiz, "round-trip-01-account")
     run_checks_and_wait(qtbot, wiz, timeout_ms=30000)
     screenshot(wiz, "round-trip-02-working")
-    row = wiz.checking_page._rows[Service.ROUNDTRIP]
+    row = wiz.checking_page._rows[Service.ROUNDTRIP]  # under Details
     assert row.mark.text() == "✓" and row.verdict.text() == "Working."
+    summary = wiz.checking_page._summary["roundtrip"]
+    assert (summary.name.text(), summary.word.text()) == ("Test message", "Arrived")
     assert wiz.flow.check_state is CheckState.PASSED
     trip = wiz.flow.results[-1]
     assert trip.service is Service.ROUNDTRIP and trip.folder == "INBOX"
@@ -65,9 +67,10 @@ def test_junk_arrival_is_said_but_does_not_block(qtbot, make_wizard, dovecot, sc
     screenshot(wiz, "round-trip-03-junk")
     page = wiz.checking_page
     assert wiz.flow.check_state is CheckState.MAIL_WORKS
-    assert page.status.text().startswith("Mail works, but your own test message was filed")
-    assert "Junk" in page.status.text()
-    assert "SPF and DKIM" in page.summary.text()
+    assert page.status.text() == "Your mail works, but the test message went to Junk."
+    assert "Junk folder" in page.summary.text()
+    assert page._summary["roundtrip"].word.text() == "In Junk"
+    assert "SPF and DKIM" in page.export.text()  # IT's part goes to the report
     assert page._rows[Service.ROUNDTRIP].mark.text() == "✗"
     assert wiz.button(QWizard.WizardButton.NextButton).isEnabled()
 
@@ -101,8 +104,12 @@ def test_stop_works_while_waiting_for_the_message(qtbot, make_wizard, haraka, sc
 
     page.run.step.connect(on_step)
     wiz.next()
+    page.details_button.click()  # the steps are under Details
     qtbot.waitUntil(lambda: bool(waiting), timeout=20000)
     assert page._rows[Service.ROUNDTRIP].spinner.isVisible()
+    # The summary says the logins work while the message is awaited.
+    qtbot.waitUntil(lambda: page.status.text().startswith("Your logins work"), timeout=2000)
+    assert page._summary["roundtrip"].word.text() == "Checking…"
     # The logins' verdicts are shown while the message is awaited.
     qtbot.waitUntil(lambda: page._rows[Service.IMAP].verdict.text() == "Working.", timeout=2000)
     screenshot(wiz, "round-trip-04-waiting")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QWizard
 
 from tests.support.dovecot_server import GOOD_USER
 from tests.support.gui import fill_account, run_checks_and_wait
@@ -56,17 +57,34 @@ def test_detected_thunderbird_comes_first_and_the_button_writes_the_account(
     assert "detected" in wiz.client_page.buttons["thunderbird"].text()
     screenshot(wiz, "06-client-thunderbird-detected")
     wiz.next()
-    panel = wiz.setup_page.thunderbird
-    assert panel.add_button.isVisible()
+    page = wiz.setup_page
+    panel = page.thunderbird
+    # The button is the page; the manual guide is folded under "Set up by hand instead".
+    assert panel.add_button.isVisible() and panel.add_button.text() == "&Add to Thunderbird"
+    assert page.by_hand.isVisible() and not page.view.isVisible()
+    screenshot(wiz, "07-setup-thunderbird")
+    page.by_hand.click()
+    assert page.view.isVisible()
+    screenshot(wiz, "07-setup-thunderbird-by-hand")
+    page.by_hand.click()
     panel.add_button.click()
-    assert "Thunderbird" in panel.result.text() and wiz.flow.setup_done
+    assert panel.result.text() == "Added to Thunderbird." and wiz.flow.setup_done
+    assert panel.mark.text() == "✓" and panel.open_button.isVisible()
+    assert not panel.add_button.isVisible()
+    shown = panel.result.text() + panel.note.text()
+    assert "account1" not in shown and "prefs.js" not in shown and "x1y2z3" not in shown
     screenshot(wiz, "07-setup-thunderbird-written")
     prefs = parse_prefs((profile / "prefs.js").read_text()).values()
     assert prefs["mail.shell.checkDefaultClient"] is False  # what was there is kept
     assert GOOD_USER in prefs.values()
     assert list(profile.glob("prefs.js.wizard-*"))  # the original, backed up
+    # What was written where goes to the report for IT.
+    report = wiz.checking_page.export.text()
+    assert "account1" in report and "prefs.js.wizard-" in report
     wiz.next()
-    assert "added to Thunderbird" in wiz.done_page.text.text()
+    assert wiz.done_page.text.text() == "Sepheo mail is ready in Thunderbird."
+    assert not wiz.button(QWizard.WizardButton.CancelButton).isVisible()
+    screenshot(wiz, "08-done-thunderbird")
 
 
 def test_running_thunderbird_is_refused_with_a_retry(
@@ -79,6 +97,7 @@ def test_running_thunderbird_is_refused_with_a_retry(
     with parentlock_held_by_another_process(profile):
         wiz.setup_page.thunderbird.add_button.click()
         text = wiz.setup_page.thunderbird.result.text()
-        assert "Close Thunderbird" in text or "close Thunderbird" in text
+        assert text.startswith("Thunderbird is open. Close it")
+        assert "process" not in text  # the process id is for the report
         assert (profile / "prefs.js").read_bytes() == before
         screenshot(wiz, "07-setup-thunderbird-running")

@@ -1,4 +1,4 @@
-"""The onboarding handout: well-formed, escaped HTML and an A4 PDF whose text has the settings."""
+"""The settings sheet: well-formed, escaped HTML and an A4 PDF whose text has the settings."""
 
 from __future__ import annotations
 
@@ -191,10 +191,14 @@ def test_the_pdf_is_a4_with_each_guide_on_its_own_page_and_the_settings_in_its_t
     info = pdf_info(files.pdf)
     assert info["Page size"].startswith("595") and "(A4)" in info["Page size"]
     handout = build_handout(sepheo, ADDRESS, TRICKY_NAME)
-    assert int(info["Pages"]) == 1 + len(handout.clients)
+    pages = int(info["Pages"])
+    assert pages == 1 + len(handout.clients) + 1  # the person's page, the guides, IT's page
     first = " ".join(pdf_text(files.pdf, 1).split())  # layout breaks lines; compare words
-    for expected in ("my.sepheo.co", "993", "587", "4190", "STARTTLS", ADDRESS, TRICKY_NAME):
+    for expected in ("my.sepheo.co", "993", "587", "STARTTLS", ADDRESS, TRICKY_NAME):
         assert expected in first
+    assert "4190" not in first  # the filter server is IT's business
+    last = " ".join(pdf_text(files.pdf, pages).split())
+    assert last.startswith("For IT") and "4190" in last
     assert "Check why my mail isn't working" in first
     assert "support@sepheo.co" in first
     for page, client in enumerate(handout.clients, start=2):
@@ -228,4 +232,28 @@ def test_a_long_address_is_wrapped_not_clipped(
     files = write_handout(example, address, "Maximilian", tmp_path, ["other"])
     squashed = "".join(pdf_text(files.pdf, 1).split())
     assert address in squashed  # every character is on the page, even if split over lines
+    assert int(pdf_info(files.pdf)["Pages"]) == 2  # the person's page and IT's
+
+
+@needs_poppler
+@pytest.mark.parametrize(
+    "client", ["outlook_classic", "outlook_new", "apple_mail", "thunderbird", "other"]
+)
+def test_one_program_fits_the_persons_page_with_it_details_on_an_optional_second(
+    qapp: object, sepheo: Provider, tmp_path: Path, client: str
+) -> None:
+    files = write_handout(sepheo, ADDRESS, "Joe Bloggs", tmp_path / "with", [client])
     assert int(pdf_info(files.pdf)["Pages"]) == 2
+    first = " ".join(pdf_text(files.pdf, 1).split())
+    guide = build_handout(sepheo, ADDRESS, "Joe", [client]).clients[0]
+    assert guide.title in first and "support@sepheo.co" in first
+    if client != "other":  # a generic program's own guide offers the filter server, optionally
+        assert "Sieve" not in first and "4190" not in first
+    second = " ".join(pdf_text(files.pdf, 2).split())
+    assert second.startswith("For IT") and "4190" in second
+    from wizard.handout.pdf import write_pdf
+
+    alone = write_pdf(
+        build_handout(sepheo, ADDRESS, "Joe Bloggs", [client], it_page=False), tmp_path / "p.pdf"
+    )
+    assert int(pdf_info(alone)["Pages"]) == 1

@@ -255,7 +255,7 @@ def test_other_lists_every_service_with_port_security_username_and_authenticatio
     expected = {
         "Incoming mail (IMAP)": ("mail.example.org", "143", "STARTTLS"),
         "Outgoing mail (SMTP)": ("smtp.example.org", "465", "SSL/TLS"),
-        "Filters (ManageSieve)": ("sieve.example.org", "4190", "SSL/TLS"),
+        "mail filters kept on the server": ("sieve.example.org", "4190", "SSL/TLS"),
     }
     for service, (server, port, security) in expected.items():
         fields = step_fields(other, service)

@@ -583,3 +583,28 @@ def test_the_writer_takes_no_password_and_writes_none(tmp_path: Path) -> None:
     text = (tmp_path / "prefs.js").read_text(encoding="utf-8").lower()
     assert "password" not in text and "passwd" not in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["prefs.js"]
+
+
+def test_a_first_account_puts_replies_above_the_quote_like_thunderbirds_wizard(
+    tmp_path: Path,
+) -> None:
+    result = write(profile_from("fresh", tmp_path))
+    assert prefs(tmp_path / "fresh")[f"mail.identity.{result.identity_key}.reply_on_top"] == 1
+
+
+def test_a_further_account_answers_like_the_default_account(tmp_path: Path) -> None:
+    # two-accounts: the default account's identity id1 sets no reply_on_top, i.e. Thunderbird's
+    # default 0 (below the quote); its own wizard copies that, and so do we.
+    profile = profile_from("two-accounts", tmp_path)
+    result = write(profile)
+    assert prefs(profile)[f"mail.identity.{result.identity_key}.reply_on_top"] == 0
+    path = profile_from("two-accounts", tmp_path / "b") / "prefs.js"
+    path.write_text(
+        path.read_text()
+        + 'user_pref("mail.identity.id1.reply_on_top", 1);\n'
+        + 'user_pref("mail.identity.id1.sig_bottom", false);\n'
+    )
+    result = write(path.parent)
+    values = prefs(path.parent)
+    assert values[f"mail.identity.{result.identity_key}.reply_on_top"] == 1
+    assert values[f"mail.identity.{result.identity_key}.sig_bottom"] is False

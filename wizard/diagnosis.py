@@ -14,6 +14,7 @@ import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from wizard import APP_NAME
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.provider import Provider, Security, ServerSettings, Service
 
@@ -44,7 +45,7 @@ CAUSE_PHRASES: dict[Cause, str] = {
     Cause.AUTH_UNAVAILABLE: "the login service is not working right now (not your password)",
     Cause.ACCOUNT_DISABLED: "this mailbox is not allowed to log in",
     Cause.CONNECTION_BLOCKED: "the server refused this network",
-    Cause.PROTOCOL_ERROR: "the server answered in a way this app did not expect",
+    Cause.PROTOCOL_ERROR: f"the server answered in a way {APP_NAME} did not expect",
     Cause.CANCELLED: "the check was stopped",
 }
 
@@ -140,8 +141,8 @@ def explain(
         msg = f"The server {where} did not accept the email address and password."
         if username != address and "@" not in username:
             msg = (
-                f"The login “{username}” was refused by {where}. The login is your full email "
-                f"address ({address}), not your account-page username."
+                f"The login “{username}” was refused by {where}: the server wants your full "
+                f"email address, {address}."
             )
             return Diagnosis(cause, msg, f"Log in with {address} and your usual password.")
         advice = "Check the password (is Caps Lock on?)."
@@ -285,7 +286,7 @@ def explain(
         )
     return Diagnosis(
         Cause.PROTOCOL_ERROR,
-        f"The server on {where} answered in a way this app did not expect.",
+        f"The server on {where} answered in a way {APP_NAME} did not expect.",
         f"Try again later; if it lasts, {ask_it} with this report.",
     )
 

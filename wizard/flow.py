@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from wizard import APP_NAME
 from wizard.account.keychain import Keychain, KeychainStatus
 from wizard.account.store import AccountStore, RememberedAccount, utc_iso
 from wizard.address import check_address, check_display_name
@@ -47,11 +48,21 @@ class CheckState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class AccountField(enum.StrEnum):
+    """A field of the account page, for saying which one a fix needs (Back lands there)."""
+
+    NAME = "name"
+    ADDRESS = "address"
+    PASSWORD = "password"  # noqa: S105 - a field's name, not a secret
+
+
 @dataclass(frozen=True)
 class Client:
     id: str
     label: str
     detected: bool = False
+    # No longer works (Windows Mail since 2024): offered only when the person asks for it.
+    retired: bool = False
 
 
 # Every mail program the wizard knows, in a neutral order; ``clients_for_platform`` puts the
@@ -60,12 +71,13 @@ CLIENT_LABELS: dict[str, str] = {
     "thunderbird": "Thunderbird",
     "outlook_new": "Outlook (new)",
     "outlook_classic": "Outlook (classic)",
-    "windows_mail": "Windows Mail",
+    "windows_mail": "Windows Mail (retired)",
     "apple_mail": "Apple Mail",
     "other": "Other mail program",
 }
+RETIRED_CLIENTS = frozenset({"windows_mail"})
 _ORDER = {
-    "win32": ["outlook_new", "outlook_classic", "thunderbird", "windows_mail", "apple_mail"],
+    "win32": ["outlook_new", "outlook_classic", "thunderbird", "apple_mail", "windows_mail"],
     "darwin": ["apple_mail", "thunderbird", "outlook_new", "outlook_classic", "windows_mail"],
     "linux": ["thunderbird", "outlook_new", "outlook_classic", "apple_mail", "windows_mail"],
 }
@@ -78,7 +90,12 @@ def clients_for_platform(platform: str, thunderbird_detected: bool) -> list[Clie
         order.remove("thunderbird")
         order.insert(0, "thunderbird")
     return [
-        Client(cid, CLIENT_LABELS[cid], detected=(cid == "thunderbird" and thunderbird_detected))
+        Client(
+            cid,
+            CLIENT_LABELS[cid],
+            detected=(cid == "thunderbird" and thunderbird_detected),
+            retired=cid in RETIRED_CLIENTS,
+        )
         for cid in order
     ]
 
@@ -151,6 +168,10 @@ class WizardFlow:
         self.client_id: str = self.clients[0].id
         self.setup_done = False
         self.setup_summary = ""
+        # Technical facts about the set-up (account key, backup file): for the report, not
+        # for the person's screen.
+        self.setup_notes: list[str] = []
+        self.thunderbird_profile: Path | None = None  # where the account was written
 
     # -- welcome page --------------------------------------------------------------------
     def choose_mode(self, mode: Mode) -> None:
@@ -222,11 +243,46 @@ class WizardFlow:
             self.check_state = CheckState.FAILED
         return self.check_state
 
+    def retry_with_password(self, password: str) -> bool:
+        """The person retyped the password on the checking page; False when it is empty.
+
+        The next run checks the same address with this password, so a refused password is
+        fixed where it was reported instead of two pages back.
+        """
+        if not password:
+            return False
+        self.account = AccountInput(self.account.name, self.account.address, password)
+        self.results = []
+        self.check_state = CheckState.NOT_STARTED
+        self.continue_anyway = False
+        return True
+
+    @property
+    def password_refused(self) -> bool:
+        """The server refused the password for the full address: retyping it is the fix."""
+        return (
+            self.check_state is CheckState.FAILED
+            and any(r.cause == Cause.AUTH_FAILED for r in self.results)
+            and self.alternative_login() is None
+        )
+
+    def field_to_fix(self) -> AccountField | None:
+        """The account-page field Back should land in (text selected), for the last failure."""
+        if self.check_state is not CheckState.FAILED:
+            return None
+        refused = [r for r in self.results if r.cause == Cause.AUTH_FAILED]
+        if not refused:
+            return None
+        if all(r.username != self.account.address for r in refused):
+            return AccountField.ADDRESS  # a short login: the address is what the login is
+        return AccountField.PASSWORD
+
     # -- the "other form of login" retry ---------------------------------------------------
     def alternative_login(self) -> str | None:
         """The full address, when a short login was refused and has not been retried yet.
 
-        Offered once only: every failed attempt counts towards the server's lockout limit.
+        Offered once only: every failed attempt counts towards the server's limit of failed
+        logins, after which it refuses this address for a while.
         """
         if self.check_state is not CheckState.FAILED or self.tried_alternative:
             return None
@@ -278,14 +334,20 @@ class WizardFlow:
     def write_thunderbird(self, profile: Path) -> WriteResult:
         """Add the account to a Thunderbird profile (never the password)."""
         result = write_account(profile, self.provider, self.account.address, self.account.name)
+        self.setup_notes = [f"Thunderbird profile: {profile}", *_write_notes(result)]
         if result.ok:
             self.setup_done = True
+            self.thunderbird_profile = profile
             self.setup_summary = (
-                f"Your account was added to Thunderbird (profile “{profile.name}”)."
+                "Your account was added to Thunderbird."
                 if result.changed
-                else f"Thunderbird (profile “{profile.name}”) already had this account."
+                else "Thunderbird already had this account."
             )
         return result
+
+    def thunderbird_opened(self, ok: bool, command: str) -> None:
+        """ "Open Thunderbird" was pressed; the command goes to the report."""
+        self.setup_notes.append(f"Open Thunderbird: {'started' if ok else 'failed'}: {command}")
 
     def instructions_shown(self) -> None:
         """The set-up page showed the steps; unless something was written, that is what was done."""
@@ -369,7 +431,7 @@ class WizardFlow:
         except OSError as exc:
             return f"This computer could not remember the account ({exc.strerror or exc})."
         self.remembered = acct
-        return "Next time, this app opens ready to check this account."
+        return f"Next time, {APP_NAME} opens ready to check this account."
 
     def forget_account(self) -> str:
         """Remove everything remembered about the account (settings file and keychain entry).
@@ -386,7 +448,7 @@ class WizardFlow:
         self.keychain_used = False
         self.remember_password = False
         self.mode = Mode.SETUP
-        said = "Everything this app stored about your account was removed"
+        said = f"Everything {APP_NAME} stored about your account was removed"
         if gone.password_removed:
             said += f", including your password in {gone.password_store}"
         if gone.problem:
@@ -396,6 +458,21 @@ class WizardFlow:
     def forget_password(self) -> None:
         """Drop our reference to the password (the wizard is closing or finished)."""
         self.account.password = ""
+
+
+def _write_notes(result: WriteResult) -> list[str]:
+    """What IT may need to know about a Thunderbird write (never shown on the page)."""
+    notes = [f"Thunderbird write: {'ok' if result.ok else 'refused'}; {result.message}"]
+    if result.account_key:
+        notes.append(
+            f"Keys: account {result.account_key}, server {result.server_key}, identity "
+            f"{result.identity_key}, SMTP {result.smtp_key}"
+        )
+    if result.backup is not None:
+        notes.append(f"Previous prefs.js kept as {result.backup}")
+    if result.detail:
+        notes.append(f"Detail: {result.detail}")
+    return notes
 
 
 # -- the page table --------------------------------------------------------------------------

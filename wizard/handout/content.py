@@ -1,4 +1,8 @@
-"""What goes on the onboarding handout, gathered once for both the HTML and the PDF.
+"""What goes on the settings sheet, gathered once for both the HTML and the PDF.
+
+Page 1 is the person's: their account, where their mail comes from and goes to, their mail
+program's steps and who to ask. What IT wants (every port, the filter server, other outgoing
+ports, the troubleshooting list) is the optional page after it.
 
 Qt-free. The wording of the troubleshooting part follows the reference how-to (the login is the
 full address, the password is the account-page password, check the settings the client guessed)
@@ -9,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from wizard import APP_NAME
 from wizard.clients.instructions import Instructions, instructions_for_many
 from wizard.clients.instructions.model import Context, Person
 from wizard.clients.instructions.other import authentication_word, security_word
@@ -53,12 +58,14 @@ class Handout:
     login: str
     login_note: str
     password_note: str
-    settings: tuple[SettingsRow, ...]
+    settings: tuple[SettingsRow, ...]  # every server (the IT page)
+    person_settings: tuple[SettingsRow, ...]  # receiving and sending only (page 1)
     security_legend: tuple[str, ...]
     troubleshooting: tuple[TroubleshootingItem, ...]
     clients: tuple[Instructions, ...]
     support_email: str | None
     prepared_on: dt.date
+    it_page: bool = True  # the optional page for IT after the person's page
 
     @property
     def title(self) -> str:
@@ -66,8 +73,22 @@ class Handout:
 
 
 def settings_rows(provider: Provider, address: str) -> tuple[SettingsRow, ...]:
-    """The settings table (IMAP, SMTP and, when there is one, Sieve) for this address."""
-    return tuple(_row(server, address) for server in provider.servers)
+    """The full table (IMAP, SMTP, other outgoing ports, Sieve when there is one)."""
+    servers = [provider.imap, provider.smtp, *provider.smtp_alternatives]
+    if provider.sieve is not None:
+        servers.append(provider.sieve)
+    return tuple(_row(server, address) for server in servers)
+
+
+PERSON_SERVICE = {"imap": "Receiving mail", "smtp": "Sending mail"}
+
+
+def person_rows(provider: Provider, address: str) -> tuple[SettingsRow, ...]:
+    """Receiving and sending only, named the way the person thinks of them."""
+    return tuple(
+        replace(_row(server, address), service=PERSON_SERVICE[server.service.value])
+        for server in (provider.imap, provider.smtp)
+    )
 
 
 def _row(server: ServerSettings, address: str) -> SettingsRow:
@@ -106,7 +127,7 @@ def _troubleshooting(provider: Provider, ctx: Context) -> tuple[TroubleshootingI
         ),
         TroubleshootingItem(
             "Let the wizard check for you",
-            f"Open Mail Setup Wizard and choose “{CHECK_CHOICE}”. It tries each server with "
+            f"Open {APP_NAME} and choose “{CHECK_CHOICE}”. It tries each server with "
             "your login and explains in plain words what fails.",
         ),
         TroubleshootingItem(
@@ -119,8 +140,8 @@ def _troubleshooting(provider: Provider, ctx: Context) -> tuple[TroubleshootingI
         items.append(
             TroubleshootingItem(
                 "Still stuck?",
-                f"Email {support}. Say which app you use and what the wizard reported. Never "
-                "send your password — nobody from support will ask for it.",
+                f"Email {support}. Say which mail program you use and what {APP_NAME} "
+                "reported. Never send your password — nobody from support will ask for it.",
             )
         )
     else:
@@ -140,6 +161,7 @@ def build_handout(
     client_ids: Iterable[str] | None = None,
     *,
     today: dt.date | None = None,
+    it_page: bool = True,
 ) -> Handout:
     """Gather the handout for one person. ``address`` and ``name`` must already be checked."""
     ctx = Context(provider, Person(address, name))
@@ -157,9 +179,11 @@ def build_handout(
         login_note=ctx.login_hint(provider.imap),
         password_note=ctx.password_hint() + " It is never written on this sheet: do not add it.",
         settings=settings_rows(provider, address),
+        person_settings=person_rows(provider, address),
         security_legend=tuple(SECURITY_LEGEND[s] for s in securities),
         troubleshooting=_troubleshooting(provider, ctx),
         clients=instructions_for_many(provider, address, name, client_ids),
         support_email=provider.branding.support_email,
         prepared_on=today or dt.date.today(),
+        it_page=it_page,
     )

@@ -28,7 +28,7 @@ from PySide6.QtGui import (
 )
 
 from wizard.handout.content import Handout
-from wizard.handout.render_html import Flavour, render_html
+from wizard.handout.render_html import IT_TITLE, Flavour, render_html
 
 # Device pixels per inch. Qt's rich text takes CSS lengths (margins, padding, borders, image
 # sizes) as device pixels, so laying out at the screen's 96 dpi keeps them at their on-screen
@@ -85,6 +85,7 @@ def _draw_footer(
 def _guide_pages(document: QTextDocument, handout: Handout, page_height: float) -> dict[str, int]:
     """Client id to the page its guide's heading lands on (1-based)."""
     by_title = {client.title: client.client_id for client in handout.clients}
+    by_title[IT_TITLE] = "it"  # IT's page is a section of its own for the spill check
     layout = document.documentLayout()
     found: dict[str, int] = {}
     block = document.begin()

@@ -14,8 +14,9 @@ import html
 import mimetypes
 from pathlib import Path
 
+from wizard import APP_NAME
 from wizard.clients.instructions import CHECKED, Field, FieldKind, Instructions
-from wizard.handout.content import Handout
+from wizard.handout.content import CHECK_CHOICE, Handout
 
 
 class Flavour(enum.Enum):
@@ -71,6 +72,7 @@ td, th { vertical-align: top; text-align: left; }
 .notes { background: #f3f6f9; padding: 6pt 10pt; margin-top: 10pt; break-inside: avoid;
   page-break-inside: avoid; }
 .notes ul { margin: 0; padding-left: 14pt; }
+.help { background: #f3f6f9; padding: 5pt 8pt; margin: 8pt 0 0; }
 .footer { margin-top: 18pt; padding-top: 4pt; border-top: 0.75pt solid #cfd6e0;
   color: #56627a; font-size: 8.5pt; }
 @media screen {
@@ -119,6 +121,7 @@ code { font-family: "DejaVu Sans Mono", Consolas, Menlo, monospace; font-weight:
 .notes { background-color: #f3f6f9; }
 .footer { color: #56627a; font-size: 8pt; }
 .toc p { margin-bottom: 2px; }
+.help { background-color: #f3f6f9; margin-top: 6px; }
 """
 
 # Applied on top of _QT_CSS when the normal spacing spills a few lines onto an extra page.
@@ -127,7 +130,7 @@ _QT_COMPACT_CSS = """
 h2 { font-size: 12pt; margin-top: 10px; margin-bottom: 4px; }
 p { margin-bottom: 4px; }
 .settings td { font-size: 8.5pt; }
-.fields td { font-size: 8pt; }
+.fields td { font-size: 7.5pt; }
 .hint { font-size: 7.5pt; }
 .num { font-size: 11pt; }
 """
@@ -155,9 +158,9 @@ def _field_value(field: Field, seen: set[str]) -> str:
     return f'<span class="value">{_e(field.value)}</span>'
 
 
-def _fields(fields: tuple[Field, ...], qt: bool, seen: set[str]) -> str:
+def _fields(fields: tuple[Field, ...], qt: bool, seen: set[str], pad: int = 2) -> str:
     """A label/value table; a hint already shown earlier in the same guide is not repeated."""
-    attrs = ' width="100%" cellspacing="0" cellpadding="2" bgcolor="#f6f8fa"' if qt else ""
+    attrs = f' width="100%" cellspacing="0" cellpadding="{pad}" bgcolor="#f6f8fa"' if qt else ""
     rows = []
     for field in fields:
         hint = ""
@@ -173,9 +176,15 @@ def _fields(fields: tuple[Field, ...], qt: bool, seen: set[str]) -> str:
     return f'<table class="fields"{attrs}>{"".join(rows)}</table>'
 
 
-def _client(instructions: Instructions, qt: bool) -> str:
+IT_TITLE = "For IT: every server and port"
+
+
+def _client(
+    instructions: Instructions, qt: bool, *, own_page: bool = True, compact: bool = False
+) -> str:
+    cls = "client" if own_page else "guide"
     parts = [
-        f'<div class="client" id="{_e(instructions.client_id)}">',
+        f'<div class="{cls}" id="{_e(instructions.client_id)}">',
         f"<h2>{_e(instructions.title)}</h2>",
         f'<p class="intro">{_e(instructions.intro)}</p>',
     ]
@@ -188,11 +197,11 @@ def _client(instructions: Instructions, qt: bool) -> str:
             )
         else:
             parts.append(f'<div class="warning"><b>Important:</b> {_e(warning)}</div>')
-    attrs = ' width="100%" cellspacing="0" cellpadding="4"' if qt else ""
+    attrs = f' width="100%" cellspacing="0" cellpadding="{1 if compact else 4}"' if qt else ""
     rows = []
     seen: set[str] = set()
     for number, step in enumerate(instructions.steps, start=1):
-        fields = _fields(step.fields, qt, seen) if step.fields else ""
+        fields = _fields(step.fields, qt, seen, 1 if compact else 2) if step.fields else ""
         width = ' width="7%"' if qt else ""
         rows.append(
             f'<tr><td class="num"{width}>{number}</td><td><p>{_e(step.text)}</p>{fields}</td></tr>'
@@ -231,7 +240,7 @@ def _masthead(handout: Handout, logo_src: str | None, qt: bool) -> str:
     )
 
 
-def _account(handout: Handout, qt: bool) -> str:
+def _account(handout: Handout, qt: bool, *, short: bool = False) -> str:
     attrs = ' width="100%" cellspacing="0" cellpadding="4"' if qt else ""
     width = ' width="28%"' if qt else ""
     login_note = (
@@ -243,10 +252,13 @@ def _account(handout: Handout, qt: bool) -> str:
         ("Login", f'<span class="value">{_e(handout.login)}</span>{login_note}'),
         ("Password", f'<span class="muted"><i>{_e(handout.password_note)}</i></span>'),
     ]
+    if short:
+        rows = rows[1:]  # the name is in the masthead; the page must hold a whole guide
     body = "".join(
         f'<tr><td class="label"{width}>{label}</td><td>{value}</td></tr>' for label, value in rows
     )
-    return f'<h2>Your account</h2><table class="account"{attrs}>{body}</table>'
+    heading = "" if short else "<h2>Your account</h2>"
+    return f'{heading}<table class="account"{attrs}>{body}</table>'
 
 
 def _settings(handout: Handout, qt: bool) -> str:
@@ -278,6 +290,49 @@ def _settings(handout: Handout, qt: bool) -> str:
         f'<table class="settings"{attrs}><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
         f'<ul class="legend small muted">{legend}</ul>'
+    )
+
+
+def _person_settings(handout: Handout, qt: bool) -> str:
+    """Where mail comes from and goes to: two rows, no protocol names, no filter server."""
+    attrs = ' width="100%" cellspacing="0" cellpadding="4"' if qt else ""
+    columns = (("", 24), ("Server", 36), ("Port", 14), ("Security", 26))
+    head = "".join(f'<th width="{share}%" align="left">{title}</th>' for title, share in columns)
+    rows = "".join(
+        f"<tr><td>{_e(row.service)}</td>"
+        f'<td><span class="value">{_e(row.server)}</span></td>'
+        f'<td><span class="value">{_e(row.port)}</span></td>'
+        f'<td><span class="value">{_e(row.security)}</span></td></tr>'
+        for row in handout.person_settings
+    )
+    return (
+        "<h2>Your settings</h2>"
+        f'<table class="settings"{attrs}><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _help(handout: Handout, qt: bool) -> str:
+    """Who to ask, in two lines: the person's page has no room for the full list (IT's has)."""
+    contact = (
+        f"email <b>{_e(handout.support_email)}</b>"
+        if handout.support_email
+        else "ask your IT contact"
+    )
+    return (
+        f'<p class="help"><b>Mail not working?</b> Open {_e(APP_NAME)} and choose '
+        f"“{_e(CHECK_CHOICE)}”, or {contact}. Never send your password: nobody will ask "
+        "for it.</p>"
+    )
+
+
+def _it_page(handout: Handout, qt: bool) -> str:
+    return (
+        '<div class="client" id="it">'
+        f"<h2>{_e(IT_TITLE)}</h2>"
+        + _settings(handout, qt).replace("<h2>Server settings</h2>", "", 1)
+        + _troubleshooting(handout, qt)
+        + "</div>"
     )
 
 
@@ -341,7 +396,7 @@ def render_html(
     if logo_src is None and not qt and handout.logo is not None:
         logo_src = logo_data_uri(handout.logo)
     css = (_QT_CSS + (_QT_COMPACT_CSS if compact else "")) if qt else _BROWSER_CSS
-    body_style = f' style="font-size: {8.5 if compact else 9.5}pt"' if qt else ""
+    body_style = f' style="font-size: {8 if compact else 9.5}pt"' if qt else ""
     support = f" Questions: {_e(handout.support_email)}." if handout.support_email else ""
     footer = (
         ""
@@ -349,17 +404,22 @@ def render_html(
         else f'<p class="footer">{_e(handout.title)}. This sheet never contains a '
         f"password.{support}</p>"
     )
-    body = "\n".join(
-        [
-            _masthead(handout, logo_src, qt),
-            _account(handout, qt),
-            _settings(handout, qt),
-            _troubleshooting(handout, qt),
-            _contents(handout, qt, page_numbers or {}),
-            *(_client(c, qt) for c in handout.clients),
-            footer,
-        ]
-    )
+    # Page 1 is the person's: with one mail program its steps are on it; a pack of several
+    # (the CLI's default) lists them and gives each its own page. IT's page comes last.
+    single = len(handout.clients) == 1
+    person = [
+        _masthead(handout, logo_src, qt),
+        _help(handout, qt),
+        _account(handout, qt, short=single),
+    ]
+    if single:
+        # The program's own steps carry every setting, in its words: no second table.
+        person.append(_client(handout.clients[0], qt, own_page=False, compact=compact))
+    else:
+        person.append(_person_settings(handout, qt))
+    guides = [] if single else [_contents(handout, qt, page_numbers or {})]
+    guides.extend(_client(c, qt) for c in handout.clients if not single)
+    body = "\n".join([*person, *guides, _it_page(handout, qt) if handout.it_page else "", footer])
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en" xmlns="http://www.w3.org/1999/xhtml">\n<head>\n'

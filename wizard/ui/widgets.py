@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -21,7 +22,7 @@ def is_dark(widget: QWidget) -> bool:
 
 
 def ok_color(widget: QWidget) -> QColor:
-    return QColor("#7bd88f") if is_dark(widget) else QColor("#1b7f3b")
+    return QColor("#7bd88f") if is_dark(widget) else QColor("#166b2f")
 
 
 def fail_color(widget: QWidget) -> QColor:
@@ -30,6 +31,30 @@ def fail_color(widget: QWidget) -> QColor:
 
 def warn_color(widget: QWidget) -> QColor:
     return QColor("#ffd54f") if is_dark(widget) else QColor("#8a5a00")
+
+
+def secondary_color(widget: QWidget) -> QColor:
+    """Quieter than body text but far from the disabled grey: 3/4 text, 1/4 background.
+
+    Disabled text says "you cannot use this"; an explanation is not that, and must stay
+    readable (WCAG AA 4.5:1 against the window in light and dark palettes alike).
+    """
+    pal = widget.palette()
+    fg = pal.color(QPalette.ColorRole.WindowText)
+    bg = pal.color(QPalette.ColorRole.Window)
+    return QColor(
+        (3 * fg.red() + bg.red()) // 4,
+        (3 * fg.green() + bg.green()) // 4,
+        (3 * fg.blue() + bg.blue()) // 4,
+    )
+
+
+def secondary_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A wrapping label for explanations beside a control, in :func:`secondary_color`."""
+    label = wrapping_label(text, parent)
+    label.setProperty("secondary", True)
+    label.setStyleSheet(f"color: {secondary_color(label).name()};")
+    return label
 
 
 def wrapping_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -41,6 +66,31 @@ def wrapping_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     # final width, and centred text then floats in the middle of a gap.
     label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return label
+
+
+class PasswordEdit(QLineEdit):
+    """A masked box that guesses Caps Lock from typed letters (Qt cannot read the key state).
+
+    A subclass rather than an event filter: a Python event filter sees every event of the
+    box, Polish events of a window being freed included, and PySide crashes wrapping those.
+    """
+
+    caps_lock = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEchoMode(QLineEdit.EchoMode.Password)
+        # Keep the password out of the X11 primary selection and drag: Qt already blocks copy
+        # from a Password field; these stop the other routes.
+        self.setDragEnabled(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        if len(text) == 1 and text.isalpha() and text.lower() != text.upper():
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.caps_lock.emit(text.isupper() != shift)
+        super().keyPressEvent(event)
 
 
 class Spinner(QWidget):
@@ -122,7 +172,7 @@ class ServiceRow(QWidget):
         self.mark.hide()
         self.title = QLabel(f"<b>{title}</b>", self)
         self.subtitle = QLabel(subtitle, self)
-        self.subtitle.setEnabled(False)
+        self.subtitle.setStyleSheet(f"color: {secondary_color(self).name()};")
         self.time = QLabel("", self)
         head.addWidget(self.spinner)
         head.addWidget(self.mark)
@@ -178,7 +228,7 @@ class ServiceRow(QWidget):
         if step.status is StepStatus.RUNNING or step.name not in self._rows:
             mark, label, time = StatusMark(self), QLabel(step.name.label, self), QLabel(self)
             label.setWordWrap(True)
-            time.setEnabled(False)
+            time.setStyleSheet(f"color: {secondary_color(self).name()};")
             r = self.steps.rowCount()
             self.steps.addWidget(mark, r, 0)
             self.steps.addWidget(label, r, 1)

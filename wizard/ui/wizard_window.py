@@ -25,6 +25,8 @@ from wizard.ui.pages import (
 )
 
 _P = TypeVar("_P", bound=WizardPage)
+# The smallest window every page is laid out for without clipping (tests check at this size).
+MINIMUM_SIZE = QSize(600, 480)
 
 
 class MailSetupWizard(QWizard):
@@ -49,6 +51,9 @@ class MailSetupWizard(QWizard):
         self.setWindowTitle(f"{APP_NAME} — {flow.provider.branding.organization}")
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.HaveHelpButton, False)
+        # The last page ends the wizard with Finish; Cancel beside it would ask "cancel what?".
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setMinimumSize(MINIMUM_SIZE)
         self.pages: dict[Page, WizardPage] = {}
         for page_id in PAGES:
             page = PAGE_CLASSES[page_id](self)

@@ -90,7 +90,8 @@ def build(ctx: Context) -> Instructions:
     if provider.sieve is not None:
         steps.append(
             InstructionStep(
-                f"{provider.sieve.service.label}, if your app can manage server filters:",
+                "Optional — mail filters kept on the server, only if your app offers them "
+                "(it may call them Sieve):",
                 settings_fields(provider.sieve, ctx),
             )
         )

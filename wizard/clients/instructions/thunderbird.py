@@ -6,6 +6,7 @@ so nothing depends on Thunderbird's own guessing.
 
 from __future__ import annotations
 
+from wizard import APP_NAME
 from wizard.clients.instructions.model import (
     AuthKind,
     ClientInfo,
@@ -82,8 +83,8 @@ def build(ctx: Context) -> Instructions:
         client_id=CLIENT_ID,
         title="Thunderbird (set up by hand)",
         intro=(
-            "The wizard can usually set Thunderbird up for you. Use these steps if it could not, "
-            "or on a computer where the wizard is not installed."
+            f"{APP_NAME} can usually add your account to Thunderbird for you. Use these steps if "
+            f"it could not, or on a computer without {APP_NAME}."
         ),
         steps=steps,
         notes=(

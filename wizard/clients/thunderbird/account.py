@@ -298,6 +298,30 @@ class _Planner:
         if key not in keys:
             self.desired[name] = ",".join([*keys, key])
 
+    def reply_style(self) -> dict[str, PrefValue]:
+        """Where replies go, as Thunderbird's own account wizard decides for a new account.
+
+        Its ``createAccountInBackend`` puts replies above the quote (``reply_on_top`` 1) unless
+        a default account with a valid identity exists; then it copies that identity's
+        ``reply_on_top`` and ``sig_bottom``, so a second account answers like the first.
+        """
+        style: dict[str, PrefValue] = {"reply_on_top": 1}
+        default = _text(self.prefs, DEFAULT_ACCOUNT)
+        for account, server, identities in self.accounts():
+            if account != default or not server or not identities:
+                continue
+            if _text(self.prefs, f"mail.server.{server}.type") not in ("imap", "pop3"):
+                continue  # Local Folders or news cannot be the default server
+            branch = f"mail.identity.{identities[0]}."
+            if self.prefs.get(branch + "valid") is not True:
+                continue
+            inherited = self.prefs.get(branch + "reply_on_top")
+            style["reply_on_top"] = inherited if isinstance(inherited, int) else 0
+            sig_bottom = self.prefs.get(branch + "sig_bottom")
+            if isinstance(sig_bottom, bool):
+                style["sig_bottom"] = sig_bottom
+        return style
+
     def unique_server_name(self, server_key: str) -> str:
         taken = {
             _text(self.prefs, f"mail.server.{server}.name")
@@ -361,6 +385,9 @@ class _Planner:
             else:
                 self.want_if_missing(ibranch + pref, f"{uri}/{folder}")
             self.want_if_missing(ibranch + mode, "0")
+        if new_account:
+            for name, value in self.reply_style().items():
+                self.want_if_missing(ibranch + name, value)
 
         # Incoming (IMAP) server.
         sbranch = f"mail.server.{server}."

@@ -4,32 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
 
-from wizard.flow import Page
+from wizard.flow import AccountField, Page
 from wizard.ui.pages.base import WizardPage
-from wizard.ui.widgets import fail_color, warn_color, wrapping_label
+from wizard.ui.widgets import (
+    PasswordEdit,
+    fail_color,
+    secondary_label,
+    warn_color,
+    wrapping_label,
+)
 from wizard.ui.worker import BackgroundCall
 from wizard.ui_text.checking import TEST_MESSAGE_CHOICE, TEST_MESSAGE_NOTE
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
-
-
-class CapsLockWatcher(QObject):
-    """Guesses Caps Lock from typed letters: Qt has no portable way to read the key state."""
-
-    changed = Signal(bool)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            text = event.text()
-            if len(text) == 1 and text.isalpha() and text.lower() != text.upper():
-                shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-                self.changed.emit(text.isupper() != shift)
-        return False
 
 
 class AccountPage(WizardPage):
@@ -49,11 +40,14 @@ class AccountPage(WizardPage):
         self.setTitle("Your account")
         org = wizard.flow.provider.branding.organization
         page_name = wizard.flow.provider.branding.account_page_name
-        self.setSubTitle(
-            f"Your login is your full {org} email address."
-            + (f" The password is the one you use on {page_name}." if page_name else "")
-        )
         outer = QVBoxLayout(self)
+        self.intro = wrapping_label(
+            f"Your login is your full {org} email address."
+            + (f" The password is the one you use on {page_name}." if page_name else ""),
+            self,
+        )
+        outer.addWidget(self.intro)
+        outer.addSpacing(6)
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -66,13 +60,8 @@ class AccountPage(WizardPage):
         self.address.setMaxLength(254)
         domain = wizard.flow.provider.domains[0]
         self.address.setPlaceholderText(f"firstname.lastname@{domain}")
-        self.password = QLineEdit(self)
+        self.password = PasswordEdit(self)
         self.password.setAccessibleName("Password")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        # Keep the password out of the X11 primary selection / drag: Qt already blocks copy
-        # from a Password field; these stop the other routes.
-        self.password.setDragEnabled(False)
-        self.password.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         name_label = QLabel("&Full name:", self)
         name_label.setBuddy(self.name)
         address_label = QLabel("&Email address:", self)
@@ -82,6 +71,9 @@ class AccountPage(WizardPage):
         form.addRow(name_label, self.name)
         form.addRow(address_label, self.address)
         form.addRow(password_label, self.password)
+        # Right under the box it is about, where the eyes are while typing.
+        self.caps = wrapping_label("Caps Lock seems to be on.", self)
+        form.addRow("", self.caps)
         self.show_password_box = QCheckBox("Sh&ow password", self)
         self.show_password_box.toggled.connect(self._toggle_reveal)
         form.addRow("", self.show_password_box)
@@ -90,30 +82,25 @@ class AccountPage(WizardPage):
         # Where the password would be kept, or why it cannot be: its own wrapping line under
         # the box, because store names such as "Secret Service (GNOME Keyring / KWallet)" make
         # a one-line check box too wide for the form's field column.
-        self.keychain_note = wrapping_label("", self)
-        self.keychain_note.setEnabled(False)
+        self.keychain_note = secondary_label("", self)
         form.addRow("", self.keychain_note)
         self.test_message_box = QCheckBox(TEST_MESSAGE_CHOICE, self)
         self.test_message_box.setChecked(wizard.flow.send_test_message)
         self.test_message_box.toggled.connect(wizard.flow.choose_test_message)
         form.addRow("", self.test_message_box)
-        self.test_message_note = wrapping_label(TEST_MESSAGE_NOTE, self)
-        self.test_message_note.setEnabled(False)
+        self.test_message_note = secondary_label(TEST_MESSAGE_NOTE, self)
         form.addRow("", self.test_message_note)
         self._form = form
-        for widget in (self.remember_box, self.keychain_note):
+        for widget in (self.remember_box, self.keychain_note, self.caps):
             form.setRowVisible(widget, False)  # shown once the keychain has been asked
         outer.addLayout(form)
         self.address_error = wrapping_label("", self)
-        self.caps = wrapping_label("Caps Lock seems to be on.", self)
         self.domain_warning = wrapping_label("", self)
-        for label in (self.address_error, self.caps, self.domain_warning):
+        for label in (self.address_error, self.domain_warning):
             label.hide()
             outer.addWidget(label)
         outer.addStretch(1)
-        self._caps = CapsLockWatcher(self)
-        self._caps.changed.connect(self._caps_changed)
-        self.password.installEventFilter(self._caps)
+        self.password.caps_lock.connect(self._caps_changed)
         for edit in (self.name, self.address, self.password):
             edit.textChanged.connect(self._changed)
         self.setTabOrder(self.name, self.address)
@@ -124,7 +111,7 @@ class AccountPage(WizardPage):
 
     def _caps_changed(self, on: bool) -> None:
         self.caps.setStyleSheet(f"color: {warn_color(self).name()};")
-        self.caps.setVisible(on)
+        self._form.setRowVisible(self.caps, on)
 
     def _toggle_reveal(self, shown: bool) -> None:
         self.password.setEchoMode(
@@ -165,10 +152,32 @@ class AccountPage(WizardPage):
             self.address.setText(acct.address)
         self.show_password_box.setChecked(False)
         self._changed()
+
+    def page_shown(self) -> None:
+        """Forward or Back onto this page: focus where typing is needed next."""
+        kept = self.flow.account.password
+        if kept and self.password.text() != kept:
+            self.password.setText(kept)  # retyped on the checking page since
+        to_fix = self.flow.field_to_fix()
+        if to_fix is not None:
+            # Back from a failed check: straight into the field the fix is about, its text
+            # selected so typing replaces it.
+            edit = {
+                AccountField.NAME: self.name,
+                AccountField.ADDRESS: self.address,
+                AccountField.PASSWORD: self.password,
+            }[to_fix]
+            QTimer.singleShot(0, edit, lambda: self._focus_selected(edit))
+            return
         first_empty = next(
             (e for e in (self.name, self.address, self.password) if not e.text()), self.password
         )
         QTimer.singleShot(0, first_empty, first_empty.setFocus)
+
+    @staticmethod
+    def _focus_selected(edit: QLineEdit) -> None:
+        edit.setFocus()
+        edit.selectAll()
 
     def _read_stored_password(self) -> None:
         """Fill in the remembered password without blocking: the store may ask to be unlocked."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QWizardPage
 
 from wizard.flow import Page, WizardFlow
@@ -38,6 +39,20 @@ class WizardPage(QWizardPage):
     def nextId(self) -> int:
         nxt = self._wizard.flow.next_page(self.page_id)
         return -1 if nxt is None else int(nxt)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # QWizard shows the current page on Next and on Back alike. (Not its currentIdChanged
+        # signal: QWizard's destructor emits it, into a Python object already being freed.)
+        super().showEvent(event)
+        if not event.spontaneous():
+            self.page_shown()
+
+    def page_shown(self) -> None:
+        """The page has just become the current one, by Next or by Back.
+
+        QWizard calls ``initializePage`` only on the way forward; what must also happen on the
+        way back (where the focus goes) belongs here.
+        """
 
     def wizard_closing(self) -> None:
         """The window is closing: stop background work and let go of secrets shown here."""

@@ -1,37 +1,57 @@
-"""The checking page: the services checked live, the test message to oneself once the logins
-pass, then the verdict and what to do."""
+"""The checking page, summary first: one headline, one fix, one row per thing, details folded.
+
+Like Outlook's "Test Account Settings": the person reads whether mail works and, if not, the
+one thing to do and the one button that does it (retype the password here, try the full
+address, or try again). Steps, timings, hosts, ports and protocol names are under *Details*,
+with *Details for IT…*, the window that holds the report and its Copy, Save and Email buttons.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFormLayout,
     QFrame,
     QHBoxLayout,
+    QLabel,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from wizard.checks.model import CheckResult, Step
+from wizard.checks.model import CheckResult, Step, StepStatus
 from wizard.clients.instructions.other import security_word
 from wizard.flow import CheckState, Page
 from wizard.provider import Service
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
 from wizard.ui.pages.report_export import ReportExport
-from wizard.ui.widgets import ServiceRow, fail_color, ok_color, wrapping_label
+from wizard.ui.report_window import ReportWindow
+from wizard.ui.widgets import (
+    PasswordEdit,
+    ServiceRow,
+    Spinner,
+    StatusMark,
+    fail_color,
+    ok_color,
+    warn_color,
+    wrapping_label,
+)
 from wizard.ui_text.checking import (
-    ALTERNATIVE_NOTE,
     ROUND_TRIP_SKIPPED,
     ROUND_TRIP_SUBTITLE,
     ROUND_TRIP_WAITING,
     STOPPING,
+    Action,
+    Row,
     Tone,
     checking_text,
     round_trip_not_run,
@@ -40,13 +60,59 @@ from wizard.ui_text.checking import (
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
 
+_MARKS = {Tone.GOOD: StepStatus.OK, Tone.BAD: StepStatus.FAILED}
+
+
+class SummaryRow(QWidget):
+    """One thing the person cares about: a mark, its name and one status word.
+
+    Screen readers get the name as the accessible name and the full result (status word and
+    the diagnosis in plain words) as the accessible description. Made once per thing and
+    updated in place: rows are never deleted while the page lives.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 2, 0, 2)
+        self.spinner = Spinner(self)
+        self.mark = StatusMark(self)
+        self.name = QLabel("", self)
+        self.word = QLabel("", self)
+        lay.addWidget(self.spinner)
+        lay.addWidget(self.mark)
+        lay.addWidget(self.name)
+        lay.addSpacing(self.fontMetrics().averageCharWidth() * 2)
+        lay.addWidget(self.word)
+        lay.addStretch(1)
+
+    def show_row(self, row: Row, name_width: int) -> None:
+        # One name column for all rows, so the status words line up right after the names.
+        self.name.setMinimumWidth(name_width)
+        self.name.setText(row.name)
+        self.word.setText(row.word)
+        self.setAccessibleName(row.name)
+        self.setAccessibleDescription(row.description)
+        if row.word == "Checking…":
+            self.mark.hide()
+            self.spinner.start()
+            self.word.setStyleSheet("")
+        else:
+            self.spinner.stop()
+            self.mark.show()
+            self.mark.set_status(_MARKS.get(row.tone, StepStatus.SKIPPED))
+            color = {Tone.GOOD: ok_color(self), Tone.BAD: fail_color(self)}.get(row.tone)
+            self.word.setStyleSheet(f"color: {color.name()}; font-weight: bold;" if color else "")
+        self.show()
+
 
 class CheckingPage(WizardPage):
-    """The person watches each service being checked, then reads the verdict.
+    """The person watches the check run, then reads the verdict and does the one fix here.
 
-    They can Stop, Retry or go Back at any moment. On a failure they read the cause and what
-    to do, may open the redacted report (show, copy, save, mail it to IT), retry once with the
-    full address when a short login was refused, or choose to set up their mail anyway.
+    They can Stop or go Back at any moment. On a refused password they retype it on this page
+    and press *Try again*; on a refused short login they press *Try with my full email
+    address*; otherwise *Try again*. *Details* shows each service's steps and *Details for
+    IT…* (the report: copy, save, mail it to IT), and lets them set up their mail anyway.
     """
 
     page_id = Page.CHECKING
@@ -61,74 +127,125 @@ class CheckingPage(WizardPage):
         self.run.finished.connect(self._on_finished)
         self.run.saved.connect(self._on_saved)
         self.export = ReportExport(self, wizard.flow)
-        self._rows: dict[Service, ServiceRow] = {}
+        self._report_window: ReportWindow | None = None  # made when first opened
+        for button in self.export.buttons:
+            button.hide()  # they live in the details window
+        self._action = Action.NONE
         outer = QVBoxLayout(self)
+
+        # Summary: headline, the one fix, the one action.
         self.status = wrapping_label("", self)
+        font = self.status.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.status.setFont(font)
         outer.addWidget(self.status)
-        rows_box = QWidget(self)
-        rows = QVBoxLayout(rows_box)
-        rows.setContentsMargins(0, 0, 0, 0)
+        self.summary = wrapping_label("", self)
+        outer.addWidget(self.summary)
+        self.password_box = QWidget(self)
+        form = QFormLayout(self.password_box)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.password = PasswordEdit(self.password_box)
+        self.password.setAccessibleName("Password")
+        self.password.returnPressed.connect(self._act)
+        self.password.textChanged.connect(self._password_typed)
+        password_label = QLabel("&Password:", self.password_box)
+        password_label.setBuddy(self.password)
+        form.addRow(password_label, self.password)
+        self.caps = wrapping_label("Caps Lock seems to be on.", self.password_box)
+        form.addRow("", self.caps)
+        form.setRowVisible(self.caps, False)
+        self.password.caps_lock.connect(self._caps_changed)
+        self._password_form = form
+        outer.addWidget(self.password_box)
+        action_row = QHBoxLayout()
+        self.action_button = QPushButton("", self)
+        self.action_button.setAutoDefault(False)
+        self.action_button.clicked.connect(self._act)
+        self.stop_button = QPushButton("S&top", self)
+        self.stop_button.setAutoDefault(False)
+        self.stop_button.clicked.connect(self.stop)
+        action_row.addWidget(self.action_button)
+        action_row.addWidget(self.stop_button)
+        action_row.addStretch(1)
+        outer.addLayout(action_row)
+        # The names the older tests and callers use for the one action button.
+        self.retry_button = self.action_button
+        self.alternative_button = self.action_button
+
+        outer.addSpacing(6)
+        self.rows_box = QWidget(self)
+        self.rows_layout = QVBoxLayout(self.rows_box)
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.rows_layout.setSpacing(0)
+        self._summary: dict[str, SummaryRow] = {}
+        outer.addWidget(self.rows_box)
+
+        # Details, folded: each service's steps, the way on anyway, the report for IT.
+        self.details_button = QToolButton(self)
+        self.details_button.setText("&Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setAutoRaise(True)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.toggled.connect(self._toggle_details)
+        outer.addSpacing(6)
+        outer.addWidget(self.details_button)
+        self.details_box = QWidget(self)
+        details = QVBoxLayout(self.details_box)
+        details.setContentsMargins(16, 0, 0, 0)
+        self._rows: dict[Service, ServiceRow] = {}
+        steps = QVBoxLayout()
+        steps.setSpacing(0)
         for server in wizard.flow.provider.servers:
             row = ServiceRow(
                 server.service.label,
                 f"{server.hostname} port {server.port}, {security_word(server.security)}",
-                rows_box,
+                self.details_box,
             )
             self._rows[server.service] = row
-            rows.addWidget(row)
-        # The round trip: run by the core after the logins pass (wizard.checks.pipeline).
-        self._rows[Service.ROUNDTRIP] = ServiceRow(
-            Service.ROUNDTRIP.label, ROUND_TRIP_SUBTITLE, rows_box
-        )
-        rows.addWidget(self._rows[Service.ROUNDTRIP])
-        rows.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(rows_box)
-        outer.addWidget(scroll, 1)
-
-        self.summary = wrapping_label("", self)
-        outer.addWidget(self.summary)
-        alt_row = QHBoxLayout()
-        self.alternative_button = QPushButton("", self)
-        self.alternative_button.setAutoDefault(False)
-        self.alternative_button.clicked.connect(self.retry_with_full_address)
-        self.alternative_note = wrapping_label(ALTERNATIVE_NOTE, self)
-        self.alternative_note.setEnabled(False)
-        alt_row.addWidget(self.alternative_button)
-        alt_row.addWidget(self.alternative_note, 1)
-        outer.addLayout(alt_row)
+            steps.addWidget(row)
+        # The test message: run by the core after the logins pass (wizard.checks.pipeline).
+        trip = ServiceRow(Service.ROUNDTRIP.label, ROUND_TRIP_SUBTITLE, self.details_box)
+        self._rows[Service.ROUNDTRIP] = trip
+        steps.addWidget(trip)
+        details.addLayout(steps)
         self.continue_anyway = QCheckBox(
-            "Set up my mail program an&yway (it will not work until this is fixed)", self
+            "Set up my mail program an&yway (it will not work until this is fixed)",
+            self.details_box,
         )
         self.continue_anyway.toggled.connect(self._continue_toggled)
-        outer.addWidget(self.continue_anyway)
-
-        buttons = QHBoxLayout()
-        self.stop_button = QPushButton("S&top", self)
-        self.retry_button = QPushButton("&Retry", self)
-        self.details_button = QPushButton("Show &details", self)
-        self.details_button.setCheckable(True)
-        self.copy_button = self.export.copy_button
-        self.save_button = self.export.save_button
-        self.mail_button = self.export.mail_button
-        for b in (self.stop_button, self.retry_button, self.details_button, *self.export.buttons):
-            b.setAutoDefault(False)
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        outer.addLayout(buttons)
-        self.details = QPlainTextEdit(self)
-        self.details.setReadOnly(True)
-        self.details.setAccessibleName("Report details")
-        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.details.hide()
-        outer.addWidget(self.details, 2)
-
-        self.stop_button.clicked.connect(self.stop)
-        self.retry_button.clicked.connect(self.start)
-        self.details_button.toggled.connect(self._toggle_details)
+        details.addWidget(self.continue_anyway)
+        it_row = QHBoxLayout()
+        self.it_button = QPushButton("Details for &IT…", self.details_box)
+        self.it_button.setAutoDefault(False)
+        self.it_button.setToolTip("The report for IT, with Copy, Save and Email to IT")
+        self.it_button.clicked.connect(self.show_report)
+        it_row.addWidget(self.it_button)
+        it_row.addStretch(1)
+        details.addLayout(it_row)
+        details.addStretch(1)
+        # Scrolled on its own: the summary above stays in view however long the steps are.
+        self.details_scroll = QScrollArea(self)
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.details_scroll.setWidget(self.details_box)
+        self.details_scroll.hide()
+        outer.addWidget(self.details_scroll, 10)
+        outer.addStretch(1)
         self._set_running(False)
+
+    @property
+    def report_window(self) -> ReportWindow:
+        if self._report_window is None:
+            self._report_window = ReportWindow(self.export, self)
+            self._report_window.refresh()
+        return self._report_window
+
+    @property
+    def details(self) -> QPlainTextEdit:
+        """The report text, as the details window shows it."""
+        return self.report_window.text
 
     # -- lifecycle -------------------------------------------------------------------------
     def initializePage(self) -> None:
@@ -140,16 +257,19 @@ class CheckingPage(WizardPage):
 
     def wizard_closing(self) -> None:
         self.run.stop()
+        self.password.clear()
+        if self._report_window is not None:
+            self._report_window.close()
 
     def start(self) -> None:
         self.flow.checks_started()
         self.continue_anyway.setChecked(False)
-        self.continue_anyway.hide()
-        self.details.clear()
+        self.password.clear()
         self.details_button.setChecked(False)
         for service, row in self._rows.items():
             if service is Service.ROUNDTRIP:
-                row.wait(ROUND_TRIP_WAITING if self.flow.send_test_message else ROUND_TRIP_SKIPPED)
+                send = self.flow.send_test_message
+                row.wait(ROUND_TRIP_WAITING if send else ROUND_TRIP_SKIPPED)
             else:
                 row.start()
         self._show_words()
@@ -170,23 +290,67 @@ class CheckingPage(WizardPage):
     def _set_running(self, running: bool) -> None:
         have_results = bool(self.flow.results)
         self.stop_button.setVisible(running)
-        self.retry_button.setVisible(not running and have_results)
-        self.details_button.setEnabled(not running and have_results)
-        self.export.set_enabled(not running and have_results)
+        self.details_button.setVisible(running or have_results)
+        self.it_button.setEnabled(not running and have_results)
+        self.continue_anyway.setVisible(not running and self.flow.can_offer_continue_anyway)
 
-    def _show_words(self, *, saving: bool = False) -> None:
+    def _show_words(self, *, saving: bool = False, interim: Sequence[CheckResult] = ()) -> None:
         """Paint the wording for the flow's check state (wizard.ui_text.checking)."""
-        words = checking_text(self.flow, saving=saving)
+        words = checking_text(self.flow, saving=saving, interim=interim)
         color: QColor | None = {Tone.GOOD: ok_color(self), Tone.BAD: fail_color(self)}.get(
             words.tone
         )
-        self.status.setText(words.status)
-        self.status.setStyleSheet(f"color: {color.name()}; font-weight: bold;" if color else "")
-        self.summary.setText(words.summary)
-        self.alternative_button.setVisible(bool(words.alternative_login))
-        self.alternative_note.setVisible(bool(words.alternative_login))
-        if words.alternative_login:
-            self.alternative_button.setText(words.alternative_login)
+        self.status.setText(("✓ " if words.tone is Tone.GOOD else "") + words.status)
+        self.status.setStyleSheet(f"color: {color.name()};" if color else "")
+        self.summary.setText(words.fix)
+        self.summary.setVisible(bool(words.fix))
+        self.password_box.setVisible(words.action is Action.PASSWORD)
+        self.action_button.setVisible(words.action is not Action.NONE)
+        self.action_button.setText(words.action_label)
+        self._action = words.action
+        if words.action is Action.PASSWORD:
+            self.password.setFocus()
+            self.action_button.setEnabled(bool(self.password.text()))
+        else:
+            self.action_button.setEnabled(True)
+        self._paint_rows(words.rows)
+
+    def _paint_rows(self, rows: tuple[Row, ...]) -> None:
+        metrics = self.rows_box.fontMetrics()
+        width = max((metrics.horizontalAdvance(r.name) for r in rows), default=0) + 4
+        for row in rows:
+            widget = self._summary.get(row.service)
+            if widget is None:
+                widget = self._summary[row.service] = SummaryRow(self.rows_box)
+                self.rows_layout.addWidget(widget)
+            widget.show_row(row, width)
+        shown = {r.service for r in rows}
+        for service, widget in self._summary.items():
+            if service not in shown:
+                widget.spinner.stop()
+                widget.hide()
+
+    # -- the one action --------------------------------------------------------------------
+    def _caps_changed(self, on: bool) -> None:
+        self.caps.setStyleSheet(f"color: {warn_color(self).name()};")
+        self._password_form.setRowVisible(self.caps, on)
+
+    def _password_typed(self, text: str) -> None:
+        if self._action is Action.PASSWORD:
+            self.action_button.setEnabled(bool(text))
+
+    def _act(self) -> None:
+        if self._action is Action.PASSWORD:
+            if self.flow.retry_with_password(self.password.text()):
+                self.start()
+        elif self._action is Action.FULL_ADDRESS:
+            self.retry_with_full_address()
+        elif self._action is Action.RETRY:
+            self.start()
+
+    def retry_with_full_address(self) -> None:
+        self.flow.use_full_address_login()
+        self.start()
 
     # -- progress --------------------------------------------------------------------------
     def _on_step(self, service: Service, step: Step) -> None:
@@ -202,6 +366,7 @@ class CheckingPage(WizardPage):
             row = self._rows.get(r.service)
             if row is not None:
                 row.finish(r)
+        self._show_words(interim=results)
 
     def _on_finished(self, results: list[CheckResult]) -> None:
         flow = self.flow
@@ -210,17 +375,16 @@ class CheckingPage(WizardPage):
             row = self._rows.get(r.service)
             if row is not None:
                 row.finish(r)
-        if self.flow.send_test_message and Service.ROUNDTRIP not in {r.service for r in results}:
+        if flow.send_test_message and Service.ROUNDTRIP not in {r.service for r in results}:
             self._rows[Service.ROUNDTRIP].wait(round_trip_not_run(results))
         self._set_running(False)
-        self.details.setPlainText(self.export.text())
+        if self._report_window is not None:
+            self._report_window.refresh()
         good = state is CheckState.PASSED or state is CheckState.MAIL_WORKS
         self._show_words(saving=good)
-        self.continue_anyway.setVisible(flow.can_offer_continue_anyway)
         if good:
             # Next waits for the password store (see CheckRun.save_after_good_check).
             self.run.save_after_good_check(flow)
-            self.retry_button.setVisible(False)
             self.completeChanged.emit()
             return
         self.completeChanged.emit()
@@ -232,10 +396,6 @@ class CheckingPage(WizardPage):
         self.completeChanged.emit()
         self.checks_done.emit()
 
-    def retry_with_full_address(self) -> None:
-        self.flow.use_full_address_login()
-        self.start()
-
     def _continue_toggled(self, on: bool) -> None:
         self.flow.choose_continue_anyway(on)
         self.completeChanged.emit()
@@ -243,10 +403,17 @@ class CheckingPage(WizardPage):
     def isComplete(self) -> bool:
         return self.flow.can_leave_checking and not self.run.saving
 
-    # -- report ----------------------------------------------------------------------------
+    # -- details and the report --------------------------------------------------------------
     def _toggle_details(self, shown: bool) -> None:
-        self.details.setVisible(shown)
-        self.details_button.setText("Hide &details" if shown else "Show &details")
+        self.details_scroll.setVisible(shown)
+        self.details_button.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
+
+    def show_report(self) -> None:
+        self.report_window.refresh()
+        self.report_window.show()
+        self.report_window.raise_()
 
     def copy_report(self) -> None:
         self.export.copy()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QButtonGroup, QRadioButton, QVBoxLayout
+from PySide6.QtWidgets import QButtonGroup, QCheckBox, QRadioButton, QVBoxLayout
 
 from wizard.flow import Page
 from wizard.ui.pages.base import WizardPage
+from wizard.ui.widgets import wrapping_label
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
@@ -31,8 +32,11 @@ class ClientPage(WizardPage):
     def __init__(self, wizard: MailSetupWizard) -> None:
         super().__init__(wizard)
         self.setTitle("Your mail program")
-        self.setSubTitle("Which program do you read your mail with on this computer?")
         lay = QVBoxLayout(self)
+        lay.addWidget(
+            wrapping_label("Which program do you read your mail with on this computer?", self)
+        )
+        lay.addSpacing(6)
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QRadioButton] = {}
         taken = {"b", "n"}  # Back and Next
@@ -44,10 +48,30 @@ class ClientPage(WizardPage):
             self.group.addButton(button)
             self.buttons[client.id] = button
             lay.addWidget(button)
+            button.setVisible(not client.retired)
+        retired = [c for c in wizard.flow.clients if c.retired]
+        self.show_retired = QCheckBox(
+            with_mnemonic("Show programs that no longer work", taken), self
+        )
+        self.show_retired.setToolTip(
+            ", ".join(c.label for c in retired) + ": kept for reference, they cannot get mail."
+        )
+        self.show_retired.toggled.connect(self._show_retired)
+        self.show_retired.setVisible(bool(retired))
+        lay.addSpacing(6)
+        lay.addWidget(self.show_retired)
         lay.addStretch(1)
 
+    def _show_retired(self, on: bool) -> None:
+        for client in self.flow.clients:
+            if client.retired:
+                self.buttons[client.id].setVisible(on)
+
     def initializePage(self) -> None:
-        self.buttons[self.flow.client_id].setChecked(True)
+        chosen = next(c for c in self.flow.clients if c.id == self.flow.client_id)
+        if chosen.retired:
+            self.show_retired.setChecked(True)  # chosen before: it stays in view
+        self.buttons[chosen.id].setChecked(True)
 
     def validatePage(self) -> bool:
         for cid, button in self.buttons.items():

@@ -1,40 +1,62 @@
-"""The last page: what was done, what happens next, and the handout."""
+"""The last page: an honest ending — ready (with a tick and the next two steps) or not finished."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from wizard.flow import Mode, Page
 from wizard.handout import write_handout
 from wizard.ui.pages.base import WizardPage
-from wizard.ui.widgets import wrapping_label
+from wizard.ui.widgets import fail_color, ok_color, secondary_label, wrapping_label
+from wizard.ui_text.checking import Tone
+from wizard.ui_text.done import done_text
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
 
 
 class DonePage(WizardPage):
-    """The person reads what was done and what their mail program will ask next.
+    """The person reads whether their mail is ready and the two things to do next.
 
-    They may save the onboarding handout (PDF and HTML). After a set-up, arriving here is
-    what makes the computer remember the account; after a diagnosis it says mail works.
+    After a failed check (set up anyway) it says the mail is not finished and repeats the one
+    fix. They may save the settings sheet (PDF and HTML). After a set-up, arriving here is what
+    makes the computer remember the account.
     """
 
     page_id = Page.DONE
 
     def __init__(self, wizard: MailSetupWizard) -> None:
         super().__init__(wizard)
-        self.setTitle("All done")
+        self.setTitle("Ready")
         lay = QVBoxLayout(self)
-        self.text = wrapping_label("", self)
-        lay.addWidget(self.text)
+        head = QHBoxLayout()
+        self.mark = QLabel("", self)
+        mark_font = self.mark.font()
+        mark_font.setPointSizeF(mark_font.pointSizeF() * 2.2)
+        mark_font.setBold(True)
+        self.mark.setFont(mark_font)
+        self.headline = wrapping_label("", self)
+        head_font = self.headline.font()
+        head_font.setPointSizeF(head_font.pointSizeF() * 1.25)
+        head_font.setBold(True)
+        self.headline.setFont(head_font)
+        head.addWidget(self.mark)
+        head.addWidget(self.headline, 1)
+        lay.addLayout(head)
+        lay.addSpacing(8)
+        self.steps = [wrapping_label("", self), wrapping_label("", self)]
+        for step in self.steps:
+            lay.addWidget(step)
+        self.note = secondary_label("", self)
+        lay.addWidget(self.note)
         lay.addSpacing(12)
         row = QHBoxLayout()
-        self.handout_button = QPushButton("Save onboarding &handout…", self)
+        self.handout_button = QPushButton("Save my settings s&heet…", self)
         self.handout_button.setAutoDefault(False)
+        self.handout_button.setToolTip("A PDF and a web page with your settings; no password")
         self.handout_button.clicked.connect(self.save_handout)
         row.addWidget(self.handout_button)
         row.addStretch(1)
@@ -43,38 +65,43 @@ class DonePage(WizardPage):
         lay.addWidget(self.handout_status)
         lay.addStretch(1)
 
+    @property
+    def text(self) -> QLabel:
+        """The headline (older tests and the self-test read the page through this)."""
+        return self.headline
+
     def initializePage(self) -> None:
         flow = self.flow
         self.handout_status.setText("")
-        if flow.mode is Mode.DIAGNOSE:
-            self.setTitle("Your mail works")
-            self.text.setText(
-                f"{flow.account.address} can log in to receive and send mail. If your mail "
-                f"program still shows an error, enter your password in it again: it may have "
-                f"remembered an old one."
-            )
-        else:
-            self.setTitle("All done")
-            remembered = flow.remember_account()
-            next_steps = (
-                f"The first time {flow.client_label} connects it asks for your password: "
-                "enter it and let it remember it. A handout with these settings is handy to "
-                "keep or to give to a colleague; it never contains your password."
-            )
-            self.text.setText(
-                " ".join(t for t in (flow.setup_summary, remembered, next_steps) if t)
-            )
+        remembered = flow.remember_account() if flow.mode is Mode.SETUP else ""
+        words = done_text(flow, remembered)
+        self.setTitle(words.title)
+        good = words.tone is Tone.GOOD
+        self.mark.setText("✓" if good else "✗")
+        self.mark.setAccessibleName("Ready" if good else "Not finished")
+        color = ok_color(self) if good else fail_color(self)
+        self.mark.setStyleSheet(f"color: {color.name()};")
+        self.headline.setText(words.headline)
+        for number, (label, step) in enumerate(zip(self.steps, words.steps, strict=True), 1):
+            label.setText(f"{number}. {step}")
+        self.note.setText(words.note)
+        self.note.setVisible(bool(words.note))
+        self.handout_button.setVisible(flow.mode is Mode.SETUP)
 
     def save_handout(self) -> None:
         flow = self.flow
-        folder = QFileDialog.getExistingDirectory(self, "Save the handout in…")
+        folder = QFileDialog.getExistingDirectory(self, "Save the settings sheet in…")
         if not folder:
             return
         try:
             files = write_handout(
-                flow.provider, flow.account.address, flow.account.name, Path(folder)
+                flow.provider,
+                flow.account.address,
+                flow.account.name,
+                Path(folder),
+                client_ids=[flow.client_id],
             )
         except OSError as exc:
-            self.handout_status.setText(f"Could not save the handout: {exc.strerror or exc}")
+            self.handout_status.setText(f"Could not save the settings sheet: {exc.strerror or exc}")
             return
         self.handout_status.setText(f"Saved {files.pdf.name} and {files.html.name} in {folder}.")

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 
 from wizard.flow import WizardFlow
 from wizard.report import mailto_link, make_report, render_text, scrub
+from wizard.ui_text.checking import it_notes
 
 
 class ReportExport(QObject):
@@ -39,7 +40,12 @@ class ReportExport(QObject):
     def text(self) -> str:
         flow = self._flow
         report = make_report(flow.account.address, flow.provider, flow.results)
-        return scrub(render_text(report), flow.account.password, flow.account.address)
+        text = render_text(report)
+        notes = it_notes(flow)
+        if notes:
+            # What the person's screen leaves out on purpose (keys, files, the short login).
+            text = text.rstrip("\n") + "\n\n== Notes for IT\n" + "\n".join(notes) + "\n"
+        return scrub(text, flow.account.password, flow.account.address)
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.text())

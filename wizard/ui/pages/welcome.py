@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from wizard import APP_NAME
 from wizard.flow import Mode, Page
 from wizard.resources import resource_path
 from wizard.ui.pages.base import WizardPage
-from wizard.ui.widgets import wrapping_label
+from wizard.ui.widgets import secondary_label, wrapping_label
 
 if TYPE_CHECKING:
     from wizard.ui.log_reader_window import LogReaderWindow
@@ -54,7 +55,7 @@ class WelcomePage(WizardPage):
             lay.addWidget(image)
         lay.addWidget(
             wrapping_label(
-                f"This assistant checks your {org} email address and password with the mail "
+                f"{APP_NAME} checks your {org} email address and password with the mail "
                 f"server, then sets up your mail program. It takes about two minutes. Your "
                 f"password is only sent to {provider.imap.hostname}, over an encrypted "
                 f"connection.",
@@ -69,14 +70,13 @@ class WelcomePage(WizardPage):
         self.group.addButton(self.diagnose)
         lay.addWidget(self.setup)
         lay.addWidget(self.diagnose)
-        self.remembered = wrapping_label("", self)
-        self.remembered.setEnabled(False)
+        self.remembered = secondary_label("", self)
         lay.addWidget(self.remembered)
         forget_row = QHBoxLayout()
         self.forget_button = QPushButton("&Forget this account", self)
         self.forget_button.setAutoDefault(False)
         self.forget_button.setToolTip(
-            "Remove the address, settings and any saved password this app keeps"
+            f"Remove the address, settings and any saved password {APP_NAME} keeps"
         )
         self.forget_button.clicked.connect(self.forget)
         forget_row.addWidget(self.forget_button)
@@ -130,7 +130,7 @@ class WelcomePage(WizardPage):
         answer = QMessageBox.question(
             self,
             "Forget this account?",
-            "Remove the email address, settings and any saved password this app keeps on "
+            f"Remove the email address, settings and any saved password {APP_NAME} keeps on "
             "this computer? Your mail program and your mailbox are not changed.",
         )
         if answer != QMessageBox.StandardButton.Yes:
