@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from tests.support.dovecot_server import (
     GOOD_USER,
     DovecotServer,
 )
+from tests.support.log_lines import wait_until_logged
 from wizard.checks.runner import run_checks
 from wizard.cli import main
 from wizard.logs import Filters, Outcome, Reason, read_sessions
@@ -56,11 +56,7 @@ def check(server: DovecotServer, tmp_path: Path, address: str, password: str, **
 
 
 def wait_for_log(server: DovecotServer, done: Callable[[str], bool], timeout: float = 10) -> None:
-    """Dovecot writes a login's line when the connection closes, a moment after the check."""
-    deadline = time.monotonic() + timeout
-    while not done(server.log_text()):
-        assert time.monotonic() < deadline, server.log_text()
-        time.sleep(0.05)
+    wait_until_logged(server.log_text, done, timeout)
 
 
 def read(server: DovecotServer, **filters: object):

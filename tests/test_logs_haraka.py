@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import smtplib
 import ssl
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +17,7 @@ import pytest
 pytest.importorskip("tests.support.haraka_server")
 
 from tests.support.dovecot_server import GOOD_USER, OTHER_PASSWORD, OTHER_USER
+from tests.support.log_lines import wait_until_logged
 from wizard.checks.runner import run_checks
 from wizard.cli import main
 from wizard.logs import Filters, Outcome, Reason, Server, load_report, read_sessions
@@ -38,10 +38,7 @@ def send(haraka, test_ca, *, password: str = OTHER_PASSWORD, to: str = GOOD_USER
 
 
 def wait_for(haraka, done: Callable[[str], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not done(haraka.log_text()):
-        assert time.monotonic() < deadline, haraka.log_text()[-3000:]
-        time.sleep(0.1)
+    wait_until_logged(haraka.log_text, done, timeout)
 
 
 def mine(haraka, since: datetime, **filters: object):
