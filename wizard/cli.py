@@ -233,7 +233,7 @@ def _extra_commands() -> list[
 ]:
     """Sub-commands that live with their feature (Thunderbird writer, handout…)."""
     found = []
-    for module in ("wizard.clients.thunderbird.cli", "wizard.handout.cli"):
+    for module in ("wizard.clients.thunderbird.cli", "wizard.handout.cli", "wizard.logs.cli"):
         try:
             present = importlib.util.find_spec(module) is not None
         except ModuleNotFoundError:  # the feature's package itself is not there

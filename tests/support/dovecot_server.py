@@ -87,6 +87,8 @@ class DovecotServer:
     cert_expired: bool = False
     broken_passdb: bool = False
     hostname: str = "localhost"
+    # Dovecot's log_timestamp; None keeps its default ("%b %d %H:%M:%S ", no year).
+    log_timestamp: str | None = None
     imap_port: int = 0
     imap_starttls_port: int = 0
     submission_port: int = 0
@@ -219,6 +221,7 @@ class DovecotServer:
         else:
             passdb = f"driver = passwd-file\n  args = scheme=PLAIN username_format=%u {passwd}"
 
+        stamp = f'log_timestamp = "{self.log_timestamp}"\n' if self.log_timestamp else ""
         capability = f"imap_capability = {self.imap_capability}\n" if self.imap_capability else ""
         quota = ""
         plugins = ""
@@ -238,7 +241,7 @@ state_dir = {root}/state
 log_path = {self.log_path}
 info_log_path = {self.log_path}
 debug_log_path = {root}/debug.log
-instance_name = wizard-test-{os.getpid()}-{root.name}
+{stamp}instance_name = wizard-test-{os.getpid()}-{root.name}
 default_internal_user = {internal}
 default_internal_group = {internal}
 default_login_user = {login}

@@ -34,6 +34,17 @@ def wait_for_line(
         time.sleep(0.05)
 
 
+def wait_until_logged(
+    read_log: Callable[[], str], done: Callable[[str], bool], timeout: float = 10.0
+) -> None:
+    """Wait until ``done(log)`` holds: servers write a line when the connection ends, a moment
+    after the client has its answer. Fails with the log's tail when it never does."""
+    deadline = time.monotonic() + timeout
+    while not done(read_log()):
+        assert time.monotonic() < deadline, read_log()[-3000:]
+        time.sleep(0.05)
+
+
 def dovecot_stamp(line: str) -> datetime:
     """Dovecot's log_path stamp ("Dec 01 08:33:58", local time, no year) as UTC."""
     now = datetime.now()

@@ -24,6 +24,7 @@ from wizard.ui.pages.base import WizardPage
 from wizard.ui.widgets import secondary_label, wrapping_label
 
 if TYPE_CHECKING:
+    from wizard.ui.log_reader_window import LogReaderWindow
     from wizard.ui.wizard_window import MailSetupWizard
 
 
@@ -83,6 +84,23 @@ class WelcomePage(WizardPage):
         lay.addLayout(forget_row)
         self.forget_button.setVisible(flow.remembered is not None)
         lay.addStretch(1)
+        # For IT, who runs this app beside the person: what the server's logs say.
+        it_row = QHBoxLayout()
+        it_row.addStretch(1)
+        self.logs_button = QPushButton("For IT: read server &logs…", self)
+        self.logs_button.setAutoDefault(False)
+        self.logs_button.setFlat(True)
+        self.logs_button.setToolTip(
+            "Open the mail server's Dovecot or Haraka log files and see, in plain words, what "
+            "happened to each login and message"
+        )
+        # A lambda, not the bound method (nor a @Slot): with PySide6 6.12 either of those made
+        # the wizard built by the next test crash while being shown (a segfault in shiboken's
+        # wrapper lookup inside an event filter) after a log-reader window had been used.
+        self.logs_button.clicked.connect(lambda: self.open_log_reader())
+        it_row.addWidget(self.logs_button)
+        lay.addLayout(it_row)
+        self.log_reader: LogReaderWindow | None = None
         (self.diagnose if flow.mode is Mode.DIAGNOSE else self.setup).setChecked(True)
         if flow.mode is Mode.DIAGNOSE and flow.account.address:
             text = f"This computer was set up for {flow.account.address} before."
@@ -95,6 +113,18 @@ class WelcomePage(WizardPage):
     def validatePage(self) -> bool:
         self.flow.choose_mode(Mode.DIAGNOSE if self.diagnose.isChecked() else Mode.SETUP)
         return True
+
+    def open_log_reader(self) -> None:
+        # Imported on first use: the first page's start-up time is a measured number.
+        from wizard.ui.log_reader_window import LogReaderWindow
+
+        if self.log_reader is None:
+            self.log_reader = LogReaderWindow(self.window())
+            address = self.flow.account.address
+            if address:
+                self.log_reader.address.setText(address)
+        self.log_reader.show()
+        self.log_reader.activateWindow()
 
     def forget(self) -> None:
         answer = QMessageBox.question(

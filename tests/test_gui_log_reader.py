@@ -1,0 +1,171 @@
+"""The "For IT: read server logs" window, offscreen: it lists the sessions with the same
+explanation as the CLI, filters by address, shows progress, stays responsive and stops when
+asked; the welcome page opens it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+
+from bench.logs import generate
+from wizard.flow import WizardFlow
+from wizard.provider import load_default_provider
+from wizard.ui.log_reader_window import LogReaderWindow
+from wizard.ui.wizard_window import MailSetupWizard
+
+pytestmark = pytest.mark.gui
+
+DATA = Path(__file__).parent / "data" / "logs"
+HOWTO = sorted(str(p) for p in DATA.glob("howto-*.log"))
+
+
+@pytest.fixture
+def window(qtbot):
+    w = LogReaderWindow()
+    qtbot.addWidget(w)
+    w.resize(980, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def read_and_wait(qtbot, w, timeout_ms=20000):
+    with qtbot.waitSignal(w.finished_reading, timeout=timeout_ms):
+        w.read_button.click()
+
+
+def rows(w):
+    return [
+        [w.table.topLevelItem(i).text(c) for c in range(w.table.columnCount())]
+        for i in range(w.table.topLevelItemCount())
+    ]
+
+
+def test_howto_logs_filtered_by_address_show_each_session_and_its_story(qtbot, window, screenshot):
+    window.set_files(HOWTO)
+    window.address.setText("joe.bloggs@sepheo.co")
+    read_and_wait(qtbot, window)
+    table = rows(window)
+    assert sorted(r[3] for r in table) == [
+        "BLOCKLISTED",
+        "DEFERRED (will retry)",
+        "Delivered",
+        "Login OK",
+    ]
+    assert {r[4] for r in table} == {"joe.bloggs@sepheo.co"}
+    assert window.progress.value() == window.progress.maximum()
+    assert "4 sessions" in window.summary.text() and "no year" in window.summary.text()
+
+    blocked = next(
+        window.table.topLevelItem(i)
+        for i in range(window.table.topLevelItemCount())
+        if window.table.topLevelItem(i).text(3) == "BLOCKLISTED"
+    )
+    window.table.setCurrentItem(blocked)
+    text = window.detail.toPlainText()
+    assert "zen.spamhaus.org" in text and "still authenticated" in text
+    assert "[cloudron] authenticated as : joe.bloggs@sepheo.co" in text  # the original lines
+    screenshot(window, "log-reader-howto-blocklisted")
+
+
+def test_empty_address_lists_everyone(qtbot, window):
+    window.set_files(HOWTO)
+    read_and_wait(qtbot, window)
+    assert {r[4] for r in rows(window)} == {"joe.bloggs@sepheo.co", "contact@sepheo.co"}
+
+
+def test_a_file_that_cannot_be_read_is_named(qtbot, window, tmp_path):
+    window.set_files([*HOWTO, str(tmp_path / "gone.log")])
+    read_and_wait(qtbot, window)
+    assert "gone.log" in window.summary.text() and "Could not read" in window.summary.text()
+    assert window.read_button.isEnabled() and not window.stop_button.isEnabled()
+
+
+def test_big_log_shows_progress_keeps_the_gui_responsive_and_stops_at_once(
+    qtbot, window, tmp_path, screenshot
+):
+    big = tmp_path / "app.log"
+    generate(big, 40, users=500)
+    window.set_files([str(big)])
+    seen: list[int] = []
+    window.progress.valueChanged.connect(seen.append)
+
+    gaps: list[int] = []
+    clock = QElapsedTimer()
+    clock.start()
+    timer = QTimer(window)
+    timer.setInterval(20)
+
+    def tick() -> None:
+        gaps.append(clock.restart())
+
+    timer.timeout.connect(tick)
+    timer.start()
+    window.read_button.click()  # no address: every line is parsed, which takes a while
+    qtbot.waitUntil(lambda: bool(seen) and 0 < seen[-1] < window.progress.maximum(), timeout=15000)
+    qtbot.waitUntil(lambda: window.table.topLevelItemCount() > 0, timeout=15000)
+    screenshot(window, "log-reader-reading")
+    assert window.stop_button.isEnabled()
+    stopped = QElapsedTimer()
+    stopped.start()
+    with qtbot.waitSignal(window.finished_reading, timeout=5000):
+        window.stop_button.click()
+    assert stopped.elapsed() < 2000
+    timer.stop()
+    assert "Stopped before the end" in window.summary.text()
+    assert max(gaps[2:]) < 500, gaps  # the event loop kept running while the thread read
+
+
+def test_welcome_page_opens_the_log_reader_with_the_remembered_address(qtbot):
+    wiz = MailSetupWizard(WizardFlow(load_default_provider(), platform="linux"))
+    qtbot.addWidget(wiz)
+    wiz.show()
+    qtbot.waitExposed(wiz)
+    page = wiz.welcome_page
+    assert page.logs_button.isVisible()
+    assert "For IT" in page.logs_button.text()
+    qtbot.mouseClick(page.logs_button, Qt.MouseButton.LeftButton)
+    reader = page.log_reader
+    assert reader is not None and reader.isVisible()
+    assert reader.windowTitle() == "For IT: read server logs"
+    reader.close()
+
+
+def test_a_saved_report_marks_its_attempt(qtbot, window, tmp_path, screenshot):
+    import json
+
+    report = tmp_path / "report.json"
+    report.write_text(
+        json.dumps(
+            {
+                "address": "joe.bloggs@sepheo.co",
+                "checks": [
+                    {
+                        "service": "smtp",
+                        "username": "joe.bloggs@sepheo.co",
+                        "ok": True,
+                        "started_at": "2020-12-01T22:15:10+00:00",
+                        "duration_ms": 2500,
+                        "local": ["192.168.0.54", 50123],
+                    }
+                ],
+            }
+        )
+    )
+    window.set_files(HOWTO)
+    window.set_report(str(report))
+    read_and_wait(qtbot, window)
+    (row,) = rows(window)  # the report alone: only its attempt
+    assert row[3] == "► Delivered"
+    assert "1 of the report's 1 attempts found" in window.summary.text()
+    assert "This is the login attempt from the report" in window.detail.toPlainText()
+    screenshot(window, "log-reader-report")
+
+
+def test_a_file_that_is_not_a_report_is_named(qtbot, window, tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello\n")
+    window.set_report(str(bad))
+    assert window.report is None and "notes.txt" in window.summary.text()
