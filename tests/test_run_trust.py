@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import subprocess
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -39,7 +40,9 @@ def test_linux_checks_share_one_plain_openssl_context_loaded_with_the_system_bun
     # Plain OpenSSL (not truststore.SSLContext, which would re-read the bundle per handshake):
     # proves truststore's bundle search was found and used.
     assert type(ctx) is ssl.SSLContext
-    assert ctx.cert_store_stats()["x509_ca"] > 0, tls.system_bundle_description()
+    assert ctx.cert_store_stats()["x509_ca"] > 0 or tls.system_hashed_dir(), (
+        tls.system_bundle_description()
+    )
     assert trust.context() is ctx
     assert ctx.check_hostname is True
     assert ctx.verify_mode is ssl.CERT_REQUIRED
@@ -86,6 +89,9 @@ def test_a_ca_installed_between_two_runs_is_trusted_by_the_next_run(
 def test_one_run_reads_the_system_store_once_for_all_three_checks(
     dovecot: DovecotServer, monkeypatch, tmp_path
 ):
+    _system_store_at(monkeypatch, tmp_path)  # a bundle file: read whole, so reads can be counted
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "system-bundle.pem"))
+    (tmp_path / "system-bundle.pem").write_bytes(dovecot.ca_pem.read_bytes())
     search = tls._bundle_search()
     assert search is not None
     reads: list[ssl.SSLContext] = []
@@ -97,7 +103,7 @@ def test_one_run_reads_the_system_store_once_for_all_three_checks(
     monkeypatch.setattr(tls, "_bundle_search", lambda: counting)
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
     for run in (1, 2):
-        results = run_checks(provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
+        results = run_checks(provider, GOOD_USER, GOOD_PASSWORD)
         assert len(results) == 3
         assert all(r.ok for r in results), [(r.service, r.cause) for r in results]
         assert len(reads) == run
@@ -112,3 +118,43 @@ def test_windows_and_macos_verify_through_truststore_one_context_per_connection(
     first, second = trust.context(), trust.context()
     assert isinstance(first, truststore.SSLContext)
     assert first is not second  # truststore's lock spans a handshake: no sharing
+
+
+def _install_hashed(certs: Path, pem: bytes) -> None:
+    """Put a CA into a c_rehash-style directory under its subject hash, as
+    update-ca-certificates does in /etc/ssl/certs."""
+    subject_hash = (
+        subprocess.run(
+            ["openssl", "x509", "-subject_hash", "-noout"],
+            input=pem,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    (certs / f"{subject_hash}.0").write_bytes(pem)
+
+
+@linux_only
+@pytest.mark.dovecot
+def test_a_hashed_system_directory_is_read_lazily_and_sees_a_ca_installed_meanwhile(
+    dovecot: DovecotServer, monkeypatch, tmp_path
+):
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    certs = tmp_path / "hashed-certs"
+    certs.mkdir()
+    _install_hashed(certs, trustme.CA(organization_name="Unrelated Root").cert_pem.bytes())
+    monkeypatch.setenv("SSL_CERT_DIR", str(certs))
+    assert tls.system_hashed_dir() == str(certs)
+    provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
+
+    trust = RunTrust()
+    assert trust.context().cert_store_stats()["x509_ca"] == 0  # nothing parsed up front
+    before = run_checks(provider, GOOD_USER, GOOD_PASSWORD)
+    assert {r.cause for r in before} == {"certificate_untrusted"}, [r.message for r in before]
+
+    # IT installs the company CA (update-ca-certificates adds its hash link); Retry.
+    _install_hashed(certs, dovecot.ca_pem.read_bytes())
+    after = run_checks(provider, GOOD_USER, GOOD_PASSWORD)
+    assert all(r.ok for r in after), [(r.service, r.cause, r.message) for r in after]
