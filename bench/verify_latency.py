@@ -146,10 +146,12 @@ def _one_run(
     return sample
 
 
-def _setup(proxy: DelayProxy, dovecot: DovecotServer, tmp: Path) -> tuple[Path, dict[str, Service]]:
+def _setup(
+    proxy: DelayProxy, dovecot: DovecotServer, tmp: Path, smtp_port: int
+) -> tuple[Path, dict[str, Service]]:
     ports = {
         Service.IMAP: proxy.add_route("imap", dovecot.imap_port),
-        Service.SMTP: proxy.add_route("smtp", dovecot.submission_port),
+        Service.SMTP: proxy.add_route("smtp", smtp_port),
         Service.SIEVE: proxy.add_route("sieve", dovecot.sieve_port),
     }
     path = dovecot.write_provider(
@@ -165,10 +167,27 @@ def _setup(proxy: DelayProxy, dovecot: DovecotServer, tmp: Path) -> tuple[Path, 
 @contextmanager
 def _bench_rig(
     trees: list[baseline.Tree],
+    smtp_server: str = "dovecot",
 ) -> Iterator[tuple[DelayProxy, list[Worker], dict[str, Service]]]:
-    """Dovecot, the proxy in front of it, and one worker per tree."""
+    """Dovecot (and Haraka for submission, as on the production server, when asked), the proxy
+    in front, and one worker per tree."""
     with running_dovecot() as (dovecot, tmp), DelayProxy() as proxy, ExitStack() as stack:
-        provider, routes = _setup(proxy, dovecot, tmp)
+        smtp_port = dovecot.submission_port
+        if smtp_server == "haraka":
+            from tests.support.dovecot_server import free_port
+            from tests.support.haraka_server import HarakaServer, haraka_available
+
+            missing = haraka_available()
+            if missing:
+                raise SystemExit(f"Haraka is not installed ({missing}); see tests/run_all.sh")
+            # Its MX-style listener gets a port of its own: Dovecot's relay port is taken by the
+            # bench's null relay.
+            haraka = HarakaServer(
+                tmp / "haraka", dovecot.ca, dovecot, inbound_port=free_port()
+            ).start()
+            stack.callback(haraka.stop)
+            smtp_port = haraka.submission_port
+        provider, routes = _setup(proxy, dovecot, tmp, smtp_port)
         workers = []
         for tree in trees:
             worker = Worker(tree, provider, dovecot.ca_pem)
@@ -178,10 +197,14 @@ def _bench_rig(
 
 
 def measure(
-    runs: int, rtts: list[float], user: tuple[str, str], trees: list[baseline.Tree]
+    runs: int,
+    rtts: list[float],
+    user: tuple[str, str],
+    trees: list[baseline.Tree],
+    smtp_server: str = "dovecot",
 ) -> list[Sample]:
     samples: list[Sample] = []
-    with _bench_rig(trees) as (proxy, workers, routes):
+    with _bench_rig(trees, smtp_server) as (proxy, workers, routes):
         for worker in workers:
             for mode in MODES:  # warm-up: Dovecot's login and auth processes, imports
                 _one_run(proxy, worker, routes, 0, mode, user)
@@ -435,6 +458,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--baseline", metavar="REV", help="also measure this commit, in the same rounds"
     )
+    parser.add_argument(
+        "--smtp-server",
+        choices=("dovecot", "haraka"),
+        default="dovecot",
+        help="what takes submission: Dovecot's own, or Haraka as on the production server",
+    )
     args = parser.parse_args(argv)
     rtts = [float(x) for x in args.rtts.split(",") if x.strip()]
     detail_rtt = args.detail_rtt if args.detail_rtt in rtts else max(rtts)
@@ -443,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         trees = [baseline.WORKING_TREE]
         if args.baseline:
             trees.append(stack.enter_context(baseline.checkout(args.baseline)))
-        samples = measure(args.runs, rtts, (GOOD_USER, GOOD_PASSWORD), trees)
+        samples = measure(args.runs, rtts, (GOOD_USER, GOOD_PASSWORD), trees, args.smtp_server)
     here = [smp for smp in samples if smp.tree == baseline.WORKING_TREE.label]
     print(report(here, args.runs, detail_rtt))
     if args.baseline:
