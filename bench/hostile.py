@@ -3,9 +3,10 @@
 Each behaviour is one ``python -m wizard diagnose --json --timeout T`` run (all three services
 at once, each against its own misbehaving server on 127.0.0.1), measured through the launcher in
 ``tests/support/measure.py`` (wall time, the CLI's own peak RSS). The same run is made with the
-baseline: an older commit checked out into a temporary ``git worktree`` and put first on
-``PYTHONPATH``. A run that does not end within ``--limit`` seconds, or grows past ``--rss-cap``
-MB, is stopped and shown as such (the baseline floods itself into gigabytes and drips for ever).
+baseline: an older commit checked out into a temporary ``git worktree`` by ``bench.baseline``
+(the same helper as the latency bench) and put first on ``PYTHONPATH``. A run that does
+not end within ``--limit`` seconds, or grows past ``--rss-cap`` MB, is stopped and shown
+as such (the baseline floods itself into gigabytes and drips for ever).
 
 The dead-first-address case runs ``run_check`` for IMAP against the real Dovecot with a resolver
 that gives the name two addresses: a dead one (a full ``listen(0)`` queue drops SYNs) or a
@@ -20,20 +21,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import trustme
 
+from bench.baseline import Tree, checkout
 from bench.fixture import GOOD_PASSWORD, GOOD_USER, REPO, DovecotServer, running_dovecot
 from bench.stats import table
 from tests.support.fake_servers import (
@@ -50,12 +51,6 @@ SERVICES = ("imap", "smtp", "sieve")
 
 # A case builds its servers in the stack and returns (provider file, CA file).
 Case = Callable[[ExitStack, Path], tuple[Path, Path]]
-
-
-@dataclass
-class Tree:
-    label: str
-    root: Path
 
 
 @dataclass
@@ -78,33 +73,6 @@ def default_baseline() -> str:
     return f"{added[-1]}^"
 
 
-@contextmanager
-def baseline_tree(rev: str) -> Iterator[Tree]:
-    """``rev`` checked out into a temporary git worktree, removed afterwards."""
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", rev], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    with tempfile.TemporaryDirectory(prefix="wizard-baseline-") as tmp:
-        path = Path(tmp) / "tree"
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", "--quiet", str(path), commit],
-            cwd=REPO,
-            check=True,
-        )
-        try:
-            yield Tree(f"baseline {commit}", path)
-        finally:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(path)], cwd=REPO, check=False
-            )
-
-
-def _env(tree: Tree) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(tree.root)
-    return env
-
-
 def diagnose(tree: Tree, provider: Path, ca_pem: Path, args: argparse.Namespace) -> Outcome:
     m = run_measured(
         [
@@ -125,8 +93,8 @@ def diagnose(tree: Tree, provider: Path, ca_pem: Path, args: argparse.Namespace)
         stdin=PASSWORD + "\n",
         limit_s=args.limit,
         rss_cap_mb=args.rss_cap,
-        cwd=tree.root,
-        env=_env(tree),
+        cwd=tree.cwd,
+        env=tree.env(),
     )
     checks: dict[str, dict[str, Any]] = {}
     if not m.stopped:
@@ -261,8 +229,8 @@ def two_addresses(
             stdin=GOOD_PASSWORD + "\n",
             limit_s=args.limit,
             rss_cap_mb=args.rss_cap,
-            cwd=tree.root,
-            env=_env(tree),
+            cwd=tree.cwd,
+            env=tree.env(),
         )
     data = json.loads(m.stdout) if not m.stopped and m.stdout.strip() else {}
     return m, data
@@ -290,10 +258,10 @@ def _process(o: Outcome) -> tuple[str, str]:
 
 
 def run(args: argparse.Namespace) -> str:
-    trees = [Tree("now", REPO)]
+    trees = [Tree("now", REPO)]  # the working tree: the venv imports its wizard anyway
     with ExitStack() as outer:
         if not args.no_baseline:
-            trees.append(outer.enter_context(baseline_tree(args.baseline or default_baseline())))
+            trees.append(outer.enter_context(checkout(args.baseline or default_baseline())))
         dovecot: DovecotServer | None = None
         tmp_root = Path(outer.enter_context(tempfile.TemporaryDirectory(prefix="wizard-bench-")))
         if not args.no_dovecot:
