@@ -33,6 +33,7 @@ from tests.support.dovecot_server import (
     GOOD_USER,
     free_port,
 )
+from tests.support.process import stop_process
 
 BIN = unpacked.ROOT / "usr" / "lib" / "cyrus" / "bin"
 SASLPASSWD2 = shutil.which("saslpasswd2") or "/usr/sbin/saslpasswd2"
@@ -226,11 +227,5 @@ EVENTS {{
             imap.logout()
 
     def stop(self) -> None:
-        if self._proc and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(5)
+        stop_process(self._proc)
         self._proc = None

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import trustme
 
+from tests.support.process import stop_process
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 MANAGESIEVE_LOGIN = Path("/usr/lib/dovecot/managesieve-login")
 SUBMISSION_LOGIN = Path("/usr/lib/dovecot/submission-login")
@@ -388,13 +390,7 @@ plugin {{
             raise RuntimeError(f"Dovecot did not open ports {sorted(pending)}:\n{self.log_text()}")
 
     def stop(self) -> None:
-        if self._proc and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(5)
+        stop_process(self._proc)
         self._proc = None
 
     def provider_xml(

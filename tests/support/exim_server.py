@@ -29,6 +29,7 @@ import trustme
 
 from tests.support import unpacked
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
+from tests.support.process import stop_process
 
 EXIM = unpacked.ROOT / "usr" / "sbin" / "exim4"
 
@@ -169,11 +170,5 @@ class EximServer:
         raise RuntimeError(f"Exim did not open port {self.port}:\n{self.log_text()}")
 
     def stop(self) -> None:
-        if self._proc and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(5)
+        stop_process(self._proc)
         self._proc = None
