@@ -44,7 +44,7 @@ from tests.support.fake_servers import (
     hostile_trio,
     write_hostile_provider,
 )
-from tests.support.measure import Measured, run_measured
+from tests.support.measure import Measured, diagnose_json_argv, run_measured
 
 PASSWORD = "hostile-bench-password-1"  # noqa: S105 - nothing checks it
 SERVICES = ("imap", "smtp", "sieve")
@@ -75,21 +75,7 @@ def default_baseline() -> str:
 
 def diagnose(tree: Tree, provider: Path, ca_pem: Path, args: argparse.Namespace) -> Outcome:
     m = run_measured(
-        [
-            sys.executable,
-            "-m",
-            "wizard",
-            "diagnose",
-            HOSTILE_ADDRESS,
-            "--provider",
-            str(provider),
-            "--ca-file",
-            str(ca_pem),
-            "--password-stdin",
-            "--json",
-            "--timeout",
-            f"{args.timeout:g}",
-        ],
+        diagnose_json_argv(HOSTILE_ADDRESS, provider, ca_pem, args.timeout),
         stdin=PASSWORD + "\n",
         limit_s=args.limit,
         rss_cap_mb=args.rss_cap,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -31,7 +30,7 @@ from tests.support.fake_servers import (
     hostile_trio,
     write_hostile_provider,
 )
-from tests.support.measure import Measured, run_measured
+from tests.support.measure import Measured, diagnose_json_argv, run_measured
 from wizard.checks.connect import interleave
 from wizard.checks.model import CancelToken, StepName
 from wizard.checks.runner import run_check
@@ -59,21 +58,7 @@ def tls(test_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 def _diagnose(provider: Path, ca_pem: Path, timeout: float = T) -> tuple[Measured, dict[str, Any]]:
     m = run_measured(
-        [
-            sys.executable,
-            "-m",
-            "wizard",
-            "diagnose",
-            ADDRESS,
-            "--provider",
-            str(provider),
-            "--ca-file",
-            str(ca_pem),
-            "--password-stdin",
-            "--json",
-            "--timeout",
-            f"{timeout:g}",
-        ],
+        diagnose_json_argv(ADDRESS, provider, ca_pem, timeout),
         stdin=PASSWORD + "\n",
         limit_s=60,
     )

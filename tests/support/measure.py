@@ -94,3 +94,23 @@ def run_measured(
         peak_mb=int(maxrss_kb) / 1024,
         stopped="" if stopped == "-" else stopped,
     )
+
+
+def diagnose_json_argv(address: str, provider: Path, ca_pem: Path, timeout: float) -> list[str]:
+    """``python -m wizard diagnose --json`` as the hostile tests and bench run it (password on
+    stdin, never on the command line)."""
+    return [
+        sys.executable,
+        "-m",
+        "wizard",
+        "diagnose",
+        address,
+        "--provider",
+        str(provider),
+        "--ca-file",
+        str(ca_pem),
+        "--password-stdin",
+        "--json",
+        "--timeout",
+        f"{timeout:g}",
+    ]
