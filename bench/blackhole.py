@@ -27,7 +27,8 @@ from bench.proxy import DelayProxy
 from bench.stats import table
 from wizard.checks.model import CheckResult
 from wizard.checks.runner import DEFAULT_TIMEOUT, run_check, run_checks
-from wizard.provider import Provider, Service, load_provider
+from wizard.provider import Provider, load_provider
+from wizard.services import Service
 
 # Allowed on top of the timeout for closing sockets, threads and writing the diagnosis.
 SLACK_S = 0.5

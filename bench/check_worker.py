@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from wizard.checks.runner import run_checks
-from wizard.provider import Service, load_provider
+from wizard.provider import load_provider
+from wizard.services import Service
 
 
 def _result(r: Any, offset: float) -> dict[str, Any]:

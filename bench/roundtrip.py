@@ -45,7 +45,8 @@ from wizard.checks.roundtrip.mailbox import open_mailbox
 from wizard.checks.roundtrip.run import Legs
 from wizard.checks.runner import SharedResolver
 from wizard.checks.session import Session
-from wizard.provider import Provider, Service, load_provider
+from wizard.provider import Provider, load_provider
+from wizard.services import Service
 
 # (label, watch, fixed poll interval)
 WAYS = (("NOTIFY+IDLE", "notify", None), ("IDLE", "idle", None), ("poll 1 s", "poll", 1.0))

@@ -37,7 +37,7 @@ from bench.fixture import (
 )
 from bench.proxy import ConnectionLog, DelayProxy
 from bench.stats import in_rtt, median, spread, table
-from wizard.provider import Service
+from wizard.services import Service
 
 SERVICES = (Service.IMAP, Service.SMTP, Service.SIEVE)
 MODES = ("concurrent", "sequential")

@@ -7,7 +7,8 @@ import re
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
 from wizard.flow import AccountField, WizardFlow
-from wizard.provider import Security, Service, load_default_provider
+from wizard.provider import load_default_provider
+from wizard.services import Security, Service
 from wizard.ui_text.checking import Action, Tone, checking_text, one_fix
 from wizard.ui_text.done import done_text
 

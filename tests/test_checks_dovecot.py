@@ -20,7 +20,8 @@ from tests.support.dovecot_server import (
 from tests.support.fake_servers import GarbageServer, NoStartTlsSmtp, silent_server
 from wizard.checks.model import CancelToken, Step, StepName
 from wizard.checks.runner import run_check, run_checks
-from wizard.provider import Service, load_provider
+from wizard.provider import load_provider
+from wizard.services import Service
 
 pytestmark = pytest.mark.dovecot
 

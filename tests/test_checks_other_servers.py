@@ -27,7 +27,8 @@ from tests.support.log_lines import wait_until_logged
 from tests.support.provider_files import write_provider
 from wizard.checks.model import StepName
 from wizard.checks.runner import run_check, run_checks
-from wizard.provider import Provider, Service, load_provider
+from wizard.provider import Provider, load_provider
+from wizard.services import Service
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

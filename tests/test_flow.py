@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from wizard.checks.model import CheckResult
 from wizard.flow import PAGES, START_PAGE, CheckState, Mode, Page, WizardFlow, clients_for_platform
-from wizard.provider import Security, Service, load_default_provider
+from wizard.provider import load_default_provider
+from wizard.services import Security, Service
 
 
 def result(service: Service, ok: bool, cancelled: bool = False) -> CheckResult:

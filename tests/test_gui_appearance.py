@@ -22,7 +22,8 @@ from tests.support.looks import clipped, contrast, low_contrast
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
 from wizard.flow import Page, WizardFlow
-from wizard.provider import Security, Service, load_default_provider
+from wizard.provider import load_default_provider
+from wizard.services import Security, Service
 from wizard.ui.wizard_window import MINIMUM_SIZE, MailSetupWizard
 
 pytestmark = pytest.mark.gui

@@ -13,7 +13,8 @@ from tests.support.gui import fill_account, run_checks_and_wait
 from wizard.checks.model import StepName, StepStatus
 from wizard.checks.roundtrip import TOKEN_HEADER
 from wizard.flow import CheckState, WizardFlow
-from wizard.provider import Service, load_provider
+from wizard.provider import load_provider
+from wizard.services import Service
 from wizard.ui.wizard_window import MailSetupWizard
 
 pytestmark = [pytest.mark.gui, pytest.mark.dovecot, pytest.mark.haraka]

@@ -13,7 +13,8 @@ from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
 from tests.support.fake_servers import silent_server
 from tests.support.gui import fill_account, run_checks_and_wait
 from wizard.flow import CheckState, Page, WizardFlow
-from wizard.provider import Service, load_provider
+from wizard.provider import load_provider
+from wizard.services import Service
 from wizard.ui.wizard_window import MailSetupWizard
 
 pytestmark = [pytest.mark.gui, pytest.mark.dovecot]

@@ -25,8 +25,9 @@ from tests.support.proxy_front import ProxyFront
 from wizard.checks.errors import Cause
 from wizard.checks.runner import run_checks
 from wizard.log_hints import hint_for
-from wizard.provider import Provider, Service, parse_provider
+from wizard.provider import Provider, parse_provider
 from wizard.report import mailto_link, make_report, render_json, render_text, summary
+from wizard.services import Service
 
 pytestmark = pytest.mark.dovecot
 

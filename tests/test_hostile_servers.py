@@ -34,7 +34,8 @@ from tests.support.measure import Measured, diagnose_json_argv, run_measured
 from wizard.checks.connect import interleave
 from wizard.checks.model import CancelToken, StepName
 from wizard.checks.runner import run_check
-from wizard.provider import Service, load_provider
+from wizard.provider import load_provider
+from wizard.services import Service
 
 T = 1.0  # --timeout for every case here
 CLOSE_SLACK_S = 0.75  # closing sockets and threads, writing the diagnosis (loaded 2-core box)

@@ -16,8 +16,9 @@ from tests.support.log_lines import backticked, dovecot_stamp, wait_for_line, wi
 from wizard.checks.errors import Cause
 from wizard.checks.runner import run_checks
 from wizard.log_hints import hint_for
-from wizard.provider import Service, load_provider, parse_provider
+from wizard.provider import load_provider, parse_provider
 from wizard.report import make_report, summary
+from wizard.services import Service
 
 pytestmark = pytest.mark.dovecot
 

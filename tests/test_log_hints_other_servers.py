@@ -21,7 +21,7 @@ from tests.test_checks_other_servers import (
 from wizard.checks.errors import Cause
 from wizard.checks.runner import run_checks
 from wizard.log_hints import hint_for
-from wizard.provider import Service
+from wizard.services import Service
 
 
 def _exim_stamp(line: str) -> datetime:

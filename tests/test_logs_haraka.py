@@ -21,8 +21,9 @@ from tests.support.log_lines import wait_until_logged
 from wizard.checks.runner import run_checks
 from wizard.cli import main
 from wizard.logs import Filters, Outcome, Reason, Server, load_report, read_sessions
-from wizard.provider import Service, load_provider
+from wizard.provider import load_provider
 from wizard.report import make_report, render_json_text, render_text
+from wizard.services import Service
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.haraka]
 

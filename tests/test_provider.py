@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from wizard.provider import ProviderError, Security, Service, load_default_provider, parse_provider
+from wizard.provider import ProviderError, load_default_provider, parse_provider
+from wizard.services import Security, Service
 
 
 def test_builtin_provider_is_sepheo_on_cloudron():

@@ -19,7 +19,8 @@ from wizard.checks.refusals import (
     is_bare,
     settle_bare_refusals,
 )
-from wizard.provider import Security, Service, load_default_provider
+from wizard.provider import load_default_provider
+from wizard.services import Security, Service
 
 FAILED, DISABLED, UNAVAILABLE, PROTOCOL = (
     Cause.AUTH_FAILED,

@@ -9,8 +9,9 @@ import pytest
 
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
 from wizard.checks.runner import run_checks
-from wizard.provider import Service, load_provider
+from wizard.provider import load_provider
 from wizard.report import headline, mailto_link, make_report, render_text, summary
+from wizard.services import Service
 
 pytestmark = pytest.mark.dovecot
 

@@ -19,7 +19,8 @@ from bench.proxy import DelayProxy
 from bench.relay import NullRelay, relay_port
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, OTHER_PASSWORD, OTHER_USER
 from wizard.checks.runner import run_checks
-from wizard.provider import Service, load_provider
+from wizard.provider import load_provider
+from wizard.services import Service
 
 pytestmark = pytest.mark.dovecot
 

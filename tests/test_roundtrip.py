@@ -25,8 +25,9 @@ from wizard.checks.model import CancelToken, Direction, Step, StepName, StepStat
 from wizard.checks.pipeline import run_all_checks
 from wizard.checks.redact import secret_forms
 from wizard.checks.roundtrip import TOKEN_HEADER, RoundTripResult, build_message, round_trip
-from wizard.provider import Provider, Service, load_provider
+from wizard.provider import Provider, load_provider
 from wizard.report import make_report, render_text, summary
+from wizard.services import Service
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.haraka]
 

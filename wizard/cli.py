@@ -25,8 +25,9 @@ from wizard.checks.pipeline import run_all_checks
 from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
 from wizard.checks.runner import DEFAULT_TIMEOUT
 from wizard.errors import WizardError
-from wizard.provider import Provider, Service, load_default_provider, load_provider
+from wizard.provider import Provider, load_default_provider, load_provider
 from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
+from wizard.services import Service
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 

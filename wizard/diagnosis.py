@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from wizard import APP_NAME
 from wizard.checks.errors import Cause, CheckFailure
-from wizard.provider import Provider, Security, ServerSettings, Service
+from wizard.provider import Provider, ServerSettings
+from wizard.services import Security, Service
 
 if TYPE_CHECKING:
     from wizard.checks.roundtrip import RoundTripResult

@@ -20,7 +20,8 @@ from wizard.address import check_address, check_display_name
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
 from wizard.clients.thunderbird import ProfileSearch, WriteResult, write_account
-from wizard.provider import Provider, Service
+from wizard.provider import Provider
+from wizard.services import Service
 
 
 class Page(enum.IntEnum):

@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from wizard.checks.blocklist import worth_looking_up
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult, StepName
-from wizard.provider import Provider, Service
+from wizard.provider import Provider
 from wizard.server_products import BY_KEY, Outcome, Product
+from wizard.services import Service
 
 _OUTCOMES = {
     Cause.AUTH_FAILED: Outcome.AUTH_FAILED,

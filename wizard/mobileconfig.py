@@ -37,7 +37,8 @@ from wizard.clients.instructions.model import (
     auth_kind,
 )
 from wizard.errors import WizardError
-from wizard.provider import Provider, Security, ServerSettings
+from wizard.provider import Provider, ServerSettings
+from wizard.services import Security
 
 # Fixed once for this app; changing it would make every profile a new one to macOS.
 PROFILE_NAMESPACE = uuid.UUID("1b0592c1-e0c0-491a-b95a-292a5ff7bb99")

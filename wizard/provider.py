@@ -9,7 +9,6 @@ discovery, plus extensions Thunderbird ignores: ``<manageSieveServer>`` (same ch
 
 from __future__ import annotations
 
-import enum
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from defusedxml import DefusedXmlException
 
 from wizard.errors import WizardError
 from wizard.resources import override_provider_candidates, resource_path
+from wizard.services import Security, Service
 
 BUILTIN_PROVIDER_NAME = "provider.xml"
 # Looked up when the provider file has no <blocklists>; an empty <blocklists/> means none.
@@ -31,43 +31,6 @@ MAX_PROVIDER_BYTES = 1_000_000
 
 class ProviderError(WizardError, ValueError):
     """The provider file cannot be used; the message names the file and the element."""
-
-
-class Security(enum.StrEnum):
-    """How a connection is secured, in the wizard's own words (JSON uses these values)."""
-
-    TLS = "tls"  # implicit TLS from the first byte (autoconfig "SSL")
-    STARTTLS = "starttls"
-    PLAIN = "plain"
-
-    @classmethod
-    def from_socket_type(cls, value: str) -> Security:
-        mapping = {"SSL": cls.TLS, "STARTTLS": cls.STARTTLS, "PLAIN": cls.PLAIN}
-        try:
-            return mapping[value.strip().upper()]
-        except KeyError:
-            raise ValueError(value) from None
-
-    @property
-    def socket_type(self) -> str:
-        return {Security.TLS: "SSL", Security.STARTTLS: "STARTTLS", Security.PLAIN: "plain"}[self]
-
-
-class Service(enum.StrEnum):
-    IMAP = "imap"
-    SMTP = "smtp"
-    SIEVE = "sieve"
-    # Not a server of its own: a test message sent over SMTP and awaited over IMAP.
-    ROUNDTRIP = "roundtrip"
-
-    @property
-    def label(self) -> str:
-        return {
-            Service.IMAP: "Incoming mail (IMAP)",
-            Service.SMTP: "Outgoing mail (SMTP)",
-            Service.SIEVE: "Filters (ManageSieve)",
-            Service.ROUNDTRIP: "Sending and receiving a test message",
-        }[self]
 
 
 @dataclass(frozen=True)

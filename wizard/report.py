@@ -23,7 +23,8 @@ from wizard.checks.model import CheckResult, StepStatus
 from wizard.checks.redact import Redactor
 from wizard.diagnosis import CAUSE_PHRASES
 from wizard.log_hints import hint_for, public_ip, reached_server, seen_as
-from wizard.provider import Provider, Security, Service
+from wizard.provider import Provider
+from wizard.services import Security, Service
 
 if TYPE_CHECKING:
     from wizard.checks.roundtrip import RoundTripResult

@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from wizard.provider import Service
+from wizard.services import Service
 
 
 class Outcome(enum.StrEnum):

@@ -22,7 +22,7 @@ from wizard.checks.model import StepName
 from wizard.checks.refusals import classify_imap
 from wizard.checks.server_facts import note_greeting
 from wizard.checks.session import Session
-from wizard.provider import Security
+from wizard.services import Security
 
 _ALERT_RE = re.compile(r"\[ALERT\]\s*(.*)", re.IGNORECASE)
 

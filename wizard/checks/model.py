@@ -11,7 +11,7 @@ from typing import Any
 from wizard.checks.blocklist import BlocklistResult
 from wizard.checks.errors import Cause, CheckCancelled
 from wizard.checks.trigger import Trigger
-from wizard.provider import Security, Service
+from wizard.services import Security, Service
 
 # The checks' network timeout in seconds; here rather than in the runner so the GUI can
 # show it without importing the network stack.

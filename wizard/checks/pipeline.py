@@ -11,7 +11,8 @@ from pathlib import Path
 from wizard.checks.model import CancelToken, CheckResult, StepListener
 from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT, RoundTripResult, round_trip
 from wizard.checks.runner import DEFAULT_TIMEOUT, run_checks
-from wizard.provider import Provider, Service
+from wizard.provider import Provider
+from wizard.services import Service
 
 
 def logins_allow_round_trip(results: Sequence[CheckResult]) -> bool:

@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult, Direction, TranscriptLine
 from wizard.diagnosis import explain
-from wizard.provider import Provider, Service
+from wizard.provider import Provider
+from wizard.services import Service
 
 __all__ = ["classify_imap", "classify_sieve", "classify_smtp", "is_bare", "settle_bare_refusals"]
 

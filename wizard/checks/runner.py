@@ -21,7 +21,8 @@ from wizard.checks.smtp import check_smtp
 from wizard.checks.tls import RunTrust
 from wizard.checks.verdict import verdict
 from wizard.diagnosis import explain
-from wizard.provider import Provider, Security, ServerSettings, Service
+from wizard.provider import Provider, ServerSettings
+from wizard.services import Security, Service
 
 __all__ = ["DEFAULT_TIMEOUT", "SharedResolver", "run_check", "run_checks"]
 

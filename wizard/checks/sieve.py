@@ -20,7 +20,7 @@ from wizard.checks.reader import BoundedReader
 from wizard.checks.refusals import classify_sieve
 from wizard.checks.server_facts import note_greeting
 from wizard.checks.session import Session
-from wizard.provider import Security
+from wizard.services import Security
 
 _LITERAL_RE = re.compile(rb"\{(\d+)\+?\}\r?\n$")
 _STATUS_RE = re.compile(r"^(OK|NO|BYE)(?:\s+\(([^)]*)\))?\s*(.*)$", re.IGNORECASE)

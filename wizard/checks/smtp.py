@@ -18,7 +18,7 @@ from wizard.checks.reader import BoundedReader
 from wizard.checks.refusals import classify_smtp
 from wizard.checks.server_facts import note_ehlo, note_greeting, note_refusal
 from wizard.checks.session import Session
-from wizard.provider import Security
+from wizard.services import Security
 
 # What a refusal at connect time looks like when the client's address is on a blocklist
 # (Haraka's dnsbl plugin, Postfix postscreen...).

@@ -17,7 +17,7 @@ from wizard.checks.reader import EndlessAnswer
 from wizard.checks.security_probe import Seen, first_bytes, tls_from_the_start
 from wizard.checks.session import Session
 from wizard.diagnosis import classify_exception
-from wizard.provider import Security
+from wizard.services import Security
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from wizard import APP_NAME
 from wizard.clients.instructions import Instructions, instructions_for_many
 from wizard.clients.instructions.model import Context, Person
 from wizard.clients.instructions.other import authentication_word, security_word
-from wizard.provider import Provider, Security, ServerSettings
+from wizard.provider import Provider, ServerSettings
+from wizard.services import Security
 
 CHECK_CHOICE = "Check why my mail isn't working"
 SECURITY_LEGEND = {

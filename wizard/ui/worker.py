@@ -18,7 +18,8 @@ from wizard.checks.model import (
     CheckResult,
     Step,
 )
-from wizard.provider import Provider, Service
+from wizard.provider import Provider
+from wizard.services import Service
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from wizard.checks.model import CancelToken
 from wizard.checks.roundtrip.dsn import Bounce, parse_bounce
 from wizard.checks.roundtrip.message import TOKEN_HEADER
 from wizard.checks.session import Session
-from wizard.provider import Security
+from wizard.services import Security
 
 # RFC 6154 names the junk folder \Junk; servers without SPECIAL-USE use one of these names.
 JUNK_NAMES = ("Junk", "Spam", "Junk E-mail", "Bulk Mail", "Junk Email")

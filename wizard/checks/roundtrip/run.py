@@ -33,7 +33,8 @@ from wizard.checks.roundtrip.submit import SubmissionRefused, send_message, smtp
 from wizard.checks.session import Session
 from wizard.checks.smtp import _RecordingSMTP
 from wizard.checks.tls import RunTrust
-from wizard.provider import Provider, Security, ServerSettings, Service
+from wizard.provider import Provider, ServerSettings
+from wizard.services import Security, Service
 
 
 @dataclass

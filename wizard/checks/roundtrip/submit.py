@@ -9,7 +9,7 @@ import socket
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.session import Session
 from wizard.checks.smtp import _auth_failure, _authenticate, _extensions, _RecordingSMTP
-from wizard.provider import Security
+from wizard.services import Security
 
 
 class SubmissionRefused(CheckFailure):

@@ -22,7 +22,8 @@ from wizard.clients.instructions.model import (
     plain_text_warning,
     port_field,
 )
-from wizard.provider import Security, ServerSettings
+from wizard.provider import ServerSettings
+from wizard.services import Security
 
 CLIENT_ID = "apple_mail"
 INFO = ClientInfo(

@@ -11,7 +11,8 @@ import enum
 from dataclasses import dataclass
 
 from wizard.errors import WizardError
-from wizard.provider import Provider, Security, ServerSettings
+from wizard.provider import Provider, ServerSettings
+from wizard.services import Security
 
 
 class FieldKind(enum.StrEnum):

@@ -16,7 +16,7 @@ from wizard.clients.instructions.model import (
     choice,
     port_field,
 )
-from wizard.provider import Security
+from wizard.services import Security
 
 CLIENT_ID = "sieve"
 INFO = ClientInfo(

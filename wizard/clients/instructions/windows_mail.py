@@ -21,7 +21,8 @@ from wizard.clients.instructions.model import (
     choice,
     plain_text_warning,
 )
-from wizard.provider import Security, ServerSettings
+from wizard.provider import ServerSettings
+from wizard.services import Security
 
 CLIENT_ID = "windows_mail"
 INFO = ClientInfo(

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 from wizard.clients.thunderbird.prefsjs import PrefValue, same_value
 from wizard.clients.thunderbird.result import OtherAccount
-from wizard.provider import Provider, Security, ServerSettings
+from wizard.provider import Provider, ServerSettings
+from wizard.services import Security
 
 SOCKET_TYPE = {Security.PLAIN: 0, Security.STARTTLS: 2, Security.TLS: 3}
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 
 from wizard.checks.model import DEFAULT_ROUND_TRIP_TIMEOUT, CheckResult, Step
 from wizard.flow import WizardFlow
-from wizard.provider import Service
+from wizard.services import Service
 from wizard.ui.worker import BackgroundCall, CheckWorker
 
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from wizard.checks.model import CheckResult, Step, StepStatus
 from wizard.clients.instructions.other import security_word
 from wizard.flow import CheckState, Page
-from wizard.provider import Service
+from wizard.services import Service
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
 from wizard.ui.pages.report_export import ReportExport
