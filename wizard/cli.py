@@ -27,6 +27,7 @@ from wizard.errors import WizardError
 from wizard.outgoing import Form, outgoing_report
 from wizard.provider import Provider, load_default_provider, load_provider
 from wizard.report import CROSS, TICK, make_report
+from wizard.safe_text import visible
 from wizard.services import Service
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -233,7 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WizardError as exc:
         # The app's own errors (bad input, an unusable provider file, an unknown client…)
         # carry a message fit to show; anything else is a bug and keeps its traceback.
-        print(f"error: {exc}", file=sys.stderr)
+        # A provider file or a server's words can be part of the message: shown escaped.
+        print(f"error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
