@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import urllib.parse
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from wizard.logs import LogFileError, load_report
 from wizard.outgoing import Form, outgoing_report
 from wizard.provider import load_default_provider
 from wizard.report import Report, mailto_link, make_report, render_json
-from wizard.report_data import BEGIN, CHECK_KEYS, END, MAX_DEPTH, find_block
+from wizard.report_data import BEGIN, CHECK_KEYS, END, MAX_DEPTH, deeper_than, find_block
 from wizard.services import Security, Service
 
 ADDRESS = "joe.bloggs@sepheo.co"
@@ -207,3 +208,20 @@ def test_wrong_types_in_a_report_are_skipped_not_a_crash(tmp_path, check, capsys
         assert code in (0, 1) and err == ""
     else:
         assert code == 2 and "no checks in it" in err
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    assert not deeper_than('["' + "[" * 1000 + '"]', 2)
+    assert not deeper_than('["a\\"[[[[", [[1]]]', 3)
+    assert deeper_than('["a\\"[[[[", [[[1]]]]', 3)
+
+
+def test_a_crafted_report_of_quotes_and_backslashes_is_read_in_linear_time(tmp_path):
+    # A string scanner that backtracks would take hours on this; the check takes well under
+    # a second on an idle machine (the bound leaves room for a loaded one).
+    report = tmp_path / "quotes.json"
+    report.write_text('{"a": "' + '\\"' * 3_500_000 + "\\")
+    started = time.monotonic()
+    with pytest.raises(LogFileError, match="not valid JSON"):
+        load_report(str(report))
+    assert time.monotonic() - started < 10

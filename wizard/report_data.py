@@ -40,8 +40,10 @@ TOP_KEYS = ("address", "public_ip")
 MAX_REPORT_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-_BRACKET = re.compile(r"[\[\]{}]")
+# A JSON string (an unterminated one runs to the end) or a bracket. Possessive, and a string
+# always matches once it has started, so every character is looked at once: a crafted file of
+# quotes and backslashes cannot make the scan quadratic.
+_PART = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)|[\[\]{}]', re.S)
 
 
 class ReportDataError(ValueError):
@@ -63,27 +65,29 @@ def data_block(report_json: dict[str, Any]) -> list[str]:
     return [BEGIN, body, END]
 
 
-def nesting_depth(text: str) -> int:
-    """How deep the brackets of a JSON text go, strings skipped, without parsing it.
+def deeper_than(text: str, limit: int) -> bool:
+    """Whether the brackets of a JSON text nest deeper than ``limit``, without parsing it.
 
     ``json.loads`` recurses once per level and ends in a RecursionError on a few thousand
     ``[``; this counts them first so a hostile file gets a sentence, not a traceback.
     """
-    depth = deepest = 0
-    for m in _BRACKET.finditer(_STRING.sub('""', text)):
-        if m.group() in "[{":
+    depth = 0
+    for m in _PART.finditer(text):
+        found = m.group()
+        if found in "[{":
             depth += 1
-            deepest = max(deepest, depth)
-        else:
+            if depth > limit:
+                return True
+        elif found in "]}":
             depth -= 1
-    return deepest
+    return False
 
 
 def loads(text: str) -> Any:
     """JSON from a report, refused with one line when it is too big, too deep or broken."""
     if len(text) > MAX_REPORT_BYTES:
         raise ReportDataError(f"it is larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB")
-    if nesting_depth(text) > MAX_DEPTH:
+    if deeper_than(text, MAX_DEPTH):
         raise ReportDataError(f"its JSON is nested more than {MAX_DEPTH} levels deep")
     try:
         return json.loads(text)
