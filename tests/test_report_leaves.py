@@ -225,3 +225,10 @@ def test_a_crafted_report_of_quotes_and_backslashes_is_read_in_linear_time(tmp_p
     with pytest.raises(LogFileError, match="not valid JSON"):
         load_report(str(report))
     assert time.monotonic() - started < 10
+
+
+def test_the_block_docs_report_md_shows_is_one_the_reader_reads():
+    doc = (Path(__file__).parent.parent / "docs" / "report.md").read_text(encoding="utf-8")
+    data = find_block(doc)
+    assert set(data) == {"address", "public_ip", "checks"}
+    assert tuple(data["checks"][0]) == CHECK_KEYS
