@@ -65,6 +65,15 @@ def test_every_form_passes_the_last_redaction(form):
     assert "your password ******** is wrong" in text.replace('\\"', '"')
 
 
+@pytest.mark.parametrize("form", list(Form))
+def test_a_password_with_a_control_character_is_masked_in_its_escaped_form_too(form):
+    odd = "ab\x1bcd-9"
+    report = _report(alert=f"your password {odd} is wrong")
+    text = outgoing_report(report, form, password=odd, username=ADDRESS)
+    assert odd not in text and "ab\\x1bcd-9" not in text and "ab\\\\x1bcd-9" not in text
+    assert "your password ******** is wrong" in text
+
+
 def test_notes_for_it_go_in_the_text_and_the_json():
     report = _report()
     notes = ["The provider file gives a short login."]

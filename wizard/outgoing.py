@@ -26,7 +26,7 @@ from wizard.report import (
     summary,
 )
 from wizard.safe_text import NOTE as ESCAPED_NOTE
-from wizard.safe_text import visible_lines
+from wizard.safe_text import visible, visible_lines
 
 
 class Form(Enum):
@@ -54,7 +54,10 @@ def outgoing_report(
         text = render_text(report, notes=notes)
     else:
         text = _short(report)
-    return scrub(text, password, username)
+    text = scrub(text, password, username)
+    # A password with a control character in it is in the text in its escaped form.
+    shown = visible(password)
+    return scrub(text, shown, username) if shown != password else text
 
 
 def _short(report: Report) -> str:
