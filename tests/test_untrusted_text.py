@@ -377,3 +377,30 @@ def test_the_report_window_shows_what_copy_save_and_email_carry_escaped(qtbot):
     assert "greeting: * OK \\x1b[2K\\x0d\\x1b[32m✓ Everything works" in shown
     assert is_safe(_without_line_breaks(shown)) and NOTE in shown
     assert PASSWORD not in shown
+
+
+@pytest.mark.gui
+def test_the_checking_pages_row_shows_a_servers_alert_escaped(qtbot):
+    from wizard.checks.errors import Cause
+    from wizard.checks.model import CheckResult
+    from wizard.services import Security, Service
+    from wizard.ui.widgets import ServiceRow
+
+    row = ServiceRow("Receiving mail", "", None)
+    qtbot.addWidget(row)
+    row.start()
+    alert = "\u202egnp.exe \x1b[2J\u009b1m"
+    row.finish(
+        CheckResult(
+            Service.IMAP,
+            "127.0.0.1",
+            993,
+            Security.TLS,
+            ADDRESS,
+            cause=Cause.AUTH_FAILED,
+            message="The server did not accept the email address and password.",
+            server_alert=alert,
+        )
+    )
+    shown = row.verdict.text()
+    assert "\\u202egnp.exe \\x1b[2J\\x9b1m" in shown and is_safe(shown)
