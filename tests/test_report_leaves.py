@@ -241,3 +241,12 @@ def test_the_block_docs_report_md_shows_is_one_the_reader_reads():
     data = find_block(doc)
     assert set(data) == {"address", "public_ip", "checks"}
     assert tuple(data["checks"][0]) == CHECK_KEYS
+
+
+@pytest.mark.parametrize("form", [Form.TEXT, Form.JSON])
+def test_a_report_saved_on_windows_with_a_bom_and_crlf_is_read(tmp_path, form):
+    text = outgoing_report(_report(), form, password=PASSWORD)
+    saved = tmp_path / "report.txt"
+    saved.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    (a,) = load_report(str(saved)).attempts
+    assert (a.service, a.server_session) == ("smtp", "D33D62")

@@ -113,7 +113,7 @@ def _read_capped(path: str) -> str:
             f"cannot read report {path}: it is larger than {MAX_REPORT_BYTES // (1024 * 1024)} "
             f"MB, more than any report the app writes"
         )
-    return raw.decode("utf-8", errors="replace")
+    return raw.decode("utf-8-sig", errors="replace")  # Notepad saves with a BOM
 
 
 def _time(text: object) -> datetime | None:
