@@ -11,12 +11,12 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass
 
+from wizard.checks.causes import classify_exception
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
 from wizard.checks.reader import EndlessAnswer
 from wizard.checks.security_probe import Seen, first_bytes, tls_from_the_start
 from wizard.checks.session import Session
-from wizard.diagnosis import classify_exception
 from wizard.services import Security
 
 

@@ -205,7 +205,7 @@ class CheckingPage(WizardPage):
             )
             self._rows[server.service] = row
             steps.addWidget(row)
-        # The test message: run by the core after the logins pass (wizard.checks.pipeline).
+        # The test message: run by the core after the logins pass (wizard.pipeline).
         trip = ServiceRow(Service.ROUNDTRIP.label, ROUND_TRIP_SUBTITLE, self.details_box)
         self._rows[Service.ROUNDTRIP] = trip
         steps.addWidget(trip)
@@ -273,13 +273,7 @@ class CheckingPage(WizardPage):
             else:
                 row.start()
         self._show_words()
-        self.run.start(
-            self.flow,
-            ca_file=self.w.ca_file,
-            timeout=self.w.check_timeout,
-            round_trip_timeout=self.w.round_trip_timeout,
-            dnsbl_server=self.w.dnsbl_server,
-        )
+        self.run.start(self.flow, self.w.check_options)
         self._set_running(True)
         self.completeChanged.emit()
 
