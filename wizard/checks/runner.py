@@ -20,7 +20,7 @@ from wizard.checks.sieve import check_sieve
 from wizard.checks.smtp import check_smtp
 from wizard.checks.verdict import verdict
 from wizard.provider import Provider, ServerSettings
-from wizard.services import Security, Service
+from wizard.services import Service
 
 __all__ = ["run_check", "run_logins"]
 
@@ -48,13 +48,9 @@ def run_check(server: ServerSettings, address: str, password: str, ctx: RunConte
         security=server.security,
         username=ctx.options.username or server.username_for(address),
     )
-    listener = _offering(result, ctx)
-    session = Session(result, password, ctx.timeout, cancel, ctx.trust, listener)
+    session = Session(result, password, ctx.timeout, cancel, ctx.trust, _offering(result, ctx))
     try:
-        addrs = session.resolve(ctx.resolver)
-        sock = session.connect(addrs)
-        if server.security is Security.TLS:
-            sock = session.start_tls(sock)
+        sock = session.open(ctx.resolver)
         goodbye = _PROTOCOLS[server.service](session, sock, password)
         # Settled as soon as the login answered; the goodbye below cannot change it.
         result.ok = True

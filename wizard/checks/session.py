@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from wizard.checks.connect import ConnectFailed, happy_eyeballs
 from wizard.checks.deadline import Deadline
@@ -32,6 +33,11 @@ from wizard.checks.model import (
 from wizard.checks.reader import BoundedReader
 from wizard.checks.redact import Redactor
 from wizard.checks.tls import RunTrust, fetch_certificate_for_report, tls_info
+from wizard.services import Security
+
+if TYPE_CHECKING:
+    from wizard.checks.context import RunContext
+    from wizard.checks.resolve import Resolver
 
 
 class Session:
@@ -59,6 +65,21 @@ class Session:
         self.sock: socket.socket | None = None
         self._unregister: Callable[[], None] | None = None
         self._said_goodbye = False
+
+    @classmethod
+    def in_run(cls, result: CheckResult, ctx: RunContext, password: str = "") -> Session:
+        """A session of a run: its timeout, cancel, trust and listener (``password``: what
+        to mask; empty for a probe that never logs in)."""
+        return cls(result, password, ctx.timeout, ctx.cancel, ctx.trust, ctx.listener)
+
+    def open(self, resolver: Resolver) -> socket.socket:
+        """Resolve, connect and, for SSL/TLS from the start, secure: the steps every use of a
+        server begins with (a login check, the test message's legs, a probe). What it raises
+        is judged by ``wizard.checks.verdict.verdict(exc, self)``."""
+        sock = self.connect(self.resolve(resolver))
+        if self.result.security is Security.TLS:
+            return self.start_tls(sock)
+        return sock
 
     # -- steps ------------------------------------------------------------------------------
     def _emit(self, step: Step) -> None:
@@ -104,9 +125,7 @@ class Session:
             )
 
     # -- network ----------------------------------------------------------------------------
-    def resolve(
-        self, resolver: Callable[[str, int], list[tuple[str, int]]]
-    ) -> list[tuple[str, int]]:
+    def resolve(self, resolver: Resolver) -> list[tuple[str, int]]:
         host, port = self.result.host, self.result.port
         with self.step(StepName.RESOLVE) as step:
             addrs = resolver(host, port)

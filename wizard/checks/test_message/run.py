@@ -27,7 +27,7 @@ from wizard.checks.test_message.message import build_message, new_token, queue_i
 from wizard.checks.test_message.submit import SubmissionRefused, send_message, smtp_login
 from wizard.checks.verdict import verdict
 from wizard.provider import Provider, ServerSettings
-from wizard.services import Security, Service
+from wizard.services import Service
 
 
 @dataclass
@@ -97,11 +97,8 @@ class Legs:
         return leg
 
     def open(self, leg: Session) -> socket.socket:
-        """Resolve, connect and (for implicit TLS) secure a leg."""
-        sock = leg.connect(leg.resolve(self.ctx.resolver))
-        if leg.result.security is Security.TLS:
-            sock = leg.start_tls(sock)
-        return sock
+        """Resolve, connect and (for implicit TLS) secure a leg, as a login check does."""
+        return leg.open(self.ctx.resolver)
 
     def close_sockets(self) -> None:
         for leg in self.sessions:
