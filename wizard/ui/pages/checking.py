@@ -58,7 +58,7 @@ from wizard.ui_text.checking import (
 )
 
 if TYPE_CHECKING:
-    from wizard.ui.wizard_window import MailSetupWizard
+    from wizard.ui.pages.base import PageHost
 
 _MARKS = {Tone.GOOD: StepStatus.OK, Tone.BAD: StepStatus.FAILED}
 
@@ -118,7 +118,7 @@ class CheckingPage(WizardPage):
     page_id = Page.CHECKING
     checks_done = Signal()
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         self.setTitle("Checking your account")
         self.run = CheckRun(self)
