@@ -29,6 +29,7 @@ from wizard.checks.model import (
 )
 from wizard.checks.options import CheckOptions
 from wizard.errors import WizardError
+from wizard.password_rules import has_control_characters
 from wizard.pipeline import run_all_checks
 from wizard.provider import Provider, load_default_provider, load_provider
 from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
@@ -60,6 +61,12 @@ def _read_password(from_stdin: bool) -> str:
         raise BadInput("no password: use --password-stdin to pipe it in, or run in a terminal")
     if not password:
         raise BadInput("the password is empty")
+    if has_control_characters(password):
+        # Never echoed back: the sentence names the kind of character, not the password.
+        raise BadInput(
+            "the password contains a line break or another control character; give it "
+            "without them (one line on standard input, ended by the line break)"
+        )
     return password
 
 

@@ -20,6 +20,7 @@ from wizard.address import check_address, check_display_name
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
 from wizard.clients.thunderbird import ProfileSearch, WriteResult, write_account
+from wizard.password_rules import password_problem
 from wizard.provider import Provider
 from wizard.services import Service
 
@@ -199,14 +200,14 @@ class WizardFlow:
                 f"This address is not at {domains}. If that is right, carry on; otherwise check "
                 f"for a typo."
             )
-        password_error = ""
+        password_error = password_problem(password)
         if password and password != password.strip():
             # Not an error (spaces are legal) but a common copy-paste slip.
             warning = (warning + " " if warning else "") + (
                 "Your password starts or ends with a space. That is allowed, but check it was "
                 "not copied by mistake."
             )
-        ok = checked.ok and name_ok and bool(password)
+        ok = checked.ok and name_ok and bool(password) and not password_error
         return AccountValidation(
             ok=ok,
             address_error=address_error,
@@ -250,7 +251,7 @@ class WizardFlow:
         The next run checks the same address with this password, so a refused password is
         fixed where it was reported instead of two pages back.
         """
-        if not password:
+        if not password or password_problem(password):
             return False
         self.account = AccountInput(self.account.name, self.account.address, password)
         self.results = []

@@ -478,9 +478,10 @@ class InjectingImapServer(_ThreadedServer):
     every command seen after TLS (credentials never asserted on, only the verbs).
     """
 
-    def __init__(self, tls: ssl.SSLContext) -> None:
+    def __init__(self, tls: ssl.SSLContext, login_reply: bytes = b"OK logged in") -> None:
         super().__init__()
         self.tls = tls
+        self.login_reply = login_reply  # e.g. a NO [ALERT] that echoes what it was sent
         self.commands: list[str] = []
 
     def handle(self, conn: socket.socket) -> None:
@@ -498,7 +499,7 @@ class InjectingImapServer(_ThreadedServer):
             if verb == "CAPABILITY":
                 secured.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
             elif verb in ("LOGIN", "AUTHENTICATE"):
-                secured.sendall(tag + b" OK logged in\r\n")
+                secured.sendall(tag + b" " + self.login_reply + b"\r\n")
             elif verb == "LOGOUT":
                 secured.sendall(b"* BYE\r\n" + tag + b" OK bye\r\n")
                 return

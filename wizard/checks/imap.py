@@ -124,9 +124,11 @@ def open_imap(session: Session, sock: socket.socket) -> ImapConnection:
         try:
             conn = ImapConnection(session, sock)
         except (imaplib.IMAP4.error, IMAPClientError) as exc:
-            raise CheckFailure(Cause.PROTOCOL_ERROR, f"unexpected greeting: {exc}") from None
+            said = session.redact(str(exc))
+            raise CheckFailure(Cause.PROTOCOL_ERROR, f"unexpected greeting: {said}") from None
         welcome = conn.welcome
         greeting = welcome.decode("utf-8", "replace") if isinstance(welcome, bytes) else ""
+        greeting = session.redact(greeting)
         result.greeting = greeting
         note_greeting(result, greeting)
         step.detail = greeting
@@ -157,7 +159,8 @@ def secure_imap(session: Session, conn: ImapConnection) -> None:
     with session.step(StepName.STARTTLS) as step:
         typ, data = raw._simple_command("STARTTLS")
         if typ != "OK":
-            raise CheckFailure(Cause.STARTTLS_UNAVAILABLE, f"STARTTLS refused: {data!r}")
+            said = session.redact(repr(data))
+            raise CheckFailure(Cause.STARTTLS_UNAVAILABLE, f"STARTTLS refused: {said}")
         step.detail = "server agreed to STARTTLS"
 
     def prelude(s: socket.socket) -> None:
@@ -208,14 +211,15 @@ def log_in_imap(session: Session, conn: ImapConnection, password: str) -> None:
             else:
                 conn.login(result.username, password)
         except LoginError:
-            tagged = raw.last_tagged
+            tagged = session.redact(raw.last_tagged)
             _note_alert(session, tagged)
             raise CheckFailure(classify_imap(tagged), f"server said: {tagged}", tagged) from None
         except (imaplib.IMAP4.abort, OSError, EOFError) as exc:
+            said = session.redact(str(exc))
             raise CheckFailure(
-                Cause.PROTOCOL_ERROR, f"connection lost during login: {exc}"
+                Cause.PROTOCOL_ERROR, f"connection lost during login: {said}"
             ) from None
-        step.detail = f"logged in as {result.username}: {raw.last_tagged}"
+        step.detail = f"logged in as {result.username}: {session.redact(raw.last_tagged)}"
     for untagged in raw.untagged_responses.get("OK", []):
         text = untagged.decode("utf-8", "replace") if isinstance(untagged, bytes) else ""
         _note_alert(session, text)

@@ -73,10 +73,11 @@ def run_check(server: ServerSettings, address: str, password: str, ctx: RunConte
                 cause, result.cancelled = Cause.CANCELLED, True
             result.cause = cause
             session.note(f"failed: {detail}")
+            # Both parts were masked where their server text came in (per field).
             if result.steps and not result.steps[-1].detail:
-                result.steps[-1].detail = session.redact(detail)
+                result.steps[-1].detail = detail
             elif result.steps:
-                result.steps[-1].detail = session.redact(f"{result.steps[-1].detail} — {detail}")
+                result.steps[-1].detail = f"{result.steps[-1].detail} — {detail}"
     finally:
         session.close()
         result.finished_at = result.finished_at or datetime.now(UTC)

@@ -111,11 +111,10 @@ def open_sieve(session: Session, sock: socket.socket) -> tuple[SieveConnection, 
     with session.step(StepName.GREETING) as step:
         greeting = conn.read_response()
         if not greeting.ok:
-            raise CheckFailure(
-                Cause.AUTH_UNAVAILABLE, f"server said: {greeting.text}", greeting.text
-            )
+            said = session.redact(greeting.text)
+            raise CheckFailure(Cause.AUTH_UNAVAILABLE, f"server said: {said}", said)
         caps = greeting.capabilities()
-        result.greeting = caps.get("IMPLEMENTATION", greeting.text)
+        result.greeting = session.redact(caps.get("IMPLEMENTATION", greeting.text))
         note_greeting(result, result.greeting)
         result.capabilities = tuple(f"{k} {v}".strip() for k, v in caps.items())
         step.detail = result.greeting
@@ -141,7 +140,8 @@ def secure_sieve(
         conn.send("STARTTLS")
         answer = conn.read_response()
         if not answer.ok:
-            raise CheckFailure(Cause.STARTTLS_UNAVAILABLE, f"STARTTLS refused: {answer.text}")
+            said = session.redact(answer.text)
+            raise CheckFailure(Cause.STARTTLS_UNAVAILABLE, f"STARTTLS refused: {said}")
         step.detail = "server agreed to STARTTLS"
 
     def prelude(s: socket.socket) -> None:
@@ -158,7 +158,7 @@ def secure_sieve(
         answer = conn.read_response()
         after = answer.capabilities()
         result.capabilities = tuple(f"{k} {v}".strip() for k, v in after.items())
-        step.detail = f"SASL: {after.get('SASL', '(none)')}"
+        step.detail = f"SASL: {session.redact(after.get('SASL', '(none)'))}"
         if ahead:
             step.detail += " (AUTHENTICATE already on its way)"
     return after
@@ -181,14 +181,14 @@ def log_in_sieve(
             conn.send(_authenticate_line(result.username, password))
         answer = conn.read_response()
         if not answer.ok:
-            full = (
+            full = session.redact(
                 f"{answer.status} ({answer.code}) {answer.text}"
                 if answer.code
                 else (f"{answer.status} {answer.text}")
             )
             cause = classify_sieve(answer.code, answer.text)
             raise CheckFailure(cause, f"server said: {full}", full)
-        step.detail = f"logged in as {result.username}: {answer.text}"
+        step.detail = f"logged in as {result.username}: {session.redact(answer.text)}"
 
 
 def log_out_sieve(conn: SieveConnection) -> Callable[[], None]:

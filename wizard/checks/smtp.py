@@ -119,11 +119,12 @@ def ehlo(session: Session, smtp: SmtpConnection, *, secured: bool = False) -> tu
         if code != 250:
             if secured:
                 raise CheckFailure(Cause.PROTOCOL_ERROR, f"EHLO after STARTTLS refused: {code}")
-            raise CheckFailure(Cause.PROTOCOL_ERROR, f"EHLO refused: {code} {msg!r}")
+            said = session.redact(repr(msg))
+            raise CheckFailure(Cause.PROTOCOL_ERROR, f"EHLO refused: {code} {said}")
         if not secured:
             note_ehlo(result, msg.decode("utf-8", "replace"), smtp.local_hostname)
         result.capabilities = extensions(smtp)
-        step.detail = ", ".join(result.capabilities)
+        step.detail = session.redact(", ".join(result.capabilities))
     return result.capabilities
 
 
@@ -139,7 +140,7 @@ def secure_smtp(session: Session, smtp: SmtpConnection) -> None:
         if code != 220:
             raise CheckFailure(
                 Cause.STARTTLS_UNAVAILABLE,
-                f"STARTTLS refused: {code} {msg.decode(errors='replace')}",
+                f"STARTTLS refused: {code} {session.redact(msg.decode(errors='replace'))}",
             )
         step.detail = "server agreed to STARTTLS"
     helo = smtp.local_hostname
@@ -179,7 +180,7 @@ def log_in_smtp(session: Session, smtp: SmtpConnection, password: str) -> None:
         if code != 235:
             full = session.redact(f"{code} {text}")
             raise CheckFailure(classify_smtp(code, text), f"server said: {full}", full)
-        step.detail = f"logged in as {result.username}: {code} {text}"
+        step.detail = f"logged in as {result.username}: {session.redact(f'{code} {text}')}"
 
 
 def log_out_smtp(smtp: SmtpConnection) -> Callable[[], None]:

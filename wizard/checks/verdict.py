@@ -31,8 +31,10 @@ def verdict(exc: BaseException, session: Session) -> Verdict:
     if isinstance(exc, EndlessAnswer):
         return Verdict(Cause.PROTOCOL_ERROR, exc.detail, endless=True)
     cause, detail = classify_exception(exc)
-    if isinstance(exc, CheckFailure):
+    if isinstance(exc, CheckFailure):  # its server text was masked where it was raised
         return Verdict(cause, detail)
+    # An exception's text may quote the server (imaplib's abort, a certificate's name).
+    detail = session.redact(detail)
     result = session.result
     step = result.steps[-1].name if result.steps else None
     deadline = session.deadline
@@ -110,18 +112,19 @@ def _plain_instead_of_tls(session: Session, exc: BaseException, detail: str) -> 
     if wait <= 0 or session.cancel.cancelled:
         return Verdict(Cause.TLS_FAILED, detail)
     probe = first_bytes(result.peer, wait, session.adopt)
-    session.note(f"probe: a plain connection got {probe.seen.value}: {probe.sample}".rstrip(": "))
+    sample = session.redact(probe.sample)
+    session.note(f"probe: a plain connection got {probe.seen.value}: {sample}".rstrip(": "))
     if probe.seen is Seen.MAIL_GREETING:
         return Verdict(
             Cause.WRONG_SECURITY,
             f"the TLS handshake failed ({detail}) and a plain connection got an "
-            f"{probe.protocol} greeting ({probe.sample!r}): port {result.port} expects "
+            f"{probe.protocol} greeting ({sample!r}): port {result.port} expects "
             f"STARTTLS, not SSL/TLS",
         )
     if probe.seen is Seen.OTHER_BYTES:
         return Verdict(
             Cause.PROTOCOL_ERROR,
-            f"the port answers with neither TLS nor a mail greeting ({probe.sample!r})",
+            f"the port answers with neither TLS nor a mail greeting ({sample!r})",
         )
     if probe.seen is Seen.CLOSED and isinstance(exc, ssl.SSLEOFError | ConnectionError):
         return Verdict(

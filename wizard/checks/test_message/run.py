@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -193,7 +193,7 @@ def send_test_message(
                 result.submit_reply = send_message(smtp_leg, smtp, address, data)
             sent_at = time.monotonic()
             result.queue_id = queue_id_from(result.submit_reply)
-            step.detail = f"accepted: {result.submit_reply}"
+            step.detail = f"accepted: {result.submit_reply}"  # masked as it came in
             step.facts.update(message_id=result.message_id, queue_id=result.queue_id or "")
         with main.step(StepName.ARRIVED) as step:
             with _leg_failure("waiting", imap_leg):
@@ -210,7 +210,7 @@ def send_test_message(
             step.facts.update(folder=found.folder, delivery_ms=f"{result.delivery_ms:.0f}")
             if found.kind == "report":
                 with _leg_failure("reading the delivery report", imap_leg):
-                    result.bounce = mailbox.fetch_report(found)
+                    result.bounce = _masked(mailbox.fetch_report(found), main)
                 step.detail = f"a delivery report arrived in {found.folder} instead"
             else:
                 step.detail = (
@@ -256,7 +256,7 @@ def send_test_message(
             settled = (Cause.ARRIVED_IN_JUNK, Cause.BOUNCED, Cause.DELIVERY_DELAYED)
             if last is not None and cause not in settled:
                 last.status = StepStatus.FAILED
-                last.detail = main.redact(f"{last.detail} — {detail}" if last.detail else detail)
+                last.detail = f"{last.detail} — {detail}" if last.detail else detail
     finally:
         if mailbox is not None:
             if found is None and result.cause is Cause.DELIVERY_DELAYED:
@@ -269,6 +269,13 @@ def send_test_message(
         _take_server_facts(result, smtp_leg.result, imap_leg.result)
         result.finished_at = datetime.now(UTC)
     return result
+
+
+def _masked(bounce: Bounce | None, session: Session) -> Bounce | None:
+    """A delivery report is the server's words: masked field by field as it comes in."""
+    if bounce is None:
+        return None
+    return Bounce(*(session.redact(str(v)) for v in astuple(bounce)))
 
 
 def _with_leg_detail(detail: str, leg: Session) -> str:

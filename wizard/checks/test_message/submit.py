@@ -55,20 +55,20 @@ def send_message(session: Session, smtp: SmtpConnection, address: str, data: byt
         ("MAIL FROM", "RCPT TO", "DATA"), ((250,), (250, 251), (354,)), replies, strict=False
     ):
         if code not in wanted:
-            raise SubmissionRefused(stage, code, _text(reply))
+            raise SubmissionRefused(stage, code, session.redact(_text(reply)))
     body = _LEADING_DOT.sub(b"..", data)
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
     smtp.send(body + b".\r\n")
     code, reply = smtp.getreply()
-    text = _text(reply)
+    text = session.redact(_text(reply))
     if code != 250:
         raise SubmissionRefused("DATA", code, text)
     try:
         smtp.reader.max_wait = 2.0  # the QUIT reply is a courtesy, as in the login check
         smtp.quit()
     except (smtplib.SMTPException, OSError) as exc:
-        session.note(f"QUIT not clean: {exc}")
+        session.note(f"QUIT not clean: {session.redact(str(exc))}")
     return f"{code} {text}"
 
 

@@ -197,9 +197,10 @@ class AccountPage(WizardPage):
 
     def _changed(self) -> None:
         v = self.flow.validate_account(self.name.text(), self.address.text(), self.password.text())
-        self.address_error.setText(v.address_error or v.name_error)
+        error = v.address_error or v.name_error or v.password_error
+        self.address_error.setText(error)
         self.address_error.setStyleSheet(f"color: {fail_color(self).name()};")
-        self.address_error.setVisible(bool(v.address_error or v.name_error))
+        self.address_error.setVisible(bool(error))
         self.domain_warning.setText(v.domain_warning)
         self.domain_warning.setStyleSheet(f"color: {warn_color(self).name()};")
         self.domain_warning.setVisible(bool(v.domain_warning))

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from wizard.checks.model import CheckResult, Step, StepStatus
 from wizard.clients.instructions.other import security_word
 from wizard.flow import CheckState, Page
+from wizard.password_rules import password_problem
 from wizard.services import Service
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
@@ -337,6 +338,8 @@ class CheckingPage(WizardPage):
         if self._action is Action.PASSWORD:
             if self.flow.retry_with_password(self.password.text()):
                 self.start()
+            elif problem := password_problem(self.password.text()):
+                self.status.setText(problem)  # the flow refused it: say why, send nothing
         elif self._action is Action.FULL_ADDRESS:
             self.retry_with_full_address()
         elif self._action is Action.RETRY:
