@@ -42,7 +42,7 @@ from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, DovecotServer
 from tests.support.haraka_server import HarakaServer, haraka_available
 from wizard.checks.model import CancelToken, Direction
 from wizard.checks.options import CheckOptions
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.checks.test_message import (
     TestMessageResult,
     build_message,
@@ -145,7 +145,7 @@ def _detect(
         username=GOOD_USER,
     )
     ctx = tuned_context(provider, CheckOptions(ca_file=dovecot.ca_pem), cancel=cancel)
-    main = Session(scratch, GOOD_PASSWORD, 10.0, cancel, ctx.trust)
+    main = CheckSession(scratch, GOOD_PASSWORD, 10.0, cancel, ctx.trust)
     legs = Legs(main, GOOD_PASSWORD, ctx)
     leg = legs.new(provider.imap, GOOD_USER)
     mailbox = open_mailbox(leg, legs.open(leg), GOOD_PASSWORD, token)

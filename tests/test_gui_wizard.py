@@ -141,7 +141,7 @@ def test_cancel_during_a_slow_check_returns_control_within_a_second(qtbot, make_
         assert wiz.flow.check_state is CheckState.CANCELLED
         screenshot(wiz, "05-checking-cancelled")
         # Retry runs again
-        wiz.checking_page.retry_button.click()
+        wiz.checking_page.action_button.click()  # after Stop: Try again
         assert wiz.flow.check_state is CheckState.RUNNING
         with qtbot.waitSignal(wiz.checking_page.checks_done, timeout=1000):
             wiz.back()  # Back also stops the checks
@@ -230,7 +230,7 @@ def test_short_login_is_explained_and_retried_once_with_the_full_address(
     fill_account(qtbot, wiz)
     run_checks_and_wait(qtbot, wiz)
     assert "full email address" in wiz.checking_page._rows[Service.IMAP].verdict.text()
-    button = wiz.checking_page.alternative_button
+    button = wiz.checking_page.action_button  # the one main button, offering the fix
     assert button.isVisible() and button.text() == "&Try with my full email address"
     screenshot(wiz, "05-checking-short-login")
     with qtbot.waitSignal(wiz.checking_page.checks_done, timeout=20000):

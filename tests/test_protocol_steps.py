@@ -18,7 +18,7 @@ from wizard.checks.context import RunContext
 from wizard.checks.imap import capabilities, open_imap, secure_imap
 from wizard.checks.model import CheckResult, Direction
 from wizard.checks.options import CheckOptions
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.checks.sieve import open_sieve, secure_sieve
 from wizard.checks.smtp import ehlo, open_smtp, secure_smtp
 from wizard.provider import Provider, ServerSettings, load_provider
@@ -34,13 +34,13 @@ def tls(test_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     yield ctx, ca_pem
 
 
-def _probe_session(provider: Provider, server: ServerSettings, ca: Path) -> Session:
+def _probe_session(provider: Provider, server: ServerSettings, ca: Path) -> CheckSession:
     ctx = RunContext.start(provider, CheckOptions(ca_file=ca))
     result = CheckResult(server.service, server.hostname, server.port, server.security, "")
-    return Session.in_run(result, ctx)
+    return CheckSession.in_run(result, ctx)
 
 
-def _sent(session: Session) -> list[str]:
+def _sent(session: CheckSession) -> list[str]:
     return [t.text for t in session.result.transcript if t.direction is Direction.SENT]
 
 

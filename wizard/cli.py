@@ -28,7 +28,7 @@ from wizard.checks.model import (
     StepStatus,
 )
 from wizard.checks.options import CheckOptions
-from wizard.errors import WizardError
+from wizard.errors import BadInput, WizardError
 from wizard.password_rules import has_control_characters
 from wizard.pipeline import run_all_checks
 from wizard.provider import Provider, load_default_provider, load_provider
@@ -36,10 +36,6 @@ from wizard.report import CROSS, TICK, make_report, render_json, render_text, su
 from wizard.services import Service
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadInput(WizardError):
-    """A one-line message for the user; exit status 2, no traceback."""
 
 
 def provider_from_args(path: str | None) -> Provider:

@@ -24,7 +24,7 @@ from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
 from wizard.checks.refusals import classify_imap
 from wizard.checks.server_facts import note_greeting
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.services import Security
 
 __all__ = [
@@ -47,7 +47,7 @@ _QUOTABLE_RE = re.compile(r"[\x01-\x09\x0b\x0c\x0e-\x7f]*")
 class RecordingIMAP4(imaplib.IMAP4):
     """imaplib on a socket we already opened, copying every line into the session transcript."""
 
-    def __init__(self, session: Session, sock: socket.socket, host: str, port: int) -> None:
+    def __init__(self, session: CheckSession, sock: socket.socket, host: str, port: int) -> None:
         self._session = session
         self._ready_sock = sock
         # Read through our bounded reader, not imaplib's file (see wizard.checks.reader).
@@ -96,7 +96,7 @@ class RecordingIMAP4(imaplib.IMAP4):
 class ImapConnection(IMAPClient):  # type: ignore[misc]  # imapclient ships no type hints
     """An IMAP connection on the session's prepared socket (imapclient's API, plus ``raw``)."""
 
-    def __init__(self, session: Session, sock: socket.socket) -> None:
+    def __init__(self, session: CheckSession, sock: socket.socket) -> None:
         self._session = session
         self._prepared = sock
         super().__init__(
@@ -117,7 +117,7 @@ class ImapConnection(IMAPClient):  # type: ignore[misc]  # imapclient ships no t
         return imap
 
 
-def open_imap(session: Session, sock: socket.socket) -> ImapConnection:
+def open_imap(session: CheckSession, sock: socket.socket) -> ImapConnection:
     """The greeting step: read it, note the server's product, keep its capabilities."""
     result = session.result
     with session.step(StepName.GREETING) as step:
@@ -143,7 +143,7 @@ def capabilities(conn: ImapConnection) -> tuple[str, ...]:
     return tuple(str(c) for c in caps)
 
 
-def secure_imap(session: Session, conn: ImapConnection) -> None:
+def secure_imap(session: CheckSession, conn: ImapConnection) -> None:
     """STARTTLS, the verified handshake, then the capabilities asked afresh over TLS.
 
     Nothing the server said before TLS is kept (RFC 3501 6.2.1): an untagged CAPABILITY that
@@ -181,7 +181,7 @@ def secure_imap(session: Session, conn: ImapConnection) -> None:
     result.capabilities = capabilities(conn)
 
 
-def log_in_imap(session: Session, conn: ImapConnection, password: str) -> None:
+def log_in_imap(session: CheckSession, conn: ImapConnection, password: str) -> None:
     """The login step: LOGIN, or AUTHENTICATE PLAIN when LOGIN cannot carry the credentials.
 
     A refusal becomes a :class:`CheckFailure` with the cause :mod:`wizard.checks.refusals`
@@ -225,14 +225,14 @@ def log_in_imap(session: Session, conn: ImapConnection, password: str) -> None:
         _note_alert(session, text)
 
 
-def _note_alert(session: Session, text: str) -> None:
+def _note_alert(session: CheckSession, text: str) -> None:
     alert = _ALERT_RE.search(text)
     if alert:
         session.result.server_alert = session.redact(alert.group(1))
 
 
 def log_out_imap(conn: ImapConnection) -> Callable[[], None]:
-    """How to say goodbye: LOGOUT sent, its answer never awaited (see Session.farewell)."""
+    """How to say goodbye: LOGOUT sent, its answer never awaited (see CheckSession.farewell)."""
     raw = conn.raw
 
     def logout() -> None:
@@ -241,7 +241,7 @@ def log_out_imap(conn: ImapConnection) -> Callable[[], None]:
     return logout
 
 
-def check_imap(session: Session, sock: socket.socket, password: str) -> Callable[[], None]:
+def check_imap(session: CheckSession, sock: socket.socket, password: str) -> Callable[[], None]:
     """The IMAP login check on a connected (and, for implicit TLS, secured) socket."""
     conn = open_imap(session, sock)
     if session.result.security is Security.STARTTLS:

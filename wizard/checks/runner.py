@@ -15,7 +15,7 @@ from wizard.checks.errors import Cause, CheckCancelled, CheckFailure
 from wizard.checks.imap import check_imap
 from wizard.checks.model import CheckResult, Step, StepListener
 from wizard.checks.refusals import settle_bare_refusals
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.checks.sieve import check_sieve
 from wizard.checks.smtp import check_smtp
 from wizard.checks.verdict import verdict
@@ -25,7 +25,7 @@ from wizard.services import Service
 __all__ = ["run_check", "run_logins"]
 
 # Each runs its dialogue up to the login's answer and returns how to say goodbye.
-_PROTOCOLS: dict[Service, Callable[[Session, socket.socket, str], Callable[[], None]]] = {
+_PROTOCOLS: dict[Service, Callable[[CheckSession, socket.socket, str], Callable[[], None]]] = {
     Service.IMAP: check_imap,
     Service.SMTP: check_smtp,
     Service.SIEVE: check_sieve,
@@ -48,7 +48,7 @@ def run_check(server: ServerSettings, address: str, password: str, ctx: RunConte
         security=server.security,
         username=ctx.options.username or server.username_for(address),
     )
-    session = Session(result, password, ctx.timeout, cancel, ctx.trust, _offering(result, ctx))
+    session = CheckSession(result, password, ctx.timeout, cancel, ctx.trust, _offering(result, ctx))
     try:
         sock = session.open(ctx.resolver)
         goodbye = _PROTOCOLS[server.service](session, sock, password)

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from wizard.checks.resolve import Resolver
 
 
-class Session:
+class CheckSession:
     """One check's record: steps as they happen, the transcript, and the live socket."""
 
     def __init__(
@@ -71,7 +71,7 @@ class Session:
         self._said_goodbye = False
 
     @classmethod
-    def in_run(cls, result: CheckResult, ctx: RunContext, password: str = "") -> Session:
+    def in_run(cls, result: CheckResult, ctx: RunContext, password: str = "") -> CheckSession:
         """A session of a run: its timeout, cancel, trust and listener (``password``: what
         to mask; empty for a probe that never logs in)."""
         return cls(result, password, ctx.timeout, ctx.cancel, ctx.trust, ctx.listener)

@@ -20,7 +20,7 @@ from wizard.checks.model import StepName
 from wizard.checks.reader import BoundedReader
 from wizard.checks.refusals import classify_sieve
 from wizard.checks.server_facts import note_greeting
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.services import Security
 
 _LITERAL_RE = re.compile(rb"\{(\d+)\+?\}\r?\n$")
@@ -67,7 +67,7 @@ def _unquote(text: str) -> str:
 class SieveConnection:
     """A ManageSieve connection on the session's socket, read through its bounded reader."""
 
-    def __init__(self, session: Session, sock: socket.socket) -> None:
+    def __init__(self, session: CheckSession, sock: socket.socket) -> None:
         self.session = session
         self.sock = sock
         self.reader = session.reader(sock)
@@ -104,7 +104,9 @@ class SieveConnection:
             lines.append(text)
 
 
-def open_sieve(session: Session, sock: socket.socket) -> tuple[SieveConnection, dict[str, str]]:
+def open_sieve(
+    session: CheckSession, sock: socket.socket
+) -> tuple[SieveConnection, dict[str, str]]:
     """The greeting step: the server's capabilities (its greeting) and its product."""
     result = session.result
     conn = SieveConnection(session, sock)
@@ -122,7 +124,7 @@ def open_sieve(session: Session, sock: socket.socket) -> tuple[SieveConnection, 
 
 
 def secure_sieve(
-    session: Session, conn: SieveConnection, caps: dict[str, str], *, ahead: str = ""
+    session: CheckSession, conn: SieveConnection, caps: dict[str, str], *, ahead: str = ""
 ) -> dict[str, str]:
     """STARTTLS, the verified handshake, and the capabilities the server restates over TLS.
 
@@ -165,7 +167,7 @@ def secure_sieve(
 
 
 def log_in_sieve(
-    session: Session, conn: SieveConnection, caps: dict[str, str], password: str, *, sent: bool
+    session: CheckSession, conn: SieveConnection, caps: dict[str, str], password: str, *, sent: bool
 ) -> None:
     """The login step: AUTHENTICATE "PLAIN" (``sent``: already on its way), then its answer."""
     result = session.result
@@ -192,11 +194,11 @@ def log_in_sieve(
 
 
 def log_out_sieve(conn: SieveConnection) -> Callable[[], None]:
-    """LOGOUT, sent and never awaited (see Session.farewell)."""
+    """LOGOUT, sent and never awaited (see CheckSession.farewell)."""
     return lambda: conn.send("LOGOUT")
 
 
-def check_sieve(session: Session, sock: socket.socket, password: str) -> Callable[[], None]:
+def check_sieve(session: CheckSession, sock: socket.socket, password: str) -> Callable[[], None]:
     """The ManageSieve login check on a connected (and, for implicit TLS, secured) socket."""
     result = session.result
     conn, caps = open_sieve(session, sock)

@@ -20,7 +20,7 @@ from wizard.checks.model import StepName
 from wizard.checks.reader import BoundedReader
 from wizard.checks.refusals import classify_smtp
 from wizard.checks.server_facts import note_ehlo, note_greeting, note_refusal
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.services import Security
 
 # What a refusal at connect time looks like when the client's address is on a blocklist
@@ -42,7 +42,7 @@ __all__ = [
 class SmtpConnection(smtplib.SMTP):
     """smtplib on the session's socket, copying each command and reply into the transcript."""
 
-    def __init__(self, session: Session, sock: socket.socket) -> None:
+    def __init__(self, session: CheckSession, sock: socket.socket) -> None:
         self._session = session
         self._ready_sock = sock
         self.reader = session.reader(sock)
@@ -88,7 +88,7 @@ def _helo_name(sock: socket.socket) -> str:
     return f"[IPv6:{ip}]" if ":" in ip else f"[{ip}]"
 
 
-def open_smtp(session: Session, sock: socket.socket) -> SmtpConnection:
+def open_smtp(session: CheckSession, sock: socket.socket) -> SmtpConnection:
     """The greeting step; a refusal at connect time gets its cause (a blocklist, busy, other)."""
     result = session.result
     with session.step(StepName.GREETING) as step:
@@ -108,7 +108,7 @@ def open_smtp(session: Session, sock: socket.socket) -> SmtpConnection:
     return smtp
 
 
-def ehlo(session: Session, smtp: SmtpConnection, *, secured: bool = False) -> tuple[str, ...]:
+def ehlo(session: CheckSession, smtp: SmtpConnection, *, secured: bool = False) -> tuple[str, ...]:
     """The capabilities step (EHLO); what the server offers, also kept on the result.
 
     ``secured``: the EHLO that follows STARTTLS (its answer names no new server facts).
@@ -128,7 +128,7 @@ def ehlo(session: Session, smtp: SmtpConnection, *, secured: bool = False) -> tu
     return result.capabilities
 
 
-def secure_smtp(session: Session, smtp: SmtpConnection) -> None:
+def secure_smtp(session: CheckSession, smtp: SmtpConnection) -> None:
     """STARTTLS, the verified handshake, then EHLO again: nothing from before TLS is kept."""
     if not smtp.has_extn("starttls"):
         raise CheckFailure(
@@ -166,7 +166,7 @@ def secure_smtp(session: Session, smtp: SmtpConnection) -> None:
     ehlo(session, smtp, secured=True)
 
 
-def log_in_smtp(session: Session, smtp: SmtpConnection, password: str) -> None:
+def log_in_smtp(session: CheckSession, smtp: SmtpConnection, password: str) -> None:
     """The login step (AUTH PLAIN, else LOGIN); a refusal gets the cause its reply says."""
     result = session.result
     with session.step(StepName.LOGIN) as step:
@@ -184,13 +184,13 @@ def log_in_smtp(session: Session, smtp: SmtpConnection, password: str) -> None:
 
 
 def log_out_smtp(smtp: SmtpConnection) -> Callable[[], None]:
-    """QUIT, sent and never awaited (see Session.farewell)."""
+    """QUIT, sent and never awaited (see CheckSession.farewell)."""
     # Not pipelined with AUTH: it is never waited for, so riding along would save nothing
     # and would need the server's PIPELINING.
     return lambda: smtp.send("QUIT\r\n")
 
 
-def check_smtp(session: Session, sock: socket.socket, password: str) -> Callable[[], None]:
+def check_smtp(session: CheckSession, sock: socket.socket, password: str) -> Callable[[], None]:
     """The submission login check on a connected (and, for implicit TLS, secured) socket."""
     smtp = open_smtp(session, sock)
     ehlo(session, smtp)

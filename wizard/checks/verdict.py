@@ -16,7 +16,7 @@ from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
 from wizard.checks.reader import EndlessAnswer
 from wizard.checks.security_probe import Seen, first_bytes, tls_from_the_start
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.services import Security
 
 
@@ -27,7 +27,7 @@ class Verdict:
     endless: bool = False  # the plain words say "the server sent an endless answer"
 
 
-def verdict(exc: BaseException, session: Session) -> Verdict:
+def verdict(exc: BaseException, session: CheckSession) -> Verdict:
     if isinstance(exc, EndlessAnswer):
         return Verdict(Cause.PROTOCOL_ERROR, exc.detail, endless=True)
     cause, detail = classify_exception(exc)
@@ -84,7 +84,7 @@ def verdict(exc: BaseException, session: Session) -> Verdict:
     return Verdict(cause, detail)
 
 
-def _speaks_tls(session: Session) -> str:
+def _speaks_tls(session: CheckSession) -> str:
     """With STARTTLS or plain configured: a description if the port speaks TLS at once."""
     result = session.result
     if result.security is Security.TLS or result.peer is None:
@@ -104,7 +104,7 @@ def _speaks_tls(session: Session) -> str:
     )
 
 
-def _plain_instead_of_tls(session: Session, exc: BaseException, detail: str) -> Verdict:
+def _plain_instead_of_tls(session: CheckSession, exc: BaseException, detail: str) -> Verdict:
     """With SSL/TLS configured and the handshake broken: does the port speak plain text?"""
     result = session.result
     assert result.peer is not None

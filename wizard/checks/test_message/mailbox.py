@@ -15,7 +15,7 @@ from wizard.checks.deadline import DeadlineExceeded
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.imap import ImapConnection, log_in_imap, open_imap, secure_imap
 from wizard.checks.model import CancelToken
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.checks.test_message.dsn import Bounce, parse_bounce
 from wizard.checks.test_message.message import TOKEN_HEADER
 from wizard.services import Security
@@ -47,7 +47,7 @@ class Found:
 class Mailbox:
     """The watching IMAP connection: folders, the wait, and the careful removal."""
 
-    def __init__(self, session: Session, client: ImapConnection, token: str) -> None:
+    def __init__(self, session: CheckSession, client: ImapConnection, token: str) -> None:
         self.session = session
         self.client = client
         self.raw = client.raw
@@ -335,7 +335,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def open_mailbox(session: Session, sock: socket.socket, password: str, token: str) -> Mailbox:
+def open_mailbox(session: CheckSession, sock: socket.socket, password: str, token: str) -> Mailbox:
     """Log in with the login check's own steps, and keep the connection for watching."""
     conn = open_imap(session, sock)
     if session.result.security is Security.STARTTLS:

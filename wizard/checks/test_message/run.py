@@ -19,7 +19,7 @@ from wizard.checks.context import RunContext
 from wizard.checks.deadline import Deadline
 from wizard.checks.errors import Cause, CheckCancelled, CheckFailure
 from wizard.checks.model import CheckResult, StepName, StepStatus
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.checks.smtp import SmtpConnection
 from wizard.checks.test_message.dsn import Bounce
 from wizard.checks.test_message.mailbox import Found, Mailbox, open_mailbox
@@ -74,13 +74,13 @@ class Legs:
     Every leg resolves through the run's resolver and verifies with the run's trust.
     """
 
-    def __init__(self, main: Session, password: str, ctx: RunContext) -> None:
+    def __init__(self, main: CheckSession, password: str, ctx: RunContext) -> None:
         self.main = main
         self.password = password
         self.ctx = ctx
-        self.sessions: list[Session] = []
+        self.sessions: list[CheckSession] = []
 
-    def new(self, server: ServerSettings, username: str, *, waits: float = 0.0) -> Session:
+    def new(self, server: ServerSettings, username: str, *, waits: float = 0.0) -> CheckSession:
         """A leg's session; its deadline is a login check's plus ``waits``: the time it must
         stay open by design (the mailbox until the message arrives; submission until the
         mailbox is watched)."""
@@ -91,12 +91,14 @@ class Legs:
             security=server.security,
             username=username,
         )
-        leg = Session(scratch, self.password, self.main.timeout, self.main.cancel, self.ctx.trust)
+        leg = CheckSession(
+            scratch, self.password, self.main.timeout, self.main.cancel, self.ctx.trust
+        )
         leg.deadline = Deadline(self.main.timeout, extra=waits)
         self.sessions.append(leg)
         return leg
 
-    def open(self, leg: Session) -> socket.socket:
+    def open(self, leg: CheckSession) -> socket.socket:
         """Resolve, connect and (for implicit TLS) secure a leg, as a login check does."""
         return leg.open(self.ctx.resolver)
 
@@ -114,7 +116,7 @@ class Legs:
 
 
 @contextmanager
-def _leg_failure(where: str, leg: Session) -> Iterator[None]:
+def _leg_failure(where: str, leg: CheckSession) -> Iterator[None]:
     """A failure inside a leg says where it happened and on which leg (judged later)."""
     try:
         yield
@@ -125,7 +127,7 @@ def _leg_failure(where: str, leg: Session) -> Iterator[None]:
 
 
 class _LegError(Exception):
-    def __init__(self, where: str, exc: BaseException, leg: Session) -> None:
+    def __init__(self, where: str, exc: BaseException, leg: CheckSession) -> None:
         super().__init__(f"{where}: {exc}")
         self.where = where
         self.exc = exc
@@ -152,7 +154,7 @@ def send_test_message(
         username=options.username or smtp_server.username_for(address),
     )
     result.token = new_token()
-    main = Session(result, password, timeout, cancel, ctx.trust, ctx.listener)
+    main = CheckSession(result, password, timeout, cancel, ctx.trust, ctx.listener)
     legs = Legs(main, password, ctx)
     message = build_message(address, result.token)
     result.message_id = str(message["Message-ID"])
@@ -271,14 +273,14 @@ def send_test_message(
     return result
 
 
-def _masked(bounce: Bounce | None, session: Session) -> Bounce | None:
+def _masked(bounce: Bounce | None, session: CheckSession) -> Bounce | None:
     """A delivery report is the server's words: masked field by field as it comes in."""
     if bounce is None:
         return None
     return Bounce(*(session.redact(str(v)) for v in astuple(bounce)))
 
 
-def _with_leg_detail(detail: str, leg: Session) -> str:
+def _with_leg_detail(detail: str, leg: CheckSession) -> str:
     """A leg's failing step says what was seen (a refused certificate's subject and issuer)."""
     steps = leg.result.steps
     seen = steps[-1].detail if steps else ""
@@ -302,7 +304,9 @@ _MODE_WORDS = {
 }
 
 
-def _clean_up(main: Session, mailbox: Mailbox, found: Found, result: TestMessageResult) -> None:
+def _clean_up(
+    main: CheckSession, mailbox: Mailbox, found: Found, result: TestMessageResult
+) -> None:
     with main.step(StepName.CLEANUP) as step:
         try:
             removed, how = mailbox.remove(found)

@@ -7,7 +7,7 @@ import smtplib
 import socket
 
 from wizard.checks.errors import Cause, CheckFailure
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.checks.smtp import SmtpConnection, ehlo, log_in_smtp, open_smtp, secure_smtp
 from wizard.services import Security
 
@@ -22,7 +22,7 @@ class SubmissionRefused(CheckFailure):
         self.code = code
 
 
-def smtp_login(session: Session, sock: socket.socket, password: str) -> SmtpConnection:
+def smtp_login(session: CheckSession, sock: socket.socket, password: str) -> SmtpConnection:
     """Log in to submission as the login check does (greeting, EHLO, STARTTLS, AUTH)."""
     smtp = open_smtp(session, sock)
     ehlo(session, smtp)
@@ -37,7 +37,7 @@ def smtp_login(session: Session, sock: socket.socket, password: str) -> SmtpConn
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
-def send_message(session: Session, smtp: SmtpConnection, address: str, data: bytes) -> str:
+def send_message(session: CheckSession, smtp: SmtpConnection, address: str, data: bytes) -> str:
     """MAIL, RCPT and DATA (in one go when PIPELINING is offered, RFC 2920); the DATA reply."""
     size = f" SIZE={len(data)}" if smtp.has_extn("size") else ""
     commands = [f"MAIL FROM:<{address}>{size}", f"RCPT TO:<{address}>", "DATA"]

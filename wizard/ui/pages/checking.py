@@ -170,9 +170,6 @@ class CheckingPage(WizardPage):
         action_row.addWidget(self.stop_button)
         action_row.addStretch(1)
         outer.addLayout(action_row)
-        # The names the older tests and callers use for the one action button.
-        self.retry_button = self.action_button
-        self.alternative_button = self.action_button
 
         outer.addSpacing(6)
         self.rows_box = QWidget(self)
