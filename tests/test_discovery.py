@@ -105,6 +105,59 @@ def test_autodiscover_post_is_read_from_automx2(world: w.World) -> None:
     assert found.settings.imap.security is Security.TLS
 
 
+def test_autodiscover_http_redirect_is_followed_to_https_in_the_domain_only(
+    world: w.World,
+) -> None:
+    from wizard.discovery.autodiscover import lookup_autodiscover_redirect
+
+    found = lookup_autodiscover_redirect(
+        world.network(),
+        domain="ad2.test",
+        address="amy@ad2.test",
+        rank=3,
+        cancel=CancelToken(),
+        end=time.monotonic() + 5,
+    )
+    assert found.outcome is Outcome.FOUND and found.trusted and found.settings
+    assert found.settings.imap.origin.where == "https://web.ad2.test/autodiscover/autodiscover.xml"
+    # Nothing but the GET went over plain HTTP.
+    plain = [line for line in world.web.requests() if line.startswith("http://autodiscover.ad2")]
+    assert plain and all('"GET ' in line for line in plain)
+
+
+def test_autodiscover_srv_target_in_the_domain_gets_the_post(world: w.World) -> None:
+    from wizard.discovery.autodiscover import lookup_autodiscover_srv
+
+    found = lookup_autodiscover_srv(
+        world.network(),
+        domain="ad3.test",
+        address="amy@ad3.test",
+        rank=3,
+        cancel=CancelToken(),
+        end=time.monotonic() + 5,
+    )
+    assert found.outcome is Outcome.FOUND and found.trusted and found.settings
+    assert found.settings.smtp.hostname == "mail.ad.test"
+
+
+def test_autodiscover_srv_target_in_another_domain_never_gets_the_address(
+    world: w.World,
+) -> None:
+    from wizard.discovery.autodiscover import lookup_autodiscover_srv
+
+    before = len(world.web.requests())
+    found = lookup_autodiscover_srv(
+        world.network(),
+        domain="ad4.test",
+        address="amy@ad4.test",
+        rank=3,
+        cancel=CancelToken(),
+        end=time.monotonic() + 5,
+    )
+    assert found.outcome is Outcome.SKIPPED and "not sent" in found.detail
+    assert len(world.web.requests()) == before
+
+
 def test_srv_inside_the_domain_is_trusted_with_sieve(world: w.World) -> None:
     result = run(world, "sam@srv.test")
     assert result.trusted and result.settings is not None

@@ -114,6 +114,12 @@ def sites(automx2_port: int, huge: bytes, dovecot: DovecotServer) -> dict[str, S
         ),
         "autoconfig.ad.test": Site(directives=proxy),
         "autodiscover.ad.test": Site(directives=proxy),
+        # Outlook's third try: plain HTTP, read only for its redirect to HTTPS in the domain.
+        "autodiscover.ad2.test": Site(
+            directives="return 302 https://web.ad2.test/autodiscover/autodiscover.xml;"
+        ),
+        "web.ad2.test": Site(directives=proxy),
+        "web.ad3.test": Site(directives=proxy),
         "autoconfig.http.test": Site(
             {
                 CONFIG: client_config(
@@ -174,7 +180,7 @@ def automx2_seed() -> dict[str, object]:
     return {
         "version": 2,
         "provider": "AD Test Mail",
-        "domains": [{"name": "ad.test"}],
+        "domains": [{"name": "ad.test"}, {"name": "ad2.test"}, {"name": "ad3.test"}],
         "servers": [
             {"name": "mail.ad.test", "type": "imap", "port": 993},
             {"name": "mail.ad.test", "type": "smtp", "port": 587},
@@ -194,6 +200,9 @@ def dns_records() -> tuple[
         "wk.test",
         "autoconfig.ad.test",
         "autodiscover.ad.test",
+        "autodiscover.ad2.test",
+        "web.ad2.test",
+        "web.ad3.test",
         "autoconfig.http.test",
         "autoconfig.hoster.example",
         "autoconfig.redir.test",
@@ -221,6 +230,8 @@ def dns_records() -> tuple[
         "_submissions._tcp.srvout.test": [("mail.hoster.example", 465, 0, 1)],
         "_imaps._tcp.drop.test": [("imap.drop.test", 993, 0, 1)],
         "_submissions._tcp.drop.test": [("smtp.drop.test", 465, 0, 1)],
+        "_autodiscover._tcp.ad3.test": [("web.ad3.test", 443, 0, 1)],
+        "_autodiscover._tcp.ad4.test": [("web.ad3.test", 443, 0, 1)],
         "_imaps._tcp.refuse.test": [("mail.refuse.test", 993, 0, 1)],
         "_submissions._tcp.refuse.test": [("mail.refuse.test", 465, 0, 1)],
     }
@@ -250,6 +261,9 @@ ZONES = (
     "slow.test",
     "nothing.test",
     "sepheo.co",
+    "ad2.test",
+    "ad3.test",
+    "ad4.test",
 )
 
 

@@ -7,8 +7,9 @@ redirect is followed only to HTTPS inside the domain); and ``_autodiscover._tcp`
 carries the address, so it goes only over HTTPS to the address's own registrable domain.
 
 ``Encryption`` (``SSL``, ``TLS`` = STARTTLS, ``None``, ``Auto``) overrides ``SSL`` (on/off)
-when present ([MS-OXDSCLI] 2.2.4.1.1.2.4.14); ``SSL on`` alone means encrypted, read as
-implicit TLS on 993/465 and STARTTLS elsewhere, the way Outlook connects.
+when present ([MS-OXDSCLI]); ``SSL on`` alone only says "encrypted", read as STARTTLS on the
+standard plain ports (143, 587) and implicit TLS on any other, as Thunderbird reads it (which
+ignores ``Encryption``'s SSL/TLS difference; here an explicit ``Encryption`` wins).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ PATH = "/autodiscover/autodiscover.xml"
 REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
 RESPONSE_SCHEMA = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
 _TYPES = {"IMAP": Service.IMAP, "SMTP": Service.SMTP}
+# "SSL on" does not say which: the standard plain-text ports mean STARTTLS (as Thunderbird reads
+# it), any other port implicit TLS.
+_STARTTLS_PORTS = (143, 587, 25, 110)
 
 
 class AutodiscoverError(ValueError):
@@ -70,7 +74,7 @@ def _security(protocol: Element, port: int) -> Security:
     if encryption == "none":
         return Security.PLAIN
     if encryption == "auto" or _child(protocol, "SSL").lower() != "off":
-        return Security.TLS if port in (993, 465) else Security.STARTTLS
+        return Security.STARTTLS if port in _STARTTLS_PORTS else Security.TLS
     return Security.PLAIN
 
 
