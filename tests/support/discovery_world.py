@@ -103,6 +103,9 @@ def sites(automx2_port: int, huge: bytes, dovecot: DovecotServer) -> dict[str, S
     return {
         "autoconfig.sepheo.co": Site({CONFIG: sepheo}),
         "autoconfig.auto.test": Site({CONFIG: auto}),
+        # The benchmark's autoconfig domain: a web site without Autodiscover, no autodiscover.
+        "autoconfig.benchac.test": Site({CONFIG: auto}),
+        "benchac.test": Site(),
         # The domain itself: a web site that has no Autodiscover (404), as most have.
         "auto.test": Site(),
         "wk.test": Site(
@@ -197,6 +200,8 @@ def dns_records() -> tuple[
         "autoconfig.sepheo.co",
         "autoconfig.auto.test",
         "auto.test",
+        "autoconfig.benchac.test",
+        "benchac.test",
         "wk.test",
         "autoconfig.ad.test",
         "autodiscover.ad.test",
@@ -261,6 +266,7 @@ ZONES = (
     "slow.test",
     "nothing.test",
     "sepheo.co",
+    "benchac.test",
     "ad2.test",
     "ad3.test",
     "ad4.test",

@@ -91,6 +91,8 @@ http {{
   uwsgi_temp_path {self.root / "tmp"};
   scgi_temp_path {self.root / "tmp"};
   default_type application/xml;
+  # nginx 1.22 (Debian 12) still defaults to TLS 1.0-1.2; current servers offer 1.3.
+  ssl_protocols TLSv1.2 TLSv1.3;
   # An unknown name gets no answer that could be mistaken for a site's.
   server {{
     listen 127.0.0.1:{self.https_port} ssl default_server;

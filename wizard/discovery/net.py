@@ -103,14 +103,28 @@ class Network:
         bound = lifetime if lifetime is not None else self.op_timeout
         if self.dns_server is None:
             return _system_addresses(host, port, bound)
-        end = time.monotonic() + bound
+        # AAAA and A asked at once: one round trip to the resolver, not two.
+        answers: dict[str, DnsAnswer | Exception] = {}
+
+        def ask(rdtype: str) -> None:
+            try:
+                answers[rdtype] = self.query(host, rdtype, lifetime=bound)
+            except (LookupTimeout, OSError) as exc:
+                answers[rdtype] = exc
+
+        other = threading.Thread(target=ask, args=("AAAA",), daemon=True, name="dns-aaaa")
+        other.start()
+        ask("A")
+        other.join(bound)
         found: list[str] = []
         for rdtype in ("AAAA", "A"):
-            left = end - time.monotonic()
-            if left <= 0:
-                break
-            found += self.query(host, rdtype, lifetime=left).records
+            answer = answers.get(rdtype)
+            if isinstance(answer, DnsAnswer):
+                found += answer.records
         if not found:
+            errors = [a for a in answers.values() if isinstance(a, Exception)]
+            if errors:
+                raise errors[0]
             raise NameNotFound(f"{host} has no address")
         return found
 
