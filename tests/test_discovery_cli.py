@@ -154,8 +154,10 @@ def test_diagnose_discovers_settings_for_a_domain_the_provider_does_not_cover(
             on_loopback.ispdb,
         ]
     )
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert code == 0, out
+    assert "Settings from https://autoconfig.sepheo.co/mail/config-v1.1.xml" in captured.err
     report = json.loads(out)
     assert report["provider"] == "sepheo.co" and report["ok"] is True
     assert {c["port"] for c in report["checks"]} == {d.imap_port, d.submission_port}

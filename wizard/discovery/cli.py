@@ -157,6 +157,10 @@ def provider_for_diagnose(args: argparse.Namespace, address: str) -> Provider | 
     live = None if args.json or not sys.stderr.isatty() else _live
     result = run_discovery(address, options, None, check_ispdb_url(args.ispdb_url), live)
     if result.ok and (result.trusted or args.accept_untrusted):
+        origin = result.origin
+        assert origin is not None
+        trust = "trusted" if result.trusted else "NOT trusted, accepted with --accept-untrusted"
+        print(f"Settings from {visible(origin.where)} ({origin.kind}, {trust})", file=sys.stderr)
         return result.to_provider()
     print(render_text(result, args.accept_untrusted), file=sys.stderr)
     if result.ok:
