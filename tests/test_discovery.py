@@ -5,6 +5,8 @@ Every source, every trust rule, and the misbehaving web and mail servers the iss
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -14,8 +16,10 @@ import pytest
 import trustme
 
 from tests.support import discovery_world as w
+from tests.support.unbound_server import UnboundServer, unbound_available
 from wizard.checks.model import CancelToken
 from wizard.discovery.model import DiscoveryResult, Lookup, Outcome
+from wizard.discovery.net import Network
 from wizard.discovery.race import discover
 from wizard.services import Security
 from wizard.trust import OriginKind
@@ -344,3 +348,56 @@ def test_the_provider_file_wins_with_no_network_at_all(world: w.World, tmp_path:
     assert result.settings.imap.hostname == "it.auto.test"
     assert result.settings.imap.origin.kind is OriginKind.PROVIDER
     assert len(world.web.requests()) == before
+
+
+# -- DNSSEC: a real validating resolver (unbound) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def validating(world: w.World) -> Iterator[Network]:
+    """unbound validating a zone signed for the test, everything else from the world's dnsmasq."""
+    if not unbound_available():
+        pytest.skip("unbound is not installed (see tests/run_all.sh)")
+    root = Path(tempfile.mkdtemp(prefix="wizard-unbound-"))
+    records = [
+        "_imaps._tcp SRV 0 1 993 mail.hoster.example.",
+        "_submissions._tcp SRV 0 1 465 mail.hoster.example.",
+        "@ MX 10 mx1.hoster.example.",
+    ]
+    server = UnboundServer(root, "signed.test", records, world.dns.address).start()
+    try:
+        net = world.network()
+        net.dns_server = server.address
+        yield net
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_srv_to_another_domain_is_trusted_when_dnssec_validated(
+    world: w.World, validating: Network
+) -> None:
+    result = discover("sue@signed.test", world.options(), network=validating, ispdb_url=world.ispdb)
+    assert result.trusted and result.settings is not None
+    assert result.settings.imap.origin.kind is OriginKind.SRV
+    assert result.settings.imap.hostname == "mail.hoster.example"
+    assert "DNSSEC" in result.settings.imap.origin.why
+
+
+def test_mx_derived_settings_are_trusted_when_the_mx_answer_is_dnssec_validated(
+    world: w.World, validating: Network
+) -> None:
+    from wizard.discovery.mx import lookup_mx
+
+    found = lookup_mx(
+        validating,
+        domain="signed.test",
+        address="max@signed.test",
+        ispdb_base=world.ispdb,
+        rank=6,
+        cancel=CancelToken(),
+        end=time.monotonic() + 5,
+    )
+    assert found.outcome is Outcome.FOUND and found.trusted and found.settings
+    assert found.settings.imap.hostname == "mail.hoster.example"
+    assert found.facts["dnssec"] == "true"
