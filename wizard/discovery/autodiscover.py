@@ -15,8 +15,10 @@ ignores ``Encryption``'s SSL/TLS difference; here an explicit ``Encryption`` win
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
+from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -43,8 +45,6 @@ class AutodiscoverError(ValueError):
 
 
 def request_body(address: str) -> bytes:
-    from xml.sax.saxutils import escape
-
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         f'<Autodiscover xmlns="{REQUEST_NS}"><Request>'
@@ -271,8 +271,6 @@ def lookup_autodiscover_srv(
 
 
 def _with_ms(found: Lookup, t0: float) -> Lookup:
-    from dataclasses import replace
-
     return replace(found, ms=_ms(t0))
 
 

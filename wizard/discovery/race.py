@@ -30,7 +30,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -50,7 +50,7 @@ from wizard.discovery.mx import lookup_mx
 from wizard.discovery.net import Network
 from wizard.discovery.probe import lookup_probe
 from wizard.discovery.srv import lookup_srv
-from wizard.provider import Provider
+from wizard.provider import Provider, ServerSettings
 from wizard.services import Security
 from wizard.trust import OriginKind, SettingsOrigin
 
@@ -148,10 +148,7 @@ def from_provider(address: str, provider: Provider) -> DiscoveryResult:
     where = str(provider.source) if provider.source else "built-in settings"
     origin = SettingsOrigin(OriginKind.PROVIDER, where, True, "IT's provider file")
 
-    def found(server: object) -> FoundServer:
-        from wizard.provider import ServerSettings
-
-        assert isinstance(server, ServerSettings)
+    def found(server: ServerSettings) -> FoundServer:
         return FoundServer(
             server.service,
             server.hostname,
@@ -307,26 +304,24 @@ def discover(
 
 
 def _winner(specs: list[Spec], finished: dict[int, Lookup], policy: Policy) -> Lookup | None:
-    """The trusted answer that may win now: nothing ranked above it is still running."""
-    trusted = sorted((f for f in finished.values() if f.found and f.trusted), key=lambda f: f.rank)
-    for found in trusted:
-        above = [
-            i
-            for i, s in enumerate(specs)
-            if s.rank < found.rank
-            or (policy == "thunderbird" and s.kind is OriginKind.AUTODISCOVER)
-        ]
-        if all(i in finished for i in above):
-            return found
+    """The best trusted answer, once nothing ranked above it is still running; else None.
+
+    Only the best one needs asking: whatever is above a worse answer is above the best too.
+    """
+    trusted = [f for f in finished.values() if f.found and f.trusted]
+    if not trusted:
         return None
-    return None
+    best = min(trusted, key=lambda f: f.rank)
+    above = [
+        i
+        for i, s in enumerate(specs)
+        if s.rank < best.rank or (policy == "thunderbird" and s.kind is OriginKind.AUTODISCOVER)
+    ]
+    return best if all(i in finished for i in above) else None
 
 
-def _best_untrusted(lookups: object) -> Lookup | None:
-    from collections.abc import Iterable
-
-    assert isinstance(lookups, Iterable)
-    found = [f for f in lookups if isinstance(f, Lookup) and f.found]
+def _best_untrusted(lookups: Iterable[Lookup]) -> Lookup | None:
+    found = [f for f in lookups if f.found]
     return min(found, key=lambda f: f.rank) if found else None
 
 
