@@ -261,6 +261,10 @@ def test_a_redirect_to_another_domain_never_carries_the_address(world: w.World) 
     result = run(world, "rex@redir.test")
     found = lookup(result, OriginKind.AUTOCONFIG, "https://autoconfig.redir.test")
     assert found.outcome is Outcome.ERROR and "another domain" in found.detail
+    # The plain-HTTP variant carries no address, so its redirect is followed: the answer is
+    # shown with the other domain named, and untrusted.
+    assert result.ok and not result.trusted and result.settings is not None
+    assert "redirected to hoster.example" in result.settings.imap.origin.why
     assert not [line for line in world.web.requests() if "rex@" in line and "hoster" in line]
 
 

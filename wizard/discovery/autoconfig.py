@@ -123,14 +123,20 @@ def lookup_document(
 
 
 def document_trust(answer: HttpAnswer, domain: str, trusted_if_https: bool) -> tuple[bool, str]:
-    """Trusted only over HTTPS all the way, inside ``domain``'s registrable domain."""
+    """Trusted only over HTTPS all the way, inside ``domain``'s registrable domain.
+
+    Every reason against is given (the confirmation shows them all, the other domain named).
+    """
+    reasons = []
     if not answer.all_https:
-        return False, "fetched over plain HTTP: anyone on the way could have changed it"
+        reasons.append("fetched over plain HTTP: anyone on the way could have changed it")
     elsewhere = answer.left_domain(domain)
     if elsewhere is not None:
-        return False, f"redirected to {registrable_domain(elsewhere)}, another domain"
+        reasons.append(f"redirected to {registrable_domain(elsewhere)}, another domain")
     if not trusted_if_https:
-        return False, f"published by {registrable_domain(domain)}, not the address's domain"
+        reasons.append(f"published by {registrable_domain(domain)}, not the address's domain")
+    if reasons:
+        return False, "; ".join(reasons)
     return True, f"HTTPS from {registrable_domain(domain)} with a valid certificate"
 
 
