@@ -76,7 +76,8 @@ def test_well_known_is_found_when_autoconfig_host_does_not_exist(world: w.World)
     assert result.trusted and result.settings is not None
     assert result.settings.imap.origin.kind is OriginKind.WELL_KNOWN
     assert result.settings.smtp.port == 465
-    assert lookup(result, OriginKind.AUTOCONFIG, "https://autoconfig").outcome is Outcome.ERROR
+    missing = lookup(result, OriginKind.AUTOCONFIG, "https://autoconfig")
+    assert missing.outcome is Outcome.NONE and "no address" in missing.detail
 
 
 def test_automx2_autoconfig_needs_the_address_and_gets_it(world: w.World) -> None:

@@ -17,7 +17,7 @@ import time
 from urllib.parse import quote
 
 from wizard.checks.model import CancelToken
-from wizard.discovery.http import HttpAnswer, HttpProblem, Request, fetch
+from wizard.discovery.http import HttpAnswer, HttpProblem, Request, fetch, problem_outcome
 from wizard.discovery.model import FoundServer, FoundSettings, Lookup, Outcome
 from wizard.discovery.net import LookupTimeout, Network
 from wizard.provider import PopOnlyProvider, ProviderError, parse_provider
@@ -89,7 +89,7 @@ def lookup_document(
     try:
         answer = fetch(net, request, cancel, end)
     except (HttpProblem, LookupTimeout) as exc:
-        return Lookup(kind, url, Outcome.ERROR, rank, detail=str(exc), ms=_ms(t0))
+        return Lookup(kind, url, problem_outcome(exc), rank, detail=str(exc), ms=_ms(t0))
     facts = {"status": str(answer.status), "chain": " → ".join(answer.chain)}
     if answer.status in (404, 410):
         return Lookup(kind, url, Outcome.NONE, rank, detail=f"HTTP {answer.status}", ms=_ms(t0))

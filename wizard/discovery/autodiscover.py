@@ -24,7 +24,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from wizard.checks.model import CancelToken
-from wizard.discovery.http import HttpProblem, Request, fetch
+from wizard.discovery.http import HttpProblem, Request, fetch, problem_outcome
 from wizard.discovery.model import FoundServer, FoundSettings, Lookup, Outcome
 from wizard.discovery.net import LookupTimeout, Network
 from wizard.discovery.srv import parse_srv, srv_trust
@@ -149,7 +149,7 @@ def lookup_autodiscover_post(
         answer = fetch(net, request, cancel, end)
     except (HttpProblem, LookupTimeout) as exc:
         return Lookup(
-            OriginKind.AUTODISCOVER, where, Outcome.ERROR, rank, detail=str(exc), ms=_ms(t0)
+            OriginKind.AUTODISCOVER, where, problem_outcome(exc), rank, detail=str(exc), ms=_ms(t0)
         )
     facts = {"status": str(answer.status), "chain": " → ".join(answer.chain)}
     if answer.status != 200:
@@ -202,7 +202,7 @@ def lookup_autodiscover_redirect(
         answer = fetch(net, Request(url, follow=False), cancel, end)
     except (HttpProblem, LookupTimeout) as exc:
         return Lookup(
-            OriginKind.AUTODISCOVER, url, Outcome.ERROR, rank, detail=str(exc), ms=_ms(t0)
+            OriginKind.AUTODISCOVER, url, problem_outcome(exc), rank, detail=str(exc), ms=_ms(t0)
         )
     location = answer.headers.get("location", "")
     if answer.status not in (301, 302, 307, 308) or not location:

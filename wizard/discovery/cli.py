@@ -193,7 +193,7 @@ def render_text(result: DiscoveryResult, accepted: bool = False) -> str:
     origin = result.settings.imap.origin
     out.append(f"From: {visible(origin.where)} ({origin.kind})")
     if not result.trusted:
-        hosts = ", ".join(registrable_domain(h) for h in result.settings.hosts)
+        hosts = ", ".join(dict.fromkeys(registrable_domain(h) for h in result.settings.hosts))
         out.append(
             f"Not trusted: {visible(origin.why)}. The servers are in {hosts}. "
             + (

@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 from wizard.checks.errors import CheckCancelled
 from wizard.checks.model import CancelToken
+from wizard.discovery.model import Outcome
 from wizard.discovery.net import LookupTimeout, NameNotFound, Network, guarded
 from wizard.trust import same_registrable_domain
 
@@ -35,6 +36,18 @@ USER_AGENT = "mail-setup-wizard"
 
 class HttpProblem(Exception):
     """The request failed; the message says how, in a few words, for the look-up's detail."""
+
+    # The host does not exist at all (NXDOMAIN, no address): "nothing published", not a fault.
+    no_such_host: bool = False
+
+
+class NoSuchHost(HttpProblem):
+    no_such_host = True
+
+
+def problem_outcome(exc: Exception) -> Outcome:
+    """NONE for a host that does not exist, ERROR for everything else that went wrong."""
+    return Outcome.NONE if isinstance(exc, HttpProblem) and exc.no_such_host else Outcome.ERROR
 
 
 @dataclass(frozen=True)
@@ -139,7 +152,7 @@ def _one(
     except CheckCancelled:
         raise
     except NameNotFound as exc:
-        raise HttpProblem(str(exc)) from None
+        raise NoSuchHost(str(exc)) from None
     except ConnectionRefusedError:
         raise HttpProblem(f"{host} port {port} refused the connection") from None
     except (TimeoutError, LookupTimeout):
