@@ -16,12 +16,14 @@ import pytest
 import trustme
 
 from tests.support import discovery_world as w
+from tests.support.fake_servers import NoStartTlsSmtp, WordOnlyStartTlsImap
 from tests.support.unbound_server import UnboundServer, unbound_available
 from wizard.checks.model import CancelToken
 from wizard.discovery.model import DiscoveryResult, Lookup, Outcome
 from wizard.discovery.net import Network
+from wizard.discovery.probe import Candidate, ProbeResult, probe_candidate
 from wizard.discovery.race import discover
-from wizard.services import Security
+from wizard.services import Security, Service
 from wizard.trust import OriginKind
 
 HUGE = b"<clientConfig>" + b"<!-- padding -->" * 20_000 + b"</clientConfig>"
@@ -406,3 +408,33 @@ def test_mx_derived_settings_are_trusted_when_the_mx_answer_is_dnssec_validated(
     assert found.outcome is Outcome.FOUND and found.trusted and found.settings
     assert found.settings.imap.hostname == "mail.hoster.example"
     assert found.facts["dnssec"] == "true"
+
+
+# -- STARTTLS that is only a word (hand-written: no real server misbehaves like this) -----------
+
+
+def _probe_via(world: w.World, port: int, service: Service, real_port: int) -> ProbeResult:
+    net = world.network()
+    net.test_ports = {**world.ports, (w.LOOP, real_port): (w.LOOP, port)}
+    host = "imap.probe.test" if service is Service.IMAP else "smtp.probe.test"
+    candidate = Candidate(service, host, real_port, Security.STARTTLS)
+    return probe_candidate(net, candidate, CancelToken(), time.monotonic() + 3)
+
+
+def test_a_starttls_yes_without_a_real_upgrade_does_not_count(world: w.World) -> None:
+    with WordOnlyStartTlsImap(b"* OK still plain text\r\n") as fake:
+        result = _probe_via(world, fake.port, Service.IMAP, 143)
+    assert not result.ok and "before the TLS handshake" in result.detail
+
+
+def test_a_starttls_yes_followed_by_no_handshake_does_not_count(world: w.World) -> None:
+    with WordOnlyStartTlsImap(b"") as fake:
+        result = _probe_via(world, fake.port, Service.IMAP, 143)
+    assert not result.ok
+
+
+def test_smtp_without_starttls_does_not_count(world: w.World) -> None:
+    with NoStartTlsSmtp() as fake:
+        result = _probe_via(world, fake.port, Service.SMTP, 587)
+    assert not result.ok and "STARTTLS refused" in result.detail
+    assert not any(line.upper().startswith(b"AUTH") for line in fake.received)
