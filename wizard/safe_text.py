@@ -6,8 +6,10 @@ by whoever is on the other end of the connection (or on the path to it). Printed
 sequence in it can recolour or rewrite IT's terminal ("✓ Everything works" over a real failure),
 set the window title, or fill the clipboard (OSC 52); a bidirectional override reverses what IT
 reads. So every character that steers a display instead of being one is shown as its escape:
-C0 controls but tab, DEL and C1 controls as ``\\x1b``, the bidirectional embeddings, overrides and
-isolates as ``\\u202e``. Nothing is removed, so IT still sees that the server sent it.
+C0 controls but tab, DEL and C1 controls as ``\\x1b`` (CR and LF as ``\\r`` and ``\\n``), the
+bidirectional embeddings, overrides and isolates, and the Unicode line and paragraph separators
+(a line break in a Qt text view) as ``\\u202e``. Nothing is removed, so IT still sees that the
+server sent it.
 
 A backslash is left alone: it does nothing to a terminal, and doubling it would change every
 Windows path in a log line. So ``\\x1b`` in the output may have been sent as those four
@@ -21,8 +23,10 @@ from collections.abc import Iterable
 from typing import Any
 
 # C0 but tab (newline too: inside one field a line break would forge a line of the report),
-# DEL, C1 (U+009B is CSI on its own), and the bidirectional embeddings/overrides and isolates.
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# DEL, C1 (U+009B is CSI on its own), the line and paragraph separators, and the bidirectional
+# embeddings/overrides and isolates.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
+_SHORT = {"\r": "\\r", "\n": "\\n"}
 
 NOTE = (
     "Control characters in text from the servers, certificates or logs are shown escaped "
@@ -31,8 +35,9 @@ NOTE = (
 
 
 def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    char = match.group()
+    code = ord(char)
+    return _SHORT.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
 
 
 def visible(text: str) -> str:
