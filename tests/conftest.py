@@ -60,7 +60,7 @@ def _no_system_resolver_for_blocklists() -> Iterator[None]:
 def _require_dovecot() -> None:
     missing = dovecot_available()
     if missing:
-        reason = f"Dovecot is not installed (missing: {missing}); see README 'Running the tests'"
+        reason = f"Dovecot is not installed (missing: {missing}); see docs/testing.md"
         if IN_CI:
             pytest.fail(f"CI=true but {reason}", pytrace=False)
         pytest.skip(reason)

@@ -9,7 +9,6 @@ import argparse
 import getpass
 import importlib
 import importlib.util
-import json
 import signal
 import sys
 import threading
@@ -29,10 +28,12 @@ from wizard.checks.model import (
 )
 from wizard.checks.options import CheckOptions
 from wizard.errors import BadInput, WizardError
+from wizard.outgoing import Form, outgoing_report
 from wizard.password_rules import has_control_characters
 from wizard.pipeline import run_all_checks
 from wizard.provider import Provider, load_default_provider, load_provider
-from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
+from wizard.report import CROSS, TICK, make_report
+from wizard.safe_text import visible
 from wizard.services import Service
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -136,13 +137,12 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, previous)
     report = make_report(checked.address, provider, results)
+    form = Form.JSON if args.json else Form.TEXT if args.report else Form.SHORT
+    # The username the checks logged in with is masked too where it is part of an AUTH form.
+    login = results[0].username if results else checked.address
+    text = outgoing_report(report, form, password=password, username=login)
     del password
-    if args.json:
-        print(json.dumps(render_json(report), indent=2, ensure_ascii=False))
-    elif args.report:
-        print(render_text(report), end="")
-    else:
-        print(_render_short(report))
+    print(text, end="")
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -157,30 +157,6 @@ def _live_printer() -> Callable[[Service, Step], None]:
             print(f"  {service.value:<5} {mark} {step.name.label}", file=sys.stderr)
 
     return show
-
-
-def _render_short(report: object) -> str:
-    from wizard.report import Report, render_steps, round_trip_lines, seen_as_line
-
-    assert isinstance(report, Report)
-    out = [f"{APP_NAME}: checking {report.address} on {report.provider.display_name}", ""]
-    for r in report.results:
-        mark = TICK if r.ok else CROSS
-        out.append(f"{mark} {r.service.label} — {r.host} port {r.port} ({r.security.value})")
-        out.extend(render_steps(r))
-        out.extend(line[1:] for line in round_trip_lines(r))
-        if not r.ok:
-            out.append(f"  Cause ({r.cause}): {r.message}")
-            out.append(f"  What to do: {r.advice}")
-            if r.server_alert:
-                out.append(f"  Message from the server: {r.server_alert}")
-        out.append("")
-    seen = seen_as_line(report)
-    if seen:
-        out.append(seen)
-    out.append(summary(report))
-    out.append("(--report prints the full report with the transcript for IT; --json for scripts)")
-    return "\n".join(out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -284,7 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WizardError as exc:
         # The app's own errors (bad input, an unusable provider file, an unknown client…)
         # carry a message fit to show; anything else is a bug and keeps its traceback.
-        print(f"error: {exc}", file=sys.stderr)
+        # A provider file or a server's words can be part of the message: shown escaped.
+        print(f"error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)

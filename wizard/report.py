@@ -1,9 +1,10 @@
 """The diagnosis report: a plain summary on top, then every fact IT needs to find the attempt
 in the server logs (UTC times, addresses and ports, TLS details, server responses).
 
-One renderer serves the CLI, the GUI's "Show details"/"Copy report" and the saved file, so all
-three say the same thing. Nothing secret goes in: transcripts are masked when recorded, and the
-whole text passes the redactor once more before it leaves this module.
+One renderer serves the CLI, the GUI's "Details for IT", Copy, Save and Email, so all say the
+same thing; ``wizard.outgoing`` is the one road out (render, notes for IT, the last redaction).
+Everything a server, a certificate or a log said is shown escaped (``wizard.safe_text``) and the
+text report ends with its data block (``wizard.report_data``) for ``logs --report``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from wizard.checks.redact import Redactor
 from wizard.diagnosis import CAUSE_PHRASES
 from wizard.log_hints import hint_for, public_ip, reached_server, seen_as
 from wizard.provider import Provider
+from wizard.report_data import BEGIN, data_block
+from wizard.safe_text import NOTE as ESCAPED_NOTE
+from wizard.safe_text import visible_json, visible_lines
 from wizard.services import Security, Service
 
 if TYPE_CHECKING:
@@ -37,9 +41,6 @@ _ROUND_TRIP_HINT = (
     "(`Message Queued`, `Temp failing`, `delivered`, `bouncing`) and `lmtp(` lines in the "
     "Dovecot log"
 )
-
-# Services whose failure does not keep a person from setting up their mail program.
-_NOT_BLOCKING = {Service.SIEVE, Service.ROUNDTRIP}
 
 _SECURITY_WORDS = {
     Security.TLS: "SSL/TLS (port encrypted from the start)",
@@ -58,11 +59,6 @@ class Report:
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.results)
-
-    @property
-    def blocking_ok(self) -> bool:
-        """Mail works even if only the optional filter service failed."""
-        return all(r.ok for r in self.results if r.service not in _NOT_BLOCKING)
 
     @property
     def public_ip(self) -> str | None:
@@ -250,8 +246,24 @@ def render_steps(result: CheckResult) -> list[str]:
     return lines
 
 
-def render_text(report: Report, *, transcript: bool = True) -> str:
-    """The full report as plain text (what "Copy report" and "Save as text" produce)."""
+def render_text(report: Report, *, transcript: bool = True, notes: Sequence[str] = ()) -> str:
+    """The full report as plain text (what "Copy report" and "Save as text" produce).
+
+    ``notes`` are facts for IT the person's screen leaves out on purpose (keys, files, the
+    short login). Each line is made safe on its own, so a line break a server slipped into a
+    field cannot start a line of its own; the data block comes last.
+    """
+    out = _report_lines(report, transcript)
+    if notes:
+        out += ["", "== Notes for IT", *notes]
+    safe, escaped = visible_lines(out)
+    if escaped:
+        safe.insert(3, ESCAPED_NOTE)  # under the summary, where IT starts reading
+    safe += ["", *data_block(render_json(report))]
+    return "\n".join(safe) + "\n"
+
+
+def _report_lines(report: Report, transcript: bool) -> list[str]:
     out: list[str] = []
     p = report.provider
     out.append(f"{APP_NAME} {__version__} — mail check report")
@@ -336,11 +348,16 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
                     f"     {line.at.astimezone(UTC).strftime('%H:%M:%S.%f')[:-3]} "
                     f"{line.direction.value} {line.text}"
                 )
-    return "\n".join(out) + "\n"
+    return out
 
 
-def render_json(report: Report) -> dict[str, Any]:
-    return {
+def render_json(report: Report, *, notes: Sequence[str] = ()) -> dict[str, Any]:
+    """The report for scripts (``diagnose --json``), every string made safe to print.
+
+    The keys are documented in docs/report.md; ``escaped`` is there only when the app escaped
+    something, ``notes_for_it`` only when there are notes.
+    """
+    data: dict[str, Any] = {
         "address": report.address,
         "ok": report.ok,
         "summary": summary(report),
@@ -350,6 +367,12 @@ def render_json(report: Report) -> dict[str, Any]:
         "blocklists": [b.to_json() for b in report.blocklists],
         "checks": [_check_json(r, report) for r in report.results],
     }
+    if notes:
+        data["notes_for_it"] = list(notes)
+    safe, escaped = visible_json(data)
+    if escaped:
+        safe["escaped"] = ESCAPED_NOTE
+    return dict(safe)
 
 
 def _check_json(result: CheckResult, report: Report) -> dict[str, Any]:
@@ -361,8 +384,8 @@ def _check_json(result: CheckResult, report: Report) -> dict[str, Any]:
     return data
 
 
-def render_json_text(report: Report) -> str:
-    return json.dumps(render_json(report), indent=2, ensure_ascii=False)
+def render_json_text(report: Report, *, notes: Sequence[str] = ()) -> str:
+    return json.dumps(render_json(report, notes=notes), indent=2, ensure_ascii=False)
 
 
 def scrub(text: str, password: str, username: str = "") -> str:
@@ -377,8 +400,15 @@ def mailto_link(report: Report, body: str) -> str | None:
         return None
     status = "working" if report.ok else "not working"
     subject = f"Mail check for {report.address}: {status}"
-    # Mail programs cut very long mailto bodies; the summary and the failing parts come first.
+    # Mail programs cut very long mailto bodies; the summary and the failing parts come first,
+    # and the data block IT's `logs --report` reads stays at the end.
     if len(body) > 6000:
-        body = body[:6000] + "\n[…report shortened; the full report can be saved as a file]"
+        cut = body.rfind(BEGIN)
+        tail = body[cut:] if cut >= 0 else ""
+        body = (
+            body[: max(0, 6000 - len(tail))]
+            + "\n[…report shortened; the full report can be saved as a file]\n\n"
+            + tail
+        )
     query = urllib.parse.urlencode({"subject": subject, "body": body}, quote_via=urllib.parse.quote)
     return f"mailto:{urllib.parse.quote(to, safe='@')}?{query}"

@@ -49,6 +49,7 @@ from wizard.logs.render import (
     summary_text,
 )
 from wizard.logs.report_match import annotate
+from wizard.safe_text import visible
 from wizard.ui.widgets import wrapping_label
 
 # Smaller regions than the CLI's: Stop and the progress bar answer within a fraction of a
@@ -245,7 +246,7 @@ class LogReaderWindow(QWidget):
         try:
             self.report = load_report(path)
         except LogFileError as exc:
-            self.summary.setText(f"Could not read the report: {exc}")
+            self.summary.setText(f"Could not read the report: {visible(str(exc))}")
             return
         name = path.replace("\\", "/").rsplit("/", 1)[-1]
         self.report_button.setText(f"Report: {name}")
@@ -321,13 +322,13 @@ class LogReaderWindow(QWidget):
                 [
                     s.started.short(),
                     service_label(s),
-                    s.client_ip,
+                    visible(s.client_ip),  # the log's words: shown escaped (safe_text)
                     outcome,
-                    s.user,
+                    visible(s.user),
                 ]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, len(self._sessions) - 1)
-            item.setToolTip(0, s.report_match or headline(s))
+            item.setToolTip(0, visible(s.report_match) if s.report_match else headline(s))
             self.table.addTopLevelItem(item)
         self.table.setUpdatesEnabled(True)
         first = self.table.topLevelItem(0)
@@ -335,7 +336,7 @@ class LogReaderWindow(QWidget):
             self.table.setCurrentItem(first)
 
     def _on_failed(self, message: str) -> None:
-        self.summary.setText(f"Could not read the logs: {message}")
+        self.summary.setText(f"Could not read the logs: {visible(message)}")
 
     def _on_done(self, stats: Stats) -> None:
         self._stats = stats

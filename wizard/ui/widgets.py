@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.checks.model import CheckResult, Step, StepName, StepStatus
+from wizard.safe_text import visible
 
 
 def is_dark(widget: QWidget) -> bool:
@@ -266,4 +267,5 @@ class ServiceRow(QWidget):
 
 
 def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Rich-text safe, and a server's control characters shown escaped (``safe_text``)."""
+    return visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
