@@ -14,7 +14,7 @@ import re
 from collections import OrderedDict
 
 from wizard.logs.lineformat import DovecotLine
-from wizard.logs.model import Outcome, Reason, Server, Session, Stamp
+from wizard.logs.model import OPEN_BUDGET_CHARS, Outcome, Reason, Server, Session, Stamp
 
 _FIELD = re.compile(r"\b(user|method|rip|lip|rport|lport|mpid|session)=(?:<([^>]*)>|([^,\s]*))")
 # auth: "passwd-file(user,1.2.3.4,<session>): Password mismatch" (any passdb driver)
@@ -45,7 +45,13 @@ _GRACE_S = 120.0
 class DovecotTracker:
     """Feeds on Dovecot lines; finished sessions are collected with ``drain``."""
 
-    def __init__(self, *, max_open: int = 20000, domain_hint: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        max_open: int = 20000,
+        domain_hint: str = "",
+        budget_chars: int = OPEN_BUDGET_CHARS,
+    ) -> None:
         self._open: OrderedDict[str, Session] = OrderedDict()
         self._recent: OrderedDict[str, Session] = OrderedDict()  # closed, within the grace
         self._by_user: dict[tuple[str, str], str] = {}  # (service, user) → latest session key
@@ -53,6 +59,8 @@ class DovecotTracker:
         self._max_open = max_open
         self._domain_hint = domain_hint
         self._anon = 0
+        self._budget = budget_chars
+        self._kept = 0  # characters of kept lines in _open and _recent
         self.evicted = 0
 
     # -- feeding -------------------------------------------------------------------------
@@ -137,12 +145,12 @@ class DovecotTracker:
             s.authenticated = True
             s.facts["login_not_in_log"] = "1"
         else:
-            s.add_line(raw)
-            s.ended = line.stamp
             if key in self._recent:
                 self._recent.move_to_end(key)
             else:
                 self._open.move_to_end(key)
+            self._keep(s, raw)
+            s.ended = line.stamp
         msg = line.message
         if msg.startswith("Disconnected") or "Logged out" in msg or "Connection closed" in msg:
             s.facts["end"] = msg.removeprefix("Disconnected: ")
@@ -165,14 +173,34 @@ class DovecotTracker:
             s = Session(Server.DOVECOT, service, stamp, session_id=key if key[:1] != "#" else "")
             self._open[key] = s
             if len(self._open) > self._max_open:
-                _old_key, old = self._open.popitem(last=False)
-                self.evicted += 1
-                self._finish(old)
+                self._evict_oldest()
         else:
             self._open.move_to_end(key)
-        s.add_line(raw)
+        self._keep(s, raw)
         s.ended = stamp
         return s
+
+    def _keep(self, s: Session, raw: str) -> None:
+        """Keep the line in its session; past the budget, the oldest sessions are let go."""
+        self._kept += s.add_line(raw)
+        while self._kept > self._budget:
+            # Closed sessions waiting out their grace go first, then the oldest open one;
+            # never ``s`` itself (the newest of either: it was just moved to the end).
+            recent = next(iter(self._recent.values()), None)
+            oldest = next(iter(self._open.values()), None)
+            if recent is not None and recent is not s:
+                key, old = self._recent.popitem(last=False)
+                self._forget(key, old)
+                self._finish(old)
+            elif oldest is not None and oldest is not s:
+                self._evict_oldest()
+            else:
+                break
+
+    def _evict_oldest(self) -> None:
+        _key, old = self._open.popitem(last=False)
+        self.evicted += 1
+        self._finish(old)
 
     def _close(self, key: str, stamp: Stamp) -> None:
         s = self._open.pop(key)
@@ -195,6 +223,7 @@ class DovecotTracker:
             del self._by_user[(s.service, s.user)]
 
     def _finish(self, s: Session) -> None:
+        self._kept -= s.kept_chars
         s.explanation = explain(s, self._domain_hint)
         self._done.append(s)
 
@@ -213,10 +242,6 @@ class DovecotTracker:
         self._open.clear()
         self._by_user.clear()
         return self.drain()
-
-    @property
-    def open_count(self) -> int:
-        return len(self._open) + len(self._recent)
 
     def _why(self, s: Session, msg: str) -> Reason:
         auth = s.facts.get("auth", "")

@@ -15,7 +15,16 @@ import re
 from collections import OrderedDict, deque
 
 from wizard.logs.lineformat import HarakaLine
-from wizard.logs.model import Delivery, Outcome, Reason, Server, Session, Stamp, Transaction
+from wizard.logs.model import (
+    OPEN_BUDGET_CHARS,
+    Delivery,
+    Outcome,
+    Reason,
+    Server,
+    Session,
+    Stamp,
+    Transaction,
+)
 
 _KV = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
 _LISTED = re.compile(r"(?:black|block|deny)?listed (?:by|on|in|at) \[?([\w.-]+)", re.I)
@@ -71,11 +80,13 @@ def _hook_matters(msg: str) -> bool:
 class HarakaTracker:
     """Feeds on Haraka lines; finished sessions are collected with ``drain``."""
 
-    def __init__(self, *, max_open: int = 10000) -> None:
+    def __init__(self, *, max_open: int = 10000, budget_chars: int = OPEN_BUDGET_CHARS) -> None:
         self._open: OrderedDict[str, Session] = OrderedDict()
         self._done: list[Session] = []
         self._pending_auth: deque[tuple[Stamp, str, str]] = deque(maxlen=64)
         self._max_open = max_open
+        self._budget = budget_chars
+        self._kept = 0  # characters of kept lines in _open
         self.evicted = 0
 
     def feed(self, line: HarakaLine, raw: str) -> None:
@@ -89,12 +100,10 @@ class HarakaTracker:
             s = Session(Server.HARAKA, "smtp", line.stamp, session_id=base)
             self._open[base] = s
             if len(self._open) > self._max_open:
-                _k, old = self._open.popitem(last=False)
-                self.evicted += 1
-                self._finish(old)
+                self._evict_oldest()
         else:
             self._open.move_to_end(base)
-        s.add_line(raw)
+        self._keep(s, raw)
         s.ended = line.stamp
         if len(parts) >= 2:
             self._delivery(s, line, f"{base}.{parts[0]}", line.uuid)
@@ -190,7 +199,7 @@ class HarakaTracker:
             user, raw = joined
             if raw not in s.lines:
                 # keep the line in the session, just before the hook line that claimed it
-                s.lines.insert(max(0, len(s.lines) - 1), raw)
+                self._keep(s, raw, before_last=True)
             if user.startswith("!"):
                 s.user = s.user or user[1:]
                 s.facts["auth_failed"] = "1"
@@ -316,6 +325,18 @@ class HarakaTracker:
 
     # -- bookkeeping ---------------------------------------------------------------------
 
+    def _keep(self, s: Session, raw: str, *, before_last: bool = False) -> None:
+        """Keep the line in its session; past the budget, the oldest sessions are let go
+        (never ``s``: it was just moved to the end)."""
+        self._kept += s.add_line(raw, before_last=before_last)
+        while self._kept > self._budget and next(iter(self._open.values())) is not s:
+            self._evict_oldest()
+
+    def _evict_oldest(self) -> None:
+        _key, old = self._open.popitem(last=False)
+        self.evicted += 1
+        self._finish(old)
+
     def expire(self, now: Stamp) -> None:
         """Finish closed connections that will say nothing more: queued messages quiet for a
         long time, or a deferred delivery whose announced retry is long past with no line (the
@@ -329,6 +350,7 @@ class HarakaTracker:
             self._finish(s)
 
     def _finish(self, s: Session) -> None:
+        self._kept -= s.kept_chars
         if not s.authenticated and s.facts.get("relay") == "Y":
             # Relaying allowed on a submission connection: it logged in (Haraka's own auth
             # plugins log no success line at INFO level), or its address is trusted. With
@@ -349,10 +371,6 @@ class HarakaTracker:
             self._finish(s)
         self._open.clear()
         return self.drain()
-
-    @property
-    def open_count(self) -> int:
-        return len(self._open)
 
 
 _ERRNO_WORDS = {

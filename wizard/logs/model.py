@@ -21,6 +21,14 @@ PLACEHOLDER_YEAR = 2000
 # How many original lines one session keeps; the rest are counted, not stored, so that one
 # endless connection cannot grow without bound.
 MAX_LINES_PER_SESSION = 400
+# A line longer than this is cut before it is read or kept (the cut is said at its end). Real
+# Dovecot and Haraka lines stay under a few KB; a crafted log with 1 MB lines must not make
+# every unfinished session hold megabytes (issue 28, finding 7).
+MAX_LINE_CHARS = 16 * 1024
+# The characters of kept lines that one server's unfinished sessions may hold together. Past
+# it the oldest are finished early, as they stand, and counted (``Stats.evicted``): at most
+# 400 lines of 16 KB in one session, so one session alone never reaches it.
+OPEN_BUDGET_CHARS = 16 << 20
 
 
 @dataclass(frozen=True, order=True)
@@ -167,12 +175,21 @@ class Session:
     # Set by report matching: how this session relates to the report given with --report.
     report_match: str = ""
     report_service: str = ""
+    # Characters held in ``lines``, for the trackers' budget of unfinished sessions.
+    kept_chars: int = 0
 
-    def add_line(self, line: str) -> None:
-        if len(self.lines) < MAX_LINES_PER_SESSION:
-            self.lines.append(redact(line))
-        else:
+    def add_line(self, line: str, *, before_last: bool = False) -> int:
+        """Keep ``line`` (redacted) unless the session holds enough; the characters kept."""
+        if len(self.lines) >= MAX_LINES_PER_SESSION:
             self.lines_dropped += 1
+            return 0
+        kept = redact(line)
+        if before_last:
+            self.lines.insert(max(0, len(self.lines) - 1), kept)
+        else:
+            self.lines.append(kept)
+        self.kept_chars += len(kept)
+        return len(kept)
 
     @property
     def last(self) -> Stamp:
