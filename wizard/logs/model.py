@@ -13,6 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from wizard.logs.redact import redact
+from wizard.servers import dovecot, haraka
+from wizard.servers.outcome import Outcome, Reason
+
+__all__ = ["Delivery", "Outcome", "Reason", "Server", "Session", "Stamp", "Transaction"]
 
 # The year given to year-less stamps ("Dec 01 21:31:53") so they can be held in a datetime.
 # A leap year, so that "Feb 29" parses. It is never shown: ``Stamp.iso`` leaves it out.
@@ -80,33 +84,10 @@ class Stamp:
 
 
 class Server(enum.StrEnum):
-    DOVECOT = "dovecot"
-    HARAKA = "haraka"
+    """Which server wrote the lines (its key in ``wizard.servers``)."""
 
-
-class Outcome(enum.StrEnum):
-    LOGIN_OK = "login_ok"
-    LOGIN_FAILED = "login_failed"
-    BLOCKLISTED = "blocklisted"
-    MESSAGE_ACCEPTED = "message_accepted"
-    DELIVERED = "delivered"
-    DEFERRED = "deferred"
-    BOUNCED = "bounced"
-    UNKNOWN = "unknown"  # lines of a session whose start is not in the log
-
-
-class Reason(enum.StrEnum):
-    """Why a login failed; stable codes for scripts (names of causes, not passwords: S105)."""
-
-    WRONG_PASSWORD = "wrong_password"  # noqa: S105
-    UNKNOWN_USER = "unknown_user"
-    WRONG_PASSWORD_OR_UNKNOWN_USER = "wrong_password_or_unknown_user"  # noqa: S105
-    SHORT_USERNAME = "short_username"
-    NO_TLS = "no_tls"
-    NO_AUTH_ATTEMPT = "no_auth_attempt"
-    ACCOUNT_DISABLED = "account_disabled"
-    TLS_FAILED = "tls_failed"
-    AUTH_UNAVAILABLE = "auth_unavailable"
+    DOVECOT = dovecot.KEY
+    HARAKA = haraka.KEY
 
 
 @dataclass

@@ -28,12 +28,11 @@ from wizard.logs.haraka import HarakaTracker
 from wizard.logs.lineformat import DovecotLine, HarakaLine, parse_line, parse_stamp
 from wizard.logs.model import MAX_LINE_CHARS, Server, Session, Stamp
 from wizard.logs.source import CHUNK, OpenLog, Region, lookback, open_log, windows
+from wizard.servers import haraka
 
-_UUID = re.compile(
-    rb"\[([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
-)
-_CLOUDRON_AUTH = b"[cloudron] authenticated as"
-_AUTH_HOOK = b"params=AUTH"
+_UUID = re.compile(rb"\[(" + haraka.LOG_UUID.encode() + rb")")
+_CLOUDRON_AUTH = haraka.CLOUDRON_AUTH_LINE.encode()
+_AUTH_HOOK = haraka.AUTH_HOOK.encode()
 # How far (bytes) the AUTH hook line that follows Cloudron's "authenticated as" is looked for.
 _HOOK_SEARCH = 1 << 20
 

@@ -17,14 +17,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from wizard.logs.causes import LOGIN_CAUSES
 from wizard.logs.model import Outcome, Reason, Server, Session
 from wizard.logs.source import LogFileError
 
 # Clocks differ a little, and a login is logged when it ends, not when the check started.
 SLACK_S = 5.0
 
-# Causes of checks that got as far as sending the login.
-_LOGIN_CAUSES = frozenset({"auth_failed", "auth_unavailable", "account_disabled"})
 
 _SERVICE_WORDS = {"imap": "IMAP", "smtp": "SMTP", "sieve": "ManageSieve"}
 
@@ -44,7 +43,7 @@ class Attempt:
     @property
     def reached_login(self) -> bool:
         """The check sent its login, so the server's session names the user."""
-        return self.ok or self.cause in _LOGIN_CAUSES
+        return self.ok or self.cause in LOGIN_CAUSES
 
     @property
     def window(self) -> tuple[datetime, datetime]:

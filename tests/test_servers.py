@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.server_products import (
+from wizard.servers import (
     BY_KEY,
     PRODUCTS,
-    Outcome,
+    Logged,
     identify,
     seen_ip_from_ehlo,
     seen_ip_from_refusal,
@@ -80,4 +80,4 @@ def test_products_without_tested_log_lines_quote_nothing():
     # Quoting is earned by a test against the product's real log (test_log_hints.py).
     quoted = {p.key for p in PRODUCTS if p.fragments}
     assert quoted == {"dovecot", "haraka", "exim"}
-    assert all(o in Outcome for p in PRODUCTS for (_, o) in p.fragments)
+    assert all(isinstance(o, Logged) for p in PRODUCTS for (_, o) in p.fragments)
