@@ -19,14 +19,11 @@ from wizard.checks.blocklist import worth_looking_up
 from wizard.checks.model import CheckResult, StepName
 from wizard.logs.causes import logged_for
 from wizard.provider import Provider
-from wizard.servers import BY_KEY, Logged, Product
+from wizard.servers import BY_KEY, Logged, Product, haraka
 from wizard.servers.outcome import BLOCKLISTED, LOGGED_IN, LOGIN_REFUSED, NO_LOGIN
 from wizard.services import Service
 
 _SERVICE_WORDS = {Service.IMAP: "IMAP", Service.SMTP: "SMTP", Service.SIEVE: "ManageSieve"}
-
-# Haraka can put "[uuid@host] " before a refusal (uuid.deny_chars); its log has the bare text.
-_DENY_PREFIX = re.compile(r"^\[[^\]@\s]+@[^\]\s]+\]\s*")
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,7 @@ def refusal_text(result: CheckResult) -> str | None:
     m = re.match(r"^\d{3}[ -](.*)$", result.greeting.split("\n", 1)[0])
     if not m:
         return None
-    return _DENY_PREFIX.sub("", m.group(1)).strip() or None
+    return haraka.DENY_PREFIX.sub("", m.group(1)).strip() or None
 
 
 def product_for(result: CheckResult, provider: Provider) -> tuple[Product | None, bool]:

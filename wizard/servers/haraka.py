@@ -28,6 +28,9 @@ LOGIN_NOT_NAMED = "Haraka's own lines about a login do not name the login"
 LOG_UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 BANNER_SESSION = re.compile(r"\(([0-9A-F][0-9A-F.-]{3,})\)\s*$")
 NO_CONNECTION = "-"  # the id of lines that belong to no connection
+# Haraka can put "[uuid@host] " before a refusal it sends (uuid.deny_chars); its log has the
+# bare text.
+DENY_PREFIX = re.compile(r"^\[[^\]@\s]+@[^\]\s]+\]\s*")
 
 # Haraka's own lines (plugin "core"), by how their message starts.
 CORE = "core"
