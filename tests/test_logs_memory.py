@@ -114,3 +114,32 @@ def test_a_line_longer_than_the_cap_is_cut_and_says_so(tmp_path):
     assert s.lines[1] == long_line[:MAX_LINE_CHARS].decode() + (
         f" … [{cut} more bytes of this line not read]"
     )
+
+
+def test_a_haraka_connection_that_repeats_failures_and_messages_for_ever_stays_bounded(tmp_path):
+    # One connection, never closed: 20 000 failed delivery attempts with 12 KB reasons and
+    # 5 000 messages — 250 MB of text that is neither kept lines nor a new session.
+    uuid = "0A1B2C3D-0000-4000-8000-00000000BEEF"
+    stamp = "2024-05-02T10:00:00.000Z"
+    reason = "x" * (12 << 10)
+    log = tmp_path / "repeating.log.gz"
+    with gzip.open(log, "wb", compresslevel=6) as f:
+        connect = f"{stamp} [NOTICE] [{uuid}] [core] connect ip=192.0.2.9 port=5 local_port=587"
+        f.write(connect.encode() + b"\n")
+        for k in range(20_000):
+            f.write(
+                f"{stamp} [INFO] [{uuid}.1.1] [outbound] Temp failing {uuid}.1.1 for 60 "
+                f"seconds: {k} {reason}\n".encode()
+            )
+        for k in range(5_000):
+            f.write(
+                f"{stamp} [INFO] [{uuid}.{k + 2}] [core] recipient <r{k}@example.org> "
+                f"code=CONT\n".encode()
+            )
+
+    peak, out = _read_measured(log)
+
+    assert peak <= LIMIT_MB, f"peak {peak:.0f} MB"
+    [session] = out["sessions"]
+    assert session["outcome"] == "deferred"
+    assert session["lines_dropped"] == 20_000 + 5_000 + 1 - 400

@@ -35,6 +35,11 @@ _ANGLE = re.compile(r"<([^>]*)>")
 
 # Cloudron's "authenticated as" joins an AUTH hook line at most this much later.
 _JOIN_S = 5.0
+# What one connection keeps besides its lines is bounded too, whatever a log repeats: messages
+# per connection and deliveries per message, recipients per message, failures per delivery.
+_MAX_TRANSACTIONS = 100
+_MAX_RECIPIENTS = 100
+_MAX_ERRORS = 20
 
 
 def _kv(text: str) -> dict[str, str]:
@@ -191,9 +196,9 @@ class HarakaTracker:
             s.facts["auth_failed"] = "1"
 
     def _transaction(self, s: Session, line: HarakaLine, txn_id: str) -> None:
-        t = s.transactions.get(txn_id)
+        t = _transaction_of(s, txn_id)
         if t is None:
-            t = s.transactions[txn_id] = Transaction(txn_id)
+            return
         msg = line.message.strip()
         if line.plugin == words.CORE:
             kv = _kv(msg)
@@ -207,7 +212,7 @@ class HarakaTracker:
                 m = _ANGLE.search(msg)
                 if kv.get("code", "").startswith("DENY"):
                     t.rejected = f"recipient {m.group(1) if m else ''} refused: {kv.get('msg')}"
-                elif m and m.group(1) not in t.recipients:
+                elif m and m.group(1) not in t.recipients and len(t.recipients) < _MAX_RECIPIENTS:
                     t.recipients.append(m.group(1))
                 return
             if msg.startswith(words.MESSAGE):
@@ -224,12 +229,12 @@ class HarakaTracker:
         self._common(s, line, msg)
 
     def _delivery(self, s: Session, line: HarakaLine, txn_id: str, delivery_id: str) -> None:
-        t = s.transactions.get(txn_id)
-        if t is None:
-            t = s.transactions[txn_id] = Transaction(txn_id)
-        d = t.deliveries.get(delivery_id)
-        if d is None:
+        t = _transaction_of(s, txn_id)
+        d = t.deliveries.get(delivery_id) if t is not None else None
+        if t is not None and d is None and len(t.deliveries) < _MAX_TRANSACTIONS:
             d = t.deliveries[delivery_id] = Delivery(delivery_id)
+        if d is None:
+            return
         msg = line.message.strip()
         msg = msg.removeprefix(words.OUTBOUND)
         m = words.LOOKUP.match(msg)
@@ -260,11 +265,11 @@ class HarakaTracker:
             return
         m = words.CONNECT_FAILED.match(msg)
         if m:
-            d.errors.append(f"the connection to {m.group(1)} failed: {m.group(2).strip()}")
+            _failed(d, f"the connection to {m.group(1)} failed: {m.group(2).strip()}")
             return
         m = words.POOL_FAILED.match(msg)
         if m:
-            d.errors.append(connect_error(m.group(1).strip()))
+            _failed(d, connect_error(m.group(1).strip()))
             return
         m = words.TEMP_FAIL.match(msg)
         if m:
@@ -274,7 +279,7 @@ class HarakaTracker:
             d.outcome = Outcome.DEFERRED
             d.retry_in_s = secs
             d.next_retry = line.stamp.plus(secs)
-            d.errors.append(f"Haraka gave up the attempt: {m.group(3)}")
+            _failed(d, f"Haraka gave up the attempt: {m.group(3)}")
             d.finished_at = line.stamp
             return
         if msg.startswith(words.DELIVERED):
@@ -300,7 +305,7 @@ class HarakaTracker:
             d.next_retry = None
             return
         if msg.startswith(words.RECIPIENT) and words.REMOTE_REFUSED in msg:
-            d.errors.append(msg)
+            _failed(d, msg)
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -350,3 +355,16 @@ class HarakaTracker:
             self._finish(s)
         self._open.clear()
         return self.drain()
+
+
+def _transaction_of(s: Session, txn_id: str) -> Transaction | None:
+    """The message ``txn_id`` of the connection; None past the bound (its lines are kept only)."""
+    t = s.transactions.get(txn_id)
+    if t is None and len(s.transactions) < _MAX_TRANSACTIONS:
+        t = s.transactions[txn_id] = Transaction(txn_id)
+    return t
+
+
+def _failed(d: Delivery, why: str) -> None:
+    if len(d.errors) < _MAX_ERRORS:
+        d.errors.append(why)
