@@ -29,9 +29,10 @@ MAX_LINES_PER_SESSION = 400
 # Dovecot and Haraka lines stay under a few KB; a crafted log with 1 MB lines must not make
 # every unfinished session hold megabytes (issue 28, finding 7).
 MAX_LINE_CHARS = 16 * 1024
-# The characters of kept lines that one server's unfinished sessions may hold together. Past
-# it the oldest are finished early, as they stand, and counted (``Stats.evicted``): at most
-# 400 lines of 16 KB in one session, so one session alone never reaches it.
+# The characters that one server's unfinished sessions may keep together (their lines, and
+# Haraka's message and delivery records). Past it the oldest are finished early, as they stand,
+# and counted (``Stats.evicted``). One session keeps at most 400 lines of 16 KB (and bounded
+# records), so one session alone never reaches it.
 OPEN_BUDGET_CHARS = 16 << 20
 
 

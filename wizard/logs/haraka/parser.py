@@ -36,10 +36,15 @@ _ANGLE = re.compile(r"<([^>]*)>")
 # Cloudron's "authenticated as" joins an AUTH hook line at most this much later.
 _JOIN_S = 5.0
 # What one connection keeps besides its lines is bounded too, whatever a log repeats: messages
-# per connection and deliveries per message, recipients per message, failures per delivery.
+# and deliveries per connection, recipients per message, failures per delivery. With the lines
+# (400 of 16 KB) that stays under the budget (model.OPEN_BUDGET_CHARS), so the budget can
+# always let older sessions go instead.
 _MAX_TRANSACTIONS = 100
+_MAX_DELIVERIES = 50
 _MAX_RECIPIENTS = 100
-_MAX_ERRORS = 20
+_MAX_ERRORS = 10
+# What a message or a delivery record costs against the budget of kept characters, about.
+_RECORD_CHARS = 1000
 
 
 def _kv(text: str) -> dict[str, str]:
@@ -70,7 +75,7 @@ class HarakaTracker:
         self._pending_auth: deque[tuple[Stamp, str, str]] = deque(maxlen=64)
         self._max_open = max_open
         self._budget = budget_chars
-        self._kept = 0  # characters of kept lines in _open
+        self._kept = 0  # characters kept by the sessions in _open (lines and records)
         self.evicted = 0
 
     def feed(self, line: HarakaLine, raw: str) -> None:
@@ -196,7 +201,7 @@ class HarakaTracker:
             s.facts["auth_failed"] = "1"
 
     def _transaction(self, s: Session, line: HarakaLine, txn_id: str) -> None:
-        t = _transaction_of(s, txn_id)
+        t = self._transaction_of(s, txn_id)
         if t is None:
             return
         msg = line.message.strip()
@@ -214,6 +219,7 @@ class HarakaTracker:
                     t.rejected = f"recipient {m.group(1) if m else ''} refused: {kv.get('msg')}"
                 elif m and m.group(1) not in t.recipients and len(t.recipients) < _MAX_RECIPIENTS:
                     t.recipients.append(m.group(1))
+                    self._charge(s, len(m.group(1)))
                 return
             if msg.startswith(words.MESSAGE):
                 t.message_id = kv.get("mid", "").strip("<>")
@@ -229,10 +235,11 @@ class HarakaTracker:
         self._common(s, line, msg)
 
     def _delivery(self, s: Session, line: HarakaLine, txn_id: str, delivery_id: str) -> None:
-        t = _transaction_of(s, txn_id)
+        t = self._transaction_of(s, txn_id)
         d = t.deliveries.get(delivery_id) if t is not None else None
-        if t is not None and d is None and len(t.deliveries) < _MAX_TRANSACTIONS:
+        if t is not None and d is None and _delivery_count(s) < _MAX_DELIVERIES:
             d = t.deliveries[delivery_id] = Delivery(delivery_id)
+            self._charge(s, _RECORD_CHARS)
         if d is None:
             return
         msg = line.message.strip()
@@ -265,11 +272,11 @@ class HarakaTracker:
             return
         m = words.CONNECT_FAILED.match(msg)
         if m:
-            _failed(d, f"the connection to {m.group(1)} failed: {m.group(2).strip()}")
+            self._failed(s, d, f"the connection to {m.group(1)} failed: {m.group(2).strip()}")
             return
         m = words.POOL_FAILED.match(msg)
         if m:
-            _failed(d, connect_error(m.group(1).strip()))
+            self._failed(s, d, connect_error(m.group(1).strip()))
             return
         m = words.TEMP_FAIL.match(msg)
         if m:
@@ -279,7 +286,7 @@ class HarakaTracker:
             d.outcome = Outcome.DEFERRED
             d.retry_in_s = secs
             d.next_retry = line.stamp.plus(secs)
-            _failed(d, f"Haraka gave up the attempt: {m.group(3)}")
+            self._failed(s, d, f"Haraka gave up the attempt: {m.group(3)}")
             d.finished_at = line.stamp
             return
         if msg.startswith(words.DELIVERED):
@@ -305,16 +312,35 @@ class HarakaTracker:
             d.next_retry = None
             return
         if msg.startswith(words.RECIPIENT) and words.REMOTE_REFUSED in msg:
-            _failed(d, msg)
+            self._failed(s, d, msg)
 
     # -- bookkeeping ---------------------------------------------------------------------
 
     def _keep(self, s: Session, raw: str, *, before_last: bool = False) -> None:
-        """Keep the line in its session; past the budget, the oldest sessions are let go
-        (never ``s``: it was just moved to the end)."""
-        self._kept += s.add_line(raw, before_last=before_last)
+        """Keep the line in its session."""
+        self._charge(s, s.add_line(raw, before_last=before_last), counted=True)
+
+    def _charge(self, s: Session, chars: int, *, counted: bool = False) -> None:
+        """Count what ``s`` keeps; past the budget, the oldest sessions are let go (never
+        ``s``: it was just moved to the end). ``counted``: ``add_line`` counted it in ``s``."""
+        if not counted:
+            s.kept_chars += chars
+        self._kept += chars
         while self._kept > self._budget and next(iter(self._open.values())) is not s:
             self._evict_oldest()
+
+    def _transaction_of(self, s: Session, txn_id: str) -> Transaction | None:
+        """Message ``txn_id`` of the connection; None past the bound (its lines are kept only)."""
+        t = s.transactions.get(txn_id)
+        if t is None and len(s.transactions) < _MAX_TRANSACTIONS:
+            t = s.transactions[txn_id] = Transaction(txn_id)
+            self._charge(s, _RECORD_CHARS)
+        return t
+
+    def _failed(self, s: Session, d: Delivery, why: str) -> None:
+        if len(d.errors) < _MAX_ERRORS:
+            d.errors.append(why)
+            self._charge(s, len(why))
 
     def _evict_oldest(self) -> None:
         _key, old = self._open.popitem(last=False)
@@ -357,14 +383,5 @@ class HarakaTracker:
         return self.drain()
 
 
-def _transaction_of(s: Session, txn_id: str) -> Transaction | None:
-    """The message ``txn_id`` of the connection; None past the bound (its lines are kept only)."""
-    t = s.transactions.get(txn_id)
-    if t is None and len(s.transactions) < _MAX_TRANSACTIONS:
-        t = s.transactions[txn_id] = Transaction(txn_id)
-    return t
-
-
-def _failed(d: Delivery, why: str) -> None:
-    if len(d.errors) < _MAX_ERRORS:
-        d.errors.append(why)
+def _delivery_count(s: Session) -> int:
+    return sum(len(t.deliveries) for t in s.transactions.values())
