@@ -83,6 +83,8 @@ TEMPORARY = "temporary"
 AUTH_SERVICE_DOWN = ("auth process", "Authentication server")
 # A mail process's words when the session ends (besides a line that starts "Disconnected").
 SESSION_ENDED = ("Logged out", "Connection closed")
+# With auth_verbose_passwords the auth process adds "(given password: …)" (or a hash of it).
+GIVEN_PASSWORD = "given password"  # noqa: S105 - the words around a secret, not one
 # The setting that makes the auth process say which of the two a refused login was.
 VERBOSE_SETTING = "auth_verbose"
 

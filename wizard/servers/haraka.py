@@ -62,6 +62,10 @@ CLOUDRON_FAIL = re.compile(
     r"(?:authentication failed|failed to authenticate|auth failed)\D*?:?\s*(\S+)?", re.IGNORECASE
 )
 
+# A line a client sent that is no command Haraka knows is logged with it as params=…: the
+# answer to an AUTH LOGIN or PLAIN challenge is such a line (the base64 login or password).
+UNRECOGNIZED_COMMAND = "unrecognized_command"
+
 # Outbound delivery ("[outbound] " before each), per outcome.
 OUTBOUND = "[outbound] "
 LOOKUP = re.compile(r"Looking up \S+ records for: (\S+)")
