@@ -17,6 +17,7 @@ from wizard.servers import (
     seen_ip_from_refusal,
     session_from_banner,
 )
+from wizard.servers.blocklist import is_blocklist_refusal, listed_on
 
 
 @pytest.mark.parametrize(
@@ -81,3 +82,22 @@ def test_products_without_tested_log_lines_quote_nothing():
     quoted = {p.key for p in PRODUCTS if p.fragments}
     assert quoted == {"dovecot", "haraka", "exim"}
     assert all(isinstance(o, Logged) for p in PRODUCTS for (_, o) in p.fragments)
+
+
+@pytest.mark.parametrize(
+    ("refusal", "listed"),
+    [
+        ("host [192.0.2.7] is listed on zen.spamhaus.org", "zen.spamhaus.org"),
+        ("host [192.0.2.7] is blacklisted by bl.example.net", "bl.example.net"),
+        ("Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org", None),
+        ("Your address is on our RBL", None),
+    ],
+)
+def test_one_blocklist_refusal_pattern_for_the_check_and_the_log_reader(refusal, listed):
+    assert is_blocklist_refusal(refusal)
+    assert listed_on(refusal) == listed
+
+
+def test_an_ordinary_refusal_is_no_blocklist_refusal():
+    assert not is_blocklist_refusal("Too many connections from your host, try later")
+    assert listed_on("5.7.8 Authentication credentials invalid") is None
