@@ -45,10 +45,15 @@ TLS_SECURED = "secured"
 # A hook line: which plugin answered what ("hook=auth plugin=… retval=DENY msg=…").
 HOOK = "hook="
 RETVAL = "retval="
-DENY = "retval=DENY"
+DENIED = "DENY"  # retval= and code= of a refusal (DENY, DENYSOFT, DENYDISCONNECT …)
+DENY = f"{RETVAL}{DENIED}"
 AUTH_HOOK = "params=AUTH"
-AUTH_PLUGINS = "plugin=auth"
+AUTH_PLUGIN = "auth"  # the auth plugins' names start with it (auth/flat_file, auth_base …)
+AUTH_PLUGINS = f"plugin={AUTH_PLUGIN}"
 DNS_LIST_PLUGINS = ("dnsbl", "dns-list", "dns_list")
+TLS_PLUGIN = "tls"
+# Only hook lines with one of these words say something the log reader reports.
+HOOK_WORDS = (DENY, AUTH_HOOK, AUTH_PLUGINS, "listed", "plugin=dns")
 # The last reply of a connection whose login was refused (lr="535 …" or the enhanced code).
 AUTH_REFUSED = ("535", "5.7.8")
 # auth_base slows a refused AUTH down before it answers 535, and says so.

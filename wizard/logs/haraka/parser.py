@@ -57,13 +57,7 @@ def _kv(text: str) -> dict[str, str]:
 
 def _hook_matters(msg: str) -> bool:
     """Most hook lines (helo, rcpt, data …) say nothing this reader reports; skip their parse."""
-    return (
-        words.DENY in msg
-        or words.AUTH_HOOK in msg
-        or words.AUTH_PLUGINS in msg
-        or "listed" in msg
-        or "plugin=dns" in msg
-    )
+    return any(w in msg for w in words.HOOK_WORDS)
 
 
 class HarakaTracker:
@@ -125,7 +119,7 @@ class HarakaTracker:
             s.client_port = kv.get("port", "")
             s.facts["local_port"] = kv.get("local_port", "")
             return
-        if line.plugin == "tls" and msg.startswith(words.TLS_SECURED):
+        if line.plugin == words.TLS_PLUGIN and msg.startswith(words.TLS_SECURED):
             s.tls = True
             return
         if line.plugin == words.CORE and msg.startswith(words.HAPROXY):
@@ -146,10 +140,12 @@ class HarakaTracker:
             hook_msg = kv.get("msg", "")
             listed = listed_on(hook_msg)
             dnsbl = any(name in plugin for name in words.DNS_LIST_PLUGINS)
-            if listed or (dnsbl and retval.startswith("DENY")):
+            if listed or (dnsbl and retval.startswith(words.DENIED)):
                 s.blocklist = listed or plugin
                 s.blocklist_msg = hook_msg
-            if kv.get("params", "").upper().startswith("AUTH") or plugin.startswith("auth"):
+            if kv.get("params", "").upper().startswith("AUTH") or plugin.startswith(
+                words.AUTH_PLUGIN
+            ):
                 self._auth_hook(s, line, retval)
             return
         m = words.AUTH_RESULT.search(msg)
@@ -160,7 +156,7 @@ class HarakaTracker:
             else:
                 s.user = s.user or m.group(1)
             return
-        if line.plugin.startswith("auth") and words.AUTH_DELAYED in msg:
+        if line.plugin.startswith(words.AUTH_PLUGIN) and words.AUTH_DELAYED in msg:
             # auth_base slows a failed AUTH down before answering 535; the login tried is not
             # logged at INFO level.
             s.facts["auth_tried"] = s.facts["auth_failed"] = "1"
@@ -197,7 +193,7 @@ class HarakaTracker:
             # it: it only means a plugin took the command (a wrong password shows it too).
             s.user = user
             s.authenticated = True
-        elif retval.upper().startswith("DENY"):
+        elif retval.upper().startswith(words.DENIED):
             s.facts["auth_failed"] = "1"
 
     def _transaction(self, s: Session, line: HarakaLine, txn_id: str) -> None:
@@ -210,12 +206,12 @@ class HarakaTracker:
             if msg.startswith(words.SENDER):
                 m = _ANGLE.search(msg)
                 t.sender = m.group(1) if m else ""
-                if kv.get("code", "").startswith("DENY"):
+                if kv.get("code", "").startswith(words.DENIED):
                     t.rejected = f"sender refused: {kv.get('msg', '')}"
                 return
             if msg.startswith(words.RECIPIENT):
                 m = _ANGLE.search(msg)
-                if kv.get("code", "").startswith("DENY"):
+                if kv.get("code", "").startswith(words.DENIED):
                     t.rejected = f"recipient {m.group(1) if m else ''} refused: {kv.get('msg')}"
                 elif m and m.group(1) not in t.recipients and len(t.recipients) < _MAX_RECIPIENTS:
                     t.recipients.append(m.group(1))
@@ -229,7 +225,7 @@ class HarakaTracker:
             if msg.startswith(words.QUEUE):
                 if kv.get("code") == "OK":
                     t.queued = True
-                elif kv.get("code", "").startswith("DENY"):
+                elif kv.get("code", "").startswith(words.DENIED):
                     t.rejected = f"not queued: {kv.get('msg', '')}"
                 return
         self._common(s, line, msg)
