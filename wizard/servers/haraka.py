@@ -104,10 +104,10 @@ PRODUCT = Product(
     ),
     usual_log="Haraka's standard output, or the file its log.ini names",
     fragments={
-        (Service.SMTP, LOGGED_IN): ("[{session}", f"[{CORE}] disconnect", "ip={seen_ip}"),
+        (Service.SMTP, LOGGED_IN): ("[{session}", f"[{CORE}] {DISCONNECT.strip()}", "ip={seen_ip}"),
         (Service.SMTP, LOGIN_REFUSED): (
             "[{session}",
-            f"[{CORE}] disconnect",
+            f"[{CORE}] {DISCONNECT.strip()}",
             "ip={seen_ip}",
             f'lr="{AUTH_REFUSED[0]}',
         ),
