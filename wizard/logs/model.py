@@ -104,6 +104,8 @@ class Delivery:
     tls: str = ""  # "verified" / "not verified (ERR_…)" / ""
     cert_name: str = ""
     errors: list[str] = field(default_factory=list)
+    # Each distinct error once: a repeated one is appended as the same string (a reference).
+    distinct_errors: dict[str, str] = field(default_factory=dict, repr=False)
     outcome: Outcome | None = None  # DELIVERED / DEFERRED / BOUNCED
     next_retry: Stamp | None = None
     retry_in_s: int = 0

@@ -36,13 +36,15 @@ _ANGLE = re.compile(r"<([^>]*)>")
 # Cloudron's "authenticated as" joins an AUTH hook line at most this much later.
 _JOIN_S = 5.0
 # What one connection keeps besides its lines is bounded too, whatever a log repeats: messages
-# and deliveries per connection, recipients per message, failures per delivery. With the lines
+# and deliveries per connection, recipients per message, failures (distinct ones, and all)
+# per delivery. With the lines
 # (400 of 16 KB) that stays under the budget (model.OPEN_BUDGET_CHARS), so the budget can
 # always let older sessions go instead.
 _MAX_TRANSACTIONS = 100
 _MAX_DELIVERIES = 50
 _MAX_RECIPIENTS = 100
-_MAX_ERRORS = 10
+_MAX_ERRORS = 1000  # a repeated failure costs a reference: Haraka retries for days
+_MAX_DISTINCT_ERRORS = 10
 # What a message or a delivery record costs against the budget of kept characters, about.
 _RECORD_CHARS = 1000
 
@@ -334,7 +336,14 @@ class HarakaTracker:
         return t
 
     def _failed(self, s: Session, d: Delivery, why: str) -> None:
-        if len(d.errors) < _MAX_ERRORS:
+        if len(d.errors) >= _MAX_ERRORS:
+            return
+        seen = d.distinct_errors.get(why)
+        if seen is not None:
+            d.errors.append(seen)
+            self._charge(s, 8)
+        elif len(d.distinct_errors) < _MAX_DISTINCT_ERRORS:
+            d.distinct_errors[why] = why
             d.errors.append(why)
             self._charge(s, len(why))
 
