@@ -66,7 +66,7 @@ def judge(s: Session) -> Logged:
         return Logged(Outcome.MESSAGE_ACCEPTED)
     if s.authenticated or s.facts.get("relay_allowed"):
         return LOGGED_IN
-    if s.facts.get("auth_failed") or s.facts.get("auth_tried"):
+    if s.facts.get("login_refused") or s.facts.get("login_tried"):
         if s.user and "@" not in s.user:
             return Logged(Outcome.LOGIN_FAILED, Reason.SHORT_USERNAME)
         return LOGIN_REFUSED

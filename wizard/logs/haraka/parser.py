@@ -152,7 +152,7 @@ class HarakaTracker:
             return
         m = words.AUTH_RESULT.search(msg)
         if m:
-            s.facts["auth_tried"] = "1"
+            s.facts["login_tried"] = "1"
             if m.group(2).lower() == "true":
                 s.authenticated, s.user = True, m.group(1)
             else:
@@ -161,14 +161,14 @@ class HarakaTracker:
         if line.plugin.startswith(words.AUTH_PLUGIN) and words.AUTH_DELAYED in msg:
             # auth_base slows a failed AUTH down before answering 535; the login tried is not
             # logged at INFO level.
-            s.facts["auth_tried"] = s.facts["auth_failed"] = "1"
+            s.facts["login_tried"] = s.facts["login_refused"] = "1"
             return
         if line.plugin == words.CORE and msg.startswith(words.DISCONNECT):
             kv = _kv(msg)
             s.closed = True
             s.facts["lr"] = kv.get("lr", "")
             if s.facts["lr"].startswith(words.AUTH_REFUSED):
-                s.facts["auth_tried"] = s.facts["auth_failed"] = "1"
+                s.facts["login_tried"] = s.facts["login_refused"] = "1"
             if kv.get("tls") == "Y":
                 s.tls = True
             # The address Haraka settled on (behind a PROXY front, the real client's).
@@ -176,7 +176,7 @@ class HarakaTracker:
             s.facts["relay"] = kv.get("relay", "")
 
     def _auth_hook(self, s: Session, line: HarakaLine, retval: str) -> None:
-        s.facts["auth_tried"] = "1"
+        s.facts["login_tried"] = "1"
         joined = None
         while self._pending_auth:
             at, user, raw = self._pending_auth.popleft()
@@ -189,14 +189,14 @@ class HarakaTracker:
                 self._keep(s, raw, before_last=True)
             if user.startswith("!"):
                 s.user = s.user or user[1:]
-                s.facts["auth_failed"] = "1"
+                s.facts["login_refused"] = "1"
                 return
             # Cloudron's plugin said who logged in; the hook's retval=OK alone would not say
             # it: it only means a plugin took the command (a wrong password shows it too).
             s.user = user
             s.authenticated = True
         elif retval.upper().startswith(words.DENIED):
-            s.facts["auth_failed"] = "1"
+            s.facts["login_refused"] = "1"
 
     def _transaction(self, s: Session, line: HarakaLine, txn_id: str) -> None:
         t = self._transaction_of(s, txn_id)

@@ -59,7 +59,7 @@ def explain(s: Session) -> str:
             f"The connection{frm}{tls} was allowed to send (relay=Y): it logged in "
             f"({haraka.LOGIN_NOT_NAMED}) or its address is trusted."
         )
-    elif s.facts.get("auth_tried"):
+    elif s.facts.get("login_tried"):
         who = f" as {s.user}" if s.user else ""
         if s.user and "@" not in s.user:
             parts.append(
@@ -86,7 +86,7 @@ def explain(s: Session) -> str:
             "earlier: look in Haraka's queue (or a later log file) for this message."
         )
     lr = s.facts.get("lr", "")
-    if lr and not s.authenticated and s.facts.get("auth_tried"):
+    if lr and not s.authenticated and s.facts.get("login_tried"):
         parts.append(f"The server's last answer: {lr}.")
     return " ".join(parts)
 
