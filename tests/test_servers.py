@@ -6,12 +6,19 @@ other products' greetings, as those products print them by default, and the edge
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import pytest
 
+import wizard.logs
 from wizard.servers import (
     BY_KEY,
     PRODUCTS,
     Logged,
+    dovecot,
+    haraka,
     identify,
     seen_ip_from_ehlo,
     seen_ip_from_refusal,
@@ -101,3 +108,39 @@ def test_one_blocklist_refusal_pattern_for_the_check_and_the_log_reader(refusal,
 def test_an_ordinary_refusal_is_no_blocklist_refusal():
     assert not is_blocklist_refusal("Too many connections from your host, try later")
     assert listed_on("5.7.8 Authentication credentials invalid") is None
+
+
+def _literals(tree: ast.AST) -> set[str]:
+    """String constants of the code, but not the pieces of f-strings (sentences for IT)."""
+    in_fstrings = {id(c) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for c in n.values}
+    return {
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and len(n.value) >= 5
+        and id(n) not in in_fstrings
+    }
+
+
+def test_no_log_parser_keeps_its_own_copy_of_a_products_log_words():
+    # Every word a product writes in its log is a constant of its module in wizard/servers/;
+    # the readers in wizard/logs/ refer to it, so a literal copy there means drift to come.
+    words: set[str] = set()
+    for module in (dovecot, haraka):
+        for value in vars(module).values():
+            if isinstance(value, str):
+                words.add(value)
+            elif isinstance(value, tuple):
+                words.update(v for v in value if isinstance(v, str))
+            elif isinstance(value, re.Pattern):
+                words.add(value.pattern)
+    words = {w for w in words if len(w) >= 5}
+    logs = Path(wizard.logs.__file__).parent
+    parsers = [logs / n for n in ("dovecot.py", "lineformat.py", "reader.py", "redact.py")]
+    parsers += sorted((logs / "haraka").glob("*.py"))
+    copies = {
+        str(path.relative_to(logs)): sorted(_literals(ast.parse(path.read_text())) & words)
+        for path in parsers
+    }
+    assert {name: found for name, found in copies.items() if found} == {}

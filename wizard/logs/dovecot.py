@@ -84,7 +84,7 @@ class DovecotTracker:
         elif _has(text, words.UNKNOWN_USER):
             s.facts["auth"] = "unknown_user"
         elif _has(text, words.ACCOUNT_OFF):
-            s.facts["auth"] = "disabled"
+            s.facts["auth"] = "account_off"
         elif line.level in ("Error", "Fatal", "Panic") or words.TEMPORARY in text:
             s.facts["auth"] = "unavailable"
             s.facts["auth_error"] = verdict
@@ -248,7 +248,7 @@ class DovecotTracker:
             if auth == "unknown_user":
                 return Reason.UNKNOWN_USER
             return Reason.WRONG_PASSWORD_OR_UNKNOWN_USER
-        if auth == "disabled" or words.DISABLED in msg:
+        if auth == "account_off" or words.DISABLED in msg:
             return Reason.ACCOUNT_DISABLED
         if (
             auth == "unavailable"
