@@ -19,6 +19,7 @@ from defusedxml import DefusedXmlException
 
 from wizard.errors import WizardError
 from wizard.resources import override_provider_candidates, resource_path
+from wizard.servers import BY_KEY
 from wizard.services import Security, Service
 
 BUILTIN_PROVIDER_NAME = "provider.xml"
@@ -84,7 +85,7 @@ class ServerLog:
 
     where: str
     service: Service | None = None  # None: every service
-    product: str | None = None  # a key of wizard.server_products; None: whatever answers
+    product: str | None = None  # a key of wizard.servers.BY_KEY; None: whatever answers
 
     def applies(self, service: Service, product: str | None) -> bool:
         """For this service, and for the product the server named (when the entry names one).
@@ -278,8 +279,6 @@ def parse_provider(data: bytes, source: Path | None = None) -> Provider:
 def _server_logs(node: Element | None, where: str) -> tuple[ServerLog, ...]:
     if node is None:
         return ()
-    from wizard.server_products import BY_KEY  # it imports Service from here
-
     logs = []
     for entry in node.findall("log"):
         text = (entry.text or "").strip()

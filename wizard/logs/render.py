@@ -12,11 +12,14 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from wizard.logs.model import Outcome, Reason, Server, Session
+from wizard.checks.errors import Cause
+from wizard.logs.causes import LOGIN_CAUSES
+from wizard.logs.model import Outcome, Reason, Session
 from wizard.logs.reader import Stats
 from wizard.logs.report_match import Attempt, ReportKeys
 from wizard.safe_text import NOTE as ESCAPED_NOTE
 from wizard.safe_text import visible, visible_json, visible_lines
+from wizard.servers import BY_KEY
 
 _SERVICE = {
     "imap": "IMAP",
@@ -25,6 +28,9 @@ _SERVICE = {
     "submission": "SMTP submission",
     "smtp": "SMTP",
 }
+# A check with one of these causes (or none: it passed) reached the server's log.
+_EXPECTED_IN_LOG = LOGIN_CAUSES | {Cause.PROTOCOL_ERROR}
+
 _OUTCOME = {
     Outcome.LOGIN_OK: "login OK",
     Outcome.LOGIN_FAILED: "login FAILED",
@@ -38,7 +44,7 @@ _OUTCOME = {
 
 
 def service_label(s: Session) -> str:
-    server = "Dovecot" if s.server is Server.DOVECOT else "Haraka"
+    server = BY_KEY[s.server.value].name
     return f"{server} {_SERVICE.get(s.service, s.service)}"
 
 
@@ -128,13 +134,7 @@ def report_lines(keys: ReportKeys, found: dict[int, list[Session]]) -> list[str]
         if mine:
             ids = ", ".join(s.session_id or s.started.clock for s in mine)
             out.append(f"  {a.label()}: found in the log ({ids}).")
-        elif a.cause in (
-            "",
-            "auth_failed",
-            "auth_unavailable",
-            "account_disabled",
-            "protocol_error",
-        ):
+        elif not a.cause or a.cause in _EXPECTED_IN_LOG:
             out.append(
                 f"  {a.label()}: not found in these logs (another server, or another file?)."
             )

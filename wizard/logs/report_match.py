@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from wizard.logs.causes import LOGIN_CAUSES
 from wizard.logs.model import Outcome, Reason, Server, Session
 from wizard.logs.source import LogFileError
 from wizard.report_data import MAX_REPORT_BYTES, ReportDataError, find_block, loads
@@ -24,8 +25,6 @@ from wizard.report_data import MAX_REPORT_BYTES, ReportDataError, find_block, lo
 # Clocks differ a little, and a login is logged when it ends, not when the check started.
 SLACK_S = 5.0
 
-# Causes of checks that got as far as sending the login.
-_LOGIN_CAUSES = frozenset({"auth_failed", "auth_unavailable", "account_disabled"})
 
 _SERVICE_WORDS = {"imap": "IMAP", "smtp": "SMTP", "sieve": "ManageSieve"}
 
@@ -45,7 +44,7 @@ class Attempt:
     @property
     def reached_login(self) -> bool:
         """The check sent its login, so the server's session names the user."""
-        return self.ok or self.cause in _LOGIN_CAUSES
+        return self.ok or self.cause in LOGIN_CAUSES
 
     @property
     def window(self) -> tuple[datetime, datetime]:

@@ -6,17 +6,25 @@ other products' greetings, as those products print them by default, and the edge
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import pytest
 
-from wizard.server_products import (
+import wizard.logs
+from wizard.servers import (
     BY_KEY,
     PRODUCTS,
-    Outcome,
+    Logged,
+    dovecot,
+    haraka,
     identify,
     seen_ip_from_ehlo,
     seen_ip_from_refusal,
     session_from_banner,
 )
+from wizard.servers.blocklist import is_blocklist_refusal, listed_on
 
 
 @pytest.mark.parametrize(
@@ -80,4 +88,59 @@ def test_products_without_tested_log_lines_quote_nothing():
     # Quoting is earned by a test against the product's real log (test_log_hints.py).
     quoted = {p.key for p in PRODUCTS if p.fragments}
     assert quoted == {"dovecot", "haraka", "exim"}
-    assert all(o in Outcome for p in PRODUCTS for (_, o) in p.fragments)
+    assert all(isinstance(o, Logged) for p in PRODUCTS for (_, o) in p.fragments)
+
+
+@pytest.mark.parametrize(
+    ("refusal", "listed"),
+    [
+        ("host [192.0.2.7] is listed on zen.spamhaus.org", "zen.spamhaus.org"),
+        ("host [192.0.2.7] is blacklisted by bl.example.net", "bl.example.net"),
+        ("Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org", None),
+        ("Your address is on our RBL", None),
+    ],
+)
+def test_one_blocklist_refusal_pattern_for_the_check_and_the_log_reader(refusal, listed):
+    assert is_blocklist_refusal(refusal)
+    assert listed_on(refusal) == listed
+
+
+def test_an_ordinary_refusal_is_no_blocklist_refusal():
+    assert not is_blocklist_refusal("Too many connections from your host, try later")
+    assert listed_on("5.7.8 Authentication credentials invalid") is None
+
+
+def _literals(tree: ast.AST) -> set[str]:
+    """String constants of the code, but not the pieces of f-strings (sentences for IT)."""
+    in_fstrings = {id(c) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for c in n.values}
+    return {
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and len(n.value) >= 5
+        and id(n) not in in_fstrings
+    }
+
+
+def test_no_log_parser_keeps_its_own_copy_of_a_products_log_words():
+    # Every word a product writes in its log is a constant of its module in wizard/servers/;
+    # the readers in wizard/logs/ refer to it, so a literal copy there means drift to come.
+    words: set[str] = set()
+    for module in (dovecot, haraka):
+        for value in vars(module).values():
+            if isinstance(value, str):
+                words.add(value)
+            elif isinstance(value, tuple):
+                words.update(v for v in value if isinstance(v, str))
+            elif isinstance(value, re.Pattern):
+                words.add(value.pattern)
+    words = {w for w in words if len(w) >= 5}
+    logs = Path(wizard.logs.__file__).parent
+    parsers = [logs / n for n in ("dovecot.py", "lineformat.py", "reader.py", "redact.py")]
+    parsers += sorted((logs / "haraka").glob("*.py"))
+    copies = {
+        str(path.relative_to(logs)): sorted(_literals(ast.parse(path.read_text())) & words)
+        for path in parsers
+    }
+    assert {name: found for name, found in copies.items() if found} == {}
