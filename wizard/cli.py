@@ -26,8 +26,10 @@ from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
 from wizard.checks.runner import DEFAULT_TIMEOUT
 from wizard.errors import WizardError
 from wizard.provider import Provider, load_default_provider, load_provider
+from wizard.provider_source import LocatedProvider, locate_provider
 from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
 from wizard.services import Service
+from wizard.ui_text.trust import cli_refusal
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -39,6 +41,16 @@ class BadInput(WizardError):
 def provider_from_args(path: str | None) -> Provider:
     # A ProviderError is one of the app's own errors: main() reports it like BadInput.
     return load_provider(path) if path else load_default_provider()
+
+
+def _trusted_settings(args: argparse.Namespace, address: str) -> LocatedProvider:
+    """The settings to check with, refused (before the password is even asked for) when they
+    are not IT's word and the caller did not say --accept-untrusted."""
+    located = locate_provider(args.provider)
+    origin = located.origin_for(address)
+    if not origin.trusted and not args.accept_untrusted:
+        raise BadInput(cli_refusal(located.provider, address, origin))
+    return located
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -81,7 +93,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     checked = check_address(args.address)
     if not checked.ok:
         raise BadInput(checked.message)
-    provider = provider_from_args(args.provider)
+    located = _trusted_settings(args, checked.address)
+    provider = located.provider
     ca_file = Path(args.ca_file) if args.ca_file else None
     if ca_file is not None and not ca_file.is_file():
         raise BadInput(f"--ca-file {ca_file} is not a readable file")
@@ -122,7 +135,9 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     finally:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, previous)
-    report = make_report(checked.address, provider, results)
+    report = make_report(
+        checked.address, provider, results, origin=located.origin_for(checked.address)
+    )
     del password
     if args.json:
         print(json.dumps(render_json(report), indent=2, ensure_ascii=False))
@@ -221,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--dnsbl-server",
         metavar="HOST:PORT",
         help="ask this DNS server for the blocklist look-ups (default: the system's resolver)",
+    )
+    d.add_argument(
+        "--accept-untrusted",
+        action="store_true",
+        help="send the password even to servers outside the address's domain named by "
+        "settings found where anyone on this computer can write (not IT's places)",
     )
     d.set_defaults(func=_cmd_diagnose)
 

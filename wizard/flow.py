@@ -15,13 +15,16 @@ from pathlib import Path
 
 from wizard import APP_NAME
 from wizard.account.keychain import Keychain, KeychainStatus
+from wizard.account.settings import SettingsSnapshot
 from wizard.account.store import AccountStore, RememberedAccount, utc_iso
 from wizard.address import check_address, check_display_name
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
 from wizard.clients.thunderbird import ProfileSearch, WriteResult, write_account
+from wizard.origin_gate import OriginGate
 from wizard.provider import Provider
 from wizard.services import Service
+from wizard.trust import BUILTIN_PLACE, ProviderPlace, SettingsOrigin
 
 
 class Page(enum.IntEnum):
@@ -135,8 +138,11 @@ class WizardFlow:
         thunderbird: ProfileSearch | None = None,
         provider_file_chosen: bool = False,
         send_test_message: bool = False,
+        place: ProviderPlace = BUILTIN_PLACE,
     ) -> None:
         self.provider = provider
+        # Where the settings came from; asks before a password goes where IT has not vouched.
+        self.origin_gate = OriginGate(place)
         # Once the logins pass, send a test message to oneself and wait for it (the round
         # trip). The app turns it on; the account page lets the person skip it.
         self.send_test_message = send_test_message
@@ -146,12 +152,22 @@ class WizardFlow:
             thunderbird_detected = True
         self.store = store
         self.remembered = remembered
+        # The account was set up with other servers than the settings in use: it is a new one
+        # (set up again, nothing filled in from the keychain).
+        self.settings_changed = bool(
+            remembered
+            and remembered.settings is not None
+            and not remembered.settings.same_servers(provider)
+        )
         if remembered is not None:
             remembered_address = remembered_address or remembered.address
             remembered_name = remembered_name or remembered.name
-        self.mode = Mode.DIAGNOSE if remembered_address else Mode.SETUP
-        self.remember_password = bool(remembered and remembered.keychain_used)
-        self.keychain_used = bool(remembered and remembered.keychain_used)
+        self.mode = (
+            Mode.DIAGNOSE if remembered_address and not self.settings_changed else Mode.SETUP
+        )
+        kept = bool(remembered and remembered.keychain_used and not self.settings_changed)
+        self.remember_password = kept
+        self.keychain_used = kept
         self.keychain_message = ""
         # True when IT's provider file was chosen explicitly (--provider), so it is remembered.
         self.provider_file_chosen = provider_file_chosen
@@ -225,6 +241,22 @@ class WizardFlow:
             self.check_state = CheckState.NOT_STARTED
             self.continue_anyway = False
         return v
+
+    # -- where the settings came from ----------------------------------------------------
+    @property
+    def settings_origin(self) -> SettingsOrigin:
+        return self.origin_gate.origin(self.provider, self.account.address)
+
+    @property
+    def origin_needs_confirmation(self) -> bool:
+        """The check must wait for the person's yes: the settings are not IT's word."""
+        return self.origin_gate.needs_confirmation(self.provider, self.account.address)
+
+    def confirm_origin(self) -> None:
+        self.origin_gate.confirm(self.provider, self.account.address)
+
+    def refuse_origin(self) -> None:
+        self.origin_gate.refuse()
 
     # -- checking page -------------------------------------------------------------------
     def checks_started(self) -> None:
@@ -373,7 +405,7 @@ class WizardFlow:
     def keychain(self) -> Keychain | None:
         if self.store is None:
             return None
-        return self.store.keychain_for_provider(self.provider.id)
+        return self.store.keychain_for_settings(self.provider)
 
     def keychain_status(self) -> KeychainStatus | None:
         kc = self.keychain
@@ -418,10 +450,16 @@ class WizardFlow:
         """Save the non-secret settings after a successful set-up; say what happened."""
         if self.store is None:
             return ""
+        origin = self.settings_origin
         acct = RememberedAccount(
             address=self.account.address,
             name=self.account.name,
-            provider_path=str(self.provider.source) if self.provider_file_chosen else None,
+            settings=SettingsSnapshot.of(
+                self.provider,
+                origin_kind=str(self.origin_gate.place.kind),
+                origin_where=origin.where,
+                origin_trusted=origin.trusted,
+            ),
             provider_id=self.provider.id,
             client_id=self.client_id,
             last_good_check=utc_iso(datetime.now(UTC)),

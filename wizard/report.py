@@ -25,6 +25,7 @@ from wizard.diagnosis import CAUSE_PHRASES
 from wizard.log_hints import hint_for, public_ip, reached_server, seen_as
 from wizard.provider import Provider
 from wizard.services import Security, Service
+from wizard.trust import SettingsOrigin
 
 if TYPE_CHECKING:
     from wizard.checks.roundtrip import RoundTripResult
@@ -54,6 +55,7 @@ class Report:
     provider: Provider
     results: Sequence[CheckResult]
     created: datetime
+    origin: SettingsOrigin | None = None  # where the settings came from (issue 27)
 
     @property
     def ok(self) -> bool:
@@ -78,8 +80,20 @@ class Report:
         return list(seen.values())
 
 
-def make_report(address: str, provider: Provider, results: Sequence[CheckResult]) -> Report:
-    return Report(address, provider, list(results), datetime.now(UTC))
+def make_report(
+    address: str,
+    provider: Provider,
+    results: Sequence[CheckResult],
+    *,
+    origin: SettingsOrigin | None = None,
+) -> Report:
+    return Report(address, provider, list(results), datetime.now(UTC), origin)
+
+
+def origin_text(origin: SettingsOrigin) -> str:
+    """ "built in (trusted: …)" or "/path/provider.xml (NOT trusted: …)", for IT."""
+    trust = "trusted" if origin.trusted else "NOT trusted, confirmed by the person"
+    return f"{origin.where} ({origin.kind}; {trust}" + (f": {origin.why})" if origin.why else ")")
 
 
 def _utc(t: datetime) -> str:
@@ -260,6 +274,8 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
     out.append("")
     out.append(f"Address:   {report.address}")
     out.append(f"Provider:  {p.display_name}" + (f" ({p.source})" if p.source else ""))
+    if report.origin is not None:
+        out.append(f"Settings:  {origin_text(report.origin)}")
     out.append(f"Report at: {_utc(report.created)} (local {_local(report.created)})")
     out.append(
         f"Computer:  {platform.system()} {platform.release()}, Python {platform.python_version()}"
@@ -346,6 +362,7 @@ def render_json(report: Report) -> dict[str, Any]:
         "summary": summary(report),
         "created": report.created.isoformat(),
         "provider": report.provider.id,
+        "settings_origin": report.origin.as_json() if report.origin is not None else None,
         "public_ip": report.public_ip,
         "blocklists": [b.to_json() for b in report.blocklists],
         "checks": [_check_json(r, report) for r in report.results],
