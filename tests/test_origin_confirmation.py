@@ -252,3 +252,15 @@ def test_gui_admin_placed_file_runs_without_a_question(qtbot, dovecot, tmp_path:
         wiz.next()
     assert not wiz.checking_page.origin_question.isVisible()
     assert flow.check_state is CheckState.PASSED
+
+
+def test_thunderbird_cli_writes_no_account_for_a_planted_file(
+    planted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    code = cli.main(["thunderbird", GOOD_USER, "--name", "Joe Bloggs", "--profile", str(profile)])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_BAD_INPUT
+    assert "nothing was written" in err and "--accept-untrusted" in err
+    assert list(profile.iterdir()) == []

@@ -97,7 +97,9 @@ REFUSED = (
 )
 
 
-def cli_refusal(provider: Provider, address: str, origin: SettingsOrigin) -> str:
+def cli_refusal(
+    provider: Provider, address: str, origin: SettingsOrigin, *, outcome: str = "nothing was sent"
+) -> str:
     """The CLI's one-line error when an untrusted origin is not accepted (nothing was sent)."""
     outside = foreign_domains(server_hosts(provider), address)
     return (
@@ -105,6 +107,6 @@ def cli_refusal(provider: Provider, address: str, origin: SettingsOrigin) -> str
         f"would send the password for {address} to {_and(outside or server_hosts(provider))} "
         f"({_and(server_hosts(provider))}), outside "
         f"{registrable_domain(address_domain(address))}, and were found where anyone on this "
-        f"computer can write; nothing was sent. If IT told you to use them, run again with "
+        f"computer can write; {outcome}. If IT told you to use them, run again with "
         f"--accept-untrusted"
     )
