@@ -136,7 +136,6 @@ class WizardFlow:
         store: AccountStore | None = None,
         remembered: RememberedAccount | None = None,
         thunderbird: ProfileSearch | None = None,
-        provider_file_chosen: bool = False,
         send_test_message: bool = False,
         place: ProviderPlace = BUILTIN_PLACE,
     ) -> None:
@@ -169,8 +168,6 @@ class WizardFlow:
         self.remember_password = kept
         self.keychain_used = kept
         self.keychain_message = ""
-        # True when IT's provider file was chosen explicitly (--provider), so it is remembered.
-        self.provider_file_chosen = provider_file_chosen
         self.account = AccountInput(name=remembered_name or "", address=remembered_address or "")
         # Moves on whenever the account is replaced from outside the account page (Forget on
         # the first page): a page still showing an older generation's fields starts afresh.

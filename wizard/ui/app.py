@@ -70,7 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         store=store,
         remembered=remembered,
         thunderbird=find_profiles(),
-        provider_file_chosen=args.provider is not None,
         send_test_message=True,
         place=located.place,
     )
