@@ -114,3 +114,13 @@ def test_a_file_outside_the_folder_meant_is_refused(tmp_path: Path):
     with pytest.raises(UnsafeTarget, match="is not in"):
         atomic_write_bytes(tmp_path / "a" / ".." / "b.txt", b"x", folder=tmp_path / "a")
     assert not (tmp_path / "b.txt").exists()
+
+
+def test_the_apps_own_folder_as_a_planted_link_is_refused(tmp_path: Path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    plant(tmp_path / "config", elsewhere)
+    store = AccountStore(tmp_path / "config", keychain_backend=MemoryKeyring())
+    with pytest.raises(UnsafeTarget, match="symbolic link"):
+        store.save(RememberedAccount(ADDRESS, "Joe", "sepheo.co", None, None))
+    assert list(elsewhere.iterdir()) == []

@@ -92,7 +92,7 @@ def make_report(
 
 def origin_text(origin: SettingsOrigin) -> str:
     """ "built in (trusted: …)" or "/path/provider.xml (NOT trusted: …)", for IT."""
-    trust = "trusted" if origin.trusted else "NOT trusted, confirmed by the person"
+    trust = "trusted" if origin.trusted else "NOT trusted, used after a yes (or --accept-untrusted)"
     return f"{origin.where} ({origin.kind}; {trust}" + (f": {origin.why})" if origin.why else ")")
 
 

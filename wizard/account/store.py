@@ -45,7 +45,7 @@ from wizard.account.keychain import Keychain
 from wizard.account.settings import SettingsSnapshot, SnapshotError, keychain_label
 from wizard.address import check_address
 from wizard.errors import WizardError
-from wizard.safe_files import atomic_write_bytes
+from wizard.safe_files import UnsafeTarget, atomic_write_bytes
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -140,6 +140,12 @@ def _from_document(doc: Any) -> RememberedAccount:
             raise _BadFile("has an invalid 'last_good_check'") from None
     if version == LEGACY_FORMAT_VERSION:
         # Its provider_path is dropped (never re-read) and its keychain entry not used.
+        log.info(
+            "remembered account of format 1 migrated: its provider path %r is no longer "
+            "re-read and its saved password is not filled in until the account is checked "
+            "again",
+            doc.get("provider_path"),
+        )
         return RememberedAccount(**{**values, "keychain_used": False})
     try:
         settings = SettingsSnapshot.from_json(doc.get("settings"))
@@ -164,6 +170,11 @@ def atomic_write_text(path: Path, text: str) -> None:
     file system) and removed again if anything goes wrong; a link in the file's place is
     refused, not followed (wizard.safe_files).
     """
+    if path.parent.is_symlink():
+        raise UnsafeTarget(
+            f"{path.parent} is a symbolic link, which this app did not create and does not "
+            f"follow; the account was not remembered"
+        )
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     atomic_write_bytes(
         path,
