@@ -59,3 +59,11 @@ def test_the_script_and_the_docs_say_so():
     assert "/PROVIDER=path" in doc and "is ignored" in doc
     packaging = (REPO / "packaging" / "README.md").read_text(encoding="utf-8")
     assert "never one lying beside the setup `.exe`" in packaging
+
+
+def test_the_hosted_workflow_checks_both_on_a_real_windows_install():
+    """The hosted CI installs the real setup twice: the file beside it must stay out, the one
+    named with /PROVIDER= must go in (run on Windows runners, not here)."""
+    workflow = (REPO / ".github" / "workflows" / "build.yml").read_text(encoding="utf-8")
+    assert 'throw "a provider.xml lying beside setup.exe was installed"' in workflow
+    assert '"/PROVIDER=`"$env:RUNNER_TEMP\\it\\provider.xml`""' in workflow
