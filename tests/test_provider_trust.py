@@ -203,3 +203,11 @@ def test_the_domains_published_data_can_vouch_for_a_server_hook_for_discovery():
 def test_the_built_in_settings_are_trusted_for_any_address():
     origin = settings_origin(load_default_provider(), BUILTIN_PLACE, "someone@elsewhere.example")
     assert origin.trusted and origin.where == "built in"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "10.1.2.3", "::1", "[::1]", "2001:db8::25"])
+def test_an_ip_address_is_its_own_registrable_domain(host: str):
+    from wizard.trust import registrable_domain
+
+    assert registrable_domain(host) == host.lower()
+    assert foreign_domains([host], GOOD_USER) == [host.lower()]

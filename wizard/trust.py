@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +78,17 @@ def registrable_domain(host: str) -> str:
     returned as it is: it then matches only itself.
     """
     name = normalise_host(host)
+    if _is_ip_address(name):
+        return name  # the list would take "127.0.0.1" for a name and answer "0.1"
     return _psl().privatesuffix(name) or name
+
+
+def _is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def same_registrable_domain(host: str, domain: str) -> bool:
