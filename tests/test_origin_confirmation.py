@@ -199,7 +199,7 @@ def planted_wizard(qtbot, dovecot, tmp_path: Path) -> MailSetupWizard:
 
 @pytest.mark.gui
 @pytest.mark.dovecot
-def test_gui_sends_no_login_before_the_person_agrees(qtbot, dovecot, planted_wizard):
+def test_gui_sends_no_login_before_the_person_agrees(qtbot, dovecot, planted_wizard, screenshot):
     wiz = planted_wizard
     page = wiz.checking_page
     before = logins(dovecot)
@@ -210,6 +210,7 @@ def test_gui_sends_no_login_before_the_person_agrees(qtbot, dovecot, planted_wiz
     assert page.status.text() == "Send your password to these servers?"
     assert page.origin_question.refuse_button.hasFocus()  # Enter never sends
     assert page.run.worker is None
+    screenshot(wiz, "origin-question")
     qtbot.wait(1500)  # a run started by mistake would have logged in by now
     assert logins(dovecot) == before
     assert not wiz.button(QWizard.WizardButton.NextButton).isEnabled()
@@ -228,6 +229,7 @@ def test_gui_refusal_sends_nothing_and_says_so(qtbot, dovecot, planted_wizard):
     page = wiz.checking_page
     before = logins(dovecot)
     fill_account(qtbot, wiz)
+    assert "Settings found at" in wiz.welcome_page.origin.text()
     wiz.next()
     qtbot.mouseClick(page.origin_question.refuse_button, Qt.MouseButton.LeftButton)
     assert page.origin_question.body.text() == REFUSED

@@ -82,13 +82,19 @@ def confirmation(provider: Provider, address: str, origin: SettingsOrigin) -> Co
         body=(
             f"The settings in use say they are {org}'s, but they were found at {origin.where}, "
             f"a place anyone on this computer (or a download) can change, not where IT puts "
-            f"them. They would send the password for {address} to {domains} "
-            f"({_and(server_hosts(provider))}), which is not {own}. Send it only if IT told "
-            f"you to use these settings."
+            f"them. They would send the password for {address} to {domains}"
+            f"{_servers_aside(provider, outside)}, which is not {own}. Send it only if IT "
+            f"told you to use these settings."
         ),
         send=f"Send my password to {domains}",
         refuse="Don't send it",
     )
+
+
+def _servers_aside(provider: Provider, domains: list[str]) -> str:
+    """ " (mail.x.example, smtp.x.example)" when the servers' names say more than the domains."""
+    hosts = server_hosts(provider)
+    return "" if hosts == domains else f" ({_and(hosts)})"
 
 
 REFUSED = (

@@ -24,6 +24,7 @@ class OriginConfirmation(QFrame):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("originConfirmation")
+        self.setAccessibleName("Settings not from IT")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         lay = QVBoxLayout(self)
         self.body = wrapping_label("", self)
