@@ -22,6 +22,7 @@ from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER
 from tests.support.gui import fill_account
 from tests.support.log_lines import wait_until_logged
 from wizard import cli
+from wizard.checks.options import CheckOptions
 from wizard.flow import CheckState, Page, WizardFlow
 from wizard.provider import load_default_provider, load_provider
 from wizard.report import make_report, render_json, render_text
@@ -189,7 +190,7 @@ def test_the_cli_refusal_names_the_file_the_domain_and_the_way_on(dovecot, tmp_p
 def planted_wizard(qtbot, dovecot, tmp_path: Path) -> MailSetupWizard:
     flow = planted_flow(dovecot, tmp_path)
     flow.account.address = ""  # the person types it on the account page
-    wiz = MailSetupWizard(flow, ca_file=dovecot.ca_pem, check_timeout=10)
+    wiz = MailSetupWizard(flow, options=CheckOptions(ca_file=dovecot.ca_pem, timeout=10))
     qtbot.addWidget(wiz)
     wiz.resize(760, 600)
     wiz.show()
@@ -246,7 +247,7 @@ def test_gui_refusal_sends_nothing_and_says_so(qtbot, dovecot, planted_wizard):
 def test_gui_admin_placed_file_runs_without_a_question(qtbot, dovecot, tmp_path: Path):
     f = dovecot.write_provider(tmp_path / "provider.xml")
     flow = WizardFlow(load_provider(f), platform="linux", place=ProviderPlace(PlaceKind.ADMIN, f))
-    wiz = MailSetupWizard(flow, ca_file=dovecot.ca_pem, check_timeout=10)
+    wiz = MailSetupWizard(flow, options=CheckOptions(ca_file=dovecot.ca_pem, timeout=10))
     qtbot.addWidget(wiz)
     wiz.show()
     fill_account(qtbot, wiz)

@@ -20,11 +20,17 @@ from types import FrameType
 from wizard import APP_NAME, __version__
 from wizard.address import check_address
 from wizard.checks.blocklist import parse_server
-from wizard.checks.model import CancelToken, Step, StepStatus
-from wizard.checks.pipeline import run_all_checks
-from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
-from wizard.checks.runner import DEFAULT_TIMEOUT
-from wizard.errors import WizardError
+from wizard.checks.model import (
+    DEFAULT_TEST_MESSAGE_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    CancelToken,
+    Step,
+    StepStatus,
+)
+from wizard.checks.options import CheckOptions
+from wizard.errors import BadInput, WizardError
+from wizard.password_rules import has_control_characters
+from wizard.pipeline import run_all_checks
 from wizard.provider import Provider, load_default_provider, load_provider
 from wizard.provider_source import LocatedProvider, locate_provider
 from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
@@ -34,23 +40,19 @@ from wizard.ui_text.trust import cli_refusal
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-class BadInput(WizardError):
-    """A one-line message for the user; exit status 2, no traceback."""
-
-
 def provider_from_args(path: str | None) -> Provider:
     # A ProviderError is one of the app's own errors: main() reports it like BadInput.
     return load_provider(path) if path else load_default_provider()
 
 
-def _trusted_settings(args: argparse.Namespace, address: str) -> LocatedProvider:
-    """The settings to check with, refused (before the password is even asked for) when they
-    are not IT's word and the caller did not say --accept-untrusted."""
-    located = locate_provider(args.provider)
+def _refuse_untrusted_file(
+    args: argparse.Namespace, located: LocatedProvider, address: str
+) -> None:
+    """Refuse (before the password is even asked for) a provider file that is not IT's word
+    when the caller did not say --accept-untrusted: nothing is sent."""
     origin = located.origin_for(address)
     if not origin.trusted and not args.accept_untrusted:
         raise BadInput(cli_refusal(located.provider, address, origin))
-    return located
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -67,6 +69,12 @@ def _read_password(from_stdin: bool) -> str:
         raise BadInput("no password: use --password-stdin to pipe it in, or run in a terminal")
     if not password:
         raise BadInput("the password is empty")
+    if has_control_characters(password):
+        # Never echoed back: the sentence names the kind of character, not the password.
+        raise BadInput(
+            "the password contains a line break or another control character; give it "
+            "without them (one line on standard input, ended by the line break)"
+        )
     return password
 
 
@@ -93,8 +101,12 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     checked = check_address(args.address)
     if not checked.ok:
         raise BadInput(checked.message)
-    located = _trusted_settings(args, checked.address)
+    located = locate_provider(args.provider)
     provider = located.provider
+    discover = args.discover or not provider.matches_domain(checked.address)
+    if not discover:
+        _refuse_untrusted_file(args, located, checked.address)
+    origin = located.origin_for(checked.address)
     ca_file = Path(args.ca_file) if args.ca_file else None
     if ca_file is not None and not ca_file.is_file():
         raise BadInput(f"--ca-file {ca_file} is not a readable file")
@@ -106,7 +118,23 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if args.round_trip and only is not None and not {Service.IMAP, Service.SMTP} <= only:
         raise BadInput("--round-trip needs the imap and smtp checks (leave them in --only)")
     dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
+    options = CheckOptions(
+        timeout=args.timeout,
+        test_message_timeout=args.round_trip_timeout,
+        ca_file=ca_file,
+        dnsbl_server=dnsbl_server,
+        only=frozenset(only) if only is not None else None,
+        send_test_message=args.round_trip,
+        username=args.username,
+    )
     password = _read_password(args.password_stdin)
+    if discover:
+        from wizard.discovery.cli import provider_for_diagnose
+
+        found = provider_for_diagnose(args, checked.address)
+        if found is None:
+            return EXIT_FAILED
+        provider, origin = found
 
     cancel = CancelToken()
     previous = signal.getsignal(signal.SIGINT)
@@ -119,25 +147,12 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     live = None if args.json or not sys.stderr.isatty() else _live_printer()
     try:
         results = run_all_checks(
-            provider,
-            checked.address,
-            password,
-            ca_file=ca_file,
-            timeout=args.timeout,
-            only=only,
-            cancel=cancel,
-            listener=live,
-            username=args.username,
-            with_round_trip=args.round_trip,
-            round_trip_timeout=args.round_trip_timeout,
-            dnsbl_server=dnsbl_server,
+            provider, checked.address, password, options, cancel=cancel, listener=live
         )
     finally:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, previous)
-    report = make_report(
-        checked.address, provider, results, origin=located.origin_for(checked.address)
-    )
+    report = make_report(checked.address, provider, results, origin=origin)
     del password
     if args.json:
         print(json.dumps(render_json(report), indent=2, ensure_ascii=False))
@@ -223,9 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--round-trip-timeout",
         type=float,
-        default=DEFAULT_ROUND_TRIP_TIMEOUT,
+        default=DEFAULT_TEST_MESSAGE_TIMEOUT,
         metavar="S",
-        help=f"how long to wait for the test message (default {DEFAULT_ROUND_TRIP_TIMEOUT:g})",
+        help=f"how long to wait for the test message (default {DEFAULT_TEST_MESSAGE_TIMEOUT:g})",
     )
     d.add_argument(
         "--username",
@@ -238,11 +253,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask this DNS server for the blocklist look-ups (default: the system's resolver)",
     )
     d.add_argument(
-        "--accept-untrusted",
+        "--discover",
         action="store_true",
-        help="send the password even to servers outside the address's domain named by "
-        "settings found where anyone on this computer can write (not IT's places)",
+        help="find the settings from the address even when the provider file covers its domain",
     )
+    from wizard.discovery.cli import add_discovery_options
+
+    # Among them --accept-untrusted, which also covers a provider file found where anyone on
+    # this computer can write (docs/provider-file.md).
+    add_discovery_options(d)
     d.set_defaults(func=_cmd_diagnose)
 
     for register in _extra_commands():
@@ -255,7 +274,12 @@ def _extra_commands() -> list[
 ]:
     """Sub-commands that live with their feature (Thunderbird writer, handout…)."""
     found = []
-    for module in ("wizard.clients.thunderbird.cli", "wizard.handout.cli", "wizard.logs.cli"):
+    for module in (
+        "wizard.clients.thunderbird.cli",
+        "wizard.handout.cli",
+        "wizard.logs.cli",
+        "wizard.discovery.cli",
+    ):
         try:
             present = importlib.util.find_spec(module) is not None
         except ModuleNotFoundError:  # the feature's package itself is not there
