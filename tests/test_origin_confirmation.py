@@ -267,3 +267,18 @@ def test_thunderbird_cli_writes_no_account_for_a_planted_file(
     assert code == cli.EXIT_BAD_INPUT
     assert "nothing was written" in err and "--accept-untrusted" in err
     assert list(profile.iterdir()) == []
+
+
+def test_an_origin_judged_by_discovery_is_asked_about_the_same_way():
+    from wizard.trust import OriginKind, SettingsOrigin
+
+    flow = WizardFlow(load_default_provider(), platform="linux")
+    assert flow.set_account("Joe", GOOD_USER, "pw").ok
+    assert not flow.origin_needs_confirmation
+    flow.origin_gate.known = SettingsOrigin(
+        OriginKind.AUTOCONFIG, "http://autoconfig.sepheo.co/mail/config-v1.1.xml", False
+    )
+    assert flow.settings_origin.kind is OriginKind.AUTOCONFIG
+    assert flow.origin_needs_confirmation
+    flow.confirm_origin()
+    assert not flow.origin_needs_confirmation

@@ -34,9 +34,14 @@ class OriginGate:
     place: ProviderPlace = BUILTIN_PLACE
     endorsed: DomainEndorsement | None = None
     refused: bool = False
+    # Settings whose origin was judged elsewhere (discovery's SettingsOrigin, once the GUI
+    # uses discovered settings): that judgement is used instead of the provider file's place.
+    known: SettingsOrigin | None = None
     _confirmed: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
 
     def origin(self, provider: Provider, address: str) -> SettingsOrigin:
+        if self.known is not None:
+            return self.known
         return settings_origin(provider, self.place, address, endorsed=self.endorsed)
 
     def needs_confirmation(self, provider: Provider, address: str) -> bool:
