@@ -9,7 +9,6 @@ keychain, whose entry is named after these servers (:attr:`SettingsSnapshot.keyc
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +64,10 @@ class SettingsSnapshot:
     @property
     def fingerprint(self) -> str:
         """Short, stable digest of the servers (not the origin): same servers, same value."""
+        # Imported here: hashlib loads OpenSSL's libcrypto (~4 MB), which the first page, shown
+        # before any fingerprint is needed, does without (bench/startup.py).
+        import hashlib
+
         canonical = json.dumps([s.as_json() for s in self.servers], sort_keys=True)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
 
@@ -75,7 +78,12 @@ class SettingsSnapshot:
         return f"{', '.join(hosts)}; {self.fingerprint}"
 
     def same_servers(self, provider: Provider) -> bool:
-        return self.fingerprint == servers_fingerprint(provider)
+        """Whether ``provider`` names exactly these servers (compared field by field, which
+        is what the fingerprint digests, without loading hashlib on the first page)."""
+        current = SettingsSnapshot.of(
+            provider, origin_kind="", origin_where="", origin_trusted=False
+        )
+        return current.servers == self.servers
 
     def as_json(self) -> dict[str, Any]:
         return {
