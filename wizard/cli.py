@@ -32,9 +32,11 @@ from wizard.outgoing import Form, outgoing_report
 from wizard.password_rules import has_control_characters
 from wizard.pipeline import run_all_checks
 from wizard.provider import Provider, load_default_provider, load_provider
+from wizard.provider_source import LocatedProvider, locate_provider
 from wizard.report import CROSS, TICK, make_report
 from wizard.safe_text import visible
 from wizard.services import Service
+from wizard.ui_text.trust import cli_refusal
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -42,6 +44,16 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 def provider_from_args(path: str | None) -> Provider:
     # A ProviderError is one of the app's own errors: main() reports it like BadInput.
     return load_provider(path) if path else load_default_provider()
+
+
+def _refuse_untrusted_file(
+    args: argparse.Namespace, located: LocatedProvider, address: str
+) -> None:
+    """Refuse (before the password is even asked for) a provider file that is not IT's word
+    when the caller did not say --accept-untrusted: nothing is sent."""
+    origin = located.origin_for(address)
+    if not origin.trusted and not args.accept_untrusted:
+        raise BadInput(cli_refusal(located.provider, address, origin))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -90,7 +102,12 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     checked = check_address(args.address)
     if not checked.ok:
         raise BadInput(checked.message)
-    provider = provider_from_args(args.provider)
+    located = locate_provider(args.provider)
+    provider = located.provider
+    discover = args.discover or not provider.matches_domain(checked.address)
+    if not discover:
+        _refuse_untrusted_file(args, located, checked.address)
+    origin = located.origin_for(checked.address)
     ca_file = Path(args.ca_file) if args.ca_file else None
     if ca_file is not None and not ca_file.is_file():
         raise BadInput(f"--ca-file {ca_file} is not a readable file")
@@ -112,13 +129,13 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         username=args.username,
     )
     password = _read_password(args.password_stdin)
-    if args.discover or not provider.matches_domain(checked.address):
+    if discover:
         from wizard.discovery.cli import provider_for_diagnose
 
         found = provider_for_diagnose(args, checked.address)
         if found is None:
             return EXIT_FAILED
-        provider = found
+        provider, origin = found
 
     cancel = CancelToken()
     previous = signal.getsignal(signal.SIGINT)
@@ -136,7 +153,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     finally:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, previous)
-    report = make_report(checked.address, provider, results)
+    report = make_report(checked.address, provider, results, origin=origin)
     form = Form.JSON if args.json else Form.TEXT if args.report else Form.SHORT
     # The username the checks logged in with is masked too where it is part of an AUTH form.
     login = results[0].username if results else checked.address
@@ -218,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     from wizard.discovery.cli import add_discovery_options
 
+    # Among them --accept-untrusted, which also covers a provider file found where anyone on
+    # this computer can write (docs/provider-file.md).
     add_discovery_options(d)
     d.set_defaults(func=_cmd_diagnose)
 

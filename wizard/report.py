@@ -29,6 +29,7 @@ from wizard.report_data import BEGIN, data_block
 from wizard.safe_text import NOTE as ESCAPED_NOTE
 from wizard.safe_text import visible_json, visible_lines
 from wizard.services import Security, Service
+from wizard.trust import SettingsOrigin
 
 if TYPE_CHECKING:
     from wizard.checks.test_message import TestMessageResult
@@ -55,6 +56,7 @@ class Report:
     provider: Provider
     results: Sequence[CheckResult]
     created: datetime
+    origin: SettingsOrigin | None = None  # where the settings came from (issue 27)
 
     @property
     def ok(self) -> bool:
@@ -74,8 +76,20 @@ class Report:
         return list(seen.values())
 
 
-def make_report(address: str, provider: Provider, results: Sequence[CheckResult]) -> Report:
-    return Report(address, provider, list(results), datetime.now(UTC))
+def make_report(
+    address: str,
+    provider: Provider,
+    results: Sequence[CheckResult],
+    *,
+    origin: SettingsOrigin | None = None,
+) -> Report:
+    return Report(address, provider, list(results), datetime.now(UTC), origin)
+
+
+def origin_text(origin: SettingsOrigin) -> str:
+    """ "built in (trusted: …)" or "/path/provider.xml (NOT trusted: …)", for IT."""
+    trust = "trusted" if origin.trusted else "NOT trusted, used after a yes (or --accept-untrusted)"
+    return f"{origin.where} ({origin.kind}; {trust}" + (f": {origin.why})" if origin.why else ")")
 
 
 def _utc(t: datetime) -> str:
@@ -272,6 +286,8 @@ def _report_lines(report: Report, transcript: bool) -> list[str]:
     out.append("")
     out.append(f"Address:   {report.address}")
     out.append(f"Provider:  {p.display_name}" + (f" ({p.source})" if p.source else ""))
+    if report.origin is not None:
+        out.append(f"Settings:  {origin_text(report.origin)}")
     out.append(f"Report at: {_utc(report.created)} (local {_local(report.created)})")
     out.append(
         f"Computer:  {platform.system()} {platform.release()}, Python {platform.python_version()}"
@@ -363,6 +379,7 @@ def render_json(report: Report, *, notes: Sequence[str] = ()) -> dict[str, Any]:
         "summary": summary(report),
         "created": report.created.isoformat(),
         "provider": report.provider.id,
+        "settings_origin": report.origin.as_json() if report.origin is not None else None,
         "public_ip": report.public_ip,
         "blocklists": [b.to_json() for b in report.blocklists],
         "checks": [_check_json(r, report) for r in report.results],

@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import enum
 import html
-import mimetypes
 from pathlib import Path
 
 from wizard import APP_NAME
 from wizard.clients.instructions import CHECKED, Field, FieldKind, Instructions
 from wizard.handout.content import CHECK_CHOICE, Handout
+from wizard.provider_logo import load_logo
 
 
 class Flavour(enum.Enum):
@@ -140,10 +140,13 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def logo_data_uri(path: Path) -> str:
-    """The logo inline as a data: URI, so the HTML file stands alone."""
-    mime = mimetypes.guess_type(path.name)[0] or "image/png"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+def logo_data_uri(path: Path) -> str | None:
+    """The logo inline as a data: URI, so the HTML file stands alone; None when the file no
+    longer passes the logo rule (wizard.provider_logo: read with a cap, type by its bytes)."""
+    logo = load_logo(path)
+    if logo is None:
+        return None
+    return f"data:{logo.mime};base64,{base64.b64encode(logo.data).decode('ascii')}"
 
 
 def _field_value(field: Field, seen: set[str]) -> str:

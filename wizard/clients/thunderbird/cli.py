@@ -14,7 +14,9 @@ from wizard.address import check_address, check_display_name
 from wizard.clients.thunderbird.profiles import find_profiles
 from wizard.clients.thunderbird.result import Cause
 from wizard.clients.thunderbird.writer import write_account
-from wizard.provider import Provider, ProviderError, load_default_provider, load_provider
+from wizard.provider import Provider, ProviderError
+from wizard.provider_source import locate_provider
+from wizard.ui_text.trust import cli_refusal
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -35,6 +37,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--profile", metavar="DIR", help="the profile folder (default: the one Thunderbird opens)"
     )
     parser.add_argument("--provider", metavar="FILE", help="provider file (autoconfig XML)")
+    parser.add_argument(
+        "--accept-untrusted",
+        action="store_true",
+        help="write the account even for servers outside the address's domain named by "
+        "settings found where anyone on this computer can write (not IT's places)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -46,11 +54,16 @@ def run(args: argparse.Namespace) -> int:
     if not name_ok:
         return _bad_input(name_message)
     try:
-        provider: Provider = (
-            load_provider(args.provider) if args.provider else load_default_provider()
-        )
+        located = locate_provider(args.provider)
     except ProviderError as exc:
         return _bad_input(str(exc))
+    provider: Provider = located.provider
+    # An account pointing at a planted file's server would send the password there at
+    # Thunderbird's first login: the same rule as before a check (docs/provider-file.md).
+    origin = located.origin_for(checked.address)
+    if not origin.trusted and not args.accept_untrusted:
+        refusal = cli_refusal(provider, checked.address, origin, outcome="nothing was written")
+        return _bad_input(refusal)
 
     if args.profile:
         profile = Path(args.profile).expanduser()

@@ -34,6 +34,7 @@ from wizard.password_rules import password_problem
 from wizard.services import Service
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
+from wizard.ui.pages.origin_confirm import OriginConfirmation
 from wizard.ui.pages.report_export import ReportExport
 from wizard.ui.report_window import ReportWindow
 from wizard.ui.widgets import (
@@ -57,6 +58,7 @@ from wizard.ui_text.checking import (
     checking_text,
     round_trip_not_run,
 )
+from wizard.ui_text.trust import ORIGIN_TITLE, confirmation
 
 if TYPE_CHECKING:
     from wizard.ui.pages.base import PageHost
@@ -143,6 +145,10 @@ class CheckingPage(WizardPage):
         outer.addWidget(self.status)
         self.summary = wrapping_label("", self)
         outer.addWidget(self.summary)
+        self.origin_question = OriginConfirmation(self)
+        self.origin_question.send.connect(self._origin_confirmed)
+        self.origin_question.refuse.connect(self.flow.refuse_origin)
+        outer.addWidget(self.origin_question)
         self.password_box = QWidget(self)
         form = QFormLayout(self.password_box)
         form.setContentsMargins(0, 0, 0, 0)
@@ -260,6 +266,8 @@ class CheckingPage(WizardPage):
             self._report_window.close()
 
     def start(self) -> None:
+        if self._wait_for_origin():
+            return
         self.flow.checks_started()
         self.continue_anyway.setChecked(False)
         self.password.clear()
@@ -274,6 +282,29 @@ class CheckingPage(WizardPage):
         self.run.start(self.flow, self.w.check_options)
         self._set_running(True)
         self.completeChanged.emit()
+
+    def _wait_for_origin(self) -> bool:
+        """Ask first when the settings are not IT's word; True while the answer is awaited."""
+        flow = self.flow
+        if not flow.origin_needs_confirmation:
+            self.origin_question.hide()
+            self.rows_box.show()
+            return False
+        self.run.abandon()
+        self.status.setText(ORIGIN_TITLE)
+        self.status.setStyleSheet("")
+        for widget in (self.summary, self.password_box, self.action_button, self.rows_box):
+            widget.hide()
+        self.origin_question.ask(
+            confirmation(flow.provider, flow.account.address, flow.settings_origin)
+        )
+        self._set_running(False)
+        self.completeChanged.emit()
+        return True
+
+    def _origin_confirmed(self) -> None:
+        self.flow.confirm_origin()
+        self.start()
 
     def stop(self) -> None:
         if self.run.stop():

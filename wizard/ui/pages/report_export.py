@@ -37,7 +37,9 @@ class ReportExport(QObject):
 
     def text(self) -> str:
         flow = self._flow
-        report = make_report(flow.account.address, flow.provider, flow.results)
+        report = make_report(
+            flow.account.address, flow.provider, flow.results, origin=flow.settings_origin
+        )
         return outgoing_report(
             report,
             Form.TEXT,
@@ -64,7 +66,9 @@ class ReportExport(QObject):
 
     def email(self) -> None:
         flow = self._flow
-        report = make_report(flow.account.address, flow.provider, flow.results)
+        report = make_report(
+            flow.account.address, flow.provider, flow.results, origin=flow.settings_origin
+        )
         link = mailto_link(report, self.text())
         if link:
             QDesktopServices.openUrl(QUrl(link))

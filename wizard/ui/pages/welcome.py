@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
 
 from wizard import APP_NAME
 from wizard.flow import Mode, Page
+from wizard.provider_logo import load_logo
 from wizard.resources import resource_path
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.widgets import secondary_label, wrapping_label
+from wizard.ui_text.trust import origin_line, password_goes_to
 
 if TYPE_CHECKING:
     from wizard.ui.log_reader_window import LogReaderWindow
@@ -44,10 +46,10 @@ class WelcomePage(WizardPage):
         org = provider.branding.organization
         self.setTitle(f"Welcome to {org} mail")
         lay = QVBoxLayout(self)
-        logo = provider.branding.logo
-        if logo is None or not logo.is_file():
-            logo = resource_path("icons/app-256.png")
-        pix = QPixmap(str(logo))
+        logo = load_logo(provider.branding.logo)
+        pix = QPixmap()
+        if logo is None or not pix.loadFromData(logo.data):
+            pix = QPixmap(str(resource_path("icons/app-256.png")))
         if not pix.isNull():
             image = QLabel(self)
             image.setPixmap(pix.scaledToHeight(64, Qt.TransformationMode.SmoothTransformation))
@@ -56,12 +58,15 @@ class WelcomePage(WizardPage):
         lay.addWidget(
             wrapping_label(
                 f"{APP_NAME} checks your {org} email address and password with the mail "
-                f"server, then sets up your mail program. It takes about two minutes. Your "
-                f"password is only sent to {provider.imap.hostname}, over an encrypted "
-                f"connection.",
+                f"server, then sets up your mail program. It takes about two minutes. "
+                f"{password_goes_to(provider)}",
                 self,
             )
         )
+        # Where the settings came from (issue 27): IT's word, or a file anyone could plant.
+        self.origin = secondary_label(origin_line(provider, flow.origin_gate.place), self)
+        self.origin.setObjectName("settingsOrigin")
+        lay.addWidget(self.origin)
         lay.addSpacing(12)
         self.setup = QRadioButton("&Set up my mail on this computer", self)
         self.diagnose = QRadioButton("&Check why my mail isn't working", self)
@@ -109,6 +114,11 @@ class WelcomePage(WizardPage):
                 when = datetime.fromisoformat(last).astimezone()
                 text += f" Mail last worked on {when:%d %B %Y at %H:%M}."
             self.remembered.setText(text)
+        elif flow.settings_changed and flow.account.address:
+            self.remembered.setText(
+                f"This computer was set up for {flow.account.address} with other mail "
+                f"servers. These settings are new to it, so a saved password is not used."
+            )
 
     def validatePage(self) -> bool:
         self.flow.choose_mode(Mode.DIAGNOSE if self.diagnose.isChecked() else Mode.SETUP)
