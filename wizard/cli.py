@@ -6,6 +6,7 @@ Exit status: 0 all checks passed / done, 1 a check failed / refused, 2 bad input
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import importlib
 import importlib.util
@@ -25,6 +26,7 @@ from wizard.checks.pipeline import run_all_checks
 from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
 from wizard.checks.runner import DEFAULT_TIMEOUT
 from wizard.errors import WizardError
+from wizard.mail_programs import cli as mail_programs_cli
 from wizard.provider import Provider, load_default_provider, load_provider
 from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
 from wizard.services import Service
@@ -93,6 +95,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if args.round_trip and only is not None and not {Service.IMAP, Service.SMTP} <= only:
         raise BadInput("--round-trip needs the imap and smtp checks (leave them in --only)")
     dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
+    mail_programs_cli.check_arguments(args)
     password = _read_password(args.password_stdin)
 
     cancel = CancelToken()
@@ -124,6 +127,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGINT, previous)
     report = make_report(checked.address, provider, results)
     del password
+    text, extra = mail_programs_cli.report_section(args, provider, checked.address, results)
+    report = dataclasses.replace(report, extra_text=text, extra_json=extra)
     if args.json:
         print(json.dumps(render_json(report), indent=2, ensure_ascii=False))
     elif args.report:
@@ -166,6 +171,7 @@ def _render_short(report: object) -> str:
     if seen:
         out.append(seen)
     out.append(summary(report))
+    out.extend(report.extra_text)
     out.append("(--report prints the full report with the transcript for IT; --json for scripts)")
     return "\n".join(out)
 
@@ -222,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="ask this DNS server for the blocklist look-ups (default: the system's resolver)",
     )
+    mail_programs_cli.add_arguments(d)
     d.set_defaults(func=_cmd_diagnose)
 
     for register in _extra_commands():

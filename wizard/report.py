@@ -12,7 +12,7 @@ import json
 import platform
 import urllib.parse
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +54,10 @@ class Report:
     provider: Provider
     results: Sequence[CheckResult]
     created: datetime
+    # Sections other features add (the mail programs' look): text lines at the end of the text
+    # report, and top-level keys of the JSON.
+    extra_text: tuple[str, ...] = ()
+    extra_json: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -336,6 +340,7 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
                     f"     {line.at.astimezone(UTC).strftime('%H:%M:%S.%f')[:-3]} "
                     f"{line.direction.value} {line.text}"
                 )
+    out.extend(report.extra_text)
     return "\n".join(out) + "\n"
 
 
@@ -349,6 +354,7 @@ def render_json(report: Report) -> dict[str, Any]:
         "public_ip": report.public_ip,
         "blocklists": [b.to_json() for b in report.blocklists],
         "checks": [_check_json(r, report) for r in report.results],
+        **report.extra_json,
     }
 
 
