@@ -271,8 +271,11 @@ def test_the_fast_reader_and_the_full_parser_agree(tmp_path: Path) -> None:
     (hand / "prefs.js").write_text(
         "/* hand edited */\n" + (hand / "prefs.js").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    mail = {k: v for k, v in read_prefs(hand).values.items() if k.startswith("mail.")}
-    assert read_prefs(gecko).values == mail
+    fast, full = read_prefs(gecko).values, read_prefs(hand).values
+    assert fast and all(full[name] == value for name, value in fast.items())
+    assert accounts_for(fast, ADDRESS, PROVIDER, profile="p") == accounts_for(
+        full, ADDRESS, PROVIDER, profile="p"
+    )
 
 
 def test_an_unreadable_profile_is_named_with_the_reason(tmp_path: Path) -> None:
