@@ -30,9 +30,10 @@ class Page(enum.IntEnum):
     WELCOME = 0
     ACCOUNT = 1
     CHECKING = 2
-    CLIENT = 3
-    SETUP = 4
-    DONE = 5
+    MAIL_PROGRAMS = 3  # diagnosis: what the mail program itself is set to
+    CLIENT = 4
+    SETUP = 5
+    DONE = 6
 
 
 class Mode(enum.StrEnum):
@@ -495,7 +496,7 @@ def _after_checking(flow: WizardFlow) -> Page:
     # A diagnosis that found mail working ends on the verdict; a failed diagnosis may still
     # lead to setting the mail program up again.
     if flow.mode is Mode.DIAGNOSE and flow.check_state is not CheckState.FAILED:
-        return Page.DONE
+        return Page.MAIL_PROGRAMS
     return Page.CLIENT
 
 
@@ -507,6 +508,7 @@ PAGES: dict[Page, NextRule] = {
     Page.WELCOME: _always(Page.ACCOUNT),
     Page.ACCOUNT: _always(Page.CHECKING),
     Page.CHECKING: _after_checking,
+    Page.MAIL_PROGRAMS: _always(Page.DONE),
     Page.CLIENT: _always(Page.SETUP),
     Page.SETUP: _always(Page.DONE),
     Page.DONE: _last,
