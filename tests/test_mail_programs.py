@@ -443,6 +443,24 @@ def test_outlook_accounts_are_read_from_utf16_binaries_and_dwords() -> None:
     text = "\n".join(text_lines(result))
     assert "has not been run against a real Outlook" in text
     assert "Outlook (new)" in text  # listed as not checkable on Windows
+    from wizard.ui_text.mail_programs import mail_programs_text
+
+    assert any(
+        "not been run against a real Outlook" in line
+        for line in mail_programs_text(result, PROVIDER).details
+    )
+    empty = look_at_mail_programs(
+        PROVIDER,
+        "nobody@sepheo.co",
+        home=Path("/nonexistent"),
+        platform="win32",
+        outlook=registry,
+        environ={"APPDATA": "/nonexistent"},
+    )
+    assert not empty.findings and any(
+        "Outlook 2013, 2016, 2019, 2021, 2024" in line
+        for line in mail_programs_text(empty, PROVIDER).details
+    )
     assert ACCOUNTS_KEY == "9375CFF0413111d3B88A00104B2A6676"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from wizard.checks.model import CheckResult
@@ -72,8 +73,6 @@ def look_at_mail_programs(
             outlook_accounts = []
         mine = [a.account for a in outlook_accounts if _outlook_is_for(a.account, address)]
         if len(mine) > 1:
-            from dataclasses import replace
-
             mine = [replace(a, duplicate=True) for a in mine]
         accounts += mine
         looked_at += sorted({f"Outlook profile {a.profile}" for a in outlook_accounts})
@@ -91,6 +90,7 @@ def look_at_mail_programs(
         problems=tuple(problems),
         unchecked=tuple(unchecked),
         duration_ms=(time.perf_counter() - started) * 1000,
+        outlook_checked=source is not None,
     )
 
 

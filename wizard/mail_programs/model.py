@@ -102,6 +102,7 @@ class MailProgramsLook:
     problems: tuple[str, ...] = ()  # unreadable profiles, named with the reason
     unchecked: tuple[Unchecked, ...] = field(default=())
     duration_ms: float = 0.0
+    outlook_checked: bool = False  # the registry was read (Windows)
 
     @property
     def thunderbird(self) -> tuple[Finding, ...]:

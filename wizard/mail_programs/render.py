@@ -94,6 +94,6 @@ def text_lines(look: MailProgramsLook) -> list[str]:
         out.append(f"   problem: {problem}")
     for unchecked in look.unchecked:
         out.append(f"   not checked: {UNCHECKED_NAMES.get(unchecked.program)}: {unchecked.reason}")
-    if any(f.account.program == "outlook" for f in look.findings):
+    if look.outlook_checked or any(f.account.program == "outlook" for f in look.findings):
         out.append(f"   note: {NOT_RUN_NOTE}")
     return out

@@ -133,7 +133,7 @@ def _details(look: MailProgramsLook, provider: Provider) -> tuple[str, ...]:
             out.append(f"• A saved password for {saved.server}{when}.")
         if not finding.differences:
             out.append("• Its settings match the provider's.")
-    if any(f.account.program == "outlook" for f in look.findings):
+    if look.outlook_checked or any(f.account.program == "outlook" for f in look.findings):
         out.append(NOT_RUN_NOTE)
     out += look.problems
     if look.unchecked:
