@@ -477,3 +477,25 @@ def test_outlook_strings_are_bounded_and_odd_values_ignored() -> None:
     assert found.account.incoming.hostname == "my.sepheo.co"
     assert found.account.incoming.port == 993 and found.account.incoming.username == ""
     assert len(found.account.address) <= 1024
+
+
+def test_control_characters_from_a_planted_prefs_js_are_shown_escaped(tmp_path: Path) -> None:
+    hostile = {**RIGHT, "mail.server.server1.hostname": "my.sepheo.co\x1b]52;c;Y3VybA==\x07"}
+    profile = make_profile(tmp_path / "p", hostile)
+    result = look_at_mail_programs(PROVIDER, ADDRESS, profile=profile, platform="linux")
+    text = "\n".join(text_lines(result)) + json.dumps(to_json(result))
+    assert "\x1b" not in text and "\x07" not in text
+    assert "my.sepheo.co\\x1b]52;c;Y3VybA==\\x07" in "\n".join(text_lines(result))
+
+
+def test_a_huge_prefs_js_is_read_in_part_and_named(tmp_path: Path) -> None:
+    from wizard.clients.thunderbird import reader
+
+    profile = make_profile(tmp_path / "p", WRONG)
+    with (profile / "prefs.js").open("ab") as prefs:
+        prefs.truncate(reader.MAX_READ_BYTES + 4096)  # sparse: NUL bytes after the accounts
+    size = (profile / "prefs.js").stat().st_size
+    result = look_at_mail_programs(PROVIDER, ADDRESS, profile=profile, platform="linux")
+    assert len(result.findings) == 1 and result.findings[0].differences
+    assert any("prefs.js" in p for p in result.problems), result.problems
+    assert (profile / "prefs.js").stat().st_size == size

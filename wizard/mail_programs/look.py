@@ -20,7 +20,13 @@ from wizard.clients.thunderbird.logins import LoginsUnreadable, saved_passwords
 from wizard.clients.thunderbird.profiles import find_profiles
 from wizard.clients.thunderbird.reader import accounts_for, read_prefs
 from wizard.mail_programs.compare import compare_account, offered_mechanisms
-from wizard.mail_programs.model import Finding, MailProgramsLook, ProgramAccount, Unchecked
+from wizard.mail_programs.model import (
+    Finding,
+    MailProgramsLook,
+    ProgramAccount,
+    Unchecked,
+    shown,
+)
 from wizard.provider import Provider
 
 NEW_OUTLOOK = Unchecked(
@@ -57,9 +63,9 @@ def look_at_mail_programs(
     else:
         search = find_profiles(home=home, platform=plat, environ=environ)
         folders = [p.path for p in search.profiles]
-        problems += search.problems
+        problems += [shown(p) for p in search.problems]
     for folder in folders:
-        looked_at.append(str(folder))
+        looked_at.append(shown(str(folder)))
         found, problem = _thunderbird(folder, provider, address)
         accounts += found
         if problem:
@@ -98,14 +104,15 @@ def _thunderbird(
     folder: Path, provider: Provider, address: str
 ) -> tuple[list[ProgramAccount], str | None]:
     if not folder.is_dir():
-        return [], f"Thunderbird profile {folder} cannot be read (there is no such folder)."
+        return [], f"Thunderbird profile {shown(str(folder))} cannot be read (no such folder)."
     read = read_prefs(folder)
-    problem = f"Thunderbird profile {folder}: {read.problem}." if read.problem else None
+    where = f"Thunderbird profile {shown(str(folder))}"
+    problem = f"{where}: {read.problem}." if read.problem else None
     try:
         saved = saved_passwords(folder)
     except LoginsUnreadable as exc:
         saved = ()
-        problem = (problem + " " if problem else "") + f"Thunderbird profile {folder}: {exc}"
+        problem = (problem + " " if problem else "") + f"{where}: {exc}"
     found = accounts_for(read.values, address, provider, profile=str(folder), saved=saved)
     return found, problem
 

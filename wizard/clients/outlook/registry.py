@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from wizard.mail_programs.model import ProgramAccount, ServerFound
+from wizard.mail_programs.model import ProgramAccount, ServerFound, shown
 from wizard.services import Security, Service
 
 ACCOUNTS_KEY = "9375CFF0413111d3B88A00104B2A6676"
@@ -111,8 +111,8 @@ def _account(profile: str, key: str, values: Mapping[str, object]) -> ProgramAcc
         )
     return ProgramAccount(
         program="outlook",
-        profile=profile,
-        account=key,
+        profile=shown(profile),
+        account=shown(key),
         address=_string(values, "Email"),
         incoming=incoming,
         outgoing=outgoing,
@@ -145,12 +145,12 @@ def _string(values: Mapping[str, object], name: str) -> str:
     """A UTF-16-LE REG_BINARY string (REG_SZ accepted too), up to its NUL; bounded."""
     value = values.get(name)
     if isinstance(value, str):
-        return value[: _MAX_STRING_BYTES // 2].split("\0", 1)[0].strip()
+        return shown(value[: _MAX_STRING_BYTES // 2].split("\0", 1)[0].strip())
     if not isinstance(value, bytes | bytearray):
         return ""
     raw = bytes(value[:_MAX_STRING_BYTES])
     raw = raw[: len(raw) - len(raw) % 2]
-    return raw.decode("utf-16-le", "replace").split("\0", 1)[0].strip()
+    return shown(raw.decode("utf-16-le", "replace").split("\0", 1)[0].strip())
 
 
 def _dword(values: Mapping[str, object], name: str) -> int | None:

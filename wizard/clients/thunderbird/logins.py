@@ -30,7 +30,7 @@ from wizard.clients.thunderbird.profile_files import (
     read_plain_file,
     replace_atomically,
 )
-from wizard.mail_programs.model import SavedPassword
+from wizard.mail_programs.model import SavedPassword, shown
 
 LOGINS = "logins.json"
 # A real logins.json with hundreds of logins is well under 1 MB.
@@ -63,7 +63,7 @@ def saved_passwords(profile: Path) -> tuple[SavedPassword, ...]:
             continue
         found.append(
             SavedPassword(
-                server=origin,
+                server=shown(origin),
                 changed=_time(login.get("timePasswordChanged")),
                 last_used=_time(login.get("timeLastUsed")),
             )

@@ -26,7 +26,7 @@ from wizard.clients.thunderbird import prefsjs
 from wizard.clients.thunderbird.logins import server_origins
 from wizard.clients.thunderbird.prefsjs import PrefValue
 from wizard.clients.thunderbird.profile_files import LinkRefused, read_plain_file
-from wizard.mail_programs.model import ProgramAccount, SavedPassword, ServerFound
+from wizard.mail_programs.model import ProgramAccount, SavedPassword, ServerFound, shown
 from wizard.provider import Provider
 from wizard.services import Security, Service
 
@@ -189,9 +189,9 @@ def accounts_for(
         found.append(
             ProgramAccount(
                 program="thunderbird",
-                profile=profile,
-                account=account,
-                address=emails.get(identity, "") or address,
+                profile=shown(profile),
+                account=shown(account),
+                address=shown(emails.get(identity, "") or address),
                 incoming=incoming,
                 outgoing=outgoing,
                 offline=is_offline,
@@ -217,10 +217,10 @@ def _incoming(values: Mapping[str, PrefValue], server: str, kind: str) -> Server
     return ServerFound(
         service=Service.IMAP,
         protocol=kind,
-        hostname=_text(values, branch + "hostname"),
+        hostname=shown(_text(values, branch + "hostname")),
         port=port,
         security=security,
-        username=_text(values, branch + "userName"),
+        username=shown(_text(values, branch + "userName")),
         authentication=AUTH_WORDS.get(auth if auth is not None else 3, ""),
     )
 
@@ -243,10 +243,10 @@ def _outgoing(values: Mapping[str, PrefValue], identity: str) -> tuple[ServerFou
         ServerFound(
             service=Service.SMTP,
             protocol="smtp",
-            hostname=_text(values, branch + "hostname"),
+            hostname=shown(_text(values, branch + "hostname")),
             port=port,
             security=security,
-            username=_text(values, branch + "username"),
+            username=shown(_text(values, branch + "username")),
             authentication=AUTH_WORDS.get(auth if auth is not None else 3, ""),
         ),
         key,
@@ -266,7 +266,7 @@ def _owner(values: Mapping[str, PrefValue], smtp_key: str, ours: str, wanted: st
         for identity in _keys(values, f"mail.account.{account}.identities"):
             email = _text(values, f"mail.identity.{identity}.useremail").lower()
             if email and email != wanted and _smtp_key(values, identity) == smtp_key:
-                return email
+                return shown(email)
     return None
 
 
