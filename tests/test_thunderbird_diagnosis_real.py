@@ -255,3 +255,28 @@ def test_an_old_saved_password_fails_and_after_forget_thunderbird_no_longer_trie
     assert not _failed_login(address).search(_new_log_text(log_path, start))
     output = tb_log.read_text(errors="replace")
     assert "prefs parse error" not in output and "Login failed" not in output
+
+
+def test_real_thunderbird_cannot_open_a_profile_while_the_writer_holds_its_lock(
+    thunderbird_bin: str, tmp_path: Path
+) -> None:
+    """Issue 28: the lock is taken and held, so Thunderbird cannot start mid-write."""
+    from wizard.clients.thunderbird.profile_files import held_profile_lock
+
+    env = _environment(tmp_path / "home")
+    profile = tmp_path / "profile"
+    _create_profile(thunderbird_bin, env, profile)
+    _isolate(profile)
+    command = [thunderbird_bin, "--headless", "--no-remote", "--profile", str(profile)]
+    with held_profile_lock(profile):
+        try:
+            started = subprocess.run(
+                command, env=env, capture_output=True, text=True, timeout=90, check=False
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail("Thunderbird kept running on a profile the writer held")
+    output = started.stdout + started.stderr
+    print(output[-500:])
+    # Gecko's own refusal (it exits with status 0 after saying so).
+    assert "already running" in output.lower(), output
+    assert not (profile / "prefs.js").exists()  # it never got to run on the profile
