@@ -120,6 +120,7 @@ def _lock_symlink(link: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _windows_handle(lock_file: Path) -> Iterator[None]:  # pragma: no cover - Windows only
+    created = not lock_file.exists()
     try:
         fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | _BINARY, 0o644)
     except PermissionError:
@@ -128,6 +129,9 @@ def _windows_handle(lock_file: Path) -> Iterator[None]:  # pragma: no cover - Wi
         yield
     finally:
         os.close(fd)
+        if created:  # Gecko deletes it on close too (FILE_FLAG_DELETE_ON_CLOSE)
+            with contextlib.suppress(OSError):
+                lock_file.unlink()
 
 
 def read_plain_file(path: Path, limit: int) -> bytes | None:
