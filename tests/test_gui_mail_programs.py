@@ -61,6 +61,13 @@ def test_diagnosis_names_the_wrong_settings_and_fix_it_repairs_them(qtbot, dovec
     assert page.action.isVisible() and page.action.text() == "&Fix it in Thunderbird"
     assert not page.details.isVisible()
     assert "Thunderbird sends mail through port 465 with SSL/TLS" in page.details.toPlainText()
+    page.details_button.click()
+    assert page.details.isVisible() and page.copy_button.isVisible()
+    page.copy_button.click()
+    from PySide6.QtGui import QGuiApplication
+
+    copied = QGuiApplication.clipboard().text()
+    assert copied.startswith("== Mail programs on this computer") and "✗ smtp port" in copied
 
     page.action.click()
     qtbot.waitUntil(lambda: "Updated the account" in page.outcome.text(), timeout=10000)

@@ -6,11 +6,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QToolButton, QVBoxLayout
 
 from wizard.flow import Page
 from wizard.mail_programs.look import look_at_mail_programs
 from wizard.mail_programs.model import MailProgramsLook
+from wizard.mail_programs.render import text_lines
 from wizard.mail_programs.repair import fix_in_thunderbird, forget_in_thunderbird
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.widgets import fail_color, wrapping_label
@@ -61,6 +63,13 @@ class MailProgramsPage(WizardPage):
         self.details.setReadOnly(True)
         self.details.hide()
         lay.addWidget(self.details, 1)
+        self.copy_button = QPushButton("&Copy for IT", self)
+        self.copy_button.setAutoDefault(False)
+        self.copy_button.setToolTip("The report's mail-program section: every setting found")
+        self.copy_button.clicked.connect(self.copy_for_it)
+        self.copy_button.hide()
+        lay.addWidget(self.copy_button)
+        self._report_lines: list[str] = []
         self._timer = QTimer(self)
         self._timer.setInterval(30)
         self._timer.timeout.connect(self._poll)
@@ -99,6 +108,7 @@ class MailProgramsPage(WizardPage):
 
     def show_look(self, look: MailProgramsLook) -> None:
         words = mail_programs_text(look, self.flow.provider)
+        self._report_lines = text_lines(look)
         self._text = words
         self.headline.setText(words.headline)
         self.items.setText("\n".join(f"• {line}" for line in words.items))
@@ -138,6 +148,11 @@ class MailProgramsPage(WizardPage):
 
     def _show_details(self, on: bool) -> None:
         self.details.setVisible(on)
+        self.copy_button.setVisible(on)
+
+    def copy_for_it(self) -> None:
+        """The same section the CLI's report prints, for the person to paste to IT."""
+        QGuiApplication.clipboard().setText("\n".join(self._report_lines).strip() + "\n")
 
     def wizard_closing(self) -> None:
         self._timer.stop()
