@@ -41,7 +41,9 @@ def words_before_details(page) -> int:
     return len((page.headline.text() + " " + page.items.text()).split())
 
 
-def test_diagnosis_names_the_wrong_settings_and_fix_it_repairs_them(qtbot, dovecot, tmp_path, home):
+def test_diagnosis_names_the_wrong_settings_and_fix_it_repairs_them(
+    qtbot, dovecot, tmp_path, home, screenshot
+):
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
     wiz = MailSetupWizard(WizardFlow(provider, platform="linux"), ca_file=dovecot.ca_pem)
     qtbot.addWidget(wiz)
@@ -60,6 +62,7 @@ def test_diagnosis_names_the_wrong_settings_and_fix_it_repairs_them(qtbot, dovec
     assert words_before_details(page) <= 50
     assert page.action.isVisible() and page.action.text() == "&Fix it in Thunderbird"
     assert not page.details.isVisible()
+    screenshot(wiz, "mail-programs-wrong-settings")
     assert "Thunderbird sends mail through port 465 with SSL/TLS" in page.details.toPlainText()
     page.details_button.click()
     assert page.details.isVisible() and page.copy_button.isVisible()
@@ -76,6 +79,7 @@ def test_diagnosis_names_the_wrong_settings_and_fix_it_repairs_them(qtbot, dovec
     assert values["mail.accountmanager.accounts"] == "account1"
     # Looked again: the settings are right now; the saved password is what is left to offer.
     qtbot.waitUntil(lambda: "old saved password" in page.headline.text(), timeout=10000)
+    screenshot(wiz, "mail-programs-saved-password")
     assert page.action.text() == "&Make Thunderbird ask for the password again"
     page.action.click()
     qtbot.waitUntil(lambda: "ask for the password again" in page.outcome.text(), timeout=10000)

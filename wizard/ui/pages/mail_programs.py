@@ -37,7 +37,7 @@ class MailProgramsPage(WizardPage):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-programs")
         self._pending: Future[Any] | None = None
         self._text: MailProgramsText | None = None
-        lay = QVBoxLayout(self)
+        lay = self._layout = QVBoxLayout(self)
         self.headline = wrapping_label("Looking at your mail program…", self)
         font = self.headline.font()
         font.setBold(True)
@@ -53,6 +53,7 @@ class MailProgramsPage(WizardPage):
         row.addStretch(1)
         lay.addLayout(row)
         self.outcome = wrapping_label("", self)
+        self.outcome.hide()
         lay.addWidget(self.outcome)
         self.details_button = QToolButton(self)
         self.details_button.setText("&Details")
@@ -68,7 +69,11 @@ class MailProgramsPage(WizardPage):
         self.copy_button.setToolTip("The report's mail-program section: every setting found")
         self.copy_button.clicked.connect(self.copy_for_it)
         self.copy_button.hide()
-        lay.addWidget(self.copy_button)
+        copy_row = QHBoxLayout()
+        copy_row.addWidget(self.copy_button)
+        copy_row.addStretch(1)
+        lay.addLayout(copy_row)
+        lay.addStretch(1)  # the words stay together at the top while Details is closed
         self._report_lines: list[str] = []
         self._timer = QTimer(self)
         self._timer.setInterval(30)
@@ -93,6 +98,7 @@ class MailProgramsPage(WizardPage):
         self.headline.setText("Looking at your mail program…")
         for w in (self.items, self.outcome):
             w.setText("")
+        self.outcome.hide()
         self.action.hide()
         self.look()
 
@@ -142,6 +148,7 @@ class MailProgramsPage(WizardPage):
         ok, message = outcome
         self.action.setEnabled(True)
         self.outcome.setText(message)
+        self.outcome.show()
         self.outcome.setStyleSheet("" if ok else f"color: {fail_color(self).name()};")
         if ok:
             self.look()  # show what Thunderbird has now
@@ -149,6 +156,7 @@ class MailProgramsPage(WizardPage):
     def _show_details(self, on: bool) -> None:
         self.details.setVisible(on)
         self.copy_button.setVisible(on)
+        self._layout.setStretch(self._layout.count() - 1, 0 if on else 1)
 
     def copy_for_it(self) -> None:
         """The same section the CLI's report prints, for the person to paste to IT."""
