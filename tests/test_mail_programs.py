@@ -499,3 +499,37 @@ def test_a_huge_prefs_js_is_read_in_part_and_named(tmp_path: Path) -> None:
     assert len(result.findings) == 1 and result.findings[0].differences
     assert any("prefs.js" in p for p in result.problems), result.problems
     assert (profile / "prefs.js").stat().st_size == size
+
+
+def test_fix_it_changes_only_that_account_in_place_and_is_idempotent(tmp_path: Path) -> None:
+    from wizard.clients.thunderbird.reader import read_prefs
+    from wizard.mail_programs.repair import can_fix, fix_in_thunderbird
+
+    values = {**WRONG, "mail.server.server1.hostname": "imap.wrong.example"}
+    profile = make_profile(tmp_path / "p", values)
+    before = read_prefs(profile).values
+    [finding] = look_at_mail_programs(PROVIDER, ADDRESS, profile=profile).findings
+    assert can_fix(finding)
+    result = fix_in_thunderbird(finding, PROVIDER, ADDRESS)
+    assert result.ok and result.changed and not result.new_account, result.message
+    after = read_prefs(profile).values
+    others = {k: v for k, v in before.items() if "server2" in k or "id2" in k or "smtp2" in k}
+    assert {k: after[k] for k in others} == others  # the other account untouched
+    assert after["mail.accountmanager.accounts"] == "account1,account2"
+    assert after["mail.identity.id1.fullName"] == "Joe Bloggs"  # the name kept
+    assert not look_at_mail_programs(PROVIDER, ADDRESS, profile=profile).findings[0].differences
+    backups = sorted(profile.glob("prefs.js.wizard-*"))
+    again = fix_in_thunderbird(finding, PROVIDER, ADDRESS)
+    assert again.ok and not again.changed
+    assert sorted(profile.glob("prefs.js.wizard-*")) == backups  # no second backup
+
+
+def test_a_pop_account_is_reported_but_not_converted() -> None:
+    from wizard.mail_programs.repair import can_fix
+
+    values = {**RIGHT, "mail.server.server1.type": "pop3", "mail.server.server1.port": 995}
+    [account] = accounts_for(values, ADDRESS, PROVIDER, profile="p")
+    from wizard.mail_programs.model import Finding
+
+    finding = Finding(account, compare_account(account, PROVIDER, ADDRESS))
+    assert finding.differences and not can_fix(finding)
