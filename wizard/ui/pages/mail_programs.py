@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
@@ -14,12 +14,9 @@ from wizard.mail_programs.look import look_at_mail_programs
 from wizard.mail_programs.model import MailProgramsLook
 from wizard.mail_programs.render import text_lines
 from wizard.mail_programs.repair import fix_in_thunderbird, forget_in_thunderbird
-from wizard.ui.pages.base import WizardPage
+from wizard.ui.pages.base import PageHost, WizardPage
 from wizard.ui.widgets import fail_color, wrapping_label
 from wizard.ui_text.mail_programs import ACTION_LABELS, Action, MailProgramsText, mail_programs_text
-
-if TYPE_CHECKING:
-    from wizard.ui.wizard_window import MailSetupWizard
 
 
 class MailProgramsPage(WizardPage):
@@ -31,7 +28,7 @@ class MailProgramsPage(WizardPage):
 
     page_id = Page.MAIL_PROGRAMS
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         self.setTitle("Your mail program")
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-programs")
