@@ -12,6 +12,7 @@ from tests.support.dovecot_server import GOOD_USER
 from tests.support.gui import fill_account, run_checks_and_wait
 from tests.test_mail_programs import logins_json, make_profile
 from tests.test_mail_programs_cli import wrong_profile
+from wizard.checks.options import CheckOptions
 from wizard.clients.thunderbird.reader import read_prefs
 from wizard.flow import Mode, Page, WizardFlow
 from wizard.mail_programs.look import look_at_mail_programs
@@ -45,7 +46,8 @@ def test_diagnosis_names_the_wrong_settings_and_fix_it_repairs_them(
     qtbot, dovecot, tmp_path, home, screenshot
 ):
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
-    wiz = MailSetupWizard(WizardFlow(provider, platform="linux"), ca_file=dovecot.ca_pem)
+    options = CheckOptions(ca_file=dovecot.ca_pem)
+    wiz = MailSetupWizard(WizardFlow(provider, platform="linux"), options=options)
     qtbot.addWidget(wiz)
     wiz.show()
     qtbot.waitExposed(wiz)
