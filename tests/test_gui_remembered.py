@@ -85,7 +85,12 @@ def test_opted_in_password_is_kept_in_the_keychain_and_the_rerun_opens_on_diagno
     assert again.account_page.isComplete()
     run_checks_and_wait(qtbot, again)
     again.next()
-    assert again.currentId() == Page.DONE  # diagnosis goes straight to the verdict
+    # Diagnosis looks at the mail program itself, then gives the verdict.
+    assert again.currentId() == Page.MAIL_PROGRAMS
+    page = again.pages[Page.MAIL_PROGRAMS]
+    qtbot.waitUntil(lambda: "Looking" not in page.headline.text(), timeout=10000)
+    again.next()
+    assert again.currentId() == Page.DONE
     screenshot(again, "08-done-diagnosis")
 
 

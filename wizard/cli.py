@@ -6,6 +6,7 @@ Exit status: 0 all checks passed / done, 1 a check failed / refused, 2 bad input
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import importlib
 import importlib.util
@@ -28,6 +29,7 @@ from wizard.checks.model import (
 )
 from wizard.checks.options import CheckOptions
 from wizard.errors import BadInput, WizardError
+from wizard.mail_programs import cli as mail_programs_cli
 from wizard.outgoing import Form, outgoing_report
 from wizard.password_rules import has_control_characters
 from wizard.pipeline import run_all_checks
@@ -119,6 +121,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if args.round_trip and only is not None and not {Service.IMAP, Service.SMTP} <= only:
         raise BadInput("--round-trip needs the imap and smtp checks (leave them in --only)")
     dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
+    mail_programs_cli.check_arguments(args)
     options = CheckOptions(
         timeout=args.timeout,
         test_message_timeout=args.round_trip_timeout,
@@ -154,6 +157,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, previous)
     report = make_report(checked.address, provider, results, origin=origin)
+    lines, extra = mail_programs_cli.report_section(args, provider, checked.address, results)
+    report = dataclasses.replace(report, extra_text=lines, extra_json=extra)
     form = Form.JSON if args.json else Form.TEXT if args.report else Form.SHORT
     # The username the checks logged in with is masked too where it is part of an AUTH form.
     login = results[0].username if results else checked.address
@@ -238,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Among them --accept-untrusted, which also covers a provider file found where anyone on
     # this computer can write (docs/provider-file.md).
     add_discovery_options(d)
+    mail_programs_cli.add_arguments(d)
     d.set_defaults(func=_cmd_diagnose)
 
     for register in _extra_commands():

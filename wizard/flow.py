@@ -306,10 +306,10 @@ def _always(page: Page) -> NextRule:
 
 
 def _after_checking(flow: WizardFlow) -> Page:
-    # A diagnosis that found mail working ends on the verdict; a failed diagnosis may still
-    # lead to setting the mail program up again.
+    # A diagnosis that found mail working looks at the mail program itself, then ends on the
+    # verdict; a failed diagnosis may still lead to setting the mail program up again.
     if flow.mode is Mode.DIAGNOSE and flow.check_state is not CheckState.FAILED:
-        return Page.DONE
+        return Page.MAIL_PROGRAMS
     return Page.CLIENT
 
 
@@ -321,6 +321,7 @@ PAGES: dict[Page, NextRule] = {
     Page.WELCOME: _always(Page.ACCOUNT),
     Page.ACCOUNT: _always(Page.CHECKING),
     Page.CHECKING: _after_checking,
+    Page.MAIL_PROGRAMS: _always(Page.DONE),
     Page.CLIENT: _always(Page.SETUP),
     Page.SETUP: _always(Page.DONE),
     Page.DONE: _last,

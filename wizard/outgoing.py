@@ -78,6 +78,7 @@ def _short(report: Report) -> str:
     if seen:
         out.append(seen)
     out.append(summary(report))
+    out.extend(report.extra_text)
     safe, escaped = visible_lines(out)
     if escaped:
         safe.append(ESCAPED_NOTE)

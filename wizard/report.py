@@ -13,7 +13,7 @@ import json
 import platform
 import urllib.parse
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +57,10 @@ class Report:
     results: Sequence[CheckResult]
     created: datetime
     origin: SettingsOrigin | None = None  # where the settings came from (issue 27)
+    # Sections other features add (the mail programs' look): text lines at the end of the text
+    # report, and top-level keys of the JSON.
+    extra_text: tuple[str, ...] = ()
+    extra_json: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -364,6 +368,7 @@ def _report_lines(report: Report, transcript: bool) -> list[str]:
                     f"     {line.at.astimezone(UTC).strftime('%H:%M:%S.%f')[:-3]} "
                     f"{line.direction.value} {line.text}"
                 )
+    out.extend(report.extra_text)
     return out
 
 
@@ -383,6 +388,7 @@ def render_json(report: Report, *, notes: Sequence[str] = ()) -> dict[str, Any]:
         "public_ip": report.public_ip,
         "blocklists": [b.to_json() for b in report.blocklists],
         "checks": [_check_json(r, report) for r in report.results],
+        **report.extra_json,
     }
     if notes:
         data["notes_for_it"] = list(notes)

@@ -91,7 +91,8 @@ class ThunderbirdPanel(QWidget):
         self.intro.show()
         for profile in search.profiles:
             self.profiles.addItem(profile.label, str(profile.path))
-        several = len(search.profiles) > 1
+        # A profile outside Thunderbird's folders is always shown, never taken silently.
+        several = len(search.profiles) > 1 or search.preferred is None
         self.profiles.setVisible(several)
         self.profile_label.setVisible(several)
         self.add_button.show()
