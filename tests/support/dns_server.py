@@ -47,10 +47,11 @@ class DnsServer:
     # name -> the A records it answers (several give several records, as Spamhaus does)
     records: Mapping[str, Sequence[str]] = field(default_factory=dict)
     local_zones: Sequence[str] = ("zen.spamhaus.org",)
-    # Further dnsmasq options (--srv-host, --cname, --host-record…), e.g. from a zone file.
-    options: Sequence[str] = ()
     port: int = 0
     _proc: subprocess.Popen[bytes] | None = None
+
+    # Further dnsmasq options (--srv-host, --cname, --host-record…), e.g. from a zone file.
+    options: Sequence[str] = ()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -97,10 +98,10 @@ class DnsServer:
                 f"--log-facility={self.log_path}",
                 f"--pid-file={self.root / 'dnsmasq.pid'}",
             ]
+            args += list(self.options)
             args += [f"--local=/{zone}/" for zone in self.local_zones]
             for name, ips in self.records.items():
                 args += [f"--address=/{name}/{ip}" for ip in ips]
-            args += list(self.options)
             self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             if self._wait_ready():
                 return self

@@ -19,7 +19,7 @@ import trustme
 
 from tests.support.dns_server import DnsServer, free_udp_and_tcp_port
 from tests.support.dovecot_server import free_port
-from tests.support.nginx_server import NginxServer
+from tests.support.kit_nginx import KitNginx
 from tests.support.zone_dns import zone_to_dnsmasq
 from wizard.kit.build import build_kit, write_kit
 from wizard.kit.model import KitFile, KitTarget, WebPlace
@@ -35,7 +35,7 @@ Answer = tuple[int, dict[str, str], bytes]
 class KitSite:
     domain: str
     files: list[KitFile]
-    nginx: NginxServer
+    nginx: KitNginx
     dns: DnsServer
     ca: trustme.CA
 
@@ -135,7 +135,7 @@ def publish_kit(
     dns_server = DnsServer(root / "dns", {}, local_zones=(domain,), options=options)
     dns_server.port = free_udp_and_tcp_port()
     dns_server.start()
-    nginx = NginxServer(
+    nginx = KitNginx(
         root / "nginx",
         conf_d / SERVER_FILE,
         snippets / LOCATIONS_FILE,

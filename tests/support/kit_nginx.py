@@ -24,7 +24,7 @@ def nginx_available() -> bool:
 
 
 @dataclass
-class NginxServer:
+class KitNginx:
     root: Path
     server_conf: Path  # the kit's nginx server file
     locations_conf: Path  # the kit's nginx locations file
@@ -66,7 +66,7 @@ http {{
 }}
 """
 
-    def start(self) -> NginxServer:
+    def start(self) -> KitNginx:
         (self.root / "temp").mkdir(parents=True, exist_ok=True)
         conf = self.root / "nginx.conf"
         conf.write_text(self._main_conf())
