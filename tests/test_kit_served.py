@@ -15,8 +15,8 @@ import trustme
 
 from tests.conftest import IN_CI
 from tests.support.dns_server import dnsmasq_available
-from tests.support.kit_site import KitSite, publish_kit
 from tests.support.kit_nginx import nginx_available
+from tests.support.kit_site import KitSite, publish_kit
 from wizard.kit.model import AUTOCONFIG_FILE, AUTODISCOVER_FILE
 from wizard.provider import Provider, parse_provider
 

@@ -234,7 +234,12 @@ def _extra_commands() -> list[
 ]:
     """Sub-commands that live with their feature (Thunderbird writer, handout…)."""
     found = []
-    for module in ("wizard.clients.thunderbird.cli", "wizard.handout.cli", "wizard.logs.cli"):
+    for module in (
+        "wizard.clients.thunderbird.cli",
+        "wizard.handout.cli",
+        "wizard.logs.cli",
+        "wizard.audit.cli",
+    ):
         try:
             present = importlib.util.find_spec(module) is not None
         except ModuleNotFoundError:  # the feature's package itself is not there

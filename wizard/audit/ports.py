@@ -121,6 +121,10 @@ def _certificate(
     )
 
 
+# Tests and benchmarks only: where a (address, port) really listens on loopback.
+Route = Callable[[tuple[str, int]], tuple[str, int]]
+
+
 def probe_port(
     protocol: str,
     host: str,
@@ -129,20 +133,27 @@ def probe_port(
     options: CheckOptions,
     trust: RunTrust,
     cancel: CancelToken,
+    route: Route | None = None,
 ) -> PortReport:
     """Look at one port; never raises for anything the network or the server does."""
     started = time.monotonic()
     blank = PortReport(protocol, host, port, expected, reachable=False)
-    report = _probe(blank, options, trust, cancel)
+    report = _probe(blank, options, trust, cancel, route)
     return replace(report, ms=round((time.monotonic() - started) * 1000, 1))
 
 
 def _probe(
-    blank: PortReport, options: CheckOptions, trust: RunTrust, cancel: CancelToken
+    blank: PortReport,
+    options: CheckOptions,
+    trust: RunTrust,
+    cancel: CancelToken,
+    route: Route | None,
 ) -> PortReport:
     deadline = Deadline(options.timeout)
     try:
         addrs = addresses(blank.host, blank.port, options, options.timeout)
+        if route is not None:
+            addrs = [route(a) for a in addrs]
         if not addrs:
             return replace(blank, detail=f"{blank.host} has no address")
         try:
@@ -248,6 +259,7 @@ def probe_ports(
     options: CheckOptions,
     cancel: CancelToken,
     trust: RunTrust | None = None,
+    route: Route | None = None,
 ) -> list[PortReport]:
     """Every (protocol, host, port, expected) side by side, in the order given."""
     trust = trust or RunTrust(options.ca_file)
@@ -255,7 +267,7 @@ def probe_ports(
         return []
     with ThreadPoolExecutor(max_workers=min(len(targets), 12)) as pool:
         futures = [
-            pool.submit(probe_port, protocol, host, port, expected, options, trust, cancel)
+            pool.submit(probe_port, protocol, host, port, expected, options, trust, cancel, route)
             for protocol, host, port, expected in targets
         ]
         return [f.result() for f in futures]
