@@ -1,0 +1,101 @@
+"""The audit against a domain published with the kit (real nginx with the kit's snippets, real
+dnsmasq with its zone lines, the real Dovecot under the provider's names and the usual ports):
+every item is reported right and every program that can find settings finds the provider's."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from tests.conftest import IN_CI
+from tests.support.dns_server import dnsmasq_available
+from tests.support.dovecot_server import DovecotServer
+from tests.support.kit_nginx import nginx_available
+from tests.support.kit_site import KitSite, publish_kit
+from wizard.audit.model import AuditResult
+from wizard.audit.run import run_audit
+from wizard.audit.sources import gather
+from wizard.checks.options import CheckOptions
+from wizard.provider import Provider, parse_provider
+
+DOMAIN = "sepheo.co"
+MAIL_HOST = "my.sepheo.co"
+
+
+def _provider() -> Provider:
+    def server(tag: str, port: int, socket_type: str) -> str:
+        end = tag.split()[0]
+        return (
+            f"<{tag}><hostname>{MAIL_HOST}</hostname><port>{port}</port>"
+            f"<socketType>{socket_type}</socketType><username>%EMAILADDRESS%</username>"
+            f"<authentication>password-cleartext</authentication></{end}>"
+        )
+
+    xml = f"""<clientConfig version="1.1"><emailProvider id="{DOMAIN}">
+      <domain>{DOMAIN}</domain><displayName>Sepheo Mail</displayName>
+      {server('incomingServer type="imap"', 993, "SSL")}
+      {server('outgoingServer type="smtp"', 587, "STARTTLS")}
+      {server("manageSieveServer", 4190, "STARTTLS")}
+      <branding><organization>Sepheo</organization></branding>
+    </emailProvider></clientConfig>"""
+    return parse_provider(xml.encode())
+
+
+@pytest.fixture(scope="module")
+def mail_server(dovecot_factory: Callable[..., DovecotServer]) -> DovecotServer:
+    return dovecot_factory(cert_hosts=(MAIL_HOST,), hostname=MAIL_HOST)
+
+
+@pytest.fixture(scope="module")
+def site(test_ca: trustme.CA) -> Iterator[KitSite]:
+    for missing, what in ((not nginx_available(), "nginx"), (not dnsmasq_available(), "dnsmasq")):
+        if missing:
+            reason = f"{what} is not installed; see tests/run_all.sh"
+            if IN_CI:
+                pytest.fail(f"CI=true but {reason}", pytrace=False)
+            pytest.skip(reason)
+    root = Path(tempfile.mkdtemp(prefix="wizard-audit-kit-"))
+    root.chmod(0o755)
+    hosts = {DOMAIN: "127.0.0.1", MAIL_HOST: "127.0.0.1"}
+    published = publish_kit(root / "site", _provider(), DOMAIN, test_ca, hosts)
+    yield published
+    published.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _audit(site: KitSite, mail: DovecotServer) -> AuditResult:
+    # The usual ports, where the test servers really listen on loopback.
+    ports = {
+        993: mail.imap_port,
+        143: mail.imap_starttls_port,
+        587: mail.submission_port,
+        465: mail.submissions_port,
+        4190: mail.sieve_port,
+        443: site.nginx.https_port,
+        80: site.nginx.http_port,
+    }
+
+    def route(addr: tuple[str, int]) -> tuple[str, int]:
+        return (addr[0], ports.get(addr[1], addr[1]))
+
+    options = CheckOptions(timeout=3.0, ca_file=mail.ca_pem, dns_server=site.dns_spec)
+    return run_audit(DOMAIN, options, gather, provider=_provider(), route=route)
+
+
+def test_audit_of_the_kits_domain_finds_every_srv_record_and_port_right(
+    site: KitSite, mail_server: DovecotServer
+) -> None:
+    result = _audit(site, mail_server)
+    findings = {f.id: f for f in result.findings}
+    for label in ("_imaps", "_imap", "_submissions", "_submission", "_sieve", "_autodiscover"):
+        assert findings[f"srv.{label}"].ok is True, findings[f"srv.{label}"]
+    for port in (993, 587, 4190):
+        finding = findings[f"port.{MAIL_HOST}.{port}"]
+        assert finding.ok is True, finding
+        assert "valid for this name" in finding.found
+    assert result.elapsed_ms < 10_000
