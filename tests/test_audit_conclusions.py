@@ -45,7 +45,7 @@ def none(source: str, detail: str = "HTTP 404") -> SourceAnswer:
 
 def verdicts(
     sources: dict[str, SourceAnswer], provider: Settings | None = None
-) -> dict[str, object]:
+) -> dict[str, ProgramVerdict]:
     return {v.program: v for v in all_programs(sources, judge, provider)}
 
 
