@@ -23,9 +23,9 @@ APT_PACKAGES=(
 )
 # dnsmasq: a DNS server on a loopback port for the blocklist look-ups (tests/support/dns_server.py).
 APT_PACKAGES+=(dnsmasq-base)
-# nginx: serves the kit (wizard/kit/) with its own snippets over HTTPS on loopback
-# (tests/support/nginx_server.py); the packaged service is never started.
-APT_PACKAGES+=(nginx-light)
+# nginx, Apache and Caddy: serve the kit (wizard/kit/) with its own snippets over HTTPS on
+# loopback (tests/support/kit_nginx.py, kit_webservers.py); the packaged services are never used.
+APT_PACKAGES+=(nginx-light apache2 caddy)
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do

@@ -76,29 +76,44 @@ class KitSite:
         """One request to ``url_host`` as a client would make it: name through the test DNS,
         certificate checked against the test CA for that name."""
         ip = self.address_of(url_host)
-        sock = socket.create_connection((ip, port), timeout=5)
-        conn: http.client.HTTPConnection
-        if https:
-            context = ssl.create_default_context()
-            self.ca.configure_trust(context)
-            conn = http.client.HTTPSConnection(url_host, port, timeout=5, context=context)
-            conn.sock = context.wrap_socket(sock, server_hostname=url_host)
-        else:
-            conn = http.client.HTTPConnection(url_host, port, timeout=5)
-            conn.sock = sock
-        headers = {"Host": url_host if port in (80, 443) else f"{url_host}:{port}"}
-        if body is not None:
-            headers["Content-Type"] = "text/xml; charset=utf-8"
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read(1_000_000)
-        finally:
-            conn.close()
+        return request_at(ip, port, url_host, path, self.ca, https=https, method=method, body=body)
 
     def stop(self) -> None:
         self.nginx.stop()
         self.dns.stop()
+
+
+def request_at(
+    ip: str,
+    port: int,
+    url_host: str,
+    path: str,
+    ca: trustme.CA,
+    *,
+    https: bool = True,
+    method: str = "GET",
+    body: bytes | None = None,
+) -> Answer:
+    """One request to ``ip:port`` for ``url_host`` (Host header, SNI and certificate name)."""
+    sock = socket.create_connection((ip, port), timeout=5)
+    conn: http.client.HTTPConnection
+    if https:
+        context = ssl.create_default_context()
+        ca.configure_trust(context)
+        conn = http.client.HTTPSConnection(url_host, port, timeout=5, context=context)
+        conn.sock = context.wrap_socket(sock, server_hostname=url_host)
+    else:
+        conn = http.client.HTTPConnection(url_host, port, timeout=5)
+        conn.sock = sock
+    headers = {"Host": url_host if port in (80, 443) else f"{url_host}:{port}"}
+    if body is not None:
+        headers["Content-Type"] = "text/xml; charset=utf-8"
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read(1_000_000)
+    finally:
+        conn.close()
 
 
 def publish_kit(
