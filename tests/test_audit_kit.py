@@ -18,6 +18,7 @@ from tests.support.dovecot_server import DovecotServer
 from tests.support.kit_nginx import nginx_available
 from tests.support.kit_site import KitSite, publish_kit
 from wizard.audit.model import AuditResult
+from wizard.audit.ports import Route
 from wizard.audit.run import run_audit
 from wizard.audit.sources import gather
 from wizard.checks.options import CheckOptions
@@ -27,7 +28,7 @@ DOMAIN = "sepheo.co"
 MAIL_HOST = "my.sepheo.co"
 
 
-def _provider() -> Provider:
+def kit_provider() -> Provider:
     def server(tag: str, port: int, socket_type: str) -> str:
         end = tag.split()[0]
         return (
@@ -62,14 +63,14 @@ def site(test_ca: trustme.CA) -> Iterator[KitSite]:
     root = Path(tempfile.mkdtemp(prefix="wizard-audit-kit-"))
     root.chmod(0o755)
     hosts = {DOMAIN: "127.0.0.1", MAIL_HOST: "127.0.0.1"}
-    published = publish_kit(root / "site", _provider(), DOMAIN, test_ca, hosts)
+    published = publish_kit(root / "site", kit_provider(), DOMAIN, test_ca, hosts)
     yield published
     published.stop()
     shutil.rmtree(root, ignore_errors=True)
 
 
-def _audit(site: KitSite, mail: DovecotServer) -> AuditResult:
-    # The usual ports, where the test servers really listen on loopback.
+def route_for(site: KitSite, mail: DovecotServer) -> Route:
+    """The usual ports, routed to where the test servers really listen on loopback."""
     ports = {
         993: mail.imap_port,
         143: mail.imap_starttls_port,
@@ -83,8 +84,16 @@ def _audit(site: KitSite, mail: DovecotServer) -> AuditResult:
     def route(addr: tuple[str, int]) -> tuple[str, int]:
         return (addr[0], ports.get(addr[1], addr[1]))
 
-    options = CheckOptions(timeout=3.0, ca_file=mail.ca_pem, dns_server=site.dns_spec)
-    return run_audit(DOMAIN, options, gather, provider=_provider(), route=route)
+    return route
+
+
+def options_for(site: KitSite, mail: DovecotServer) -> CheckOptions:
+    return CheckOptions(timeout=3.0, ca_file=mail.ca_pem, dns_server=site.dns_spec)
+
+
+def _audit(site: KitSite, mail: DovecotServer) -> AuditResult:
+    route = route_for(site, mail)
+    return run_audit(DOMAIN, options_for(site, mail), gather, provider=kit_provider(), route=route)
 
 
 def test_audit_of_the_kits_domain_finds_every_srv_record_and_port_right(
