@@ -67,7 +67,7 @@ def _source_ok(
     key: str, answer: SourceAnswer, sources: Mapping[str, SourceAnswer], judge: Judge | None
 ) -> bool | None:
     if answer.found and answer.settings is not None:
-        if key.endswith(".http") or (key.startswith("autoconfig.http") and "https" not in key):
+        if key.endswith(".http") and not answer.facts.get("redirect", "").startswith("https://"):
             return False  # settings over plain HTTP: anyone on the path can change them
         return judge(answer.settings) if judge else None
     if key == "autoconfig.https.no-address":
@@ -84,8 +84,8 @@ def _source_ok(
         return None if any(o is not None and o.found for o in others) else False
     if key in REQUIRED:
         return False
-    if key.endswith(".http") and answer.facts.get("redirect", "").startswith("https://"):
-        return True
+    if key == "well-known.https":
+        return False  # Thunderbird's second URL and Thunderbird for Android's find nothing
     return None
 
 
@@ -249,7 +249,12 @@ def agreement_findings(
                     + ("the right settings" if right else "wrong settings"),
                 )
             )
-    distinct = {v.settings.describe() for v in found.values() if v.settings is not None}
+    # IMAP and SMTP: ManageSieve is in autoconfig only, so its absence elsewhere is no conflict.
+    distinct = {
+        Settings(v.settings.imap, v.settings.smtp).describe()
+        for v in found.values()
+        if v.settings is not None
+    }
     if len(found) > 1:
         out.append(
             Finding(
@@ -302,4 +307,44 @@ def encryption_findings(
                     "Outlook connects the way Encryption (or SSL) says; the wrong one fails",
                 )
             )
+    return out
+
+
+# The autoconfig format's own words (Mozilla's ConfigFileFormat); "plain" and "secure" are its
+# deprecated spellings of the first two, still read by Thunderbird.
+STANDARD_AUTHENTICATION = {
+    "password-cleartext",
+    "password-encrypted",
+    "NTLM",
+    "GSSAPI",
+    "client-IP-address",
+    "TLS-client-cert",
+    "OAuth2",
+    "none",
+    "smtp-after-pop",
+}
+
+
+def authentication_findings(raw: Mapping[str, tuple[str, ...]]) -> list[Finding]:
+    """Each autoconfig document's ``<authentication>`` words, as written (before any reader
+    maps them): a deprecated or unknown word works in Thunderbird but not necessarily
+    elsewhere."""
+    out = []
+    for key, words in raw.items():
+        odd = sorted({w for w in words if w not in STANDARD_AUTHENTICATION})
+        out.append(
+            Finding(
+                f"{key}.authentication",
+                not odd,
+                f"<authentication> in {key}",
+                ", ".join(shown(w, 40) for w in words) or "none given",
+                (
+                    f"{', '.join(shown(w, 40) for w in odd)}: not the format's own word "
+                    "(password-cleartext, password-encrypted…); Thunderbird maps the old "
+                    "spellings, other readers may not"
+                )
+                if odd
+                else "the format's own words, which every reader knows",
+            )
+        )
     return out

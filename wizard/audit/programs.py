@@ -38,11 +38,12 @@ THUNDERBIRD_ORDER = (
     "ispdb",
     "mx",
 )
+# The HTTP variants never carry the address, for any program.
 ANDROID_ORDER = (
     "autoconfig.https.no-address",
     "well-known.https.no-address",
-    "autoconfig.http.no-address",
-    "well-known.http.no-address",
+    "autoconfig.http",
+    "well-known.http",
     "ispdb",
     "mx",
 )

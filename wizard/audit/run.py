@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from wizard.audit.findings import (
     agreement_findings,
+    authentication_findings,
     encryption_findings,
     port_findings,
     source_findings,
@@ -42,6 +43,8 @@ class Gathered:
     srv: tuple[SrvAnswer, ...] = ()
     # Registrable domains the look-ups may lead to besides the domain (the MX's).
     other_domains: tuple[str, ...] = field(default=())
+    # Source id -> the <authentication> words of its document, as written.
+    authentication: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 Gather = Callable[[str, CheckOptions, CancelToken, float], Gathered]
@@ -117,6 +120,7 @@ def run_audit(
     truth_label = "the provider file" if truth else "the live servers"
     findings = [
         *source_findings(gathered.sources, judge),
+        *authentication_findings(gathered.authentication),
         *srv_findings(gathered.srv, domain, truth),
         *encryption_findings(gathered.sources, reports),
         *port_findings(reports, set(everything)),
