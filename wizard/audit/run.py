@@ -23,7 +23,7 @@ from wizard.audit.findings import (
     srv_findings,
 )
 from wizard.audit.model import AuditResult, Settings, SourceAnswer, SrvAnswer, same_servers
-from wizard.audit.ports import MAIL_PORTS, PortReport, Route, probe_ports
+from wizard.audit.ports import MAIL_PORTS, POP_PORTS, PortReport, Route, probe_ports
 from wizard.audit.programs import all_programs
 from wizard.checks.model import CancelToken
 from wizard.checks.options import CheckOptions
@@ -45,6 +45,8 @@ class Gathered:
     other_domains: tuple[str, ...] = field(default=())
     # Source id -> the <authentication> words of its document, as written.
     authentication: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # POP3 servers the documents publish (host, port, security): their ports are looked at.
+    pop: tuple[tuple[str, int, Security], ...] = ()
 
 
 Gather = Callable[[str, CheckOptions, CancelToken, float], Gathered]
@@ -58,10 +60,13 @@ def settings_of(provider: Provider) -> Settings:
 def _targets(
     hosts: list[str], published: dict[tuple[str, int], tuple[str, Security]]
 ) -> list[tuple[str, str, int, Security]]:
-    """The usual mail ports of each host, and the published ports as published."""
+    """The usual mail ports of each host (and POP's where POP is published), and the
+    published ports as published."""
     out: list[tuple[str, str, int, Security]] = []
+    pop_hosts = {h for (h, _), (p, _) in published.items() if p == "pop3"}
     for host in hosts:
-        out += [(p, host, port, s) for p, port, s in MAIL_PORTS if (host, port) not in published]
+        usual = MAIL_PORTS + (POP_PORTS if host in pop_hosts else ())
+        out += [(p, host, port, s) for p, port, s in usual if (host, port) not in published]
     out += [(p, h, port, s) for (h, port), (p, s) in published.items() if h in hosts]
     return out
 
@@ -106,16 +111,20 @@ def run_audit(
         reports = early.result()
     found = [a.settings for a in gathered.sources.values() if a.found and a.settings]
     everything = _published(([truth] if truth else []) + found)
+    for host, port, security in gathered.pop:
+        everything.setdefault((host, port), ("pop3", security))
     allowed = {registrable_domain(domain), *gathered.other_domains}
-    more_hosts = [
+    hosts = [
         h
-        for h in dict.fromkeys(h for h, _ in everything)
-        if h not in first_hosts and registrable_domain(h) in allowed
-    ][: max(0, MAX_HOSTS - len(first_hosts))]
+        for h in dict.fromkeys([*first_hosts, *(h for h, _ in everything)])
+        if h in first_hosts or registrable_domain(h) in allowed
+    ][:MAX_HOSTS]
+    probed = {(r.host, r.port) for r in reports}
+    more = [t for t in _targets(hosts, everything) if (t[1], t[2]) not in probed]
     left = end - time.monotonic()
-    if more_hosts and left > 1.0 and not cancel.cancelled:
+    if more and left > 1.0 and not cancel.cancelled:
         later = port_options.with_changes(timeout=min(step, left / 3))
-        reports += probe_ports(_targets(more_hosts, everything), later, cancel, trust, route)
+        reports += probe_ports(more, later, cancel, trust, route)
     judge = _judge(truth, reports)
     truth_label = "the provider file" if truth else "the live servers"
     findings = [
