@@ -20,8 +20,8 @@ public, the verdict says so and says what is known:
 * Apple Mail (macOS, iOS): no discovery for a custom domain; the configuration profile is the
   way (the kit has one), or the person types the settings.
 * This app (issue 25): IT's provider file for its domains; otherwise the trusted answers by
-  rank: autoconfig and .well-known over HTTPS, the ISPDB, the MX's domain, SRV inside the
-  domain, Autodiscover, then probing.
+  discovery's rank: autoconfig and .well-known over HTTPS, Autodiscover, SRV, the ISPDB, the
+  MX's domain, then probing.
 """
 
 from __future__ import annotations
@@ -53,16 +53,17 @@ OUTLOOK_ORDER = (
     "autodiscover.redirect",
     "autodiscover.srv",
 )
+# Discovery's ranking (wizard/discovery/race.py, docs/discovery.md).
 APP_ORDER = (
     "autoconfig.https",
     "well-known.https",
-    "ispdb",
-    "mx",
-    "srv",
     "autodiscover.domain",
     "autodiscover.host",
     "autodiscover.redirect",
     "autodiscover.srv",
+    "srv",
+    "ispdb",
+    "mx",
     "autoconfig.http",
     "well-known.http",
 )
