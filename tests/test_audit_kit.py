@@ -4,6 +4,7 @@ every item is reported right and every program that can find settings finds the 
 
 from __future__ import annotations
 
+import functools
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ from tests.support.kit_nginx import nginx_available
 from tests.support.kit_site import KitSite, publish_kit
 from wizard.audit.model import AuditResult
 from wizard.audit.ports import Route
-from wizard.audit.run import run_audit
+from wizard.audit.run import Gather, run_audit
 from wizard.audit.sources import gather
 from wizard.checks.options import CheckOptions
 from wizard.provider import Provider, parse_provider
@@ -69,8 +70,8 @@ def site(test_ca: trustme.CA) -> Iterator[KitSite]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def route_for(site: KitSite, mail: DovecotServer) -> Route:
-    """The usual ports, routed to where the test servers really listen on loopback."""
+def ports_for(site: KitSite, mail: DovecotServer) -> dict[tuple[str, int], tuple[str, int]]:
+    """The usual ports of 127.0.0.1, where the test servers really listen on loopback."""
     ports = {
         993: mail.imap_port,
         143: mail.imap_starttls_port,
@@ -80,11 +81,18 @@ def route_for(site: KitSite, mail: DovecotServer) -> Route:
         443: site.nginx.https_port,
         80: site.nginx.http_port,
     }
+    return {("127.0.0.1", usual): ("127.0.0.1", real) for usual, real in ports.items()}
 
-    def route(addr: tuple[str, int]) -> tuple[str, int]:
-        return (addr[0], ports.get(addr[1], addr[1]))
 
-    return route
+def route_for(site: KitSite, mail: DovecotServer) -> Route:
+    ports = ports_for(site, mail)
+    return lambda addr: ports.get(addr, addr)
+
+
+def gather_for(site: KitSite, mail: DovecotServer) -> Gather:
+    # The ISPDB is the kit's own nginx here (it answers 404: no entry), never the real one.
+    ispdb = f"https://autoconfig.{DOMAIN}/v1.1/"
+    return functools.partial(gather, test_ports=ports_for(site, mail), ispdb_url=ispdb)
 
 
 def options_for(site: KitSite, mail: DovecotServer) -> CheckOptions:
@@ -92,8 +100,13 @@ def options_for(site: KitSite, mail: DovecotServer) -> CheckOptions:
 
 
 def _audit(site: KitSite, mail: DovecotServer) -> AuditResult:
-    route = route_for(site, mail)
-    return run_audit(DOMAIN, options_for(site, mail), gather, provider=kit_provider(), route=route)
+    return run_audit(
+        DOMAIN,
+        options_for(site, mail),
+        gather_for(site, mail),
+        provider=kit_provider(),
+        route=route_for(site, mail),
+    )
 
 
 def test_audit_of_the_kits_domain_finds_every_srv_record_and_port_right(
@@ -107,4 +120,38 @@ def test_audit_of_the_kits_domain_finds_every_srv_record_and_port_right(
         finding = findings[f"port.{MAIL_HOST}.{port}"]
         assert finding.ok is True, finding
         assert "valid for this name" in finding.found
+    assert result.elapsed_ms < 10_000
+
+
+def test_audit_of_the_kits_domain_finds_every_source_right_and_every_program_served(
+    site: KitSite, mail_server: DovecotServer
+) -> None:
+    result = _audit(site, mail_server)
+    findings = {f.id: f for f in result.findings}
+    for source in (
+        "autoconfig.https",
+        "autoconfig.https.no-address",
+        "well-known.https",
+        "well-known.https.no-address",
+        "autoconfig.http",  # only a redirect to HTTPS
+        "well-known.http",
+        "autodiscover.domain",
+        "autodiscover.host",
+        "autodiscover.redirect",
+        "autodiscover.srv",
+        "agreement.sources",
+    ):
+        assert findings[source].ok is True, findings[source]
+    for source in ("autodiscover.domain", "autodiscover.host"):
+        assert findings[f"{source}.encryption"].ok is True, findings[f"{source}.encryption"]
+    wrong = [f for f in result.findings if f.ok is False]
+    # Dovecot offers a login before STARTTLS to a client on its own address (loopback only).
+    assert all(f.id.endswith(".plain-login") for f in wrong), wrong
+    programs = {p.program: p for p in result.programs}
+    for name in ("Thunderbird", "Thunderbird for Android", "Outlook (classic)", "new Outlook"):
+        assert programs[name].ok is True, programs[name]
+        assert programs[name].will_use is not None
+        assert programs[name].will_use.imap.hostname == MAIL_HOST
+    assert programs["Apple Mail (macOS, iOS)"].ok is None
+    assert result.ok
     assert result.elapsed_ms < 10_000

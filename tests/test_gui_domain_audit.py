@@ -14,6 +14,7 @@ from tests.support.dovecot_server import DovecotServer
 from tests.support.kit_site import KitSite
 from tests.test_audit_kit import (  # noqa: F401 - the fixtures, shared
     DOMAIN,
+    gather_for,
     kit_provider,
     mail_server,
     options_for,
@@ -21,7 +22,6 @@ from tests.test_audit_kit import (  # noqa: F401 - the fixtures, shared
     site,
 )
 from wizard.audit.run import run_audit
-from wizard.audit.sources import gather
 from wizard.checks.options import CheckOptions
 from wizard.flow import WizardFlow
 from wizard.provider import load_default_provider
@@ -60,16 +60,11 @@ def test_the_window_shows_the_audit_of_the_kits_domain_and_stays_responsive(
     screenshot,
 ):
     route = route_for(site, mail_server)
+    ask = gather_for(site, mail_server)
 
     def runner(domain, options, provider, cancel, progress):
         return run_audit(
-            domain,
-            options,
-            gather,
-            provider=provider,
-            cancel=cancel,
-            progress=progress,
-            route=route,
+            domain, options, ask, provider=provider, cancel=cancel, progress=progress, route=route
         )
 
     window = DomainAuditWindow(
@@ -92,8 +87,10 @@ def test_the_window_shows_the_audit_of_the_kits_domain_and_stays_responsive(
     found = {r[1]: r for r in rows(window.findings)}
     assert found[f"SRV _imaps._tcp.{DOMAIN}"][0] == "✔ right"
     assert found["IMAP on my.sepheo.co port 993"][0] == "✔ right"
-    programs = [r[1] for r in rows(window.programs)]
-    assert "Thunderbird" in programs and "Mail Setup Wizard" in programs
+    assert found["autoconfig over HTTPS"][0] == "✔ right"
+    programs = {r[1]: r for r in rows(window.programs)}
+    assert programs["Thunderbird"][0] == "✔ right"
+    assert programs["Apple Mail (macOS, iOS)"][0] == "– n/a"
     assert window.check_button.isEnabled() and not window.stop_button.isEnabled()
     assert max(gaps[2:] or [0]) < 500, gaps
     screenshot(window, "domain-audit")

@@ -6,6 +6,7 @@ Exit status: 0 every program will find the right settings, 1 otherwise, 2 bad in
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
@@ -83,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     from wizard.audit.run import run_audit
     from wizard.audit.sources import gather
 
-    result = run_audit(domain, options, gather, provider=provider)
+    ask = functools.partial(gather, ispdb_url=args.ispdb_url) if args.ispdb_url else gather
+    result = run_audit(domain, options, ask, provider=provider)
     print(json.dumps(result.as_json(), indent=2) if args.json else render_text(result))
     return EXIT_OK if result.ok else EXIT_FAILED
 
