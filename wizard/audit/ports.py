@@ -2,25 +2,27 @@
 STARTTLS as offered, the certificate (names, issuer, expiry), and whether a password could be
 sent before TLS.
 
-Describe-only, never a login: the protocol's greeting and capabilities, STARTTLS, and a TLS
-handshake verified against the run's trust (the system's plus ``--ca-file``) for the host name
-the settings use. A certificate that fails verification is read once more without verifying,
-only to say which certificate it was. Each port has the checks' deadline (connect within T, the
-rest within 2 x T) and every read goes through the checks' bounded reader.
+Describe-only, never a login. IMAP, SMTP and ManageSieve go through the checks' own public
+protocol steps (:mod:`wizard.audit.port_session`); POP3, which the checks do not speak, through
+a short dialogue of its own read by the same bounded reader. The handshake is verified against
+the run's trust (the system's plus ``--ca-file``) for the host name the settings use; a
+refused certificate is read once more without verifying, only to say which it was. Each port
+has the checks' deadline: connect within T, the rest within 2 x T.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import socket
 import ssl
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from wizard.audit.dialogue import DIALOGUES, NotThisProtocol, PlainStart
+from wizard.audit.dialogue import NotThisProtocol, pop3
+from wizard.audit.port_model import EXPIRY_WARNING_DAYS, Certificate, PortReport, days_left
+from wizard.audit.port_session import look
 from wizard.audit.resolve import addresses
 from wizard.audit.text import shown
 from wizard.checks.connect import ConnectFailed, happy_eyeballs
@@ -30,6 +32,17 @@ from wizard.checks.options import CheckOptions
 from wizard.checks.reader import BoundedReader, ReadLimits
 from wizard.checks.tls import RunTrust, describe_certificate, fetch_certificate_for_report
 from wizard.services import Security
+
+__all__ = [
+    "EXPIRY_WARNING_DAYS",
+    "MAIL_PORTS",
+    "POP_PORTS",
+    "Certificate",
+    "PortReport",
+    "Route",
+    "probe_port",
+    "probe_ports",
+]
 
 # The ports mail programs try, with what each is meant to speak (RFC 8314, RFC 6186, RFC 5804).
 MAIL_PORTS: tuple[tuple[str, int, Security], ...] = (
@@ -43,64 +56,10 @@ POP_PORTS: tuple[tuple[str, int, Security], ...] = (
     ("pop3", 995, Security.TLS),
     ("pop3", 110, Security.STARTTLS),
 )
-EXPIRY_WARNING_DAYS = 21
 _LIMITS = ReadLimits(max_line=8 * 1024, max_lines=100, max_bytes=32 * 1024)
 
-
-@dataclass(frozen=True)
-class Certificate:
-    subject: str
-    issuer: str
-    not_after: str
-    names: tuple[str, ...]
-    days_left: int | None
-    verified: bool  # chain and name verified for the host the settings use
-    problem: str = ""  # why verification failed, in OpenSSL's words (escaped)
-
-    @property
-    def expires_soon(self) -> bool:
-        return self.days_left is not None and self.days_left < EXPIRY_WARNING_DAYS
-
-
-@dataclass(frozen=True)
-class PortReport:
-    """What one port of one host showed; ``offered`` is None when nothing mail-like answered."""
-
-    protocol: str
-    host: str
-    port: int
-    expected: Security
-    reachable: bool
-    offered: Security | None = None
-    plain_login_without_tls: bool | None = None
-    tls_version: str = ""
-    certificate: Certificate | None = None
-    greeting: str = ""
-    detail: str = ""
-    ms: float = 0.0
-    addresses: tuple[str, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        """Speaks what the port is for, with a certificate verified for the host.
-
-        A password accepted before TLS is its own finding (``plain_login_without_tls``): it
-        depends on where the client connects from (Dovecot and Haraka allow it from their own
-        or private addresses), while this is about what every client gets.
-        """
-        return (
-            self.offered is self.expected
-            and self.certificate is not None
-            and self.certificate.verified
-        )
-
-
-def _days_left(not_after: str) -> int | None:
-    try:
-        when = dt.datetime.strptime(not_after[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
-    except ValueError:
-        return None
-    return (when - dt.datetime.now(dt.UTC)).days
+# Tests and benchmarks only: where a (address, port) really listens on loopback.
+Route = Callable[[tuple[str, int]], tuple[str, int]]
 
 
 def _certificate(
@@ -115,14 +74,10 @@ def _certificate(
         issuer=shown(str(facts.get("cert_issuer", ""))),
         not_after=not_after,
         names=tuple(shown(n) for n in names) if isinstance(names, tuple) else (),
-        days_left=_days_left(not_after),
+        days_left=days_left(not_after),
         verified=verified,
         problem=shown(problem),
     )
-
-
-# Tests and benchmarks only: where a (address, port) really listens on loopback.
-Route = Callable[[tuple[str, int]], tuple[str, int]]
 
 
 def probe_port(
@@ -138,24 +93,30 @@ def probe_port(
     """Look at one port; never raises for anything the network or the server does."""
     started = time.monotonic()
     blank = PortReport(protocol, host, port, expected, reachable=False)
-    report = _probe(blank, options, trust, cancel, route)
-    return replace(report, ms=round((time.monotonic() - started) * 1000, 1))
-
-
-def _probe(
-    blank: PortReport,
-    options: CheckOptions,
-    trust: RunTrust,
-    cancel: CancelToken,
-    route: Route | None,
-) -> PortReport:
-    deadline = Deadline(options.timeout)
     try:
-        addrs = addresses(blank.host, blank.port, options, options.timeout)
+        addrs = addresses(host, port, options, options.timeout)
         if route is not None:
             addrs = [route(a) for a in addrs]
         if not addrs:
-            return replace(blank, detail=f"{blank.host} has no address")
+            report = replace(blank, detail=f"{host} has no address")
+        elif protocol == "pop3":
+            report = _probe_pop(blank, addrs, options, trust, cancel)
+        else:
+            report = look(blank, addrs, options, trust, cancel)
+    except (OSError, ValueError) as exc:
+        report = replace(blank, detail=shown(str(exc) or type(exc).__name__))
+    return replace(report, ms=round((time.monotonic() - started) * 1000, 1))
+
+
+def _probe_pop(
+    blank: PortReport,
+    addrs: list[tuple[str, int]],
+    options: CheckOptions,
+    trust: RunTrust,
+    cancel: CancelToken,
+) -> PortReport:
+    deadline = Deadline(options.timeout)
+    try:
         try:
             sock, _ = happy_eyeballs(addrs, deadline.remaining(), cancel)
         except ConnectFailed as exc:
@@ -167,15 +128,13 @@ def _probe(
             cancel.on_cancel(lambda: _shutdown(sock)),
         ]
         try:
-            return _look(replace(blank, reachable=True), sock, deadline, trust, options)
+            return _look_pop(replace(blank, reachable=True), sock, deadline, trust, options)
         finally:
             for step in undo:
                 step()
             sock.close()
     except NotThisProtocol as exc:
-        return replace(
-            blank, reachable=True, detail=f"not a {blank.protocol} greeting: {shown(str(exc))}"
-        )
+        return replace(blank, reachable=True, detail=f"not a POP3 greeting: {shown(str(exc))}")
     except (OSError, ValueError, ssl.SSLError) as exc:
         return replace(blank, reachable=True, detail=shown(str(exc) or type(exc).__name__))
     finally:
@@ -187,7 +146,7 @@ def _shutdown(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-def _look(
+def _look_pop(
     seen: PortReport,
     sock: socket.socket,
     deadline: Deadline,
@@ -196,10 +155,9 @@ def _look(
 ) -> PortReport:
     peer = sock.getpeername()[:2]
     reader = BoundedReader(sock, deadline, _LIMITS)
-    dialogue = DIALOGUES[seen.protocol]
-    start: PlainStart | None = None
-    if seen.expected is not Security.TLS:
-        start = dialogue(sock, reader, True)
+    implicit = seen.expected is Security.TLS
+    if not implicit:
+        start = pop3(sock, reader, True)
         seen = replace(
             seen,
             offered=Security.STARTTLS if start.starttls else Security.PLAIN,
@@ -207,21 +165,18 @@ def _look(
             greeting=shown(start.greeting),
         )
         if not start.upgraded:
-            detail = "STARTTLS offered but refused" if start.starttls else "no STARTTLS offered"
+            detail = "STLS offered but refused" if start.starttls else "no STLS offered"
             return replace(seen, detail=detail)
-    else:
-        seen = replace(seen, plain_login_without_tls=False)
     sock.settimeout(deadline.op_timeout())
     try:
         tls = trust.context().wrap_socket(sock, server_hostname=seen.host)
     except ssl.SSLCertVerificationError as exc:
-        prelude = _replay(seen.protocol) if start is not None else None
+        prelude = None if implicit else _replay_pop
         facts = fetch_certificate_for_report(peer, seen.host, options.timeout, prelude=prelude)
-        offered = seen.offered or Security.TLS
         problem = exc.verify_message or str(exc)
         return replace(
             seen,
-            offered=offered,
+            offered=seen.offered or Security.TLS,
             certificate=_certificate(facts, False, problem),
             detail=f"certificate refused: {shown(problem)}",
         )
@@ -231,27 +186,24 @@ def _look(
         seen = replace(
             seen,
             offered=seen.offered or Security.TLS,
+            plain_login_without_tls=seen.plain_login_without_tls or False,
             tls_version=tls.version() or "",
             certificate=_certificate(describe_certificate(tls.getpeercert(True) or b""), True),
         )
-        if start is None:
+        if implicit:
             reader.rebind(tls)
             with contextlib.suppress(OSError, NotThisProtocol):
-                seen = replace(seen, greeting=shown(dialogue(tls, reader, False).greeting))
+                seen = replace(seen, greeting=shown(pop3(tls, reader, False).greeting))
         return seen
 
 
-def _replay(protocol: str) -> Callable[[socket.socket], None]:
+def _replay_pop(raw: socket.socket) -> None:
     """The plain-text part again on a second connection, to read a refused certificate."""
-
-    def prelude(raw: socket.socket) -> None:
-        deadline = Deadline(min(raw.gettimeout() or 3.0, 3.0))
-        try:
-            DIALOGUES[protocol](raw, BoundedReader(raw, deadline, _LIMITS), True)
-        finally:
-            deadline.stop()
-
-    return prelude
+    deadline = Deadline(min(raw.gettimeout() or 3.0, 3.0))
+    try:
+        pop3(raw, BoundedReader(raw, deadline, _LIMITS), True)
+    finally:
+        deadline.stop()
 
 
 def probe_ports(
