@@ -148,3 +148,37 @@ def test_srv_is_checked_against_the_provider_and_dot_means_not_offered() -> None
         [right, wrong_port, not_offered, offered_but_not_by_it], "example.org", RIGHT
     )
     assert [f.ok for f in results] == [True, False, True, False]
+
+
+def test_provider_hosts_outside_the_domain_are_named_and_never_contacted() -> None:
+    from wizard.audit.run import Gathered, run_audit
+    from wizard.checks.options import CheckOptions
+    from wizard.provider import Branding, Provider
+
+    elsewhere = settings(host="mail.hoster.example")
+    provider = Provider(
+        "example.org",
+        ("example.org",),
+        "Example",
+        "Example",
+        elsewhere.imap,
+        elsewhere.smtp,
+        None,
+        Branding("Example"),
+    )
+    contacted: list[tuple[str, int]] = []
+
+    def route(addr: tuple[str, int]) -> tuple[str, int]:
+        contacted.append(addr)
+        return addr
+
+    result = run_audit(
+        "example.org",
+        CheckOptions(timeout=1.0),
+        lambda *_: Gathered(sources={}),
+        provider=provider,
+        route=route,
+    )
+    assert contacted == []
+    [finding] = [f for f in result.findings if f.id == "port.mail.hoster.example"]
+    assert "outside example.org" in finding.found and finding.ok is None

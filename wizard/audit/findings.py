@@ -185,6 +185,20 @@ def port_findings(reports: Sequence[PortReport], published: set[tuple[str, int]]
     return out
 
 
+def outside_findings(hosts: Sequence[str], domain: str) -> list[Finding]:
+    """Mail hosts the settings name outside the domain (and the MX's): not contacted."""
+    return [
+        Finding(
+            f"port.{host}",
+            None,
+            f"mail ports of {host}",
+            f"not looked at: {registrable_domain(host)} is outside {domain}",
+            "the audit contacts nothing outside the domain but the ISPDB and the MX's domain",
+        )
+        for host in hosts
+    ]
+
+
 def _port_ok(r: PortReport, published: bool) -> bool | None:
     if published:
         return r.ok

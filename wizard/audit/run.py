@@ -18,6 +18,7 @@ from wizard.audit.findings import (
     agreement_findings,
     authentication_findings,
     encryption_findings,
+    outside_findings,
     port_findings,
     source_findings,
     srv_findings,
@@ -100,7 +101,10 @@ def run_audit(
     trust = RunTrust(options.ca_file)
     truth = settings_of(provider) if provider is not None else None
     first = _published([truth]) if truth else {}
-    first_hosts = list(dict.fromkeys(h for h, _ in first))[:MAX_HOSTS]
+    home = registrable_domain(domain)
+    # Only hosts inside the domain now; the MX's domain is known after the look-ups.
+    first_hosts = [h for h in dict.fromkeys(h for h, _ in first) if registrable_domain(h) == home]
+    first_hosts = first_hosts[:MAX_HOSTS]
     say("looking up what the domain publishes")
     with ThreadPoolExecutor(max_workers=2) as pool:
         early = pool.submit(
@@ -113,12 +117,10 @@ def run_audit(
     everything = _published(([truth] if truth else []) + found)
     for host, port, security in gathered.pop:
         everything.setdefault((host, port), ("pop3", security))
-    allowed = {registrable_domain(domain), *gathered.other_domains}
-    hosts = [
-        h
-        for h in dict.fromkeys([*first_hosts, *(h for h, _ in everything)])
-        if h in first_hosts or registrable_domain(h) in allowed
-    ][:MAX_HOSTS]
+    allowed = {home, *gathered.other_domains}
+    named = list(dict.fromkeys([*first_hosts, *(h for h, _ in everything)]))
+    hosts = [h for h in named if registrable_domain(h) in allowed][:MAX_HOSTS]
+    outside = [h for h in named if registrable_domain(h) not in allowed]
     probed = {(r.host, r.port) for r in reports}
     more = [t for t in _targets(hosts, everything) if (t[1], t[2]) not in probed]
     left = end - time.monotonic()
@@ -133,6 +135,7 @@ def run_audit(
         *srv_findings(gathered.srv, domain, truth),
         *encryption_findings(gathered.sources, reports),
         *port_findings(reports, set(everything)),
+        *outside_findings(outside, home),
         *agreement_findings(gathered.sources, truth, truth_label, judge),
     ]
     programs = all_programs(gathered.sources, judge, truth)
