@@ -5,11 +5,14 @@ when the resolver and the servers never answer."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
+import trustme
 
 from tests.support.cli import run_cli
 from wizard.audit.cli import EXIT_BAD_INPUT, EXIT_FAILED
@@ -78,3 +81,48 @@ def test_audit_writes_the_kit_and_answers_in_the_issues_json_within_ten_seconds(
     names = sorted(p.name for p in (tmp_path / "kit").iterdir())
     assert "config-v1.1.xml" in names and "sepheo.co.mobileconfig" in names
     assert "README.txt" in names and "dns-records.zone" in names
+
+
+def test_the_kits_profile_is_signed_when_a_certificate_and_key_are_given(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    ca = trustme.CA()
+    leaf = ca.issue_cert("profiles.sepheo.co")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    leaf.cert_chain_pems[0].write_to_path(str(cert))
+    leaf.private_key_pem.write_to_path(str(key))
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        result = run_cli(
+            "audit",
+            "sepheo.co",
+            "--kit",
+            str(tmp_path / "kit"),
+            "--sign-cert",
+            str(cert),
+            "--sign-key",
+            str(key),
+            "--dns-server",
+            f"127.0.0.1:{silent.getsockname()[1]}",
+            "--timeout",
+            "0.5",
+        )
+    finally:
+        silent.close()
+    assert result.returncode == EXIT_FAILED, result.stderr
+    profile = (tmp_path / "kit" / "sepheo.co.mobileconfig").read_bytes()
+    assert profile[:1] == b"\x30"  # DER CMS, not the plain XML plist
+    verified = subprocess.run(
+        ["openssl", "smime", "-verify", "-noverify", "-inform", "der"],
+        input=profile,
+        capture_output=True,
+        check=False,
+    )
+    assert verified.returncode == 0 and b"com.apple.mail.managed" in verified.stdout
+    assert "(signed)" in (tmp_path / "kit" / "README.txt").read_text()
+
+
+def test_signing_needs_both_files_and_a_kit(tmp_path: Path) -> None:
+    result = run_cli("audit", "sepheo.co", "--sign-cert", str(tmp_path / "c.pem"))
+    assert result.returncode == EXIT_BAD_INPUT and "--sign-key" in result.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from wizard.audit.text import shown
 from wizard.checks.blocklist import parse_server
 from wizard.checks.options import CheckOptions
 from wizard.errors import WizardError
+from wizard.mobileconfig import SigningIdentity
 from wizard.provider import Provider, load_default_provider, load_provider
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -46,6 +48,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="the longest any one step may wait (default 3; the whole audit ends within 10 s)",
     )
     p.add_argument("--kit", metavar="DIR", help="write the kit for the domain into DIR")
+    p.add_argument("--sign-cert", metavar="PEM", help="sign the kit's profile: certificate")
+    p.add_argument("--sign-key", metavar="PEM", help="its private key (PEM)")
+    p.add_argument("--sign-chain", metavar="PEM", help="intermediate certificates (PEM)")
+    p.add_argument(
+        "--sign-passphrase-env",
+        metavar="VAR",
+        help="environment variable holding the key's passphrase (never the passphrase itself)",
+    )
     p.add_argument(
         "--ispdb-url",
         metavar="URL",
@@ -79,8 +89,9 @@ def run(args: argparse.Namespace) -> int:
     domain = check_domain(args.domain)
     options = options_from(args)
     provider = _provider(args.provider, domain)
+    signing = signing_from(args)
     if args.kit:
-        write_kit_for(domain, provider, Path(args.kit))
+        write_kit_for(domain, provider, Path(args.kit), signing)
     from wizard.audit.run import run_audit
     from wizard.audit.sources import gather
 
@@ -90,7 +101,34 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def write_kit_for(domain: str, provider: Provider | None, folder: Path) -> None:
+def signing_from(args: argparse.Namespace) -> SigningIdentity | None:
+    """The identity that signs the kit's profile, or None (unsigned)."""
+    if not (args.sign_cert or args.sign_key or args.sign_chain):
+        return None
+    if not (args.sign_cert and args.sign_key):
+        raise BadAuditInput("signing needs both --sign-cert and --sign-key")
+    if not args.kit:
+        raise BadAuditInput("--sign-cert signs the kit's profile: give --kit DIR too")
+    passphrase = None
+    if args.sign_passphrase_env:
+        passphrase = os.environ.get(args.sign_passphrase_env)
+        if passphrase is None:
+            raise BadAuditInput(f"--sign-passphrase-env: {args.sign_passphrase_env} is not set")
+    identity = SigningIdentity(
+        certificate=Path(args.sign_cert),
+        key=Path(args.sign_key),
+        chain=Path(args.sign_chain) if args.sign_chain else None,
+        passphrase=passphrase,
+    )
+    missing = identity.missing_files()
+    if missing:
+        raise BadAuditInput(f"signing file not found: {missing[0]}")
+    return identity
+
+
+def write_kit_for(
+    domain: str, provider: Provider | None, folder: Path, signing: SigningIdentity | None = None
+) -> None:
     from wizard.kit.build import build_kit, write_kit
     from wizard.kit.model import KitTarget
 
@@ -98,7 +136,7 @@ def write_kit_for(domain: str, provider: Provider | None, folder: Path) -> None:
         raise BadAuditInput(
             f"the kit is built from IT's provider file: give --provider for {domain}"
         )
-    written = write_kit(folder, build_kit(KitTarget(provider, domain)))
+    written = write_kit(folder, build_kit(KitTarget(provider, domain), signing))
     print(
         f"kit for {domain}: {len(written)} files in {folder} (start with README.txt)",
         file=sys.stderr,
