@@ -109,3 +109,38 @@ def test_published_pop_servers_get_their_ports_looked_at(world: w.World) -> None
     assert f["port.pop.pop.test.995"].what == "POP3 on pop.pop.test port 995"
     assert f["port.pop.pop.test.995"].ok is False
     assert "port.pop.pop.test.110" in f
+
+
+def test_srv_outside_the_domain_is_right_only_when_a_validating_resolver_vouches(
+    world: w.World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """unbound validating a zone signed for the test (discovery's fixture), against the
+    world's dnsmasq answering the same kind of records unsigned (srvout.test)."""
+    from tests.support.unbound_server import UnboundServer, unbound_available
+
+    if not unbound_available():
+        pytest.skip("unbound is not installed (see tests/run_all.sh)")
+    records = [
+        "_imaps._tcp SRV 0 1 993 mail.hoster.example.",
+        "_submissions._tcp SRV 0 1 465 mail.hoster.example.",
+        "@ MX 10 mx1.hoster.example.",
+    ]
+    root = tmp_path_factory.mktemp("unbound")
+    root.chmod(0o755)
+    server = UnboundServer(root, "signed.test", records, world.dns.address).start()
+    try:
+        ports = world.ports
+        signed = run_audit(
+            "signed.test",
+            world.options().with_changes(dns_server=server.address),
+            functools.partial(gather, test_ports=ports, ispdb_url=world.ispdb),
+            route=lambda addr: ports.get(addr, addr),
+        )
+    finally:
+        server.stop()
+    unsigned = audit(world, "srvout.test")
+    s = {f.id: f for f in signed.findings}
+    u = {f.id: f for f in unsigned.findings}
+    assert s["srv._imaps"].ok is True and "DNSSEC-validated" in s["srv._imaps"].found
+    assert u["srv._imaps"].ok is False and "not validated" in u["srv._imaps"].found
+    assert "outside srvout.test" in u["srv._imaps"].found
