@@ -182,3 +182,17 @@ def test_provider_hosts_outside_the_domain_are_named_and_never_contacted() -> No
     assert contacted == []
     [finding] = [f for f in result.findings if f.id == "port.mail.hoster.example"]
     assert "outside example.org" in finding.found and finding.ok is None
+
+
+def test_ssl_on_alone_for_587_is_read_as_outlook_reads_it_implicit_tls_and_called_wrong() -> None:
+    # Discovery read "SSL on" for 587 the way Thunderbird does (STARTTLS, by the port); Outlook
+    # takes SSL on as implicit TLS unless Encryption says otherwise.
+    sources = {"autodiscover.host": found("autodiscover.host", RIGHT)}
+    live = [_port(993, Security.TLS), _port(587, Security.STARTTLS)]
+    raw = {"autodiscover.host": (("IMAP", 993, "on", ""), ("SMTP", 587, "on", ""))}
+    [finding] = encryption_findings(sources, live, raw)
+    assert finding.ok is False
+    assert "SSL on, Encryption (none)" in finding.found and "Outlook uses SSL" in finding.found
+    fixed = {"autodiscover.host": (("IMAP", 993, "on", "SSL"), ("SMTP", 587, "on", "TLS"))}
+    [good] = encryption_findings(sources, live, fixed)
+    assert good.ok is True

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from wizard.audit.model import AuditResult
 from wizard.audit.ports import Route
 from wizard.audit.run import Gather, run_audit
 from wizard.audit.sources import gather
+from wizard.checks.model import CancelToken
 from wizard.checks.options import CheckOptions
 from wizard.provider import Provider, parse_provider
 
@@ -155,3 +157,18 @@ def test_audit_of_the_kits_domain_finds_every_source_right_and_every_program_ser
     assert programs["Apple Mail (macOS, iOS)"].ok is None
     assert result.ok
     assert result.elapsed_ms < 10_000
+
+
+def test_the_audit_reads_the_autodiscover_answer_as_written(
+    site: KitSite, mail_server: DovecotServer
+) -> None:
+    """SSL and Encryption as the kit wrote them, for Outlook's reading (not discovery's)."""
+    gathered = gather_for(site, mail_server)(
+        DOMAIN, options_for(site, mail_server), CancelToken(), time.monotonic() + 8
+    )
+    for source in ("autodiscover.domain", "autodiscover.host", "autodiscover.srv"):
+        assert set(gathered.autodiscover[source]) == {
+            ("IMAP", 993, "on", "SSL"),
+            ("SMTP", 587, "on", "TLS"),
+        }, source
+    assert set(gathered.authentication["autoconfig.https"]) == {"password-cleartext"}

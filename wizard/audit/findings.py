@@ -283,11 +283,29 @@ def agreement_findings(
     return out
 
 
+def outlook_security(ssl_word: str, encryption: str) -> Security:
+    """How Outlook connects: ``Encryption`` when present (None, SSL, TLS; Auto as SSL),
+    otherwise ``SSL`` alone (on, the default: implicit TLS; off: none)."""
+    word = encryption.strip().lower()
+    if word in ("ssl", "auto"):
+        return Security.TLS
+    if word == "tls":
+        return Security.STARTTLS
+    if word == "none":
+        return Security.PLAIN
+    return Security.PLAIN if ssl_word.strip().lower() == "off" else Security.TLS
+
+
 def encryption_findings(
-    sources: Mapping[str, SourceAnswer], reports: Sequence[PortReport]
+    sources: Mapping[str, SourceAnswer],
+    reports: Sequence[PortReport],
+    raw: Mapping[str, tuple[tuple[str, int, str, str], ...]] | None = None,
 ) -> list[Finding]:
     """Whether each Autodiscover answer's SSL/Encryption matches what the port really does
-    (``SSL on`` for 587 where the server speaks STARTTLS sends Outlook the wrong way)."""
+    (``SSL on`` for 587 where the server speaks STARTTLS sends Outlook the wrong way).
+
+    Read as Outlook reads it, from the answer's own words (``raw``) when the audit has them;
+    otherwise from discovery's reading."""
     live = {(r.host.lower(), r.port): r for r in reports}
     out = []
     for key in (
@@ -299,6 +317,7 @@ def encryption_findings(
         answer = sources.get(key)
         if answer is None or answer.settings is None:
             continue
+        words = {(kind, port): (ssl, enc) for kind, port, ssl, enc in (raw or {}).get(key, ())}
         wrong = []
         checked = 0
         for server in (answer.settings.imap, answer.settings.smtp):
@@ -306,10 +325,14 @@ def encryption_findings(
             if report is None or report.offered is None:
                 continue
             checked += 1
-            if report.offered is not server.security:
+            said = words.get((server.service.value.upper(), server.port))
+            security = outlook_security(*said) if said else server.security
+            if report.offered is not security:
+                how = f"SSL {said[0] or '(none)'}, Encryption {said[1] or '(none)'}" if said else ""
                 wrong.append(
-                    f"{server.service.value} port {server.port}: says "
-                    f"{server.security.socket_type}, the server offers {report.offered.socket_type}"
+                    f"{server.service.value} port {server.port}: "
+                    f"{how or 'says ' + security.socket_type} — Outlook uses "
+                    f"{security.socket_type}, the server offers {report.offered.socket_type}"
                 )
         if checked:
             out.append(
@@ -318,7 +341,7 @@ def encryption_findings(
                     not wrong,
                     f"SSL/Encryption of {key} against the live ports",
                     "; ".join(wrong) or "matches what each port offers",
-                    "Outlook connects the way Encryption (or SSL) says; the wrong one fails",
+                    "Outlook connects the way Encryption (or else SSL) says; the wrong way fails",
                 )
             )
     return out

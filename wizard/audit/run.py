@@ -46,6 +46,8 @@ class Gathered:
     other_domains: tuple[str, ...] = field(default=())
     # Source id -> the <authentication> words of its document, as written.
     authentication: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Source id -> each Autodiscover Protocol as written: (Type, Port, SSL, Encryption).
+    autodiscover: Mapping[str, tuple[tuple[str, int, str, str], ...]] = field(default_factory=dict)
     # POP3 servers the documents publish (host, port, security): their ports are looked at.
     pop: tuple[tuple[str, int, Security], ...] = ()
 
@@ -133,7 +135,7 @@ def run_audit(
         *source_findings(gathered.sources, judge),
         *authentication_findings(gathered.authentication),
         *srv_findings(gathered.srv, domain, truth),
-        *encryption_findings(gathered.sources, reports),
+        *encryption_findings(gathered.sources, reports, gathered.autodiscover),
         *port_findings(reports, set(everything)),
         *outside_findings(outside, home),
         *agreement_findings(gathered.sources, truth, truth_label, judge),

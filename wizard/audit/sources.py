@@ -31,6 +31,7 @@ from wizard.discovery.autodiscover import (
     lookup_autodiscover_post,
     lookup_autodiscover_redirect,
     lookup_autodiscover_srv,
+    request_body,
 )
 from wizard.discovery.http import HttpProblem, Request, fetch
 from wizard.discovery.ispdb import DEFAULT_ISPDB_URL, lookup_ispdb
@@ -198,6 +199,35 @@ def raw_document(
     return RawDocument(words, tuple(pop))
 
 
+def raw_autodiscover(
+    net: Network, url: str, domain: str, cancel: CancelToken, end: float
+) -> tuple[tuple[str, int, str, str], ...] | None:
+    """Each ``Protocol`` of the POX answer at ``url`` as written: (Type, Port, SSL,
+    Encryption). Discovery reads ``SSL on`` the way Thunderbird does (by the port); Outlook
+    takes it as implicit TLS, so the audit needs the words themselves."""
+    body = request_body(probe_address(domain))
+    request = Request(url, "POST", body, "text/xml; charset=utf-8", private_to=domain)
+    try:
+        answer = fetch(net, request, cancel, end)
+        if answer.status != 200:
+            return None
+        root = SafeET.fromstring(answer.body)
+    except (HttpProblem, LookupTimeout, OSError, SafeET.ParseError, DefusedXmlException):
+        return None
+    out = []
+    for node in root.iter():
+        if node.tag.rsplit("}", 1)[-1] != "Protocol":
+            continue
+        words = {child.tag.rsplit("}", 1)[-1]: (child.text or "").strip() for child in node}
+        try:
+            port = int(words.get("Port", ""))
+        except ValueError:
+            continue
+        kind = words.get("Type", "").upper()
+        out.append((kind, port, words.get("SSL", ""), words.get("Encryption", "")))
+    return tuple(out)
+
+
 def _srv(label: str, answer: DnsAnswer | Exception, domain: str) -> SrvAnswer:
     name = f"{label}._tcp.{domain}"
     if isinstance(answer, Exception):
@@ -250,8 +280,21 @@ def gather(
         if found is not None:
             raw[source] = found
 
+    pox: dict[str, tuple[tuple[str, int, str, str], ...]] = {}
+
+    def run_and_read(source: str, ask: Ask) -> None:
+        run(source, ask)
+        answer = results.get(source)
+        if source.startswith("autodiscover.") and answer is not None and answer.found:
+            url = answer.facts.get("redirect") or answer.facts.get("chain", "")
+            url = url.split(" → ")[-1] if url else ""
+            if url.startswith("https://"):
+                found = raw_autodiscover(net, url, domain, cancel, end)
+                if found is not None:
+                    pox[source] = found
+
     threads = [
-        threading.Thread(target=run, args=item, daemon=True, name=f"audit-{item[0]}")
+        threading.Thread(target=run_and_read, args=item, daemon=True, name=f"audit-{item[0]}")
         for item in _plan(domain, ispdb_url).items()
     ]
     for source, url in (
@@ -277,5 +320,6 @@ def gather(
         srv=srv_answers,
         other_domains=others,
         authentication={k: v.authentication for k, v in raw.items()},
+        autodiscover=dict(pox),
         pop=tuple(dict.fromkeys(p for doc in raw.values() for p in doc.pop)),
     )
