@@ -126,3 +126,20 @@ def test_the_kits_profile_is_signed_when_a_certificate_and_key_are_given(tmp_pat
 def test_signing_needs_both_files_and_a_kit(tmp_path: Path) -> None:
     result = run_cli("audit", "sepheo.co", "--sign-cert", str(tmp_path / "c.pem"))
     assert result.returncode == EXIT_BAD_INPUT and "--sign-key" in result.stderr
+
+
+def test_a_provider_file_for_other_domains_is_refused(tmp_path: Path) -> None:
+    provider = tmp_path / "provider.xml"
+    provider.write_text(
+        """<clientConfig version="1.1"><emailProvider id="example.org">
+        <domain>example.org</domain><displayName>Example</displayName>
+        <incomingServer type="imap"><hostname>mail.example.org</hostname><port>993</port>
+        <socketType>SSL</socketType></incomingServer>
+        <outgoingServer type="smtp"><hostname>mail.example.org</hostname><port>587</port>
+        <socketType>STARTTLS</socketType></outgoingServer>
+        <branding><organization>Example</organization></branding>
+        </emailProvider></clientConfig>"""
+    )
+    result = run_cli("audit", "sepheo.co", "--provider", str(provider))
+    assert result.returncode == EXIT_BAD_INPUT
+    assert "does not cover sepheo.co" in result.stderr and result.stdout == ""

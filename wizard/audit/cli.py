@@ -67,7 +67,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _provider(path: str | None, domain: str) -> Provider | None:
     if path:
-        return load_provider(path)
+        provider = load_provider(path)
+        if not provider.matches_domain(f"x@{domain}"):
+            covered = ", ".join(provider.domains)
+            raise BadAuditInput(f"{path} does not cover {domain} (it covers {covered})")
+        return provider
     builtin = load_default_provider()
     return builtin if builtin.matches_domain(f"x@{domain}") else None
 
