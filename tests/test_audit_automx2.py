@@ -55,7 +55,7 @@ def test_audit_of_automx2_names_its_known_gaps(world: w.World) -> None:
     assert "plain" in f["autoconfig.https.authentication"].found
     assert f["autodiscover.host"].ok is True, f["autodiscover.host"]
     programs = {p.program: p for p in result.programs}
-    assert programs["Thunderbird"].ok is True
+    assert programs["Thunderbird (desktop)"].ok is True
     assert programs["Outlook (classic)"].ok is True
     assert programs["Thunderbird for Android"].ok is False
     assert programs["Thunderbird for Android"].will_use is None

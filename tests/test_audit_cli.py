@@ -68,7 +68,7 @@ def test_audit_writes_the_kit_and_answers_in_the_issues_json_within_ten_seconds(
         assert finding["ok"] in (True, False, None)
     programs = {p["program"]: p for p in report["programs"]}
     assert set(programs) == {
-        "Thunderbird",
+        "Thunderbird (desktop)",
         "Thunderbird for Android",
         "Outlook (classic)",
         "new Outlook",
@@ -77,7 +77,7 @@ def test_audit_writes_the_kit_and_answers_in_the_issues_json_within_ten_seconds(
     }
     for program in programs.values():
         assert set(program) == {"program", "will_use", "how", "ok"}
-    assert programs["Thunderbird"]["will_use"] is None  # nothing answered
+    assert programs["Thunderbird (desktop)"]["will_use"] is None  # nothing answered
     names = sorted(p.name for p in (tmp_path / "kit").iterdir())
     assert "config-v1.1.xml" in names and "sepheo.co.mobileconfig" in names
     assert "README.txt" in names and "dns-records.zone" in names

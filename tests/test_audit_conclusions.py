@@ -52,7 +52,7 @@ def verdicts(
 def test_only_autodiscover_published_thunderbird_and_outlook_find_it_android_does_not() -> None:
     sources = {"autodiscover.host": found("autodiscover.host", RIGHT)}
     v = verdicts(sources)
-    assert v["Thunderbird"].ok and v["Thunderbird"].will_use == RIGHT
+    assert v["Thunderbird (desktop)"].ok and v["Thunderbird (desktop)"].will_use == RIGHT
     assert v["Outlook (classic)"].ok
     assert v["Thunderbird for Android"].ok is False
     assert v["Thunderbird for Android"].will_use is None
@@ -64,7 +64,7 @@ def test_a_server_that_wants_the_address_serves_thunderbird_but_not_android() ->
         "autoconfig.https.no-address": none("autoconfig.https.no-address", "HTTP 400"),
     }
     v = verdicts(sources)
-    assert v["Thunderbird"].ok is True
+    assert v["Thunderbird (desktop)"].ok is True
     assert v["Thunderbird for Android"].ok is False
     findings = {f.id: f for f in source_findings(sources, judge)}
     assert findings["autoconfig.https"].ok is True
@@ -77,7 +77,7 @@ def test_thunderbird_prefers_autoconfig_over_autodiscover_even_when_it_is_wrong(
         "autodiscover.domain": found("autodiscover.domain", RIGHT),
     }
     v = verdicts(sources)
-    assert v["Thunderbird"].ok is False and v["Thunderbird"].will_use == WRONG
+    assert v["Thunderbird (desktop)"].ok is False and v["Thunderbird (desktop)"].will_use == WRONG
     assert v["Outlook (classic)"].ok is True
 
 
@@ -85,7 +85,7 @@ def test_settings_over_plain_http_are_called_wrong_even_when_they_match() -> Non
     sources = {"autoconfig.http": found("autoconfig.http", RIGHT, "http://autoconfig.x/", False)}
     [finding] = source_findings(sources, judge)
     assert finding.ok is False
-    assert "plain HTTP" in verdicts(sources)["Thunderbird"].how
+    assert "plain HTTP" in verdicts(sources)["Thunderbird (desktop)"].how
 
 
 def test_apple_mail_is_not_counted_and_the_provider_file_makes_this_app_right() -> None:

@@ -150,7 +150,12 @@ def test_audit_of_the_kits_domain_finds_every_source_right_and_every_program_ser
     # Dovecot offers a login before STARTTLS to a client on its own address (loopback only).
     assert all(f.id.endswith(".plain-login") for f in wrong), wrong
     programs = {p.program: p for p in result.programs}
-    for name in ("Thunderbird", "Thunderbird for Android", "Outlook (classic)", "new Outlook"):
+    for name in (
+        "Thunderbird (desktop)",
+        "Thunderbird for Android",
+        "Outlook (classic)",
+        "new Outlook",
+    ):
         assert programs[name].ok is True, programs[name]
         assert programs[name].will_use is not None
         assert programs[name].will_use.imap.hostname == MAIL_HOST

@@ -89,7 +89,7 @@ def test_the_window_shows_the_audit_of_the_kits_domain_and_stays_responsive(
     assert found["IMAP on my.sepheo.co port 993"][0] == "✔ right"
     assert found["autoconfig over HTTPS"][0] == "✔ right"
     programs = {r[1]: r for r in rows(window.programs)}
-    assert programs["Thunderbird"][0] == "✔ right"
+    assert programs["Thunderbird (desktop)"][0] == "✔ right"
     assert programs["Apple Mail (macOS, iOS)"][0] == "– n/a"
     assert window.check_button.isEnabled() and not window.stop_button.isEnabled()
     assert max(gaps[2:] or [0]) < 500, gaps

@@ -152,7 +152,9 @@ def _mark(ok: bool | None) -> str:
 
 
 def _finding_line(f: Finding) -> str:
-    return f"{_mark(f.ok)} {f.what}: {shown(f.found, 400)}\n      why: {f.why}"
+    line = f"{_mark(f.ok)} {f.what}: {shown(f.found, 400)}"
+    # Why it matters is said where something is wrong (all of it is in --json).
+    return line + (f"\n      why it matters: {f.why}" if f.ok is False else "")
 
 
 def render_text(result: AuditResult) -> str:

@@ -95,7 +95,7 @@ def _verdict(
 def thunderbird(sources: Mapping[str, SourceAnswer], judge: Judge) -> ProgramVerdict:
     answer = _first(sources, THUNDERBIRD_ORDER) or _first(sources, OUTLOOK_ORDER)
     return _verdict(
-        "Thunderbird",
+        "Thunderbird (desktop)",
         answer,
         judge,
         "finds nothing published, so it guesses: up to 36 probes of imap./smtp./mail. and the "
