@@ -247,7 +247,9 @@ def agreement_findings(
     judge: Judge | None,
 ) -> list[Finding]:
     """Every source that found settings against the truth, and against each other."""
-    found = {k: v for k, v in sources.items() if v.found and v.settings is not None}
+    order = [*SOURCES, *sorted(set(sources) - set(SOURCES))]  # the same order every run
+    found = {k: sources[k] for k in order if k in sources and sources[k].found}
+    found = {k: v for k, v in found.items() if v.settings is not None}
     out = []
     if judge is not None:
         for key, answer in found.items():
