@@ -4,7 +4,10 @@ the autoconfig file, as XML; Apache's plain-HTTP side only redirects to HTTPS.""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +19,7 @@ from tests.conftest import IN_CI
 from tests.support.dovecot_server import free_port
 from tests.support.kit_site import request_at
 from tests.support.kit_webservers import (
+    CADDY,
     KitApache,
     KitCaddy,
     apache_available,
@@ -136,3 +140,25 @@ def test_caddy_serves_the_kit_with_the_kits_own_snippet(folder: Path, test_ca: t
         _serves_the_kit(web.https_port, files, test_ca)
     finally:
         server.stop()
+
+
+def test_the_whole_kit_caddyfile_is_valid_caddy_configuration(tmp_path: Path) -> None:
+    """Its site blocks too (they get their certificates from an ACME CA, so they are not
+    served here): Caddy's own adapter reads the file as the kit wrote it."""
+    _require(caddy_available(), "Caddy")
+    files = {f.name: f for f in build_kit(KitTarget(_provider(), DOMAIN))}
+    conf = tmp_path / "Caddyfile"
+    conf.write_bytes(files[CADDY_FILE].data)
+    adapted = subprocess.run(
+        [CADDY, "adapt", "--config", str(conf), "--adapter", "caddyfile"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)},
+    )
+    assert adapted.returncode == 0, adapted.stderr.decode()
+    config = json.loads(adapted.stdout)
+    servers = config["apps"]["http"]["servers"]
+    hosts = json.dumps(servers)
+    assert f"autodiscover.{DOMAIN}" in hosts and f"autoconfig.{DOMAIN}" in hosts
+    assert '"status_code": 302' in hosts  # Outlook's HTTP redirect method wants a 302
