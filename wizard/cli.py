@@ -261,6 +261,7 @@ def _extra_commands() -> list[
         "wizard.handout.cli",
         "wizard.logs.cli",
         "wizard.discovery.cli",
+        "wizard.audit.cli",
     ):
         try:
             present = importlib.util.find_spec(module) is not None

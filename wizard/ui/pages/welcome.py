@@ -26,6 +26,7 @@ from wizard.ui.widgets import secondary_label, wrapping_label
 from wizard.ui_text.trust import origin_line, password_goes_to
 
 if TYPE_CHECKING:
+    from wizard.ui.domain_audit_window import DomainAuditWindow
     from wizard.ui.log_reader_window import LogReaderWindow
     from wizard.ui.pages.base import PageHost
 
@@ -104,8 +105,19 @@ class WelcomePage(WizardPage):
         # wrapper lookup inside an event filter) after a log-reader window had been used.
         self.logs_button.clicked.connect(lambda: self.open_log_reader())
         it_row.addWidget(self.logs_button)
+        # For IT: what the domain tells mail programs, and the kit that fixes it.
+        self.domain_button = QPushButton("For IT: check our &domain…", self)
+        self.domain_button.setAutoDefault(False)
+        self.domain_button.setFlat(True)
+        self.domain_button.setToolTip(
+            "See what your domain tells Thunderbird, Outlook, Apple Mail and phones about its "
+            "mail settings, and save the files that make each find the right ones"
+        )
+        self.domain_button.clicked.connect(lambda: self.open_domain_audit())
+        it_row.addWidget(self.domain_button)
         lay.addLayout(it_row)
         self.log_reader: LogReaderWindow | None = None
+        self.domain_audit: DomainAuditWindow | None = None
         (self.diagnose if flow.mode is Mode.DIAGNOSE else self.setup).setChecked(True)
         if flow.mode is Mode.DIAGNOSE and flow.account.address:
             text = f"This computer was set up for {flow.account.address} before."
@@ -135,6 +147,15 @@ class WelcomePage(WizardPage):
                 self.log_reader.address.setText(address)
         self.log_reader.show()
         self.log_reader.activateWindow()
+
+    def open_domain_audit(self) -> None:
+        # Imported on first use, like the log reader.
+        from wizard.ui.domain_audit_window import DomainAuditWindow
+
+        if self.domain_audit is None:
+            self.domain_audit = DomainAuditWindow(self.flow.provider, self.window())
+        self.domain_audit.show()
+        self.domain_audit.activateWindow()
 
     def forget(self) -> None:
         answer = QMessageBox.question(
