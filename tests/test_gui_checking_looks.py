@@ -15,6 +15,7 @@ from tests.support.gui import fill_account, run_checks_and_wait
 from tests.support.looks import clipped, low_contrast, visible_buttons, visible_words
 from wizard.flow import CheckState, Page, WizardFlow
 from wizard.provider import load_provider
+from wizard.ui.style import is_primary
 from wizard.ui.wizard_window import MailSetupWizard
 
 pytestmark = [pytest.mark.gui, pytest.mark.dovecot]
@@ -61,6 +62,10 @@ def test_wrong_password_is_fixed_on_the_checking_page(qtbot, make_wizard, screen
     assert len(words) <= 50, " ".join(words)
     assert buttons == ["Try again", "Details"]
     assert page.status.text() == "Your password was not accepted."
+    assert page.title() == "Your mail does not work yet"  # the title is the outcome now
+    # "Try again" is the one main action: accent, the default button (Enter in the box).
+    assert page.action_button.isDefault() and is_primary(page.action_button)
+    assert not wiz.button(QWizard.WizardButton.NextButton).isDefault()
     assert page.password.isVisible() and page.password.hasFocus()
     assert page.password.echoMode() is QLineEdit.EchoMode.Password
     assert not page.action_button.isEnabled()  # nothing typed yet
@@ -71,7 +76,12 @@ def test_wrong_password_is_fixed_on_the_checking_page(qtbot, make_wizard, screen
     assert wiz.button(QWizard.WizardButton.NextButton).isEnabled()
     words, buttons = look(wiz)
     screenshot(wiz, "05-checking-success-after-retyping")
-    assert buttons == ["Details"] and page.status.text() == "✓ Your mail works."
+    assert buttons == ["Details"] and page.title() == "Your mail works"
+    assert page.status.text() == "Receiving and sending mail both work."
+    assert page.status_mark.isVisible() and page.status_mark.accessibleName() == "Passed"
+    # The retyped password gets its own acknowledgement (the two runs do not look the same).
+    assert page.summary.text().startswith("The password you typed again works.")
+    assert wiz.button(QWizard.WizardButton.NextButton).isDefault()
 
 
 def test_back_after_a_refused_password_lands_in_the_password_with_it_selected(qtbot, make_wizard):
@@ -120,7 +130,7 @@ def test_filters_alone_failing_reads_as_working_and_neutral(qtbot, make_wizard, 
     words, buttons = look(wiz)
     screenshot(wiz, "05-checking-sieve-only-failed")
     page = wiz.checking_page
-    assert page.status.text() == "✓ Your mail works." and buttons == ["Details"]
+    assert page.status.text() == "Receiving and sending mail both work." and buttons == ["Details"]
     text = " ".join(words)
     assert "Mail filters (optional)" in text and "Not available" in text
     assert wiz.button(QWizard.WizardButton.NextButton).isEnabled()

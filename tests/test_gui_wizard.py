@@ -60,7 +60,11 @@ def test_right_password_shows_all_ticks_and_leads_to_the_client_page(
     assert wiz.button(QWizard.WizardButton.NextButton).isEnabled()
     wiz.next()
     assert wiz.currentId() == Page.CLIENT
+    page = wiz.client_page
+    # Nothing was detected, so nothing is ticked and Next waits for the person's choice.
+    assert not any(b.isChecked() for b in page.buttons.values()) and not page.isComplete()
     screenshot(wiz, "06-client")
+    page.buttons["thunderbird"].click()
     wiz.next()
     assert wiz.currentId() == Page.SETUP
     screenshot(wiz, "07-setup")

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.ui.widgets import StatusMark
+
 _COLOR = re.compile(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})")
 
 
@@ -110,7 +112,7 @@ def visible_words(root: QWidget) -> list[str]:
     """Every word a person can read on the page without expanding anything."""
     words: list[str] = []
     for label in shown(root, QLabel):
-        if label.text():
+        if label.text() and not isinstance(label, StatusMark):  # an icon, drawn, not a word
             words += plain(label.text()).split()
     for button in shown(root, QAbstractButton):
         words += plain(button.text()).split()

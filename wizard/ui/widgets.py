@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -81,9 +91,22 @@ class PasswordEdit(QLineEdit):
         super().__init__(parent)
         self.setEchoMode(QLineEdit.EchoMode.Password)
         # Keep the password out of the X11 primary selection and drag: Qt already blocks copy
-        # from a Password field; these stop the other routes.
+        # from a Password field; these stop the other routes. The context menu is our own,
+        # with Paste only: people paste passwords from their password manager.
         self.setDragEnabled(False)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+
+    def context_menu(self) -> QMenu:
+        """Paste, and nothing that would take the password out (no Copy, Cut or Select All)."""
+        menu = QMenu(self)
+        paste = menu.addAction("&Paste")
+        paste.setEnabled(not self.isReadOnly() and bool(QGuiApplication.clipboard().text()))
+        paste.triggered.connect(self.paste)
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.context_menu()
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()
@@ -93,8 +116,20 @@ class PasswordEdit(QLineEdit):
         super().keyPressEvent(event)
 
 
+def icon_size(widget: QWidget) -> QSize:
+    """One line of text high: every status icon, busy or settled, takes the same square."""
+    h = max(16, widget.fontMetrics().height())
+    return QSize(h, h)
+
+
+def _icon_rect(widget: QWidget) -> QRectF:
+    """The icon's circle, centred in the widget (so centred on the line it stands beside)."""
+    side = min(widget.width(), widget.height()) - 2
+    return QRectF((widget.width() - side) / 2, (widget.height() - side) / 2, side, side)
+
+
 class Spinner(QWidget):
-    """A turning arc; Qt has no built-in busy indicator for widgets."""
+    """A turning arc the size of a status icon; Qt has no built-in busy indicator for widgets."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,12 +137,14 @@ class Spinner(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._tick)
-        self.setFixedSize(self.sizeHint())
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Working")
 
     def sizeHint(self) -> QSize:
-        h = max(16, self.fontMetrics().height())
-        return QSize(h, h)
+        return icon_size(self)
+
+    def minimumSizeHint(self) -> QSize:
+        return icon_size(self)
 
     def start(self) -> None:
         self._timer.start()
@@ -124,38 +161,94 @@ class Spinner(QWidget):
     def paintEvent(self, event: object) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), max(2, self.width() // 8))
+        rect = _icon_rect(self)
+        pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), max(2.0, rect.width() / 8))
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         p.setPen(pen)
-        m = pen.widthF()
-        rect = QRectF(m, m, self.width() - 2 * m, self.height() - 2 * m)
-        p.drawArc(rect, -self._angle * 16, 270 * 16)
+        m = pen.widthF() / 2
+        p.drawArc(rect.adjusted(m, m, -m, -m), -self._angle * 16, 270 * 16)
         p.end()
 
 
 class StatusMark(QLabel):
-    """Tick, cross or spinner for one line, with a text alternative for screen readers."""
+    """Ok, failed, neutral or waiting for one line, drawn as one icon set.
+
+    Glyphs (✓ ✗ –) came from different fonts at different sizes and sat below the text's
+    baseline; these are drawn: a filled circle one line high with a tick, a cross or a dash,
+    centred on the line. The glyph stays the label's text (what tests and screen readers read
+    with the accessible name), it is just not what is painted.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumWidth(self.fontMetrics().height() + 4)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._status: StepStatus | None = None
+
+    def sizeHint(self) -> QSize:
+        return icon_size(self)
+
+    def minimumSizeHint(self) -> QSize:
+        return icon_size(self)
 
     def set_status(self, status: StepStatus) -> None:
+        self._status = status
+        glyph, name = {
+            StepStatus.OK: ("✓", "Passed"),
+            StepStatus.FAILED: ("✗", "Failed"),
+            StepStatus.SKIPPED: ("–", "Skipped"),
+        }.get(status, ("…", "In progress"))
+        self.setText(glyph)
+        self.setAccessibleName(name)
+        self.update()
+
+    def set_ok(self, name: str) -> None:
+        """A tick with its own spoken name ("Added", "Ready")."""
+        self.set_status(StepStatus.OK)
+        self.setAccessibleName(name)
+
+    def set_failed(self, name: str) -> None:
+        self.set_status(StepStatus.FAILED)
+        self.setAccessibleName(name)
+
+    def paintEvent(self, event: object) -> None:
+        status = self._status
+        if status is None:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = _icon_rect(self)
+        color = {
+            StepStatus.OK: ok_color(self),
+            StepStatus.FAILED: fail_color(self),
+        }.get(status, secondary_color(self))
+        stroke = max(1.5, rect.width() / 9)
+        if status is StepStatus.RUNNING:
+            p.setPen(QPen(color, stroke))
+            m = stroke / 2
+            p.drawEllipse(rect.adjusted(m, m, -m, -m))
+            p.end()
+            return
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(color)
+        p.drawEllipse(rect)
+        pen = QPen(self.palette().color(QPalette.ColorRole.Window), stroke)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        c, r = rect.center(), rect.width() * 0.25
         if status is StepStatus.OK:
-            self.setText("✓")
-            self.setStyleSheet(f"color: {ok_color(self).name()}; font-weight: bold;")
-            self.setAccessibleName("Passed")
+            tick = QPainterPath(QPointF(c.x() - r, c.y()))
+            tick.lineTo(QPointF(c.x() - r * 0.25, c.y() + r * 0.7))
+            tick.lineTo(QPointF(c.x() + r, c.y() - r * 0.65))
+            p.drawPath(tick)
         elif status is StepStatus.FAILED:
-            self.setText("✗")
-            self.setStyleSheet(f"color: {fail_color(self).name()}; font-weight: bold;")
-            self.setAccessibleName("Failed")
-        elif status is StepStatus.SKIPPED:
-            self.setText("–")
-            self.setAccessibleName("Skipped")
+            d = r * 0.8
+            p.drawLine(QPointF(c.x() - d, c.y() - d), QPointF(c.x() + d, c.y() + d))
+            p.drawLine(QPointF(c.x() - d, c.y() + d), QPointF(c.x() + d, c.y() - d))
         else:
-            self.setText("…")
-            self.setAccessibleName("In progress")
+            p.drawLine(QPointF(c.x() - r, c.y()), QPointF(c.x() + r, c.y()))
+        p.end()
 
 
 class ServiceRow(QWidget):

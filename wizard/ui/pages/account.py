@@ -68,9 +68,19 @@ class AccountPage(WizardPage):
         address_label.setBuddy(self.address)
         password_label = QLabel("&Password:", self)
         password_label.setBuddy(self.password)
+        # Each field's message sits directly under it (not at the foot of the page), the field
+        # is outlined in the error colour and a screen reader hears the message with the field.
+        self.name_error = wrapping_label("", self)
+        self.address_error = wrapping_label("", self)
+        self.domain_warning = wrapping_label("", self)
+        self.password_error = wrapping_label("", self)
         form.addRow(name_label, self.name)
+        form.addRow("", self.name_error)
         form.addRow(address_label, self.address)
+        form.addRow("", self.address_error)
+        form.addRow("", self.domain_warning)
         form.addRow(password_label, self.password)
+        form.addRow("", self.password_error)
         # Right under the box it is about, where the eyes are while typing.
         self.caps = wrapping_label("Caps Lock seems to be on.", self)
         form.addRow("", self.caps)
@@ -93,12 +103,14 @@ class AccountPage(WizardPage):
         self._form = form
         for widget in (self.remember_box, self.keychain_note, self.caps):
             form.setRowVisible(widget, False)  # shown once the keychain has been asked
+        for label in (
+            self.name_error,
+            self.address_error,
+            self.domain_warning,
+            self.password_error,
+        ):
+            form.setRowVisible(label, False)
         outer.addLayout(form)
-        self.address_error = wrapping_label("", self)
-        self.domain_warning = wrapping_label("", self)
-        for label in (self.address_error, self.domain_warning):
-            label.hide()
-            outer.addWidget(label)
         outer.addStretch(1)
         self.password.caps_lock.connect(self._caps_changed)
         for edit in (self.name, self.address, self.password):
@@ -197,13 +209,26 @@ class AccountPage(WizardPage):
 
     def _changed(self) -> None:
         v = self.flow.validate_account(self.name.text(), self.address.text(), self.password.text())
-        self.address_error.setText(v.address_error or v.name_error)
-        self.address_error.setStyleSheet(f"color: {fail_color(self).name()};")
-        self.address_error.setVisible(bool(v.address_error or v.name_error))
+        fail, warn = fail_color(self).name(), warn_color(self).name()
+        self._show_message(self.name, self.name_error, v.name_error, fail)
+        self._show_message(self.address, self.address_error, v.address_error, fail)
+        self._show_message(self.password, self.password_error, v.password_error, fail)
         self.domain_warning.setText(v.domain_warning)
-        self.domain_warning.setStyleSheet(f"color: {warn_color(self).name()};")
-        self.domain_warning.setVisible(bool(v.domain_warning))
+        self.domain_warning.setStyleSheet(f"color: {warn};")
+        self._form.setRowVisible(self.domain_warning, bool(v.domain_warning))
+        if not v.address_error:
+            self.address.setAccessibleDescription(v.domain_warning)
         self.completeChanged.emit()
+
+    def _show_message(self, edit: QLineEdit, label: QLabel, message: str, color: str) -> None:
+        """The message under its field; the field outlined in ``color`` and described by it."""
+        label.setText(message)
+        label.setStyleSheet(f"color: {color};")
+        self._form.setRowVisible(label, bool(message))
+        edit.setProperty("invalid", bool(message))
+        edit.setProperty("invalidColor", color)
+        edit.setAccessibleDescription(message)
+        edit.update()
 
     def isComplete(self) -> bool:
         return self.flow.validate_account(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QWizardPage
+from PySide6.QtWidgets import QPushButton, QWizardPage
 
 from wizard.flow import Page, WizardFlow
+from wizard.ui.headings import scale_heading
+from wizard.ui.primary import show_primary
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
@@ -46,6 +49,8 @@ class WizardPage(QWizardPage):
         super().showEvent(event)
         if not event.spontaneous():
             self.page_shown()
+            # After the page's own focus choice (page_shown may set it on the next turn).
+            QTimer.singleShot(0, self, self.primary_changed)
 
     def page_shown(self) -> None:
         """The page has just become the current one, by Next or by Back.
@@ -53,6 +58,16 @@ class WizardPage(QWizardPage):
         QWizard calls ``initializePage`` only on the way forward; what must also happen on the
         way back (where the focus goes) belongs here.
         """
+
+    def primary_button(self) -> QPushButton | None:
+        """The page's own main action now; None when Next (or Finish) is the main action."""
+        return None
+
+    def primary_changed(self) -> None:
+        """The page's main action changed: make it the accent-coloured default and the focus."""
+        if self._wizard.currentPage() is self:
+            scale_heading(self._wizard)
+            show_primary(self._wizard, self, self.primary_button(), last_page=self.nextId() == -1)
 
     def wizard_closing(self) -> None:
         """The window is closing: stop background work and let go of secrets shown here."""

@@ -50,6 +50,7 @@ from wizard.ui_text.checking import (
     ROUND_TRIP_SUBTITLE,
     ROUND_TRIP_WAITING,
     STOPPING,
+    TITLE_RUNNING,
     Action,
     Row,
     Tone,
@@ -120,7 +121,8 @@ class CheckingPage(WizardPage):
 
     def __init__(self, wizard: MailSetupWizard) -> None:
         super().__init__(wizard)
-        self.setTitle("Checking your account")
+        self.setTitle(TITLE_RUNNING)
+        self._retyped = False  # this run checks a password typed again on this page
         self.run = CheckRun(self)
         self.run.step.connect(self._on_step)
         self.run.logins_done.connect(self._on_logins_done)
@@ -133,13 +135,19 @@ class CheckingPage(WizardPage):
         self._action = Action.NONE
         outer = QVBoxLayout(self)
 
-        # Summary: headline, the one fix, the one action.
+        # Summary: headline (with the outcome's icon), the one fix, the one action.
+        head = QHBoxLayout()
         self.status = wrapping_label("", self)
         font = self.status.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
         self.status.setFont(font)
-        outer.addWidget(self.status)
+        self.status_mark = StatusMark(self)
+        self.status_mark.setFont(font)
+        self.status_mark.hide()
+        head.addWidget(self.status_mark, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.status, 1)
+        outer.addLayout(head)
         self.summary = wrapping_label("", self)
         outer.addWidget(self.summary)
         self.password_box = QWidget(self)
@@ -147,7 +155,7 @@ class CheckingPage(WizardPage):
         form.setContentsMargins(0, 0, 0, 0)
         self.password = PasswordEdit(self.password_box)
         self.password.setAccessibleName("Password")
-        self.password.returnPressed.connect(self._act)
+        # Enter in the box presses the default button, which is the page's one action.
         self.password.textChanged.connect(self._password_typed)
         password_label = QLabel("&Password:", self.password_box)
         password_label.setBuddy(self.password)
@@ -261,7 +269,12 @@ class CheckingPage(WizardPage):
         if self._report_window is not None:
             self._report_window.close()
 
-    def start(self) -> None:
+    def primary_button(self) -> QPushButton | None:
+        """The one fix ("Try again", "Try with my full email address"); else Next."""
+        return self.action_button if self.action_button.isVisible() else None
+
+    def start(self, *, retyped: bool = False) -> None:
+        self._retyped = retyped
         self.flow.checks_started()
         self.continue_anyway.setChecked(False)
         self.password.clear()
@@ -296,12 +309,17 @@ class CheckingPage(WizardPage):
 
     def _show_words(self, *, saving: bool = False, interim: Sequence[CheckResult] = ()) -> None:
         """Paint the wording for the flow's check state (wizard.ui_text.checking)."""
-        words = checking_text(self.flow, saving=saving, interim=interim)
+        words = checking_text(self.flow, saving=saving, interim=interim, retyped=self._retyped)
         color: QColor | None = {Tone.GOOD: ok_color(self), Tone.BAD: fail_color(self)}.get(
             words.tone
         )
-        self.status.setText(("✓ " if words.tone is Tone.GOOD else "") + words.status)
+        self.setTitle(words.title)
+        self.status.setText(words.status)
         self.status.setStyleSheet(f"color: {color.name()};" if color else "")
+        mark = _MARKS.get(words.tone)
+        self.status_mark.setVisible(mark is not None)
+        if mark is not None:
+            self.status_mark.set_status(mark)
         self.summary.setText(words.fix)
         self.summary.setVisible(bool(words.fix))
         self.password_box.setVisible(words.action is Action.PASSWORD)
@@ -314,6 +332,7 @@ class CheckingPage(WizardPage):
         else:
             self.action_button.setEnabled(True)
         self._paint_rows(words.rows)
+        self.primary_changed()
 
     def _paint_rows(self, rows: tuple[Row, ...]) -> None:
         metrics = self.rows_box.fontMetrics()
@@ -342,11 +361,11 @@ class CheckingPage(WizardPage):
     def _act(self) -> None:
         if self._action is Action.PASSWORD:
             if self.flow.retry_with_password(self.password.text()):
-                self.start()
+                self.start(retyped=True)
         elif self._action is Action.FULL_ADDRESS:
             self.retry_with_full_address()
         elif self._action is Action.RETRY:
-            self.start()
+            self.start(retyped=self._retyped)
 
     def retry_with_full_address(self) -> None:
         self.flow.use_full_address_login()
