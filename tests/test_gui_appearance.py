@@ -18,7 +18,7 @@ import pytest
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWizard
 
-from tests.support.looks import clipped, contrast, low_contrast
+from tests.support.looks import clipped, contrast, low_contrast, primary_buttons, weak_outlines
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
 from wizard.flow import Page, WizardFlow
@@ -127,10 +127,20 @@ def look_at_every_state(wiz: MailSetupWizard, shoot: Shoot, prefix: str) -> dict
     for state in offline_states(wiz):
         QApplication.processEvents()
         shoot(wiz, f"{prefix}-{state}")
-        bad = clipped(wiz) + low_contrast(wiz)
+        bad = clipped(wiz) + low_contrast(wiz) + weak_outlines(wiz) + one_primary(wiz)
         if bad:
             problems[state] = bad
     return problems
+
+
+def one_primary(wiz: MailSetupWizard) -> list[str]:
+    """Exactly one main action is shown, and it is the default button (Enter presses it)."""
+    primaries = primary_buttons(wiz)
+    if len(primaries) != 1:
+        return [f"main actions: {[b.text() for b in primaries]}"]
+    if not primaries[0].isDefault():
+        return [f"main action {primaries[0].text()!r} is not the default button"]
+    return []
 
 
 def test_every_page_has_one_header_style(wizard_at):

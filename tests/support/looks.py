@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
+    QStyle,
     QWidget,
 )
 
@@ -126,3 +129,44 @@ def visible_buttons(root: QWidget) -> list[str]:
         for b in shown(root, QAbstractButton)
         if not isinstance(b, QCheckBox | QRadioButton) and b.text()
     ]
+
+
+def weak_outlines(root: QWidget, minimum: float = 3.0) -> list[str]:
+    """Enabled fields, check boxes and radio buttons whose drawn outline is under 3:1.
+
+    Measured from the pixels of ``root.grab()``: along a horizontal line through the middle of
+    the field's left edge (or of the indicator), the pixel that stands out most from the
+    window colour is the outline; WCAG 1.4.11 asks 3:1 for it.
+    """
+    image = root.grab().toImage()
+    ratio = image.width() / max(1, root.width())
+    window = root.palette().color(QPalette.ColorRole.Window)
+    bad = []
+    for w in shown(root, QLineEdit) + shown(root, QCheckBox) + shown(root, QRadioButton):
+        if not w.isEnabled():
+            continue
+        origin = w.mapTo(root, QPoint(0, 0))
+        if isinstance(w, QLineEdit):
+            span = 4
+        else:
+            metric = (
+                QStyle.PixelMetric.PM_ExclusiveIndicatorWidth
+                if isinstance(w, QRadioButton)
+                else QStyle.PixelMetric.PM_IndicatorWidth
+            )
+            span = w.style().pixelMetric(metric, None, w) + 2
+        y = round((origin.y() + w.height() / 2) * ratio)
+        best = max(
+            contrast(image.pixelColor(round((origin.x() + dx) * ratio), y + dy), window)
+            for dx in range(span)
+            for dy in (-1, 0, 1)
+        )
+        if best < minimum:
+            name = plain(w.text()) if not isinstance(w, QLineEdit) else w.accessibleName()
+            bad.append(f"outline of {name[:30]!r}: {best:.2f}:1")
+    return bad
+
+
+def primary_buttons(root: QWidget) -> list[QPushButton]:
+    """The visible buttons painted as a page's main action (wizard.ui.style)."""
+    return [b for b in shown(root, QPushButton) if b.property("primary")]

@@ -31,6 +31,12 @@ def scale_heading(wizard: QWizard) -> None:
     if label is None:
         return
     font = label.font()
+    size = wizard.font().pointSizeF() * HEADING_SCALE
+    if font.bold() and abs(font.pointSizeF() - size) < 0.01:
+        return
     font.setBold(True)
-    font.setPointSizeF(wizard.font().pointSizeF() * HEADING_SCALE)
+    font.setPointSizeF(size)
     label.setFont(font)
+    layout = wizard.layout()
+    if layout is not None:
+        layout.activate()  # now, not on the next turn: the page is measured as shown

@@ -56,7 +56,7 @@ def accent_colors(palette: QPalette) -> tuple[QColor, QColor]:
     toward = QColor("#000000") if text.lightness() > 127 else QColor("#ffffff")
     for _ in range(40):
         if (
-            contrast(fill, text) >= TEXT_CONTRAST + 0.1
+            contrast(fill, text) >= TEXT_CONTRAST + 0.5  # Fusion lightens the top of a button
             and contrast(fill, window) >= NON_TEXT_CONTRAST
         ):
             break
@@ -130,7 +130,7 @@ class WizardStyle(QProxyStyle):
     def _check_box(self, option: QStyleOption, painter: QPainter) -> None:
         outline, fill, text, _ = self._pens(option)
         rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)
-        width = max(1.0, rect.height() / 14)
+        width = max(1.5, rect.height() / 9)
         on = bool(option.state & QStyle.StateFlag.State_On)
         partial = bool(option.state & QStyle.StateFlag.State_NoChange)
         painter.save()
@@ -157,7 +157,7 @@ class WizardStyle(QProxyStyle):
     def _radio(self, option: QStyleOption, painter: QPainter) -> None:
         outline, fill, _text, _ = self._pens(option)
         rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)
-        width = max(1.0, rect.height() / 14)
+        width = max(1.5, rect.height() / 9)
         on = bool(option.state & QStyle.StateFlag.State_On)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from wizard.flow import AccountField, Page
 from wizard.ui.pages.base import WizardPage
@@ -74,16 +74,16 @@ class AccountPage(WizardPage):
         self.address_error = wrapping_label("", self)
         self.domain_warning = wrapping_label("", self)
         self.password_error = wrapping_label("", self)
-        form.addRow(name_label, self.name)
-        form.addRow("", self.name_error)
-        form.addRow(address_label, self.address)
-        form.addRow("", self.address_error)
-        form.addRow("", self.domain_warning)
-        form.addRow(password_label, self.password)
-        form.addRow("", self.password_error)
-        # Right under the box it is about, where the eyes are while typing.
+        form.addRow(name_label, self._with_messages(self.name, self.name_error))
+        form.addRow(
+            address_label,
+            self._with_messages(self.address, self.address_error, self.domain_warning),
+        )
+        # Caps Lock right under the box it is about, where the eyes are while typing.
         self.caps = wrapping_label("Caps Lock seems to be on.", self)
-        form.addRow("", self.caps)
+        form.addRow(
+            password_label, self._with_messages(self.password, self.password_error, self.caps)
+        )
         self.show_password_box = QCheckBox("Sh&ow password", self)
         self.show_password_box.toggled.connect(self._toggle_reveal)
         form.addRow("", self.show_password_box)
@@ -101,15 +101,16 @@ class AccountPage(WizardPage):
         self.test_message_note = secondary_label(TEST_MESSAGE_NOTE, self)
         form.addRow("", self.test_message_note)
         self._form = form
-        for widget in (self.remember_box, self.keychain_note, self.caps):
+        for widget in (self.remember_box, self.keychain_note):
             form.setRowVisible(widget, False)  # shown once the keychain has been asked
         for label in (
             self.name_error,
             self.address_error,
             self.domain_warning,
             self.password_error,
+            self.caps,
         ):
-            form.setRowVisible(label, False)
+            label.hide()
         outer.addLayout(form)
         outer.addStretch(1)
         self.password.caps_lock.connect(self._caps_changed)
@@ -121,9 +122,22 @@ class AccountPage(WizardPage):
         self.setTabOrder(self.show_password_box, self.remember_box)
         self.setTabOrder(self.remember_box, self.test_message_box)
 
+    def _with_messages(self, edit: QLineEdit, *messages: QLabel) -> QWidget:
+        """The field and its messages in one cell: a form row would size a wrapping label for
+        a narrower column than it gets and leave a gap under it."""
+        cell = QWidget(self)
+        lay = QVBoxLayout(cell)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(edit)
+        for label in messages:
+            label.setParent(cell)
+            lay.addWidget(label)
+        return cell
+
     def _caps_changed(self, on: bool) -> None:
         self.caps.setStyleSheet(f"color: {warn_color(self).name()};")
-        self._form.setRowVisible(self.caps, on)
+        self.caps.setVisible(on)
 
     def _toggle_reveal(self, shown: bool) -> None:
         self.password.setEchoMode(
@@ -215,7 +229,7 @@ class AccountPage(WizardPage):
         self._show_message(self.password, self.password_error, v.password_error, fail)
         self.domain_warning.setText(v.domain_warning)
         self.domain_warning.setStyleSheet(f"color: {warn};")
-        self._form.setRowVisible(self.domain_warning, bool(v.domain_warning))
+        self.domain_warning.setVisible(bool(v.domain_warning))
         if not v.address_error:
             self.address.setAccessibleDescription(v.domain_warning)
         self.completeChanged.emit()
@@ -224,7 +238,7 @@ class AccountPage(WizardPage):
         """The message under its field; the field outlined in ``color`` and described by it."""
         label.setText(message)
         label.setStyleSheet(f"color: {color};")
-        self._form.setRowVisible(label, bool(message))
+        label.setVisible(bool(message))
         edit.setProperty("invalid", bool(message))
         edit.setProperty("invalidColor", color)
         edit.setAccessibleDescription(message)

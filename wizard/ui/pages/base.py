@@ -48,6 +48,7 @@ class WizardPage(QWizardPage):
         # signal: QWizard's destructor emits it, into a Python object already being freed.)
         super().showEvent(event)
         if not event.spontaneous():
+            scale_heading(self._wizard)
             self.page_shown()
             # After the page's own focus choice (page_shown may set it on the next turn).
             QTimer.singleShot(0, self, self.primary_changed)

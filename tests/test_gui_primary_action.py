@@ -1,0 +1,173 @@
+"""One main action per page, where the person's eyes and Enter are; feedback beside its cause.
+
+Offline: the set-up page is opened straight from the flow with a fixture Thunderbird profile
+(no real Thunderbird is started), the account page is typed into directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QWizard
+
+from tests.support.looks import primary_buttons
+from wizard.checks.model import CheckResult
+from wizard.clients.thunderbird import find_profiles
+from wizard.flow import Page, WizardFlow
+from wizard.provider import load_default_provider
+from wizard.services import Security, Service
+from wizard.ui.wizard_window import MailSetupWizard
+
+pytestmark = pytest.mark.gui
+
+ADDRESS = "zoe.obrien@sepheo.co"
+GOOD = [
+    CheckResult(s, "my.sepheo.co", 993, Security.TLS, ADDRESS, ok=True)
+    for s in (Service.IMAP, Service.SMTP, Service.SIEVE)
+]
+
+
+def make_profile(home: Path) -> Path:
+    base = home / ".thunderbird"
+    profile = base / "x1y2z3.default-release"
+    profile.mkdir(parents=True)
+    (base / "profiles.ini").write_text(
+        "[Profile0]\nName=default-release\nIsRelative=1\nPath=x1y2z3.default-release\n"
+        "Default=1\n\n[General]\nStartWithLastProfile=1\nVersion=2\n"
+    )
+    return profile
+
+
+def search(home: Path):
+    return find_profiles(home=home, platform="linux", environ={})
+
+
+def open_page(qtbot, flow: WizardFlow, page_id: Page) -> MailSetupWizard:
+    wiz = MailSetupWizard(flow)
+    qtbot.addWidget(wiz)
+    wiz.resize(760, 600)
+    wiz.setStartId(int(page_id))
+    wiz.show()
+    qtbot.waitExposed(wiz)
+    settle()
+    return wiz
+
+
+def settle() -> None:
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def checked_flow(**kw) -> WizardFlow:
+    flow = WizardFlow(load_default_provider(), platform="linux", **kw)
+    flow.set_account("Zoë O'Brien", ADDRESS, "x")
+    flow.checks_finished(GOOD)
+    return flow
+
+
+def test_enter_on_the_thunderbird_page_adds_the_account_instead_of_skipping_it(
+    qtbot, tmp_path, screenshot
+):
+    home = tmp_path / "home"
+    profile = make_profile(home)
+    flow = checked_flow(thunderbird=search(home))
+    flow.choose_client("thunderbird")
+    wiz = open_page(qtbot, flow, Page.SETUP)
+    panel = wiz.setup_page.thunderbird
+    next_button = wiz.button(QWizard.WizardButton.NextButton)
+    assert primary_buttons(wiz) == [panel.add_button]
+    assert panel.add_button.isDefault() and panel.add_button.hasFocus()
+    assert not next_button.isDefault()
+    screenshot(wiz, "primary-setup-thunderbird-add")
+    qtbot.keyClick(wiz, Qt.Key.Key_Return)  # Enter goes to the window's default button
+    settle()
+    assert wiz.currentId() == Page.SETUP  # not skipped to the last page
+    assert flow.setup_done and ADDRESS in (profile / "prefs.js").read_text()
+    # Added: "Open Thunderbird" takes the main role.
+    assert primary_buttons(wiz) == [panel.open_button]
+    assert panel.open_button.isDefault() and not next_button.isDefault()
+    screenshot(wiz, "primary-setup-thunderbird-open")
+
+
+def test_thunderbird_not_set_up_offers_check_again_and_looks_again_on_return(
+    qtbot, tmp_path, screenshot
+):
+    home = tmp_path / "home"
+    home.mkdir()
+    flow = checked_flow(thunderbird=search(home))
+    flow.choose_client("thunderbird")
+    wiz = open_page(qtbot, flow, Page.SETUP)
+    page = wiz.setup_page
+    panel = page.thunderbird
+    panel.rescan = lambda: search(home)
+    assert panel.check_again_button.isVisible() and not panel.add_button.isVisible()
+    assert primary_buttons(wiz) == [panel.check_again_button]
+    assert panel.check_again_button.isDefault()
+    screenshot(wiz, "primary-setup-thunderbird-not-set-up")
+    panel.check_again_button.click()
+    settle()
+    assert "Still no Thunderbird profile" in panel.note.text()
+    make_profile(home)  # the person started Thunderbird once meanwhile
+    # Back to the wizard's window: the page looks again by itself.
+    QApplication.sendEvent(page, QEvent(QEvent.Type.ActivationChange))
+    settle()
+    if not page.isActiveWindow():  # offscreen windows may not count as active
+        panel.check_again_button.click()
+        settle()
+    assert panel.add_button.isVisible() and not panel.check_again_button.isVisible()
+    assert primary_buttons(wiz) == [panel.add_button] and panel.add_button.isDefault()
+    assert page.by_hand.isVisible()  # the manual steps folded away again
+
+
+def test_nothing_is_preselected_on_the_client_page_that_was_not_detected(qtbot, tmp_path):
+    wiz = open_page(qtbot, checked_flow(), Page.CLIENT)
+    page = wiz.client_page
+    assert not any(b.isChecked() for b in page.buttons.values())
+    assert not wiz.button(QWizard.WizardButton.NextButton).isEnabled()
+    page.buttons["outlook_new"].click()
+    settle()
+    assert wiz.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert wiz.button(QWizard.WizardButton.NextButton).isDefault()
+
+    home = tmp_path / "home"
+    make_profile(home)
+    detected = open_page(qtbot, checked_flow(thunderbird=search(home)), Page.CLIENT)
+    assert detected.client_page.buttons["thunderbird"].isChecked()
+
+
+def test_the_address_error_sits_right_under_the_address_field_and_marks_it(qtbot, screenshot):
+    flow = WizardFlow(load_default_provider(), platform="linux")
+    wiz = open_page(qtbot, flow, Page.ACCOUNT)
+    page = wiz.account_page
+    page.name.setText("Zoë")
+    page.address.setText("zoe@")
+    page.password.setText("x")
+    settle()
+    error = page.address_error
+    assert error.isVisible() and error.text()
+    field_bottom = page.address.mapTo(page, page.address.rect().bottomLeft()).y()
+    error_top = error.mapTo(page, error.rect().topLeft()).y()
+    assert 0 <= error_top - field_bottom <= error.fontMetrics().height()
+    assert page.address.property("invalid") is True
+    assert page.address.accessibleDescription() == error.text()
+    screenshot(wiz, "account-address-error")
+    page.address.setText(ADDRESS)
+    settle()
+    assert not error.isVisible() and not page.address.property("invalid")
+    assert page.address.accessibleDescription() == ""
+
+
+def test_the_password_box_menu_offers_paste_only(qtbot):
+    flow = WizardFlow(load_default_provider(), platform="linux")
+    wiz = open_page(qtbot, flow, Page.ACCOUNT)
+    box = wiz.account_page.password
+    QGuiApplication.clipboard().setText("pasted-secret")
+    menu = box.context_menu()
+    actions = [a for a in menu.actions() if not a.isSeparator()]
+    assert [a.text().replace("&", "") for a in actions] == ["Paste"]
+    actions[0].trigger()
+    assert box.text() == "pasted-secret"
+    QGuiApplication.clipboard().clear()
