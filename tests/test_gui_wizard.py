@@ -54,7 +54,7 @@ def test_right_password_shows_all_ticks_and_leads_to_the_client_page(
     rows = wiz.checking_page._rows
     for service in (Service.IMAP, Service.SMTP, Service.SIEVE):
         assert rows[service].mark.text() == "✓"
-        assert rows[service].verdict.text() == "Working."
+        assert rows[service].verdict.text() == "Works"
     # No test message in this flow (the app asks for one; see test_gui_round_trip.py).
     assert rows[Service.ROUNDTRIP].verdict.text().startswith("Skipped")
     assert wiz.button(QWizard.WizardButton.NextButton).isEnabled()
@@ -106,7 +106,7 @@ def test_closed_port_shows_the_connection_cause(qtbot, make_wizard, screenshot):
     run_checks_and_wait(qtbot, wiz)
     verdict = wiz.checking_page._rows[Service.SMTP].verdict.text()
     assert "refused the connection" in verdict
-    assert wiz.checking_page._rows[Service.IMAP].verdict.text() == "Working."
+    assert wiz.checking_page._rows[Service.IMAP].verdict.text() == "Works"
     screenshot(wiz, "05-checking-port-closed")
 
 

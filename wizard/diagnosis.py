@@ -15,6 +15,7 @@ from wizard import APP_NAME
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.provider import Provider, ServerSettings
 from wizard.services import Security, Service
+from wizard.words import security_described
 
 if TYPE_CHECKING:
     from wizard.checks.roundtrip import RoundTripResult
@@ -105,12 +106,6 @@ _ELEMENTS = {
     Service.SMTP: '<outgoingServer type="smtp">',
     Service.SIEVE: "<manageSieveServer>",
 }
-_SECURITY_NAMES = {
-    Security.TLS: "SSL/TLS from the start",
-    Security.STARTTLS: "STARTTLS",
-    Security.PLAIN: "no encryption",
-}
-_SECURITY_NAMES_BY_VALUE = {"SSL": "SSL/TLS from the start", "STARTTLS": "STARTTLS"}
 
 
 def _where(server: ServerSettings) -> str:
@@ -266,11 +261,13 @@ def explain(
             f"<socketType> in the provider file's {_ELEMENTS[server.service]} element.",
         )
     if cause == Cause.WRONG_SECURITY:
-        configured = _SECURITY_NAMES[server.security]
-        expected = "STARTTLS" if server.security is Security.TLS else "SSL"
+        configured = security_described(server.security)
+        expected = security_described(
+            Security.STARTTLS if server.security is Security.TLS else Security.TLS
+        )
         return Diagnosis(
             cause,
-            f"Port {server.port} on {server.hostname} expects {_SECURITY_NAMES_BY_VALUE[expected]}"
+            f"Port {server.port} on {server.hostname} expects {expected}"
             f", but the settings say {configured}. This is a setting, not your password or "
             "your network.",
             f"The settings need correcting: {ask_it}. For IT: in the provider file, set "

@@ -24,7 +24,8 @@ from wizard.checks.redact import Redactor
 from wizard.diagnosis import CAUSE_PHRASES
 from wizard.log_hints import hint_for, public_ip, reached_server, seen_as
 from wizard.provider import Provider
-from wizard.services import Security, Service
+from wizard.services import Service
+from wizard.words import security_described
 
 if TYPE_CHECKING:
     from wizard.checks.roundtrip import RoundTripResult
@@ -40,12 +41,6 @@ _ROUND_TRIP_HINT = (
 
 # Services whose failure does not keep a person from setting up their mail program.
 _NOT_BLOCKING = {Service.SIEVE, Service.ROUNDTRIP}
-
-_SECURITY_WORDS = {
-    Security.TLS: "SSL/TLS (port encrypted from the start)",
-    Security.STARTTLS: "STARTTLS",
-    Security.PLAIN: "none (unencrypted)",
-}
 
 
 @dataclass(frozen=True)
@@ -278,7 +273,7 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
         status = "OK" if r.ok else f"FAILED ({r.cause})"
         out.append(f"== {r.service.label}: {status}")
         out.append(
-            f"   server {r.host} port {r.port}, security {_SECURITY_WORDS[r.security]}, "
+            f"   server {r.host} port {r.port}, security {security_described(r.security)}, "
             f"login {r.username}"
         )
         out.append(

@@ -234,7 +234,7 @@ def _masthead(handout: Handout, logo_src: str | None, qt: bool) -> str:
     return (
         f'<table class="masthead"{attrs}><tr>{logo}'
         f"<td><h1>{_e(handout.organization)}</h1>"
-        f'<p class="subtitle">Email set-up sheet for {_e(handout.name)}</p></td>'
+        f'<p class="subtitle">Settings sheet for {_e(handout.name)}</p></td>'
         f'<td class="doc" align="right">Prepared {_e(prepared)}<br />'
         "Contains no password</td></tr></table>"
     )

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard import words
 from wizard.checks.model import CheckResult, Step, StepName, StepStatus
 
 
@@ -343,10 +344,10 @@ class ServiceRow(QWidget):
         if result.ok:
             # A working service folds its steps away; "Show details" still has them.
             self.steps_box.hide()
-            self.verdict.setText("Working.")
+            self.verdict.setText(words.WORKS)
             self.verdict.setStyleSheet(f"color: {ok_color(self).name()};")
         elif result.cancelled:
-            self.verdict.setText("Stopped.")
+            self.verdict.setText(words.STOPPED)
             self.verdict.setStyleSheet("")
         else:
             # The advice is shown once for the page, not repeated under every service.

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.checks.model import CheckResult, Step, StepStatus
-from wizard.clients.instructions.other import security_word
 from wizard.flow import CheckState, Page
 from wizard.services import Service
 from wizard.ui.pages.base import WizardPage
@@ -57,6 +56,7 @@ from wizard.ui_text.checking import (
     checking_text,
     round_trip_not_run,
 )
+from wizard.words import security_word
 
 if TYPE_CHECKING:
     from wizard.ui.wizard_window import MailSetupWizard
