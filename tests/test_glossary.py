@@ -102,9 +102,9 @@ def gui_string_literals() -> list[str]:
             id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)
         }  # docstrings and bare strings are for programmers
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if id(node) not in docstrings:
-                    out.append(node.value)
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and id(node) not in docstrings:
+                out.append(text)
     return out
 
 

@@ -35,8 +35,8 @@ def test_wrong_password_report_tells_it_which_log_line_to_find(dovecot, provider
     assert "this computer's own address is 127.0.0.1" in text
     imap, smtp, sieve = (r.port for r in results)
     assert headline(report) == (
-        "Receiving mail, sending mail and mail filters: the server did not accept the email address "
-        f"and password (localhost ports {imap}, {smtp} and {sieve})."
+        "Receiving mail, sending mail and mail filters: the server did not accept the email "
+        f"address and password (localhost ports {imap}, {smtp} and {sieve})."
     )
 
 
