@@ -171,3 +171,42 @@ def test_the_password_box_menu_offers_paste_only(qtbot):
     actions[0].trigger()
     assert box.text() == "pasted-secret"
     QGuiApplication.clipboard().clear()
+
+
+def copy_button_heights(view) -> list[float]:
+    """Height of each framed Copy cell as laid out in the steps' document."""
+    from PySide6.QtGui import QTextCursor
+
+    doc = view.document()
+    layout = doc.documentLayout()
+    heights = []
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            if fragment.charFormat().anchorHref().startswith("copy:"):
+                cursor = QTextCursor(doc)
+                cursor.setPosition(fragment.position())
+                table = cursor.currentTable()
+                heights.append(layout.frameBoundingRect(table).height())
+            it += 1
+        block = block.next()
+    return heights
+
+
+def test_copy_is_a_button_of_at_least_24_px_that_says_copied(qtbot, screenshot):
+    flow = checked_flow()
+    flow.choose_client("outlook_classic")
+    wiz = open_page(qtbot, flow, Page.SETUP)
+    view = wiz.setup_page.view
+    heights = copy_button_heights(view)
+    assert heights and min(heights) >= 24, heights
+    host = flow.provider.imap.hostname
+    from PySide6.QtCore import QUrl
+
+    view.anchorClicked.emit(QUrl("copy:" + host))
+    assert QGuiApplication.clipboard().text() == host
+    assert "Copied ✓" in view.toPlainText()
+    screenshot(wiz, "setup-copied")
+    qtbot.waitUntil(lambda: "Copied ✓" not in view.toPlainText(), timeout=4000)
