@@ -8,7 +8,7 @@ page itself (retype the password, try the full address), or Back lands in the fi
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QApplication, QLineEdit, QWizard
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QWizard
 
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
 from tests.support.gui import fill_account, run_checks_and_wait
@@ -163,6 +163,10 @@ def test_details_hold_the_steps_and_the_report_window_with_its_actions(
     assert "auth_failed" in window.text.toPlainText()
     assert "definitely-wrong" not in window.text.toPlainText()
     window.resize(900, 700)
+    # Long summary lines wrap at the window's edge instead of running off it.
+    QApplication.processEvents()
+    assert window.text.lineWrapMode() is QPlainTextEdit.LineWrapMode.WidgetWidth
+    assert not window.text.horizontalScrollBar().isVisible()
     screenshot(window, "05-checking-details-for-it")
     window.close()
 

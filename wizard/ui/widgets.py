@@ -12,6 +12,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPalette,
     QPen,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -77,6 +78,39 @@ def wrapping_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     # final width, and centred text then floats in the middle of a gap.
     label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return label
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when it does not fit (Qt cuts a QLabel mid-word, silently)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = text
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setAccessibleName(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
+        if shown != self.text():
+            self.setText(shown)
+
+    def sizeHint(self) -> QSize:
+        # The room the elided text needs, so the layout never reads it as cut off.
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), max(self.width(), 1)), hint.height())
 
 
 class PasswordEdit(QLineEdit):
