@@ -152,12 +152,17 @@ def test_the_last_page_after_a_failed_check_is_not_finished_and_repeats_the_fix(
     assert "ready" not in (words.title + words.headline).lower()
 
 
-def test_the_last_page_after_success_says_ready_in_the_chosen_program():
+def test_the_last_page_after_manual_steps_claims_no_more_than_is_known():
     f = flow()
     f.checks_finished([result(s, True) for s in (Service.IMAP, Service.SMTP)])
     f.choose_client("outlook_new")
     words = done_text(f)
-    assert words.tone is Tone.GOOD and words.headline == "Sepheo mail is ready for Outlook (new)."
+    # Nobody saw the steps done: no "Ready", no tick, "when you have done these steps".
+    assert words.tone is Tone.PLAIN and words.title == "Finish in Outlook (new)"
+    assert words.headline == (
+        "When you have done the steps in Outlook (new), your Sepheo mail works there."
+    )
+    assert "ready" not in (words.title + words.headline).lower()
     assert len(words.steps) == 2
 
 
