@@ -54,7 +54,10 @@ class DonePage(WizardPage):
         row = QHBoxLayout()
         self.handout_button = QPushButton("Save my settings s&heet…", self)
         self.handout_button.setAutoDefault(False)
-        self.handout_button.setToolTip("A PDF and a web page with your settings; no password")
+        self.handout_button.setToolTip(
+            "A PDF to print and a web page (also for screen readers) with your settings; "
+            "no password"
+        )
         self.handout_button.clicked.connect(self.save_handout)
         row.addWidget(self.handout_button)
         row.addStretch(1)
@@ -103,4 +106,9 @@ class DonePage(WizardPage):
         except OSError as exc:
             self.handout_status.setText(f"Could not save the settings sheet: {exc.strerror or exc}")
             return
-        self.handout_status.setText(f"Saved {files.pdf.name} and {files.html.name} in {folder}.")
+        # The PDF is untagged (Qt writes no structure tags): the web page, with its headings and
+        # table headers, is offered as the version for screen readers.
+        self.handout_status.setText(
+            f"Saved {files.pdf.name} and {files.html.name} in {folder}. The web page is the "
+            "version that works with screen readers."
+        )
