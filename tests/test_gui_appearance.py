@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QWizard
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWizard
 
 from tests.support.looks import clipped, contrast, low_contrast, primary_buttons, weak_outlines
+from tests.support.memory_keyring import MemoryKeyring
+from wizard.account.store import AccountStore
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
 from wizard.flow import Page, WizardFlow
@@ -75,9 +77,13 @@ REFUSED = [
 
 
 @pytest.fixture
-def wizard_at(qtbot) -> Callable[[int, int], MailSetupWizard]:
+def wizard_at(qtbot, tmp_path) -> Callable[[int, int], MailSetupWizard]:
+    # A keychain is present (in memory): the account page shows the remember-password row.
+    store = AccountStore(tmp_path / "config", keychain_backend=MemoryKeyring())
+
     def make(width: int, height: int) -> MailSetupWizard:
-        wiz = MailSetupWizard(WizardFlow(load_default_provider(), platform="darwin"))
+        flow = WizardFlow(load_default_provider(), platform="darwin", store=store)
+        wiz = MailSetupWizard(flow)
         qtbot.addWidget(wiz)
         wiz.resize(width, height)
         wiz.show()
@@ -96,6 +102,7 @@ def offline_states(wiz: MailSetupWizard) -> Iterator[str]:
     page.address.setText("zoe.obrien@example.org")  # another domain: the warning shows
     page.password.setText("x")
     page._caps_changed(True)
+    assert page.remember_box.isVisible() and page.remember_box.isEnabled()
     yield "account"
     flow = wiz.flow
     flow.set_account("Zoë O'Brien", "zoe.obrien@sepheo.co", "x")
@@ -138,8 +145,13 @@ def one_primary(wiz: MailSetupWizard) -> list[str]:
     primaries = primary_buttons(wiz)
     if len(primaries) != 1:
         return [f"main actions: {[b.text() for b in primaries]}"]
-    if not primaries[0].isDefault():
-        return [f"main action {primaries[0].text()!r} is not the default button"]
+    main = primaries[0]
+    if not main.isDefault():
+        return [f"main action {main.text()!r} is not the default button"]
+    focus = QApplication.focusWidget()
+    typing_or_choosing = isinstance(focus, QLineEdit | QAbstractButton) and focus is not main
+    if main.isEnabled() and focus is not main and not typing_or_choosing:
+        return [f"the focus is on {focus!r}, not on {main.text()!r} or a field"]
     return []
 
 

@@ -69,8 +69,34 @@ def secondary_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     return label
 
 
+class WrappingLabel(QLabel):
+    """A word-wrapped label whose preferred height is its text's height at its real width.
+
+    QLabel reports the height of its text wrapped at a narrow width, and QFormLayout sizes
+    rows by that rather than by height-for-width: a short note then sat above a blank band.
+    """
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.width() > 0 and self.wordWrap() and self.text():
+            return QSize(hint.width(), max(self.heightForWidth(self.width()), 1))
+        return hint
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if self.width() > 0 and self.wordWrap() and self.text():
+            return QSize(hint.width(), max(self.heightForWidth(self.width()), 1))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        before = event.oldSize()
+        super().resizeEvent(event)
+        if before.width() != event.size().width():
+            self.updateGeometry()  # the height for the new width is the new preferred height
+
+
 def wrapping_label(text: str = "", parent: QWidget | None = None) -> QLabel:
-    label = QLabel(text, parent)
+    label = WrappingLabel(text, parent)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from wizard.flow import AccountField, Page
 from wizard.ui.pages.base import WizardPage
@@ -88,21 +96,19 @@ class AccountPage(WizardPage):
         self.show_password_box.toggled.connect(self._toggle_reveal)
         form.addRow("", self.show_password_box)
         self.remember_box = QCheckBox("&Remember my password on this computer", self)
-        form.addRow("", self.remember_box)
         # Where the password would be kept, or why it cannot be: its own wrapping line under
         # the box, because store names such as "Secret Service (GNOME Keyring / KWallet)" make
         # a one-line check box too wide for the form's field column.
         self.keychain_note = secondary_label("", self)
-        form.addRow("", self.keychain_note)
+        self.remember_row = self._with_messages(self.remember_box, self.keychain_note)
+        form.addRow("", self.remember_row)
         self.test_message_box = QCheckBox(TEST_MESSAGE_CHOICE, self)
         self.test_message_box.setChecked(wizard.flow.send_test_message)
         self.test_message_box.toggled.connect(wizard.flow.choose_test_message)
-        form.addRow("", self.test_message_box)
         self.test_message_note = secondary_label(TEST_MESSAGE_NOTE, self)
-        form.addRow("", self.test_message_note)
+        form.addRow("", self._with_messages(self.test_message_box, self.test_message_note))
         self._form = form
-        for widget in (self.remember_box, self.keychain_note):
-            form.setRowVisible(widget, False)  # shown once the keychain has been asked
+        form.setRowVisible(self.remember_row, False)  # shown once the keychain has been asked
         for label in (
             self.name_error,
             self.address_error,
@@ -122,10 +128,13 @@ class AccountPage(WizardPage):
         self.setTabOrder(self.show_password_box, self.remember_box)
         self.setTabOrder(self.remember_box, self.test_message_box)
 
-    def _with_messages(self, edit: QLineEdit, *messages: QLabel) -> QWidget:
+    def _with_messages(self, edit: QWidget, *messages: QLabel) -> QWidget:
         """The field and its messages in one cell: a form row would size a wrapping label for
         a narrower column than it gets and leave a gap under it."""
         cell = QWidget(self)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        policy.setHeightForWidth(True)
+        cell.setSizePolicy(policy)
         lay = QVBoxLayout(cell)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
@@ -148,11 +157,9 @@ class AccountPage(WizardPage):
         flow = self.flow
         status = flow.keychain_status()
         if status is None:  # no remembering in this run (tests, --selftest)
-            self._form.setRowVisible(self.remember_box, False)
-            self._form.setRowVisible(self.keychain_note, False)
+            self._form.setRowVisible(self.remember_row, False)
             return
-        self._form.setRowVisible(self.remember_box, True)
-        self._form.setRowVisible(self.keychain_note, True)
+        self._form.setRowVisible(self.remember_row, True)
         self.remember_box.setEnabled(status.ok)
         self.remember_box.setChecked(status.ok and flow.remember_password)
         if status.ok:
