@@ -203,3 +203,47 @@ def test_an_untrusted_certificate_says_not_safe_in_few_words(qtbot, make_wizard,
     assert buttons == ["Try again", "Details"]
     assert "not safe" in wiz.checking_page.status.text()
     assert "certificate" not in " ".join(words).lower()  # the word is for the details
+
+
+@pytest.mark.parametrize("looks", ["light", "dark", "font200", "smallest"])
+def test_the_checking_page_keeps_its_rules_in_every_look(qtbot, make_wizard, screenshot, looks):
+    """Title = outcome, one main action that is the default, outlines >= 3:1 from the pixels."""
+    from tests.support.looks import weak_outlines
+    from tests.test_gui_appearance import dark_palette, one_primary
+    from wizard.ui.wizard_window import MINIMUM_SIZE
+
+    app = QApplication.instance()
+    old_palette, old_font = app.palette(), app.font()
+    if looks == "dark":
+        app.setPalette(dark_palette())
+    if looks == "font200":
+        big = app.font()
+        big.setPointSizeF(old_font.pointSizeF() * 2)
+        app.setFont(big)
+    try:
+        wiz = make_wizard()
+        if looks == "font200":
+            wiz.resize(1400, 1100)
+        if looks == "smallest":
+            wiz.resize(MINIMUM_SIZE)
+        fill_account(qtbot, wiz, password="definitely-wrong")
+        run_checks_and_wait(qtbot, wiz)
+        QApplication.processEvents()
+        page = wiz.checking_page
+        assert page.title() == "Your mail does not work yet"
+        assert one_primary(wiz) == [] and page.action_button.isDefault()
+        assert weak_outlines(wiz) == []
+        look(wiz)  # nothing clipped, AA text, no jargon
+        screenshot(wiz, f"{looks}-checking-wrong-password")
+        page.password.setText(GOOD_PASSWORD)
+        with qtbot.waitSignal(page.checks_done, timeout=20000):
+            page.action_button.click()
+        QApplication.processEvents()
+        assert page.title() == "Your mail works"
+        assert one_primary(wiz) == []
+        assert wiz.button(QWizard.WizardButton.NextButton).isDefault()
+        look(wiz)
+        screenshot(wiz, f"{looks}-checking-works")
+    finally:
+        app.setPalette(old_palette)
+        app.setFont(old_font)

@@ -94,6 +94,9 @@ class WizardStyle(QProxyStyle):
             QStyle.PixelMetric.PM_RadioButtonLabelSpacing,
         ):
             return max(base, round(_font_height(widget) * 0.4))
+        if metric in (QStyle.PixelMetric.PM_SmallIconSize, QStyle.PixelMetric.PM_ButtonIconSize):
+            # Fold arrows ("Details", "Set up by hand instead") and small icons grow with text.
+            return max(base, round(_font_height(widget) * 0.9))
         if metric is QStyle.PixelMetric.PM_ButtonMargin:
             return max(base, round(_font_height(widget) * 0.5))
         return base
@@ -111,8 +114,44 @@ class WizardStyle(QProxyStyle):
             self._radio(option, painter)
         elif element is QStyle.PrimitiveElement.PE_FrameLineEdit:
             self._field_frame(option, painter)
+        elif element in self._ARROWS:
+            self._arrow(element, option, painter)
         else:
             super().drawPrimitive(element, option, painter, widget)
+
+    _ARROWS = (
+        QStyle.PrimitiveElement.PE_IndicatorArrowRight,
+        QStyle.PrimitiveElement.PE_IndicatorArrowDown,
+    )
+
+    @staticmethod
+    def _arrow(element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter) -> None:
+        """The fold arrows ("Details"): a triangle half the text's height, in the text colour.
+
+        Fusion draws a fixed 7 px arrow whatever the text size.
+        """
+        rect = QRectF(option.rect)
+        side = max(7.0, min(rect.width(), rect.height()) * 0.5)
+        c = rect.center()
+        h = side / 2
+        if element is QStyle.PrimitiveElement.PE_IndicatorArrowRight:
+            points = [
+                QPointF(c.x() - h / 2, c.y() - h),
+                QPointF(c.x() + h / 2, c.y()),
+                QPointF(c.x() - h / 2, c.y() + h),
+            ]
+        else:
+            points = [
+                QPointF(c.x() - h, c.y() - h / 2),
+                QPointF(c.x() + h, c.y() - h / 2),
+                QPointF(c.x(), c.y() + h / 2),
+            ]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(option.palette.color(QPalette.ColorRole.ButtonText))
+        painter.drawPolygon(points)
+        painter.restore()
 
     @staticmethod
     def _pens(option: QStyleOption) -> tuple[QColor, QColor, QColor, bool]:
