@@ -50,7 +50,7 @@ from wizard.logs.render import (
     summary_text,
 )
 from wizard.logs.report_match import annotate
-from wizard.ui.style import accent_colors
+from wizard.ui.style import accent_colors, set_primary
 from wizard.ui.widgets import ElidedLabel, wrapping_label
 
 # Smaller regions than the CLI's: Stop and the progress bar answer within a fraction of a
@@ -192,6 +192,7 @@ class LogReaderWindow(QWidget):
         row.addWidget(self.address, 1)
         self.read_button = QPushButton("&Read", self)
         self.read_button.setDefault(True)
+        set_primary(self.read_button, True)  # the window's one main action, in the accent
         self.read_button.clicked.connect(self.read)
         self.stop_button = QPushButton("&Stop", self)
         self.stop_button.clicked.connect(self.request_stop)
