@@ -1,17 +1,16 @@
-"""Small reusable widgets: a spinner, a service row with live steps, a copyable value."""
+"""Small reusable widgets: labels that wrap or elide, the password box, a service's live row.
+
+The status icons live in ``wizard.ui.status_icons`` and the colours in ``wizard.ui.colors``;
+both are re-exported here for the pages.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QContextMenuEvent,
     QGuiApplication,
     QKeyEvent,
-    QPainter,
-    QPainterPath,
-    QPalette,
-    QPen,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
@@ -27,38 +26,25 @@ from PySide6.QtWidgets import (
 
 from wizard import words
 from wizard.checks.model import CheckResult, Step, StepName, StepStatus
+from wizard.ui.colors import fail_color, is_dark, ok_color, secondary_color, warn_color
+from wizard.ui.status_icons import Spinner, StatusMark, icon_size
 
-
-def is_dark(widget: QWidget) -> bool:
-    return widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
-
-
-def ok_color(widget: QWidget) -> QColor:
-    return QColor("#7bd88f") if is_dark(widget) else QColor("#166b2f")
-
-
-def fail_color(widget: QWidget) -> QColor:
-    return QColor("#ff8a80") if is_dark(widget) else QColor("#b3261e")
-
-
-def warn_color(widget: QWidget) -> QColor:
-    return QColor("#ffd54f") if is_dark(widget) else QColor("#8a5a00")
-
-
-def secondary_color(widget: QWidget) -> QColor:
-    """Quieter than body text but far from the disabled grey: 3/4 text, 1/4 background.
-
-    Disabled text says "you cannot use this"; an explanation is not that, and must stay
-    readable (WCAG AA 4.5:1 against the window in light and dark palettes alike).
-    """
-    pal = widget.palette()
-    fg = pal.color(QPalette.ColorRole.WindowText)
-    bg = pal.color(QPalette.ColorRole.Window)
-    return QColor(
-        (3 * fg.red() + bg.red()) // 4,
-        (3 * fg.green() + bg.green()) // 4,
-        (3 * fg.blue() + bg.blue()) // 4,
-    )
+__all__ = [
+    "ElidedLabel",
+    "PasswordEdit",
+    "ServiceRow",
+    "Spinner",
+    "StatusMark",
+    "WrappingLabel",
+    "fail_color",
+    "icon_size",
+    "is_dark",
+    "ok_color",
+    "secondary_color",
+    "secondary_label",
+    "warn_color",
+    "wrapping_label",
+]
 
 
 def secondary_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -175,141 +161,6 @@ class PasswordEdit(QLineEdit):
             shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             self.caps_lock.emit(text.isupper() != shift)
         super().keyPressEvent(event)
-
-
-def icon_size(widget: QWidget) -> QSize:
-    """One line of text high: every status icon, busy or settled, takes the same square."""
-    h = max(16, widget.fontMetrics().height())
-    return QSize(h, h)
-
-
-def _icon_rect(widget: QWidget) -> QRectF:
-    """The icon's circle, centred in the widget (so centred on the line it stands beside)."""
-    side = min(widget.width(), widget.height()) - 2
-    return QRectF((widget.width() - side) / 2, (widget.height() - side) / 2, side, side)
-
-
-class Spinner(QWidget):
-    """A turning arc the size of a status icon; Qt has no built-in busy indicator for widgets."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._angle = 0
-        self._timer = QTimer(self)
-        self._timer.setInterval(50)
-        self._timer.timeout.connect(self._tick)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setAccessibleName("Working")
-
-    def sizeHint(self) -> QSize:
-        return icon_size(self)
-
-    def minimumSizeHint(self) -> QSize:
-        return icon_size(self)
-
-    def start(self) -> None:
-        self._timer.start()
-        self.show()
-
-    def stop(self) -> None:
-        self._timer.stop()
-        self.hide()
-
-    def _tick(self) -> None:
-        self._angle = (self._angle + 30) % 360
-        self.update()
-
-    def paintEvent(self, event: object) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = _icon_rect(self)
-        pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), max(2.0, rect.width() / 8))
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        p.setPen(pen)
-        m = pen.widthF() / 2
-        p.drawArc(rect.adjusted(m, m, -m, -m), -self._angle * 16, 270 * 16)
-        p.end()
-
-
-class StatusMark(QLabel):
-    """Ok, failed, neutral or waiting for one line, drawn as one icon set.
-
-    Glyphs (✓ ✗ –) came from different fonts at different sizes and sat below the text's
-    baseline; these are drawn: a filled circle one line high with a tick, a cross or a dash,
-    centred on the line. The glyph stays the label's text (what tests and screen readers read
-    with the accessible name), it is just not what is painted.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self._status: StepStatus | None = None
-
-    def sizeHint(self) -> QSize:
-        return icon_size(self)
-
-    def minimumSizeHint(self) -> QSize:
-        return icon_size(self)
-
-    def set_status(self, status: StepStatus) -> None:
-        self._status = status
-        glyph, name = {
-            StepStatus.OK: ("✓", "Passed"),
-            StepStatus.FAILED: ("✗", "Failed"),
-            StepStatus.SKIPPED: ("–", "Skipped"),
-        }.get(status, ("…", "In progress"))
-        self.setText(glyph)
-        self.setAccessibleName(name)
-        self.update()
-
-    def set_ok(self, name: str) -> None:
-        """A tick with its own spoken name ("Added", "Ready")."""
-        self.set_status(StepStatus.OK)
-        self.setAccessibleName(name)
-
-    def set_failed(self, name: str) -> None:
-        self.set_status(StepStatus.FAILED)
-        self.setAccessibleName(name)
-
-    def paintEvent(self, event: object) -> None:
-        status = self._status
-        if status is None:
-            return
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = _icon_rect(self)
-        color = {
-            StepStatus.OK: ok_color(self),
-            StepStatus.FAILED: fail_color(self),
-        }.get(status, secondary_color(self))
-        stroke = max(1.5, rect.width() / 9)
-        if status is StepStatus.RUNNING:
-            p.setPen(QPen(color, stroke))
-            m = stroke / 2
-            p.drawEllipse(rect.adjusted(m, m, -m, -m))
-            p.end()
-            return
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(color)
-        p.drawEllipse(rect)
-        pen = QPen(self.palette().color(QPalette.ColorRole.Window), stroke)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        p.setPen(pen)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        c, r = rect.center(), rect.width() * 0.25
-        if status is StepStatus.OK:
-            tick = QPainterPath(QPointF(c.x() - r, c.y()))
-            tick.lineTo(QPointF(c.x() - r * 0.25, c.y() + r * 0.7))
-            tick.lineTo(QPointF(c.x() + r, c.y() - r * 0.65))
-            p.drawPath(tick)
-        elif status is StepStatus.FAILED:
-            d = r * 0.8
-            p.drawLine(QPointF(c.x() - d, c.y() - d), QPointF(c.x() + d, c.y() + d))
-            p.drawLine(QPointF(c.x() - d, c.y() + d), QPointF(c.x() + d, c.y() - d))
-        else:
-            p.drawLine(QPointF(c.x() - r, c.y()), QPointF(c.x() + r, c.y()))
-        p.end()
 
 
 class ServiceRow(QWidget):
