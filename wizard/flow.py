@@ -115,6 +115,7 @@ class AccountValidation:
     name_error: str = ""
     password_error: str = ""
     domain_warning: str = ""
+    password_warning: str = ""  # shown under the password box, not under the address
     normalised_address: str = ""
     normalised_name: str = ""
 
@@ -200,9 +201,10 @@ class WizardFlow:
                 f"for a typo."
             )
         password_error = ""
+        password_warning = ""
         if password and password != password.strip():
             # Not an error (spaces are legal) but a common copy-paste slip.
-            warning = (warning + " " if warning else "") + (
+            password_warning = (  # noqa: S105 - words about the password, not one
                 "Your password starts or ends with a space. That is allowed, but check it was "
                 "not copied by mistake."
             )
@@ -213,6 +215,7 @@ class WizardFlow:
             name_error="" if name_ok or not name.strip() else name_text,
             password_error=password_error,
             domain_warning=warning,
+            password_warning=password_warning,
             normalised_address=checked.address if checked.ok else "",
             normalised_name=name_text if name_ok else "",
         )

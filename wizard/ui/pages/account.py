@@ -82,6 +82,7 @@ class AccountPage(WizardPage):
         self.address_error = wrapping_label("", self)
         self.domain_warning = wrapping_label("", self)
         self.password_error = wrapping_label("", self)
+        self.password_warning = wrapping_label("", self)
         form.addRow(name_label, self._with_messages(self.name, self.name_error))
         form.addRow(
             address_label,
@@ -90,7 +91,10 @@ class AccountPage(WizardPage):
         # Caps Lock right under the box it is about, where the eyes are while typing.
         self.caps = wrapping_label("Caps Lock seems to be on.", self)
         form.addRow(
-            password_label, self._with_messages(self.password, self.password_error, self.caps)
+            password_label,
+            self._with_messages(
+                self.password, self.password_error, self.password_warning, self.caps
+            ),
         )
         self.show_password_box = QCheckBox("Sh&ow password", self)
         self.show_password_box.toggled.connect(self._toggle_reveal)
@@ -114,6 +118,7 @@ class AccountPage(WizardPage):
             self.address_error,
             self.domain_warning,
             self.password_error,
+            self.password_warning,
             self.caps,
         ):
             label.hide()
@@ -239,6 +244,11 @@ class AccountPage(WizardPage):
         self.domain_warning.setVisible(bool(v.domain_warning))
         if not v.address_error:
             self.address.setAccessibleDescription(v.domain_warning)
+        self.password_warning.setText(v.password_warning)
+        self.password_warning.setStyleSheet(f"color: {warn};")
+        self.password_warning.setVisible(bool(v.password_warning))
+        if not v.password_error:
+            self.password.setAccessibleDescription(v.password_warning)
         self.completeChanged.emit()
 
     def _show_message(self, edit: QLineEdit, label: QLabel, message: str, color: str) -> None:
