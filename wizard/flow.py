@@ -108,6 +108,12 @@ class AccountInput:
     password: str = field(default="", repr=False)
 
 
+SPACE_IN_PASSWORD = (  # noqa: S105 - words about the password, not one
+    "Your password starts or ends with a space. That is allowed, but check it was not copied "
+    "by mistake."
+)
+
+
 @dataclass(frozen=True)
 class AccountValidation:
     ok: bool
@@ -204,10 +210,7 @@ class WizardFlow:
         password_warning = ""
         if password and password != password.strip():
             # Not an error (spaces are legal) but a common copy-paste slip.
-            password_warning = (  # noqa: S105 - words about the password, not one
-                "Your password starts or ends with a space. That is allowed, but check it was "
-                "not copied by mistake."
-            )
+            password_warning = SPACE_IN_PASSWORD
         ok = checked.ok and name_ok and bool(password)
         return AccountValidation(
             ok=ok,
