@@ -108,9 +108,10 @@ class AccountInput:
     password: str = field(default="", repr=False)
 
 
-SPACE_IN_PASSWORD = (  # noqa: S105 - words about the password, not one
+# Words about the password, not one (hence the noqa).
+SPACE_IN_PASSWORD = (
     "Your password starts or ends with a space. That is allowed, but check it was not copied "
-    "by mistake."
+    "by mistake."  # noqa: S105
 )
 
 
