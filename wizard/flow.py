@@ -108,10 +108,9 @@ class AccountInput:
     password: str = field(default="", repr=False)
 
 
-# Words about the password, not one (hence the noqa).
-SPACE_IN_PASSWORD = (
+SPACE_AT_EDGE_NOTE = (
     "Your password starts or ends with a space. That is allowed, but check it was not copied "
-    "by mistake."  # noqa: S105
+    "by mistake."
 )
 
 
@@ -211,7 +210,7 @@ class WizardFlow:
         password_warning = ""
         if password and password != password.strip():
             # Not an error (spaces are legal) but a common copy-paste slip.
-            password_warning = SPACE_IN_PASSWORD
+            password_warning = SPACE_AT_EDGE_NOTE
         ok = checked.ok and name_ok and bool(password)
         return AccountValidation(
             ok=ok,
