@@ -28,7 +28,7 @@ from wizard.ui.worker import BackgroundCall
 from wizard.ui_text.checking import TEST_MESSAGE_CHOICE, TEST_MESSAGE_NOTE
 
 if TYPE_CHECKING:
-    from wizard.ui.wizard_window import MailSetupWizard
+    from wizard.ui.pages.base import PageHost
 
 
 class AccountPage(WizardPage):
@@ -41,7 +41,7 @@ class AccountPage(WizardPage):
 
     page_id = Page.ACCOUNT
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         self._reading: BackgroundCall | None = None
         self._generation = wizard.flow.account_generation

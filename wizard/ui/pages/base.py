@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QPushButton, QWizardPage
 
+from wizard.checks.options import CheckOptions
 from wizard.flow import Page, WizardFlow
 from wizard.ui.headings import scale_heading
 from wizard.ui.primary import show_primary
 
-if TYPE_CHECKING:
-    from wizard.ui.wizard_window import MailSetupWizard
+
+class PageHost(Protocol):
+    """What a page needs of the window that holds it (the window is ``MailSetupWizard``).
+
+    A protocol rather than the window class, so pages never import the window and the window
+    imports its pages one way only.
+    """
+
+    flow: WizardFlow
+    # What every check run starts from (built once by app.py or a test).
+    check_options: CheckOptions
 
 
 class WizardPage(QWizardPage):
@@ -25,14 +35,14 @@ class WizardPage(QWizardPage):
 
     page_id: ClassVar[Page]
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__()
         # Kept rather than asked of QWizard: while it resets or closes, wizard() and
         # currentId() can be None and -1, and an exception in a Qt override is fatal.
         self._wizard = wizard
 
     @property
-    def w(self) -> MailSetupWizard:
+    def w(self) -> PageHost:
         return self._wizard
 
     @property
@@ -48,7 +58,9 @@ class WizardPage(QWizardPage):
         # signal: QWizard's destructor emits it, into a Python object already being freed.)
         super().showEvent(event)
         if not event.spontaneous():
-            scale_heading(self._wizard)
+            host = self.wizard()
+            if host is not None:
+                scale_heading(host)
             self.page_shown()
             # After the page's own focus choice (page_shown may set it on the next turn).
             QTimer.singleShot(0, self, self.primary_changed)
@@ -66,9 +78,10 @@ class WizardPage(QWizardPage):
 
     def primary_changed(self) -> None:
         """The page's main action changed: make it the accent-coloured default and the focus."""
-        if self._wizard.currentPage() is self:
-            scale_heading(self._wizard)
-            show_primary(self._wizard, self, self.primary_button(), last_page=self.nextId() == -1)
+        host = self.wizard()  # None while the window resets or closes: nothing to paint then
+        if host is not None and host.currentPage() is self:
+            scale_heading(host)
+            show_primary(host, self, self.primary_button(), last_page=self.nextId() == -1)
 
     def wizard_closing(self) -> None:
         """The window is closing: stop background work and let go of secrets shown here."""

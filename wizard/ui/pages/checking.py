@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from wizard.checks.model import CheckResult, Step, StepStatus
 from wizard.flow import CheckState, Page
+from wizard.password_rules import password_problem
 from wizard.services import Service
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
@@ -59,7 +60,7 @@ from wizard.ui_text.checking import (
 from wizard.words import security_word
 
 if TYPE_CHECKING:
-    from wizard.ui.wizard_window import MailSetupWizard
+    from wizard.ui.pages.base import PageHost
 
 _MARKS = {Tone.GOOD: StepStatus.OK, Tone.BAD: StepStatus.FAILED}
 
@@ -119,7 +120,7 @@ class CheckingPage(WizardPage):
     page_id = Page.CHECKING
     checks_done = Signal()
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         self.setTitle(TITLE_RUNNING)
         self._retyped = False  # this run checks a password typed again on this page
@@ -163,6 +164,10 @@ class CheckingPage(WizardPage):
         self.caps = wrapping_label("Caps Lock seems to be on.", self.password_box)
         form.addRow("", self.caps)
         form.setRowVisible(self.caps, False)
+        # A password the flow refuses (a pasted line break) is said right under the box.
+        self.password_error = wrapping_label("", self.password_box)
+        form.addRow("", self.password_error)
+        form.setRowVisible(self.password_error, False)
         self.password.caps_lock.connect(self._caps_changed)
         self._password_form = form
         outer.addWidget(self.password_box)
@@ -177,9 +182,6 @@ class CheckingPage(WizardPage):
         action_row.addWidget(self.stop_button)
         action_row.addStretch(1)
         outer.addLayout(action_row)
-        # The names the older tests and callers use for the one action button.
-        self.retry_button = self.action_button
-        self.alternative_button = self.action_button
 
         outer.addSpacing(6)
         self.rows_box = QWidget(self)
@@ -213,7 +215,7 @@ class CheckingPage(WizardPage):
             )
             self._rows[server.service] = row
             steps.addWidget(row)
-        # The test message: run by the core after the logins pass (wizard.checks.pipeline).
+        # The test message: run by the core after the logins pass (wizard.pipeline).
         trip = ServiceRow(Service.ROUNDTRIP.label, ROUND_TRIP_SUBTITLE, self.details_box)
         self._rows[Service.ROUNDTRIP] = trip
         steps.addWidget(trip)
@@ -286,13 +288,7 @@ class CheckingPage(WizardPage):
             else:
                 row.start()
         self._show_words()
-        self.run.start(
-            self.flow,
-            ca_file=self.w.ca_file,
-            timeout=self.w.check_timeout,
-            round_trip_timeout=self.w.round_trip_timeout,
-            dnsbl_server=self.w.dnsbl_server,
-        )
+        self.run.start(self.flow, self.w.check_options)
         self._set_running(True)
         self.completeChanged.emit()
 
@@ -357,11 +353,24 @@ class CheckingPage(WizardPage):
     def _password_typed(self, text: str) -> None:
         if self._action is Action.PASSWORD:
             self.action_button.setEnabled(bool(text))
+        self._show_password_problem("")
+
+    def _show_password_problem(self, problem: str) -> None:
+        color = fail_color(self).name()
+        self.password_error.setText(problem)
+        self.password_error.setStyleSheet(f"color: {color};")
+        self._password_form.setRowVisible(self.password_error, bool(problem))
+        self.password.setProperty("invalid", bool(problem))
+        self.password.setProperty("invalidColor", color)
+        self.password.setAccessibleDescription(problem)
+        self.password.update()
 
     def _act(self) -> None:
         if self._action is Action.PASSWORD:
             if self.flow.retry_with_password(self.password.text()):
                 self.start(retyped=True)
+            elif problem := password_problem(self.password.text()):
+                self._show_password_problem(problem)  # refused by the flow: nothing is sent
         elif self._action is Action.FULL_ADDRESS:
             self.retry_with_full_address()
         elif self._action is Action.RETRY:
