@@ -27,18 +27,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.checks.model import CheckResult, Step, StepStatus
+from wizard.checks.model import CheckResult, Step
 from wizard.flow import CheckState, Page
 from wizard.password_rules import password_problem
 from wizard.services import Service
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
 from wizard.ui.pages.report_export import ReportExport
+from wizard.ui.pages.summary_row import MARKS as _MARKS
+from wizard.ui.pages.summary_row import SummaryRow
 from wizard.ui.report_window import ReportWindow
 from wizard.ui.widgets import (
     PasswordEdit,
     ServiceRow,
-    Spinner,
     StatusMark,
     fail_color,
     ok_color,
@@ -61,51 +62,6 @@ from wizard.words import security_word
 
 if TYPE_CHECKING:
     from wizard.ui.pages.base import PageHost
-
-_MARKS = {Tone.GOOD: StepStatus.OK, Tone.BAD: StepStatus.FAILED}
-
-
-class SummaryRow(QWidget):
-    """One thing the person cares about: a mark, its name and one status word.
-
-    Screen readers get the name as the accessible name and the full result (status word and
-    the diagnosis in plain words) as the accessible description. Made once per thing and
-    updated in place: rows are never deleted while the page lives.
-    """
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 2, 0, 2)
-        self.spinner = Spinner(self)
-        self.mark = StatusMark(self)
-        self.name = QLabel("", self)
-        self.word = QLabel("", self)
-        lay.addWidget(self.spinner)
-        lay.addWidget(self.mark)
-        lay.addWidget(self.name)
-        lay.addSpacing(self.fontMetrics().averageCharWidth() * 2)
-        lay.addWidget(self.word)
-        lay.addStretch(1)
-
-    def show_row(self, row: Row, name_width: int) -> None:
-        # One name column for all rows, so the status words line up right after the names.
-        self.name.setMinimumWidth(name_width)
-        self.name.setText(row.name)
-        self.word.setText(row.word)
-        self.setAccessibleName(row.name)
-        self.setAccessibleDescription(row.description)
-        if row.word == "Checking…":
-            self.mark.hide()
-            self.spinner.start()
-            self.word.setStyleSheet("")
-        else:
-            self.spinner.stop()
-            self.mark.show()
-            self.mark.set_status(_MARKS.get(row.tone, StepStatus.SKIPPED))
-            color = {Tone.GOOD: ok_color(self), Tone.BAD: fail_color(self)}.get(row.tone)
-            self.word.setStyleSheet(f"color: {color.name()}; font-weight: bold;" if color else "")
-        self.show()
 
 
 class CheckingPage(WizardPage):
