@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.ui.colors import contrast, mix
+from wizard.ui.pyside_workarounds import keep_singletons_alive
 
 # What WCAG 2.1 asks of a control's boundary (1.4.11) and of body text (1.4.3).
 NON_TEXT_CONTRAST = 3.0
@@ -230,6 +231,9 @@ def install_style(app: QApplication) -> None:
     """Wrap the app's style once (idempotent: every window calls it)."""
     if isinstance(app.style(), WizardStyle):
         return
+    # Its drawPrimitive is a Python override of a void virtual: PySide drops a reference to
+    # None on each call (wizard.ui.pyside_workarounds).
+    keep_singletons_alive()
     app.setStyle(WizardStyle(app.style().name()))
 
 
