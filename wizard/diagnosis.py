@@ -29,7 +29,7 @@ class Diagnosis:
 
 
 # What went wrong in a few words and without a place, for a line naming several services at
-# once ("Incoming mail and outgoing mail: the server refused the connection (host ports …)").
+# once ("Receiving mail and sending mail: the server refused the connection (host ports …)").
 CAUSE_PHRASES: dict[Cause, str] = {
     Cause.DNS_FAILED: "this computer could not find the server",
     Cause.CONNECTION_REFUSED: "the server refused the connection",
