@@ -211,17 +211,17 @@ def explain(
         )
     if cause == Cause.WRONG_SECURITY:
         configured = security_described(server.security)
-        expected = security_described(
-            Security.STARTTLS if server.security is Security.TLS else Security.TLS
-        )
+        other = Security.STARTTLS if server.security is Security.TLS else Security.TLS
+        expected = security_described(other)
         return Diagnosis(
             cause,
             f"Port {server.port} on {server.hostname} expects {expected}"
             f", but the settings say {configured}. This is a setting, not your password or "
             "your network.",
             f"The settings need correcting: {ask_it}. For IT: in the provider file, set "
-            f"<socketType>{expected}</socketType> in the {_ELEMENTS[server.service]} element "
-            f"for port {server.port} (or give the port that matches its current socketType).",
+            f"<socketType>{other.socket_type}</socketType> in the {_ELEMENTS[server.service]} "
+            f"element for port {server.port} (or give the port that matches its current "
+            "socketType).",
         )
     if cause == Cause.CANCELLED:
         return Diagnosis(
