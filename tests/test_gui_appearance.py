@@ -18,7 +18,14 @@ import pytest
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWizard
 
-from tests.support.looks import clipped, contrast, low_contrast, primary_buttons, weak_outlines
+from tests.support.looks import (
+    clipped,
+    contrast,
+    low_contrast,
+    primary_buttons,
+    weak_outlines,
+    weak_primary_text,
+)
 from tests.support.memory_keyring import MemoryKeyring
 from wizard.account.store import AccountStore
 from wizard.checks.errors import Cause
@@ -135,6 +142,7 @@ def look_at_every_state(wiz: MailSetupWizard, shoot: Shoot, prefix: str) -> dict
         QApplication.processEvents()
         shoot(wiz, f"{prefix}-{state}")
         bad = clipped(wiz) + low_contrast(wiz) + weak_outlines(wiz) + one_primary(wiz)
+        bad += weak_primary_text(wiz)
         if bad:
             problems[state] = bad
     return problems

@@ -170,3 +170,27 @@ def weak_outlines(root: QWidget, minimum: float = 3.0) -> list[str]:
 def primary_buttons(root: QWidget) -> list[QPushButton]:
     """The visible buttons painted as a page's main action (wizard.ui.style)."""
     return [b for b in shown(root, QPushButton) if b.property("primary")]
+
+
+def weak_primary_text(root: QWidget, minimum: float = 4.5) -> list[str]:
+    """Main-action buttons whose label, against the fill drawn under it, is under AA.
+
+    The fill is sampled from ``root.grab()`` near the button's top and bottom edges (inside the
+    border, away from the text), where a gradient is lightest and darkest.
+    """
+    image = root.grab().toImage()
+    ratio = image.width() / max(1, root.width())
+    bad = []
+    for button in primary_buttons(root):
+        if not button.isEnabled():
+            continue
+        text = button.palette().color(QPalette.ColorRole.ButtonText)
+        origin = button.mapTo(root, QPoint(0, 0))
+        x = round((origin.x() + 6) * ratio)
+        for y in (origin.y() + 3, origin.y() + button.height() - 4):
+            fill = image.pixelColor(x, round(y * ratio))
+            ratio_found = contrast(fill, text)
+            if ratio_found < minimum:
+                bad.append(f"{plain(button.text())!r}: {text.name()} on {fill.name()}")
+                break
+    return bad
