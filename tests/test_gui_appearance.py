@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWizard
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QCheckBox,
+    QLineEdit,
+    QStyle,
+    QWizard,
+)
 
 from tests.support.looks import (
     clipped,
@@ -33,6 +40,7 @@ from wizard.checks.model import CheckResult
 from wizard.flow import Page, WizardFlow
 from wizard.provider import load_default_provider
 from wizard.services import Security, Service
+from wizard.ui.headings import heading_label
 from wizard.ui.wizard_window import MINIMUM_SIZE, MailSetupWizard
 
 pytestmark = pytest.mark.gui
@@ -211,6 +219,15 @@ def test_double_size_text_clips_nothing(qtbot, wizard_at, screenshot):
     app.setFont(big)
     try:
         wiz = wizard_at(1400, 1100)
+        # Indicators, button padding and the heading grow with the text (not 14 px and +4 pt).
+        style, line = wiz.style(), wiz.fontMetrics().height()
+        box = QCheckBox("x", wiz)
+        assert style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, None, box) >= 0.8 * line
+        assert style.pixelMetric(QStyle.PixelMetric.PM_ButtonMargin, None, box) >= 0.45 * line
+        box.deleteLater()
+        heading = heading_label(wiz)
+        assert heading is not None
+        assert heading.font().pointSizeF() >= 1.4 * wiz.font().pointSizeF()
         assert look_at_every_state(wiz, screenshot, "font200") == {}
     finally:
         app.setFont(old)
