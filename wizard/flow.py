@@ -50,6 +50,12 @@ __all__ = [
 ]
 
 
+SPACE_AT_EDGE_NOTE = (
+    "Your password starts or ends with a space. That is allowed, but check it was not copied "
+    "by mistake."
+)
+
+
 class WizardFlow(ClientChoice, AccountMemory):
     """State and rules of one wizard run: navigation, the account as typed, the checks' state.
 
@@ -146,12 +152,9 @@ class WizardFlow(ClientChoice, AccountMemory):
                 f"for a typo."
             )
         password_error = password_problem(password)
-        if password and password != password.strip():
-            # Not an error (spaces are legal) but a common copy-paste slip.
-            warning = (warning + " " if warning else "") + (
-                "Your password starts or ends with a space. That is allowed, but check it was "
-                "not copied by mistake."
-            )
+        # Not an error (spaces are legal) but a common copy-paste slip: said under the box.
+        spaced = bool(password) and password != password.strip()
+        password_warning = SPACE_AT_EDGE_NOTE if spaced else ""
         ok = checked.ok and name_ok and bool(password) and not password_error
         return AccountValidation(
             ok=ok,
@@ -159,6 +162,7 @@ class WizardFlow(ClientChoice, AccountMemory):
             name_error="" if name_ok or not name.strip() else name_text,
             password_error=password_error,
             domain_warning=warning,
+            password_warning=password_warning,
             normalised_address=checked.address if checked.ok else "",
             normalised_name=name_text if name_ok else "",
         )

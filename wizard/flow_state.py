@@ -59,5 +59,6 @@ class AccountValidation:
     name_error: str = ""
     password_error: str = ""
     domain_warning: str = ""
+    password_warning: str = ""  # shown under the password box, not under the address
     normalised_address: str = ""
     normalised_name: str = ""

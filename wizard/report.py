@@ -28,8 +28,9 @@ from wizard.provider import Provider
 from wizard.report_data import BEGIN, data_block
 from wizard.safe_text import NOTE as ESCAPED_NOTE
 from wizard.safe_text import visible_json, visible_lines
-from wizard.services import Security, Service
+from wizard.services import Service
 from wizard.trust import SettingsOrigin
+from wizard.words import security_described
 
 if TYPE_CHECKING:
     from wizard.checks.test_message import TestMessageResult
@@ -42,12 +43,6 @@ _ROUND_TRIP_HINT = (
     "(`Message Queued`, `Temp failing`, `delivered`, `bouncing`) and `lmtp(` lines in the "
     "Dovecot log"
 )
-
-_SECURITY_WORDS = {
-    Security.TLS: "SSL/TLS (port encrypted from the start)",
-    Security.STARTTLS: "STARTTLS",
-    Security.PLAIN: "none (unencrypted)",
-}
 
 
 @dataclass(frozen=True)
@@ -310,7 +305,7 @@ def _report_lines(report: Report, transcript: bool) -> list[str]:
         status = "OK" if r.ok else f"FAILED ({r.cause})"
         out.append(f"== {r.service.label}: {status}")
         out.append(
-            f"   server {r.host} port {r.port}, security {_SECURITY_WORDS[r.security]}, "
+            f"   server {r.host} port {r.port}, security {security_described(r.security)}, "
             f"login {r.username}"
         )
         out.append(

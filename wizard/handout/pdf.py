@@ -77,7 +77,7 @@ def _draw_footer(
     right = f"Page {page} of {pages}"
     metrics = QFontMetricsF(font, painter.device())
     room = width - metrics.horizontalAdvance(right) - _mm_to_px(6)
-    left = f"{handout.organization} · Email set-up sheet for {handout.name} · {handout.address}"
+    left = f"{handout.organization} · Settings sheet for {handout.name} · {handout.address}"
     left = metrics.elidedText(left, Qt.TextElideMode.ElideMiddle, room)
     painter.drawText(box, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), left)
     painter.drawText(box, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop), right)

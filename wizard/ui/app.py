@@ -44,9 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from wizard.flow import WizardFlow
     from wizard.provider_source import locate_provider
     from wizard.resources import resource_path
-    from wizard.ui.pyside_workarounds import keep_true_and_false_alive
+    from wizard.ui.pyside_workarounds import keep_singletons_alive
 
-    keep_true_and_false_alive()
+    keep_singletons_alive()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)

@@ -50,7 +50,7 @@ class ReportExport(QObject):
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.text())
-        self.copy_button.setText("Copied")
+        self.copy_button.setText("Copied ✓")
         QTimer.singleShot(1500, self.copy_button, lambda: self.copy_button.setText("&Copy report"))
 
     def save(self) -> None:
