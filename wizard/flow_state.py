@@ -16,11 +16,12 @@ class Page(enum.IntEnum):
 
     WELCOME = 0
     ACCOUNT = 1
-    CHECKING = 2
-    MAIL_PROGRAMS = 3  # diagnosis: what the mail program itself is set to
-    CLIENT = 4
-    SETUP = 5
-    DONE = 6
+    MANUAL_SETTINGS = 2  # the servers typed in, when nothing was found or the person chose
+    CHECKING = 3
+    MAIL_PROGRAMS = 4  # diagnosis: what the mail program itself is set to
+    CLIENT = 5
+    SETUP = 6
+    DONE = 7
 
 
 class Mode(enum.StrEnum):
