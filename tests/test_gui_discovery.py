@@ -97,6 +97,22 @@ def test_untrusted_settings_ask_naming_their_domain_and_refusing_sends_nothing(q
     page.origin_question.refuse_button.click()
     assert wiz.flow.origin_gate.refused
     assert wiz.flow.check_state is CheckState.NOT_STARTED and page.run.worker is None
+    assert "Nothing was sent" in page.origin_question.body.text()
+    # The way on: type the settings in.
+    assert page.primary_button() is page.finding.manual_button
+
+
+def test_sending_to_untrusted_settings_after_the_yes_checks_them(qtbot, on_loopback):
+    wiz = make(qtbot, on_loopback)
+    fill_account(qtbot, wiz, address="hal@http.test", password="secret")
+    page = wiz.checking_page
+    wiz.next()
+    qtbot.waitUntil(lambda: page.origin_question.isVisible(), timeout=15000)
+    assert not wiz.flow.settings_origin.trusted
+    with qtbot.waitSignal(page.checks_done, timeout=30000):
+        page.origin_question.send_button.click()
+    # The check ran against the found servers (imap.http.test has no address here).
+    assert {r.host for r in wiz.flow.results} == {"imap.http.test", "smtp.http.test"}
 
 
 def test_nothing_found_makes_enter_settings_myself_the_one_action(qtbot, on_loopback):

@@ -51,6 +51,12 @@ OUTCOME_WORDS = {
 }
 
 
+REFUSED_FOUND = (
+    "Nothing was sent. Enter the settings your mail provider gave you yourself, or go Back "
+    "and check the address."
+)
+
+
 def finding_status(domain: str) -> str:
     return f"Looking up the mail settings for {visible(domain)}…"
 
@@ -117,4 +123,5 @@ def discovered_confirmation(
         ),
         send=f"Send my password to {visible(to)}",
         refuse="Don't send it",
+        refused=REFUSED_FOUND,
     )

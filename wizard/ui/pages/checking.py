@@ -115,6 +115,7 @@ class CheckingPage(FindingStates, WizardPage):
         self.origin_question = OriginConfirmation(self)
         self.origin_question.send.connect(self._origin_confirmed)
         self.origin_question.refuse.connect(self.flow.refuse_origin)
+        self.origin_question.refuse.connect(self._found_settings_refused)
         outer.addWidget(self.origin_question)
         self.finding = FindingSettings(self)  # "Finding your settings" (issue 25)
         self.finding.found.connect(self._settings_found)

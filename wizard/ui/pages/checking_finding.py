@@ -97,6 +97,12 @@ class FindingStates:
         self.action_button.show()
         self.primary_changed()
 
+    def _found_settings_refused(self) -> None:
+        """Found settings the person would not trust: typing them in is the way on."""
+        if self.flow.discovery is not None:
+            self.finding.show()
+            self.primary_changed()
+
     def _enter_manually(self) -> None:
         """The manual settings page comes after the account page: go there through it."""
         self.flow.choose_manual_settings()
