@@ -22,6 +22,7 @@ from wizard.ui_text.checking import ACTION_LABELS, Action
 from wizard.ui_text.discovery import (
     STOPPED,
     TITLE_FINDING,
+    TITLE_FOUND,
     TITLE_NOTHING,
     finding_status,
     nothing_found,
@@ -84,6 +85,7 @@ class FindingStates:
 
     def _settings_found(self, result: DiscoveryResult) -> None:
         self.flow.use_discovered(result)
+        self.setTitle(TITLE_FOUND)
         self.start(retyped=self._retyped)
 
     def _nothing_found(self, result: DiscoveryResult) -> None:

@@ -8,11 +8,12 @@ moment; when nothing is found that is the page's one action.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +42,8 @@ class FindingSettings(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self.lookups = QListWidget(self)
         self.lookups.setAccessibleName("Where the settings were looked for")
+        self.lookups.setWordWrap(True)  # long addresses wrap instead of scrolling sideways
+        self.lookups.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         rows = self.lookups.fontMetrics().height() + 6
         self.lookups.setMaximumHeight(rows * VISIBLE_LOOKUPS + 8)
         self.lookups.setMinimumHeight(rows * 2 + 8)
@@ -52,6 +55,8 @@ class FindingSettings(QWidget):
         buttons.addWidget(self.manual_button)
         buttons.addStretch(1)
         lay.addLayout(buttons)
+        # Never squeezed below what it needs: a squeezed layout cuts the button's bottom off.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.hide()
 
     def start(self, flow: WizardFlow, options: CheckOptions, ispdb_url: str | None) -> None:

@@ -72,11 +72,13 @@ class ManualSettingsPage(WizardPage):
         self.intro = wrapping_label("", body)
         lay.addWidget(self.intro)
         grid = QGridLayout()
-        for col, heading in enumerate(("", "Server", "Port", "Security"), start=0):
+        # Each service's name above its fields, so the server name gets the width it needs
+        # even in the smallest window at 200 % text.
+        for col, heading in enumerate(("Server", "Port", "Security")):
             grid.addWidget(QLabel(f"<b>{heading}</b>", body), 0, col)
         self.fields: dict[Service, ServiceFields] = {}
         for i, service in enumerate(SERVICES):
-            row = 1 + 2 * i
+            row = 1 + 3 * i
             name = service.label + (f" ({text.OPTIONAL})" if service is Service.SIEVE else "")
             label = QLabel(name + ":", body)
             host = QLineEdit(body)
@@ -86,7 +88,7 @@ class ManualSettingsPage(WizardPage):
             port = QLineEdit(body)
             port.setAccessibleName(f"{service.label} port")
             port.setMaxLength(5)
-            port.setMaximumWidth(port.fontMetrics().horizontalAdvance("00000") * 2)
+            port.setMaximumWidth(port.fontMetrics().horizontalAdvance("000000") + 24)
             security = QComboBox(body)
             security.setAccessibleName(f"{service.label} security")
             for words, value in text.SECURITY_CHOICES:
@@ -97,13 +99,13 @@ class ManualSettingsPage(WizardPage):
             security.currentIndexChanged.connect(lambda _i, s=service: self._security_changed(s))
             for edit in (host, port):
                 edit.textChanged.connect(lambda _t, f=fields: self._show_error(f, None, ""))
-            grid.addWidget(label, row, 0)
-            grid.addWidget(host, row, 1)
-            grid.addWidget(port, row, 2)
-            grid.addWidget(security, row, 3)
-            grid.addWidget(error, row + 1, 1, 1, 3)
+            grid.addWidget(label, row, 0, 1, 3)
+            grid.addWidget(host, row + 1, 0)
+            grid.addWidget(port, row + 1, 1)
+            grid.addWidget(security, row + 1, 2)
+            grid.addWidget(error, row + 2, 0, 1, 3)
             self.fields[service] = fields
-        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(0, 1)
         lay.addLayout(grid)
         self.allow_insecure = QCheckBox(text.ALLOW_INSECURE, body)
         lay.addWidget(self.allow_insecure)
