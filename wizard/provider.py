@@ -20,6 +20,7 @@ from defusedxml import DefusedXmlException
 from wizard.errors import WizardError
 from wizard.resources import override_provider_candidates, resource_path
 from wizard.services import Security, Service
+from wizard.trust import SettingsOrigin
 
 BUILTIN_PROVIDER_NAME = "provider.xml"
 # Looked up when the provider file has no <blocklists>; an empty <blocklists/> means none.
@@ -113,6 +114,8 @@ class Provider:
     documentation: str | None = field(default=None)
     server_logs: tuple[ServerLog, ...] = ()
     blocklist_zones: tuple[str, ...] = DEFAULT_BLOCKLIST_ZONES
+    # Where discovered settings came from (None: IT's file or the built-in settings).
+    origin: SettingsOrigin | None = None
 
     @property
     def servers(self) -> tuple[ServerSettings, ...]:

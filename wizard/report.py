@@ -260,6 +260,9 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
     out.append("")
     out.append(f"Address:   {report.address}")
     out.append(f"Provider:  {p.display_name}" + (f" ({p.source})" if p.source else ""))
+    if p.origin is not None:
+        trust = "trusted" if p.origin.trusted else "NOT trusted, confirmed by the person"
+        out.append(f"Settings:  found at {p.origin.where} ({p.origin.kind}, {trust})")
     out.append(f"Report at: {_utc(report.created)} (local {_local(report.created)})")
     out.append(
         f"Computer:  {platform.system()} {platform.release()}, Python {platform.python_version()}"
@@ -346,6 +349,7 @@ def render_json(report: Report) -> dict[str, Any]:
         "summary": summary(report),
         "created": report.created.isoformat(),
         "provider": report.provider.id,
+        "settings_source": report.provider.origin.as_json() if report.provider.origin else None,
         "public_ip": report.public_ip,
         "blocklists": [b.to_json() for b in report.blocklists],
         "checks": [_check_json(r, report) for r in report.results],

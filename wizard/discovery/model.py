@@ -187,5 +187,5 @@ class DiscoveryResult:
             smtp=s.smtp.server_settings(),
             sieve=s.sieve.server_settings() if s.sieve else None,
             branding=Branding(organization=self.domain),
-            documentation=self.origin.where if self.origin else None,
+            origin=self.origin,
         )
