@@ -11,15 +11,22 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 from wizard.address import check_address
 from wizard.checks.model import CancelToken
 from wizard.checks.options import CheckOptions
-from wizard.discovery.ispdb import DEFAULT_ISPDB_URL
-from wizard.discovery.model import SECURITY_WORD, DiscoveryResult, Lookup, Outcome, visible
-from wizard.discovery.race import OP_BOUND, LookupListener, discover
+from wizard.discovery.model import (
+    DEFAULT_ISPDB_URL,
+    OP_BOUND,
+    SECURITY_WORD,
+    DiscoveryResult,
+    Lookup,
+    Outcome,
+    visible,
+)
 from wizard.errors import WizardError
 from wizard.provider import Provider, load_default_provider, load_provider
 from wizard.trust import registrable_domain
@@ -107,9 +114,11 @@ def run_discovery(
     options: CheckOptions,
     provider: Provider | None,
     ispdb_url: str,
-    listener: LookupListener | None = None,
+    listener: Callable[[Lookup], None] | None = None,
 ) -> DiscoveryResult:
     """Discovery with Ctrl-C as Stop (the CLI's cancel)."""
+    from wizard.discovery.race import discover  # the network stack only when it is used
+
     cancel = CancelToken()
     previous = signal.getsignal(signal.SIGINT)
     main = threading.current_thread() is threading.main_thread()

@@ -31,6 +31,12 @@ def visible(text: str) -> str:
     )
 
 
+# The whole run's bound: silent servers cost at most this (the issue allows 8 s).
+RUN_BOUND = 7.5
+# The longest one DNS query, connect or read waits (a silent port costs this, not 10 s).
+OP_BOUND = 3.0
+DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
+
 # JSON words for Security (the issue's CLI spelling).
 SECURITY_WORD = {Security.TLS: "SSL", Security.STARTTLS: "STARTTLS", Security.PLAIN: "plain"}
 

@@ -44,8 +44,17 @@ from wizard.discovery.autodiscover import (
     lookup_autodiscover_redirect,
     lookup_autodiscover_srv,
 )
-from wizard.discovery.ispdb import DEFAULT_ISPDB_URL, lookup_ispdb
-from wizard.discovery.model import DiscoveryResult, FoundServer, FoundSettings, Lookup, Outcome
+from wizard.discovery.ispdb import lookup_ispdb
+from wizard.discovery.model import (
+    DEFAULT_ISPDB_URL,
+    OP_BOUND,
+    RUN_BOUND,
+    DiscoveryResult,
+    FoundServer,
+    FoundSettings,
+    Lookup,
+    Outcome,
+)
 from wizard.discovery.mx import lookup_mx
 from wizard.discovery.net import Network
 from wizard.discovery.probe import lookup_probe
@@ -53,11 +62,6 @@ from wizard.discovery.srv import lookup_srv
 from wizard.provider import Provider, ServerSettings
 from wizard.services import Security
 from wizard.trust import OriginKind, SettingsOrigin
-
-# The whole run's bound: silent servers cost at most this (the issue allows 8 s).
-RUN_BOUND = 7.5
-# The longest one DNS query, connect or read waits (a silent port costs this, not 10 s).
-OP_BOUND = 3.0
 
 LookupListener = Callable[[Lookup], None]
 Policy = Literal["first", "thunderbird"]
