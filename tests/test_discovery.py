@@ -132,6 +132,22 @@ def test_autodiscover_http_redirect_is_followed_to_https_in_the_domain_only(
     assert plain and all('"GET ' in line for line in plain)
 
 
+def test_autodiscover_redirect_url_is_followed_once_inside_the_domain(world: w.World) -> None:
+    from wizard.discovery.autodiscover import lookup_autodiscover_post
+
+    found = lookup_autodiscover_post(
+        world.network(),
+        url="https://adr.test/autodiscover/autodiscover.xml",
+        domain="adr.test",
+        address="amy@adr.test",
+        rank=3,
+        cancel=CancelToken(),
+        end=time.monotonic() + 5,
+    )
+    assert found.outcome is Outcome.FOUND and found.trusted and found.settings
+    assert found.settings.imap.origin.where == "https://web.adr.test/autodiscover/autodiscover.xml"
+
+
 def test_autodiscover_srv_target_in_the_domain_gets_the_post(world: w.World) -> None:
     from wizard.discovery.autodiscover import lookup_autodiscover_srv
 

@@ -105,3 +105,24 @@ def test_unusable_autodiscover_answers_say_why(data: bytes, words: str):
 
 def test_server_text_is_shown_with_control_characters_escaped():
     assert visible("ok\x1b[31m\r\nX") == "ok\\x1b[31m\\r\\nX"
+
+
+def test_autodiscover_redirects_are_recognised():
+    from wizard.discovery.autodiscover import AutodiscoverRedirect
+
+    ns = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+    url_answer = (
+        f'<Autodiscover><Response xmlns="{ns}"><Account><Action>redirectUrl</Action>'
+        "<RedirectUrl>https://ad.example.org/autodiscover/autodiscover.xml</RedirectUrl>"
+        "</Account></Response></Autodiscover>"
+    ).encode()
+    with pytest.raises(AutodiscoverRedirect) as caught:
+        parse_autodiscover(url_answer, "a@example.org", ORIGIN)
+    assert caught.value.url == "https://ad.example.org/autodiscover/autodiscover.xml"
+    addr_answer = url_answer.replace(b"redirectUrl</Action>", b"redirectAddr</Action>").replace(
+        b"RedirectUrl>https://ad.example.org/autodiscover/autodiscover.xml</RedirectUrl",
+        b"RedirectAddr>b@example.net</RedirectAddr",
+    )
+    with pytest.raises(AutodiscoverRedirect) as caught:
+        parse_autodiscover(addr_answer, "a@example.org", ORIGIN)
+    assert caught.value.address == "b@example.net" and not caught.value.url

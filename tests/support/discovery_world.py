@@ -123,6 +123,21 @@ def sites(automx2_port: int, huge: bytes, dovecot: DovecotServer) -> dict[str, S
         ),
         "web.ad2.test": Site(directives=proxy),
         "web.ad3.test": Site(directives=proxy),
+        # An Autodiscover answer that says "ask over there" (Action redirectUrl), as Exchange
+        # front ends send; the place it names is automx2.
+        "adr.test": Site(
+            directives=(
+                "location = /autodiscover/autodiscover.xml {\n"
+                "      default_type text/xml;\n"
+                "      return 200 '<Autodiscover xmlns=\"http://schemas.microsoft.com/exchange/"
+                'autodiscover/responseschema/2006"><Response xmlns="http://schemas.microsoft'
+                '.com/exchange/autodiscover/outlook/responseschema/2006a"><Account>'
+                "<Action>redirectUrl</Action><RedirectUrl>https://web.adr.test/autodiscover/"
+                "autodiscover.xml</RedirectUrl></Account></Response></Autodiscover>';\n"
+                "    }"
+            )
+        ),
+        "web.adr.test": Site(directives=proxy),
         "autoconfig.http.test": Site(
             {
                 CONFIG: client_config(
@@ -183,7 +198,12 @@ def automx2_seed() -> dict[str, object]:
     return {
         "version": 2,
         "provider": "AD Test Mail",
-        "domains": [{"name": "ad.test"}, {"name": "ad2.test"}, {"name": "ad3.test"}],
+        "domains": [
+            {"name": "ad.test"},
+            {"name": "ad2.test"},
+            {"name": "ad3.test"},
+            {"name": "adr.test"},
+        ],
         "servers": [
             {"name": "mail.ad.test", "type": "imap", "port": 993},
             {"name": "mail.ad.test", "type": "smtp", "port": 587},
@@ -208,6 +228,8 @@ def dns_records() -> tuple[
         "autodiscover.ad2.test",
         "web.ad2.test",
         "web.ad3.test",
+        "adr.test",
+        "web.adr.test",
         "autoconfig.http.test",
         "autoconfig.hoster.example",
         "autoconfig.redir.test",
@@ -270,6 +292,7 @@ ZONES = (
     "ad2.test",
     "ad3.test",
     "ad4.test",
+    "adr.test",
 )
 
 
