@@ -4,12 +4,12 @@ The checks run here, not in the benchmark's process, so they share their interpr
 GIL) with nothing but themselves, as in the app, while the delay proxy runs in the benchmark;
 and so a baseline commit's ``wizard`` can be measured through the same proxy in the same run
 (see ``bench.baseline``). Only the API every version has is used: ``load_provider`` and
-``run_checks``.
+the checks (``wizard.pipeline``).
 
     python -m bench.check_worker PROVIDER_XML CA_PEM
 
 Reads one JSON request per line on stdin (``mode``, ``user``, ``password``, ``only``) and
-answers each with one JSON line on stdout: the wall time of ``run_checks`` and every result's
+answers each with one JSON line on stdout: the wall time of the checks and every result's
 service, verdict (and when it was in) and step times. The password is the test fixture's and
 travels on the pipe.
 """
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from wizard.checks.runner import run_checks
+from bench.tuned_run import run_logins_any
 from wizard.provider import load_provider
 from wizard.services import Service
 
@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
         req = json.loads(line)
         only = [Service(s) for s in req["only"]]
         t0 = time.perf_counter()
-        results = run_checks(
+        results = run_logins_any(
             provider,
             req["user"],
             req["password"],

@@ -8,7 +8,7 @@ baseline: an older commit checked out into a temporary ``git worktree`` by ``ben
 not end within ``--limit`` seconds, or grows past ``--rss-cap`` MB, is stopped and shown
 as such (the baseline floods itself into gigabytes and drips for ever).
 
-The dead-first-address case runs ``run_check`` for IMAP against the real Dovecot with a resolver
+The dead-first-address case runs the IMAP check alone against the real Dovecot with a resolver
 that gives the name two addresses: a dead one (a full ``listen(0)`` queue drops SYNs) or a
 refusing one, then Dovecot's own.
 
@@ -170,14 +170,14 @@ def cases(dovecot: DovecotServer | None) -> list[tuple[str, Case]]:
 _TWO_ADDRESSES = r"""
 import json, sys, time
 from pathlib import Path
-from wizard.checks.runner import run_check
+from bench.tuned_run import run_logins_any
 from wizard.provider import load_provider
 provider, ca, user, first, port, timeout = sys.argv[1:7]
 password = sys.stdin.readline().rstrip("\n")
 addrs = [(first, int(port)), ("127.0.0.1", int(port))]
 p = load_provider(provider)
-r = run_check(p, p.imap, user, password, ca_file=Path(ca), timeout=float(timeout),
-              resolver=lambda host, q: addrs)
+r = run_logins_any(p, user, password, ca_file=Path(ca), only=[p.imap.service],
+                   timeout=float(timeout), resolver=lambda host, q: addrs)[0]
 connect = next(s.duration_ms for s in r.steps if s.name.value == "connect")
 print(json.dumps({"ok": r.ok, "cause": r.cause, "total_ms": r.duration_ms, "connect_ms": connect}))
 """

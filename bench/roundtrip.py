@@ -6,7 +6,7 @@ Two measurements, each side by side for the ways the mailbox can be watched (NOT
 plain IDLE, NOOP polling every 1 s), at injected round-trip times (bench/proxy.py between the
 app and both servers; Haraka → Dovecot over LMTP stays local, as in one data centre):
 
-- **Round trip**: ``round_trip()`` start to finish against the real Haraka (submission) and
+- **Round trip**: ``send_test_message()`` start to finish against the real Haraka (submission) and
   Dovecot (IMAP), and its "delivery" part (DATA accepted → the app knows it arrived).
 - **Detection**: arrival in the mailbox → the app knows. The benchmark itself delivers a
   message with the token over LMTP at a random moment while the app waits, so "arrival" is
@@ -37,14 +37,20 @@ import trustme
 
 from bench.proxy import DelayProxy
 from bench.stats import median, spread, table
+from bench.tuned_run import tuned_context
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, DovecotServer, dovecot_available
 from tests.support.haraka_server import HarakaServer, haraka_available
 from wizard.checks.model import CancelToken, Direction
-from wizard.checks.roundtrip import RoundTripResult, build_message, new_token, round_trip
-from wizard.checks.roundtrip.mailbox import open_mailbox
-from wizard.checks.roundtrip.run import Legs
-from wizard.checks.runner import SharedResolver
-from wizard.checks.session import Session
+from wizard.checks.options import CheckOptions
+from wizard.checks.session import CheckSession
+from wizard.checks.test_message import (
+    TestMessageResult,
+    build_message,
+    new_token,
+    send_test_message,
+)
+from wizard.checks.test_message.mailbox import open_mailbox
+from wizard.checks.test_message.run import Legs
 from wizard.provider import Provider, load_provider
 from wizard.services import Service
 
@@ -102,15 +108,9 @@ def _provider(
 def _trip(proxy: DelayProxy, provider: Provider, ca: Path, rtt: float, way: tuple) -> TripSample:
     label, watch, poll = way
     proxy.rtt_ms = rtt
-    result = round_trip(
-        provider,
-        GOOD_USER,
-        GOOD_PASSWORD,
-        ca_file=ca,
-        round_trip_timeout=20,
-        watch=watch,
-        poll_interval=poll,
-    )
+    options = CheckOptions(ca_file=ca, test_message_timeout=20, send_test_message=True)
+    ctx = tuned_context(provider, options, watch=watch, poll_interval=poll)
+    result = send_test_message(provider, GOOD_USER, GOOD_PASSWORD, ctx)
     proxy.wait_idle()
     proxy.take_logs()
     if not result.ok or result.watch_mode != watch:
@@ -137,17 +137,18 @@ def _detect(
     proxy.rtt_ms = rtt
     token = new_token()
     cancel = CancelToken()
-    scratch = RoundTripResult(
+    scratch = TestMessageResult(
         service=Service.ROUNDTRIP,
         host=provider.imap.hostname,
         port=provider.imap.port,
         security=provider.imap.security,
         username=GOOD_USER,
     )
-    main = Session(scratch, GOOD_PASSWORD, 10.0, cancel, None, dovecot.ca_pem)
-    legs = Legs(main, GOOD_PASSWORD, dovecot.ca_pem, SharedResolver())
-    leg, sock = legs.open(provider.imap, GOOD_USER)
-    mailbox = open_mailbox(leg, sock, GOOD_PASSWORD, token)
+    ctx = tuned_context(provider, CheckOptions(ca_file=dovecot.ca_pem), cancel=cancel)
+    main = CheckSession(scratch, GOOD_PASSWORD, 10.0, cancel, ctx.trust)
+    legs = Legs(main, GOOD_PASSWORD, ctx)
+    leg = legs.new(provider.imap, GOOD_USER)
+    mailbox = open_mailbox(leg, legs.open(leg), GOOD_PASSWORD, token)
     try:
         mailbox.find_folders()
         mailbox.start_watching(watch)

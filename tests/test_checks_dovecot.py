@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.checks import check_all, check_one
 from tests.support.dovecot_server import (
     DISABLED_PASSWORD,
     DISABLED_USER,
@@ -19,7 +20,6 @@ from tests.support.dovecot_server import (
 )
 from tests.support.fake_servers import GarbageServer, NoStartTlsSmtp, silent_server
 from wizard.checks.model import CancelToken, Step, StepName
-from wizard.checks.runner import run_check, run_checks
 from wizard.provider import load_provider
 from wizard.services import Service
 
@@ -35,7 +35,7 @@ def _by_service(results):
 
 
 def test_right_password_passes_all_three_services_with_every_step(dovecot, tmp_path):
-    results = run_checks(
+    results = check_all(
         _provider(dovecot, tmp_path), GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem
     )
     by = _by_service(results)
@@ -66,7 +66,7 @@ def test_right_password_passes_all_three_services_with_every_step(dovecot, tmp_p
 
 
 def test_wrong_password_is_auth_failed_on_every_service(dovecot, tmp_path):
-    results = run_checks(
+    results = check_all(
         _provider(dovecot, tmp_path), GOOD_USER, "not-the-password", ca_file=dovecot.ca_pem
     )
     for r in results:
@@ -79,7 +79,7 @@ def test_wrong_password_is_auth_failed_on_every_service(dovecot, tmp_path):
 
 
 def test_unknown_user_is_auth_failed(dovecot, tmp_path):
-    results = run_checks(
+    results = check_all(
         _provider(dovecot, tmp_path), "nobody@sepheo.co", "whatever", ca_file=dovecot.ca_pem
     )
     assert {r.cause for r in results} == {"auth_failed"}
@@ -87,7 +87,7 @@ def test_unknown_user_is_auth_failed(dovecot, tmp_path):
 
 def test_short_username_is_told_the_login_is_the_full_address(dovecot, tmp_path):
     provider = _provider(dovecot, tmp_path, username="%EMAILLOCALPART%")
-    results = run_checks(provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
+    results = check_all(provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
     for r in results:
         assert r.cause == "auth_failed"
         assert r.username == "joe.bloggs"
@@ -95,7 +95,7 @@ def test_short_username_is_told_the_login_is_the_full_address(dovecot, tmp_path)
 
 
 def test_disabled_mailbox_is_account_disabled_not_a_wrong_password(dovecot, tmp_path):
-    results = run_checks(
+    results = check_all(
         _provider(dovecot, tmp_path), DISABLED_USER, DISABLED_PASSWORD, ca_file=dovecot.ca_pem
     )
     for r in results:
@@ -106,7 +106,7 @@ def test_disabled_mailbox_is_account_disabled_not_a_wrong_password(dovecot, tmp_
 def test_broken_login_service_is_auth_unavailable_not_the_password(dovecot_factory, tmp_path):
     broken = dovecot_factory(broken_passdb=True)
     by = _by_service(
-        run_checks(_provider(broken, tmp_path), GOOD_USER, GOOD_PASSWORD, ca_file=broken.ca_pem)
+        check_all(_provider(broken, tmp_path), GOOD_USER, GOOD_PASSWORD, ca_file=broken.ca_pem)
     )
     for service in (Service.IMAP, Service.SMTP, Service.SIEVE):
         assert by[service].cause == "auth_unavailable", by[service].server_responses[-1:]
@@ -117,7 +117,7 @@ def test_broken_login_service_is_auth_unavailable_not_the_password(dovecot_facto
 def test_closed_port_is_connection_refused(dovecot, tmp_path):
     closed = free_port()
     provider = _provider(dovecot, tmp_path, imap_port=closed)
-    r = run_check(provider, provider.imap, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
+    r = check_one(provider, provider.imap, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
     assert r.cause == "connection_refused"
     assert r.steps[-1].name is StepName.CONNECT
     assert str(closed) in r.message
@@ -127,7 +127,7 @@ def test_port_that_accepts_and_says_nothing_is_no_greeting_not_a_blocked_port(do
     with silent_server() as port:
         provider = _provider(dovecot, tmp_path, smtp_port=port)
         t0 = time.monotonic()
-        r = run_check(
+        r = check_one(
             provider, provider.smtp, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem, timeout=1.0
         )
         elapsed = time.monotonic() - t0
@@ -146,7 +146,7 @@ def test_port_that_never_connects_is_a_connection_timeout(dovecot, tmp_path):
     with blackhole_port() as port:
         provider = _provider(dovecot, tmp_path, smtp_port=port)
         t0 = time.monotonic()
-        r = run_check(
+        r = check_one(
             provider, provider.smtp, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem, timeout=1.0
         )
         elapsed = time.monotonic() - t0
@@ -158,7 +158,7 @@ def test_port_that_never_connects_is_a_connection_timeout(dovecot, tmp_path):
 
 def test_untrusted_ca_is_refused_before_any_login(dovecot, tmp_path):
     before = dovecot.log_text().count("auth-worker") + dovecot.log_text().count("Login: user=")
-    results = run_checks(_provider(dovecot, tmp_path), GOOD_USER, GOOD_PASSWORD)  # no ca_file
+    results = check_all(_provider(dovecot, tmp_path), GOOD_USER, GOOD_PASSWORD)  # no ca_file
     for r in results:
         assert r.cause == "certificate_untrusted"
         assert StepName.LOGIN not in [s.name for s in r.steps]
@@ -172,13 +172,13 @@ def test_untrusted_ca_is_refused_before_any_login(dovecot, tmp_path):
 def test_certificate_for_another_host_is_a_hostname_mismatch(dovecot, tmp_path):
     # The server's certificate names "localhost"; reaching it as 127.0.0.1 must not pass.
     provider = _provider(dovecot, tmp_path, hostname="127.0.0.1")
-    for r in run_checks(provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem):
+    for r in check_all(provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem):
         assert r.cause == "certificate_hostname_mismatch", (r.service, r.steps[-1].detail)
 
 
 def test_expired_certificate_is_reported_as_expired(dovecot_factory, tmp_path):
     expired = dovecot_factory(cert_expired=True)
-    for r in run_checks(
+    for r in check_all(
         _provider(expired, tmp_path), GOOD_USER, GOOD_PASSWORD, ca_file=expired.ca_pem
     ):
         assert r.cause == "certificate_expired"
@@ -189,7 +189,7 @@ def test_imap_with_starttls_on_port_143_works(dovecot, tmp_path):
     provider = _provider(
         dovecot, tmp_path, imap_port=dovecot.imap_starttls_port, imap_socket="STARTTLS"
     )
-    r = run_check(provider, provider.imap, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
+    r = check_one(provider, provider.imap, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
     assert r.ok, r.steps[-1].detail
     names = [s.name for s in r.steps]
     assert names.index(StepName.STARTTLS) < names.index(StepName.TLS) < names.index(StepName.LOGIN)
@@ -199,7 +199,7 @@ def test_imap_with_starttls_on_port_143_works(dovecot, tmp_path):
 def test_smtp_without_starttls_never_sends_a_credential(dovecot, tmp_path):
     with NoStartTlsSmtp() as fake:
         provider = _provider(dovecot, tmp_path, smtp_port=fake.port)
-        r = run_check(provider, provider.smtp, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
+        r = check_one(provider, provider.smtp, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
         time.sleep(0.1)
     assert r.cause == "starttls_unavailable"
     assert "not sent" in r.message
@@ -212,7 +212,7 @@ def test_garbage_instead_of_a_greeting_is_a_protocol_error(dovecot, tmp_path):
     with GarbageServer() as fake:
         provider = _provider(dovecot, tmp_path, sieve_port=fake.port, smtp_port=fake.port)
         by = _by_service(
-            run_checks(
+            check_all(
                 provider,
                 GOOD_USER,
                 GOOD_PASSWORD,
@@ -231,7 +231,7 @@ def test_dns_failure_is_named(dovecot, tmp_path):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     provider = _provider(dovecot, tmp_path)
-    r = run_check(provider, provider.imap, GOOD_USER, GOOD_PASSWORD, resolver=failing)
+    r = check_one(provider, provider.imap, GOOD_USER, GOOD_PASSWORD, resolver=failing)
     assert r.cause == "dns_failed"
     assert provider.imap.hostname in r.message
 
@@ -243,7 +243,7 @@ def test_cancel_stops_a_slow_check_promptly(dovecot, tmp_path):
         provider = _provider(dovecot, tmp_path, imap_port=port, smtp_port=port, sieve_port=port)
         threading.Timer(0.3, cancel.cancel).start()
         t0 = time.monotonic()
-        results = run_checks(
+        results = check_all(
             provider,
             GOOD_USER,
             GOOD_PASSWORD,
@@ -265,9 +265,7 @@ def test_checks_run_side_by_side_not_one_after_another(dovecot, tmp_path):
     with silent_server() as port:
         provider = _provider(dovecot, tmp_path, imap_port=port, smtp_port=port, sieve_port=port)
         t0 = time.monotonic()
-        results = run_checks(
-            provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem, timeout=1.0
-        )
+        results = check_all(provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem, timeout=1.0)
         elapsed = time.monotonic() - t0
     assert {r.cause for r in results} == {"no_greeting"}
     assert elapsed < 3.5
@@ -275,7 +273,7 @@ def test_checks_run_side_by_side_not_one_after_another(dovecot, tmp_path):
 
 def test_non_ascii_password_logs_in_everywhere(dovecot, tmp_path):
     assert any(ord(c) > 127 for c in GOOD_PASSWORD)
-    results = run_checks(
+    results = check_all(
         _provider(dovecot, tmp_path), GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem
     )
     assert all(r.ok for r in results)
@@ -283,7 +281,7 @@ def test_non_ascii_password_logs_in_everywhere(dovecot, tmp_path):
 
 def test_smtp_with_implicit_tls_like_port_465_works(dovecot, tmp_path):
     provider = _provider(dovecot, tmp_path, smtp_port=dovecot.submissions_port, smtp_socket="SSL")
-    r = run_check(provider, provider.smtp, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
+    r = check_one(provider, provider.smtp, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
     assert r.ok, r.steps[-1].detail
     names = [s.name for s in r.steps]
     assert StepName.STARTTLS not in names
@@ -301,7 +299,7 @@ def test_two_dead_addresses_are_reported_within_one_timeout(dovecot, tmp_path):
             return [("127.0.0.1", p), ("127.0.0.1", p)]
 
         t0 = time.monotonic()
-        r = run_check(
+        r = check_one(
             provider, provider.imap, GOOD_USER, GOOD_PASSWORD, timeout=1.0, resolver=two_addresses
         )
         elapsed = time.monotonic() - t0

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from tests.support.checks import check_all, check_one
 from tests.support.cyrus_server import CyrusServer, cyrus_available
 from tests.support.dovecot_server import (
     DISABLED_PASSWORD,
@@ -26,7 +27,6 @@ from tests.support.exim_server import EximServer, exim_available
 from tests.support.log_lines import wait_until_logged
 from tests.support.provider_files import write_provider
 from wizard.checks.model import StepName
-from wizard.checks.runner import run_check, run_checks
 from wizard.provider import Provider, load_provider
 from wizard.services import Service
 
@@ -104,7 +104,7 @@ def _by_service(results):
 
 def test_right_password_passes_on_cyrus_and_exim(cyrus, exim, tmp_path):
     by = _by_service(
-        run_checks(_provider(tmp_path, cyrus, exim), GOOD_USER, GOOD_PASSWORD, ca_file=cyrus.ca_pem)
+        check_all(_provider(tmp_path, cyrus, exim), GOOD_USER, GOOD_PASSWORD, ca_file=cyrus.ca_pem)
     )
     for service in (Service.IMAP, Service.SMTP, Service.SIEVE):
         r = by[service]
@@ -119,7 +119,7 @@ def test_right_password_passes_on_cyrus_and_exim(cyrus, exim, tmp_path):
 
 def test_wrong_password_is_auth_failed_on_cyrus_and_exim(cyrus, exim, tmp_path):
     by = _by_service(
-        run_checks(
+        check_all(
             _provider(tmp_path, cyrus, exim), GOOD_USER, "not-the-password", ca_file=cyrus.ca_pem
         )
     )
@@ -133,7 +133,7 @@ def test_wrong_password_is_auth_failed_on_cyrus_and_exim(cyrus, exim, tmp_path):
 
 def test_cyrus_denied_user_is_account_disabled_not_the_password(cyrus, exim, tmp_path):
     provider = _provider(tmp_path, cyrus, exim)
-    r = run_check(provider, provider.imap, DISABLED_USER, DISABLED_PASSWORD, ca_file=cyrus.ca_pem)
+    r = check_one(provider, provider.imap, DISABLED_USER, DISABLED_PASSWORD, ca_file=cyrus.ca_pem)
     assert r.server_responses[-1].endswith("Login failed: authorization failure")
     assert r.cause == "account_disabled"
     assert "not allowed" in r.message
@@ -144,7 +144,7 @@ def test_cyrus_with_saslauthd_down_is_auth_unavailable_not_the_password(
     cyrus_saslauthd_down, exim, tmp_path
 ):
     provider = _provider(tmp_path, cyrus_saslauthd_down, exim)
-    r = run_check(
+    r = check_one(
         provider, provider.imap, GOOD_USER, GOOD_PASSWORD, ca_file=cyrus_saslauthd_down.ca_pem
     )
     assert r.server_responses[-1].endswith(" NO generic failure")  # AUTHENTICATE PLAIN
@@ -163,7 +163,7 @@ def test_cyrus_sieve_alone_says_only_no_so_it_stays_auth_failed(
     ):
         provider = _provider(tmp_path, server, exim)
         assert provider.sieve is not None
-        r = run_check(provider, provider.sieve, user, password, ca_file=server.ca_pem)
+        r = check_one(provider, provider.sieve, user, password, ca_file=server.ca_pem)
         assert r.server_responses[-1] == 'NO "Authentication Error"'
         assert r.cause == "auth_failed"
 
@@ -181,7 +181,7 @@ def test_cyrus_sieve_takes_the_reason_imap_gave_on_the_same_server(
 ):
     server = request.getfixturevalue(which)
     by = _by_service(
-        run_checks(
+        check_all(
             _provider(tmp_path, server, exim),
             user,
             password,
@@ -201,7 +201,7 @@ def test_exim_that_cannot_read_its_user_database_is_auth_unavailable(
     cyrus, exim_userdb_missing, tmp_path
 ):
     provider = _provider(tmp_path, cyrus, exim_userdb_missing)
-    r = run_check(
+    r = check_one(
         provider, provider.smtp, GOOD_USER, GOOD_PASSWORD, ca_file=exim_userdb_missing.ca_pem
     )
     assert r.server_responses[-1] == "435 Unable to authenticate at present"
@@ -213,7 +213,7 @@ def test_exim_that_cannot_read_its_user_database_is_auth_unavailable(
 
 def test_exim_offers_no_login_before_starttls_and_the_check_waits_for_tls(cyrus, exim, tmp_path):
     provider = _provider(tmp_path, cyrus, exim)
-    r = run_check(provider, provider.smtp, GOOD_USER, GOOD_PASSWORD, ca_file=exim.ca_pem)
+    r = check_one(provider, provider.smtp, GOOD_USER, GOOD_PASSWORD, ca_file=exim.ca_pem)
     assert r.ok
     first_ehlo = next(s for s in r.steps if s.name is StepName.CAPABILITIES)
     assert "AUTH" not in first_ehlo.detail

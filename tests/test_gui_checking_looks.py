@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QWizard
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
 from tests.support.gui import fill_account, run_checks_and_wait
 from tests.support.looks import clipped, low_contrast, visible_buttons, visible_words
+from wizard.checks.options import CheckOptions
 from wizard.flow import CheckState, Page, WizardFlow
 from wizard.provider import load_provider
 from wizard.ui.wizard_window import MailSetupWizard
@@ -28,7 +29,8 @@ def make_wizard(qtbot, dovecot, tmp_path):
     def make(**provider_kw) -> MailSetupWizard:
         provider = load_provider(dovecot.write_provider(tmp_path / "p.xml", **provider_kw))
         wiz = MailSetupWizard(
-            WizardFlow(provider, platform="linux"), ca_file=dovecot.ca_pem, check_timeout=10
+            WizardFlow(provider, platform="linux"),
+            options=CheckOptions(ca_file=dovecot.ca_pem, timeout=10),
         )
         qtbot.addWidget(wiz)
         wiz.resize(760, 600)
@@ -180,7 +182,7 @@ def test_dark_palette_checking_page_meets_aa_in_failure_and_success(qtbot, make_
 
 def test_an_untrusted_certificate_says_not_safe_in_few_words(qtbot, make_wizard, screenshot):
     wiz = make_wizard()
-    wiz.ca_file = None
+    wiz.check_options = wiz.check_options.with_changes(ca_file=None)
     fill_account(qtbot, wiz)
     run_checks_and_wait(qtbot, wiz)
     words, buttons = look(wiz)

@@ -16,6 +16,7 @@ from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER
 from tests.support.gui import fill_account, run_checks_and_wait
 from tests.support.memory_keyring import MemoryKeyring, PromptingKeyring, guard_default_keyring
 from wizard.account.store import AccountStore
+from wizard.checks.options import CheckOptions
 from wizard.flow import Mode, Page, WizardFlow
 from wizard.provider import load_provider
 from wizard.ui.wizard_window import MailSetupWizard
@@ -35,7 +36,7 @@ def open_wizard(qtbot, dovecot, tmp_path):
     def open_(store: AccountStore) -> MailSetupWizard:
         remembered = store.load()
         flow = WizardFlow(provider, platform="linux", store=store, remembered=remembered)
-        wiz = MailSetupWizard(flow, ca_file=dovecot.ca_pem)
+        wiz = MailSetupWizard(flow, options=CheckOptions(ca_file=dovecot.ca_pem))
         qtbot.addWidget(wiz)
         wiz.resize(760, 600)
         wiz.show()

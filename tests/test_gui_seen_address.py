@@ -8,6 +8,7 @@ from tests.conftest import PBL_IP
 from tests.support.dovecot_server import GOOD_PASSWORD
 from tests.support.gui import fill_account, run_checks_and_wait
 from tests.support.proxy_front import ProxyFront
+from wizard.checks.options import CheckOptions
 from wizard.flow import CheckState, WizardFlow
 from wizard.provider import parse_provider
 from wizard.ui.wizard_window import MailSetupWizard
@@ -23,8 +24,7 @@ def test_details_show_the_address_the_mail_server_sees_and_the_pbl_warning(
         provider = parse_provider(haraka_public.provider_xml(smtp_port=front.port).encode())
         wiz = MailSetupWizard(
             WizardFlow(provider, platform="linux"),
-            ca_file=dovecot.ca_pem,
-            dnsbl_server=dnsbl.address,
+            options=CheckOptions(ca_file=dovecot.ca_pem, dnsbl_server=dnsbl.address),
         )
         qtbot.addWidget(wiz)
         wiz.resize(760, 600)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QWizard
 from tests.support.dovecot_server import GOOD_USER
 from tests.support.gui import fill_account, run_checks_and_wait
 from tests.support.profile_lock import parentlock_held_by_another_process
+from wizard.checks.options import CheckOptions
 from wizard.clients.thunderbird import find_profiles
 from wizard.clients.thunderbird.prefsjs import parse_prefs
 from wizard.flow import Page, WizardFlow
@@ -35,7 +36,7 @@ def open_on_setup(qtbot, dovecot, tmp_path, home):
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
     search = find_profiles(home=home, platform="linux", environ={})
     flow = WizardFlow(provider, platform="win32", thunderbird=search)
-    wiz = MailSetupWizard(flow, ca_file=dovecot.ca_pem)
+    wiz = MailSetupWizard(flow, options=CheckOptions(ca_file=dovecot.ca_pem))
     qtbot.addWidget(wiz)
     wiz.resize(760, 600)
     wiz.show()

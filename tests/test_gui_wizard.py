@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLineEdit, QWizard
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
 from tests.support.fake_servers import silent_server
 from tests.support.gui import fill_account, run_checks_and_wait
+from wizard.checks.options import CheckOptions
 from wizard.flow import CheckState, Page, WizardFlow
 from wizard.provider import load_provider
 from wizard.services import Service
@@ -25,7 +26,8 @@ def make_wizard(qtbot, dovecot, tmp_path):
     def make(timeout: float = 10.0, **provider_kw) -> MailSetupWizard:
         provider = load_provider(dovecot.write_provider(tmp_path / "p.xml", **provider_kw))
         wiz = MailSetupWizard(
-            WizardFlow(provider, platform="linux"), ca_file=dovecot.ca_pem, check_timeout=timeout
+            WizardFlow(provider, platform="linux"),
+            options=CheckOptions(ca_file=dovecot.ca_pem, timeout=timeout),
         )
         qtbot.addWidget(wiz)
         wiz.resize(760, 600)
@@ -117,7 +119,7 @@ def test_sieve_failure_alone_still_allows_next(qtbot, make_wizard, screenshot):
 
 def test_untrusted_certificate_is_explained(qtbot, make_wizard, screenshot):
     wiz = make_wizard()
-    wiz.ca_file = None
+    wiz.check_options = wiz.check_options.with_changes(ca_file=None)
     fill_account(qtbot, wiz)
     run_checks_and_wait(qtbot, wiz)
     assert "not trusted" in wiz.checking_page._rows[Service.IMAP].verdict.text()
@@ -139,7 +141,7 @@ def test_cancel_during_a_slow_check_returns_control_within_a_second(qtbot, make_
         assert wiz.flow.check_state is CheckState.CANCELLED
         screenshot(wiz, "05-checking-cancelled")
         # Retry runs again
-        wiz.checking_page.retry_button.click()
+        wiz.checking_page.action_button.click()  # after Stop: Try again
         assert wiz.flow.check_state is CheckState.RUNNING
         with qtbot.waitSignal(wiz.checking_page.checks_done, timeout=1000):
             wiz.back()  # Back also stops the checks
@@ -228,7 +230,7 @@ def test_short_login_is_explained_and_retried_once_with_the_full_address(
     fill_account(qtbot, wiz)
     run_checks_and_wait(qtbot, wiz)
     assert "full email address" in wiz.checking_page._rows[Service.IMAP].verdict.text()
-    button = wiz.checking_page.alternative_button
+    button = wiz.checking_page.action_button  # the one main button, offering the fix
     assert button.isVisible() and button.text() == "&Try with my full email address"
     screenshot(wiz, "05-checking-short-login")
     with qtbot.waitSignal(wiz.checking_page.checks_done, timeout=20000):

@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import BLOCKED_V6, CLEAN_IP, PBL_IP
+from tests.support.checks import check_all
 from tests.support.cli import diagnose
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, DovecotServer
 from tests.support.haraka_server import HarakaServer
 from tests.support.log_lines import backticked, wait_for_line, within_window
 from tests.support.proxy_front import ProxyFront
 from wizard.checks.errors import Cause
-from wizard.checks.runner import run_checks
 from wizard.log_hints import hint_for
 from wizard.provider import Provider, parse_provider
 from wizard.report import mailto_link, make_report, render_json, render_text, summary
@@ -64,7 +64,7 @@ def test_a_failed_login_names_harakas_session_and_the_address_it_saw(
 ):
     provider = _provider(haraka_public, front(PBL_IP))
     offset = len(haraka_public.log_text())
-    results = run_checks(
+    results = check_all(
         provider, GOOD_USER, "wrong-password", ca_file=dovecot.ca_pem, dnsbl_server=dnsbl.address
     )
     smtp = _smtp(results)
@@ -112,7 +112,7 @@ def test_a_failed_login_names_harakas_session_and_the_address_it_saw(
 def test_a_pbl_listing_is_a_warning_and_the_checks_still_pass(haraka_public, dovecot, dnsbl, front):
     provider = _provider(haraka_public, front(PBL_IP))
     offset = len(haraka_public.log_text())
-    results = run_checks(
+    results = check_all(
         provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem, dnsbl_server=dnsbl.address
     )
     report = make_report(GOOD_USER, provider, results)
@@ -139,7 +139,7 @@ def test_a_pbl_listing_is_a_warning_and_the_checks_still_pass(haraka_public, dov
 def test_a_clean_address_is_looked_up_and_reported_not_listed(haraka_public, dovecot, dnsbl, front):
     provider = _provider(haraka_public, front(CLEAN_IP))
     asked = len(dnsbl.queries())
-    results = run_checks(
+    results = check_all(
         provider,
         GOOD_USER,
         GOOD_PASSWORD,
@@ -156,7 +156,7 @@ def test_a_clean_address_is_looked_up_and_reported_not_listed(haraka_public, dov
 def test_a_blocklist_refusal_points_at_harakas_deny_line(haraka_public, dovecot, dnsbl, front):
     provider = _provider(haraka_public, front(BLOCKED_V6))
     offset = len(haraka_public.log_text())
-    results = run_checks(
+    results = check_all(
         provider,
         GOOD_USER,
         GOOD_PASSWORD,
@@ -194,7 +194,7 @@ def test_the_lookup_runs_beside_the_checks_and_a_silent_resolver_costs_at_most_3
         t0 = time.monotonic()
         # A wrong password: Haraka's flat_file waits a second before refusing, so the checks
         # take over a second; one after the other with the 3 s look-up would take over 4 s.
-        results = run_checks(
+        results = check_all(
             provider,
             GOOD_USER,
             "wrong-password",

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import trustme
 
+from tests.support.checks import check_one
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, DovecotServer
 from tests.support.fake_servers import (
     HOSTILE_ADDRESS,
@@ -33,7 +34,7 @@ from tests.support.fake_servers import (
 from tests.support.measure import Measured, diagnose_json_argv, run_measured
 from wizard.checks.connect import interleave
 from wizard.checks.model import CancelToken, StepName
-from wizard.checks.runner import run_check
+from wizard.checks.options import CheckOptions
 from wizard.provider import load_provider
 from wizard.services import Service
 
@@ -322,7 +323,7 @@ def test_a_dead_first_address_costs_at_most_300_ms_more_than_a_refusing_one(
     names = {"dead": [(first, port), ("127.0.0.1", port)]}
 
     def run(addrs: list[tuple[str, int]]) -> Any:
-        return run_check(
+        return check_one(
             provider,
             provider.imap,
             GOOD_USER,
@@ -360,7 +361,7 @@ def test_every_address_tried_is_in_the_report_when_none_connects(
     with blackhole_on(first, 0) as dead_port, blackhole_on("127.0.0.1", dead_port):
         addrs = [(first, dead_port), ("127.0.0.1", dead_port)]
         t0 = time.monotonic()
-        r = run_check(
+        r = check_one(
             provider,
             provider.imap,
             GOOD_USER,
@@ -385,7 +386,7 @@ def _ticking_worker(qtbot: Any, provider: Any, ca_pem: Path) -> tuple[Any, list[
 
     from wizard.ui.worker import CheckWorker
 
-    worker = CheckWorker(provider, ADDRESS, PASSWORD, ca_file=ca_pem, timeout=30)
+    worker = CheckWorker(provider, ADDRESS, PASSWORD, CheckOptions(ca_file=ca_pem, timeout=30))
     gaps: list[int] = []
     clock = QElapsedTimer()
     clock.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.checks import check_all
 from tests.support.dovecot_server import (
     DISABLED_PASSWORD,
     DISABLED_USER,
@@ -14,7 +15,6 @@ from tests.support.dovecot_server import (
 )
 from tests.support.log_lines import backticked, dovecot_stamp, wait_for_line, within_window
 from wizard.checks.errors import Cause
-from wizard.checks.runner import run_checks
 from wizard.log_hints import hint_for
 from wizard.provider import load_provider, parse_provider
 from wizard.report import make_report, summary
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.dovecot
 
 def _check_against_log(server: DovecotServer, provider, user: str, password: str, ca=None):
     offset = len(server.log_text())
-    results = run_checks(provider, user, password, ca_file=ca or server.ca_pem)
+    results = check_all(provider, user, password, ca_file=ca or server.ca_pem)
     hints = {}
     for r in results:
         hint = hint_for(r, provider, results)
@@ -86,7 +86,7 @@ def test_a_refused_certificate_after_starttls_points_at_the_no_login_line(doveco
     wrong_name = dovecot_factory(cert_hosts=("mail.example.net",))
     provider = parse_provider(wrong_name.provider_xml().encode())
     offset = len(wrong_name.log_text())
-    results = run_checks(provider, GOOD_USER, GOOD_PASSWORD, ca_file=wrong_name.ca_pem)
+    results = check_all(provider, GOOD_USER, GOOD_PASSWORD, ca_file=wrong_name.ca_pem)
     smtp = next(r for r in results if r.service is Service.SMTP)
     assert smtp.cause == Cause.CERTIFICATE_HOSTNAME_MISMATCH
     hint = hint_for(smtp, provider, results)
@@ -112,7 +112,7 @@ def test_the_provider_files_log_location_is_named_and_the_builtin_gives_cloudron
         '<log product="postfix">/var/log/postfix.log</log></serverLogs><branding>',
     )
     provider = parse_provider(xml.encode())
-    results = run_checks(provider, GOOD_USER, "wrong", ca_file=dovecot.ca_pem)
+    results = check_all(provider, GOOD_USER, "wrong", ca_file=dovecot.ca_pem)
     by_service = {r.service: hint_for(r, provider, results) for r in results}
     imap_hint = by_service[Service.IMAP]
     assert imap_hint is not None
@@ -132,7 +132,7 @@ def test_a_server_that_hides_its_name_gets_words_only_when_the_provider_file_say
     quiet = dovecot_factory(login_greeting="Sepheo mail ready.")
     plain = parse_provider(quiet.provider_xml().encode())
     offset = len(quiet.log_text())
-    results = run_checks(plain, GOOD_USER, "wrong", ca_file=quiet.ca_pem, only=[Service.IMAP])
+    results = check_all(plain, GOOD_USER, "wrong", ca_file=quiet.ca_pem, only=[Service.IMAP])
     [imap] = results
     assert imap.greeting.endswith("Sepheo mail ready.") and imap.server_software is None
     unknown = hint_for(imap, plain, results)

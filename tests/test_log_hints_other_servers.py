@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from tests.support.checks import check_all
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER
 from tests.support.log_lines import backticked, wait_for_line, within_window
 
@@ -19,7 +20,6 @@ from tests.test_checks_other_servers import (
     server_dir,
 )
 from wizard.checks.errors import Cause
-from wizard.checks.runner import run_checks
 from wizard.log_hints import hint_for
 from wizard.services import Service
 
@@ -42,7 +42,7 @@ def test_exims_refused_login_is_found_by_the_words_on_its_mainlog_line(
     server = request.getfixturevalue(instance)
     provider = _provider(tmp_path, cyrus, server)
     offset = len(server.log_text())
-    results = run_checks(provider, GOOD_USER, password, ca_file=cyrus.ca_pem, only=[Service.SMTP])
+    results = check_all(provider, GOOD_USER, password, ca_file=cyrus.ca_pem, only=[Service.SMTP])
     [smtp] = results
     assert smtp.cause == cause
     assert smtp.server_software == "Exim 4.96" or smtp.server_software.startswith("Exim ")
@@ -60,7 +60,7 @@ def test_exims_refused_login_is_found_by_the_words_on_its_mainlog_line(
 
 def test_cyrus_is_named_but_nothing_of_it_is_quoted(cyrus, exim, tmp_path):
     provider = _provider(tmp_path, cyrus, exim)
-    results = run_checks(provider, GOOD_USER, "not-the-password", ca_file=cyrus.ca_pem)
+    results = check_all(provider, GOOD_USER, "not-the-password", ca_file=cyrus.ca_pem)
     for r in results:
         if r.service is Service.SMTP:
             continue

@@ -16,6 +16,7 @@ import pytest
 import trustme
 
 from tests.conftest import _require_dovecot
+from tests.support.checks import check_all
 from tests.support.dovecot_server import (
     DISABLED_PASSWORD,
     DISABLED_USER,
@@ -24,7 +25,6 @@ from tests.support.dovecot_server import (
     DovecotServer,
 )
 from tests.support.log_lines import wait_until_logged
-from wizard.checks.runner import run_checks
 from wizard.cli import main
 from wizard.logs import Filters, Outcome, Reason, read_sessions
 from wizard.provider import load_provider
@@ -50,7 +50,7 @@ def server(request, test_ca: trustme.CA) -> Iterator[DovecotServer]:
 
 def check(server: DovecotServer, tmp_path: Path, address: str, password: str, **kw: object):
     provider = load_provider(server.write_provider(tmp_path / "provider.xml"))
-    results = run_checks(provider, address, password, ca_file=server.ca_pem, timeout=10, **kw)  # type: ignore[arg-type]
+    results = check_all(provider, address, password, ca_file=server.ca_pem, timeout=10, **kw)  # type: ignore[arg-type]
     wait_for_log(server, lambda text: text.count(f"user=<{kw.get('username') or address}>") >= 3)
     return make_report(address, provider, results)
 

@@ -16,9 +16,9 @@ import pytest
 # The Haraka fixture (tests/support/haraka_server.py) comes with issue 15's branch.
 pytest.importorskip("tests.support.haraka_server")
 
+from tests.support.checks import check_all
 from tests.support.dovecot_server import GOOD_USER, OTHER_PASSWORD, OTHER_USER
 from tests.support.log_lines import wait_until_logged
-from wizard.checks.runner import run_checks
 from wizard.cli import main
 from wizard.logs import Filters, Outcome, Reason, Server, load_report, read_sessions
 from wizard.provider import load_provider
@@ -105,7 +105,7 @@ def test_the_wizards_smtp_check_is_found_from_its_report(haraka, dovecot, tmp_pa
     provider = load_provider(haraka.write_provider(tmp_path / "provider.xml"))
     from tests.support.dovecot_server import GOOD_PASSWORD
 
-    results = run_checks(
+    results = check_all(
         provider,
         GOOD_USER,
         GOOD_PASSWORD,
@@ -169,7 +169,7 @@ def test_blocklisted_address_names_the_list_and_the_report_finds_it(
 
     provider = parse_provider(haraka_public.provider_xml(smtp_port=front(BLOCKED_V6).port).encode())
     since = datetime.now(UTC)
-    results = run_checks(
+    results = check_all(
         provider,
         GOOD_USER,
         GOOD_PASSWORD,

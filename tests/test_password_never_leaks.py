@@ -9,9 +9,9 @@ import urllib.parse
 
 import pytest
 
+from tests.support.checks import check_all
 from tests.support.cli import diagnose
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER
-from wizard.checks.runner import run_checks
 from wizard.provider import load_provider
 from wizard.report import mailto_link, make_report, render_json_text, render_text
 
@@ -52,7 +52,7 @@ def test_reports_logs_and_mail_link_never_contain_the_password(
 ):
     caplog.set_level(logging.DEBUG)
     provider = load_provider(provider_file)
-    results = run_checks(provider, GOOD_USER, password, ca_file=dovecot.ca_pem)
+    results = check_all(provider, GOOD_USER, password, ca_file=dovecot.ca_pem)
     report = make_report(GOOD_USER, provider, results)
     text = render_text(report)
     link = mailto_link(report, text) or ""

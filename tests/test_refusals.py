@@ -19,6 +19,7 @@ from wizard.checks.refusals import (
     is_bare,
     settle_bare_refusals,
 )
+from wizard.diagnosis import explain_result
 from wizard.provider import load_default_provider
 from wizard.services import Security, Service
 
@@ -248,19 +249,19 @@ def test_a_bare_refusal_takes_the_reason_a_sibling_on_the_same_host_gave() -> No
     imap = _refused(Service.IMAP, UNAVAILABLE, "a1 NO Login failed: generic failure")
     sieve = _refused(Service.SIEVE, FAILED, 'NO "Authentication Error"')
     smtp = _refused(Service.SMTP, FAILED, "535 5.7.8 Authentication failed.")
-    settle_bare_refusals([imap, sieve, smtp], provider, "joe.bloggs@sepheo.co")
+    settle_bare_refusals([imap, sieve, smtp])
+    explain_result(sieve, provider, "joe.bloggs@sepheo.co")  # the words, given above the checks
     assert sieve.cause == UNAVAILABLE and "not your password" in sieve.message
     assert "4190" in sieve.message
     assert smtp.cause == FAILED  # 5.7.8 says "credentials invalid": its own reason stands
 
 
 def test_a_bare_refusal_elsewhere_or_for_another_login_keeps_auth_failed() -> None:
-    provider = load_default_provider()
     imap = _refused(Service.IMAP, DISABLED, "a1 NO Login failed: authorization failure")
     other_host = _refused(Service.SIEVE, FAILED, 'NO "Authentication Error"', host="sieve.x.org")
-    settle_bare_refusals([imap, other_host], provider, "joe.bloggs@sepheo.co")
+    settle_bare_refusals([imap, other_host])
     assert other_host.cause == FAILED
     other_login = _refused(Service.SIEVE, FAILED, 'NO "Authentication Error"')
     other_login.username = "joe.bloggs"
-    settle_bare_refusals([imap, other_login], provider, "joe.bloggs@sepheo.co")
+    settle_bare_refusals([imap, other_login])
     assert other_login.cause == FAILED

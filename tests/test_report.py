@@ -7,8 +7,8 @@ import urllib.parse
 
 import pytest
 
+from tests.support.checks import check_all
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, free_port
-from wizard.checks.runner import run_checks
 from wizard.provider import load_provider
 from wizard.report import headline, mailto_link, make_report, render_text, summary
 from wizard.services import Service
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.dovecot
 
 def test_wrong_password_report_tells_it_which_log_line_to_find(dovecot, provider_file):
     provider = load_provider(provider_file)
-    results = run_checks(provider, GOOD_USER, "nope", ca_file=dovecot.ca_pem)
+    results = check_all(provider, GOOD_USER, "nope", ca_file=dovecot.ca_pem)
     report = make_report(GOOD_USER, provider, results)
     text = summary(report)
     assert "did not accept" in text
@@ -42,7 +42,7 @@ def test_wrong_password_report_tells_it_which_log_line_to_find(dovecot, provider
 
 def test_full_report_has_every_fact_it_needs(dovecot, provider_file):
     provider = load_provider(provider_file)
-    results = run_checks(
+    results = check_all(
         provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem, only=[Service.IMAP]
     )
     text = render_text(make_report(GOOD_USER, provider, results))
@@ -69,14 +69,14 @@ def test_unreachable_server_says_the_logs_will_show_nothing(dovecot, tmp_path):
             tmp_path / "p.xml", imap_port=free_port(), smtp_port=free_port(), with_sieve=False
         )
     )
-    report = make_report(GOOD_USER, provider, run_checks(provider, GOOD_USER, "x"))
+    report = make_report(GOOD_USER, provider, check_all(provider, GOOD_USER, "x"))
     assert "never got as far as logging in" in summary(report)
 
 
 def test_mail_link_goes_to_support_with_the_report_and_no_password(dovecot, provider_file):
     provider = load_provider(provider_file)
     report = make_report(
-        GOOD_USER, provider, run_checks(provider, GOOD_USER, "S3cret-Wrong", ca_file=dovecot.ca_pem)
+        GOOD_USER, provider, check_all(provider, GOOD_USER, "S3cret-Wrong", ca_file=dovecot.ca_pem)
     )
     link = mailto_link(report, render_text(report))
     assert link.startswith("mailto:support@sepheo.co?")
@@ -89,7 +89,7 @@ def test_mail_link_goes_to_support_with_the_report_and_no_password(dovecot, prov
 def test_all_three_refused_names_each_service_with_its_own_port(dovecot, tmp_path):
     ports = {"imap_port": free_port(), "smtp_port": free_port(), "sieve_port": free_port()}
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml", **ports))
-    results = run_checks(provider, GOOD_USER, "x")
+    results = check_all(provider, GOOD_USER, "x")
     assert {r.cause for r in results} == {"connection_refused"}
     report = make_report(GOOD_USER, provider, results)
     text = summary(report)
@@ -107,7 +107,7 @@ def test_all_three_refused_names_each_service_with_its_own_port(dovecot, tmp_pat
 def test_one_failing_service_is_named_with_its_host_and_port(dovecot, tmp_path):
     closed = free_port()
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml", smtp_port=closed))
-    results = run_checks(provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
+    results = check_all(provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
     report = make_report(GOOD_USER, provider, results)
     assert headline(report).startswith("Outgoing mail: ")
     assert f"localhost refused the connection on port {closed}" in headline(report)

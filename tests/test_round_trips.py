@@ -17,8 +17,8 @@ import pytest
 
 from bench.proxy import DelayProxy
 from bench.relay import NullRelay, relay_port
+from tests.support.checks import check_all, check_one
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, OTHER_PASSWORD, OTHER_USER
-from wizard.checks.runner import run_checks
 from wizard.provider import load_provider
 from wizard.services import Service
 
@@ -65,7 +65,7 @@ def _verify(dovecot, tmp_path, user: str, password: str):
                 sieve_port=ports["sieve"],
             )
         )
-        results = run_checks(provider, user, password, ca_file=dovecot.ca_pem)
+        results = check_all(provider, user, password, ca_file=dovecot.ca_pem)
         time.sleep(RTT_MS * 3 / 1000)  # let the goodbyes' answers come through
         proxy.wait_idle()
         logs = {log.route: log for log in proxy.take_logs()}
@@ -116,7 +116,7 @@ def test_a_goodbye_that_cannot_be_sent_leaves_the_verdict_alone(dovecot, tmp_pat
 
     monkeypatch.setitem(runner._PROTOCOLS, Service.IMAP, imap_then_broken_goodbye)
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
-    r = runner.run_check(provider, provider.imap, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
+    r = check_one(provider, provider.imap, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
     assert r.ok and r.cause is None, (r.cause, r.message)
     assert r.steps[-1].name.value == "logout" and r.steps[-1].ok
     assert any("logout not sent" in t.text for t in r.transcript)

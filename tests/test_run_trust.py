@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import trustme
 
+from tests.support.checks import check_all
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, DovecotServer
 from wizard.checks import tls
-from wizard.checks.runner import run_checks
 from wizard.checks.tls import RunTrust
 from wizard.provider import load_provider
 
@@ -74,13 +74,13 @@ def test_a_ca_installed_between_two_runs_is_trusted_by_the_next_run(
     bundle = _system_store_at(monkeypatch, tmp_path)
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
 
-    before = run_checks(provider, GOOD_USER, GOOD_PASSWORD)
+    before = check_all(provider, GOOD_USER, GOOD_PASSWORD)
     assert {r.cause for r in before} == {"certificate_untrusted"}, [r.message for r in before]
 
     # IT installs the company CA into the system store while the wizard is open; Retry.
     with bundle.open("ab") as f:
         f.write(dovecot.ca_pem.read_bytes())
-    after = run_checks(provider, GOOD_USER, GOOD_PASSWORD)
+    after = check_all(provider, GOOD_USER, GOOD_PASSWORD)
     assert all(r.ok for r in after), [(r.service, r.cause, r.message) for r in after]
 
 
@@ -103,7 +103,7 @@ def test_one_run_reads_the_system_store_once_for_all_three_checks(
     monkeypatch.setattr(tls, "_bundle_search", lambda: counting)
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
     for run in (1, 2):
-        results = run_checks(provider, GOOD_USER, GOOD_PASSWORD)
+        results = check_all(provider, GOOD_USER, GOOD_PASSWORD)
         assert len(results) == 3
         assert all(r.ok for r in results), [(r.service, r.cause) for r in results]
         assert len(reads) == run
@@ -151,10 +151,10 @@ def test_a_hashed_system_directory_is_read_lazily_and_sees_a_ca_installed_meanwh
 
     trust = RunTrust()
     assert trust.context().cert_store_stats()["x509_ca"] == 0  # nothing parsed up front
-    before = run_checks(provider, GOOD_USER, GOOD_PASSWORD)
+    before = check_all(provider, GOOD_USER, GOOD_PASSWORD)
     assert {r.cause for r in before} == {"certificate_untrusted"}, [r.message for r in before]
 
     # IT installs the company CA (update-ca-certificates adds its hash link); Retry.
     _install_hashed(certs, dovecot.ca_pem.read_bytes())
-    after = run_checks(provider, GOOD_USER, GOOD_PASSWORD)
+    after = check_all(provider, GOOD_USER, GOOD_PASSWORD)
     assert all(r.ok for r in after), [(r.service, r.cause, r.message) for r in after]

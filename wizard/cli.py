@@ -20,20 +20,22 @@ from types import FrameType
 from wizard import APP_NAME, __version__
 from wizard.address import check_address
 from wizard.checks.blocklist import parse_server
-from wizard.checks.model import CancelToken, Step, StepStatus
-from wizard.checks.pipeline import run_all_checks
-from wizard.checks.roundtrip import DEFAULT_ROUND_TRIP_TIMEOUT
-from wizard.checks.runner import DEFAULT_TIMEOUT
-from wizard.errors import WizardError
+from wizard.checks.model import (
+    DEFAULT_TEST_MESSAGE_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    CancelToken,
+    Step,
+    StepStatus,
+)
+from wizard.checks.options import CheckOptions
+from wizard.errors import BadInput, WizardError
+from wizard.password_rules import has_control_characters
+from wizard.pipeline import run_all_checks
 from wizard.provider import Provider, load_default_provider, load_provider
 from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
 from wizard.services import Service
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadInput(WizardError):
-    """A one-line message for the user; exit status 2, no traceback."""
 
 
 def provider_from_args(path: str | None) -> Provider:
@@ -55,6 +57,12 @@ def _read_password(from_stdin: bool) -> str:
         raise BadInput("no password: use --password-stdin to pipe it in, or run in a terminal")
     if not password:
         raise BadInput("the password is empty")
+    if has_control_characters(password):
+        # Never echoed back: the sentence names the kind of character, not the password.
+        raise BadInput(
+            "the password contains a line break or another control character; give it "
+            "without them (one line on standard input, ended by the line break)"
+        )
     return password
 
 
@@ -93,6 +101,15 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if args.round_trip and only is not None and not {Service.IMAP, Service.SMTP} <= only:
         raise BadInput("--round-trip needs the imap and smtp checks (leave them in --only)")
     dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
+    options = CheckOptions(
+        timeout=args.timeout,
+        test_message_timeout=args.round_trip_timeout,
+        ca_file=ca_file,
+        dnsbl_server=dnsbl_server,
+        only=frozenset(only) if only is not None else None,
+        send_test_message=args.round_trip,
+        username=args.username,
+    )
     password = _read_password(args.password_stdin)
     if args.discover or not provider.matches_domain(checked.address):
         from wizard.discovery.cli import provider_for_diagnose
@@ -113,18 +130,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     live = None if args.json or not sys.stderr.isatty() else _live_printer()
     try:
         results = run_all_checks(
-            provider,
-            checked.address,
-            password,
-            ca_file=ca_file,
-            timeout=args.timeout,
-            only=only,
-            cancel=cancel,
-            listener=live,
-            username=args.username,
-            with_round_trip=args.round_trip,
-            round_trip_timeout=args.round_trip_timeout,
-            dnsbl_server=dnsbl_server,
+            provider, checked.address, password, options, cancel=cancel, listener=live
         )
     finally:
         if threading.current_thread() is threading.main_thread():
@@ -215,9 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--round-trip-timeout",
         type=float,
-        default=DEFAULT_ROUND_TRIP_TIMEOUT,
+        default=DEFAULT_TEST_MESSAGE_TIMEOUT,
         metavar="S",
-        help=f"how long to wait for the test message (default {DEFAULT_ROUND_TRIP_TIMEOUT:g})",
+        help=f"how long to wait for the test message (default {DEFAULT_TEST_MESSAGE_TIMEOUT:g})",
     )
     d.add_argument(
         "--username",

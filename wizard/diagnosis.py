@@ -6,18 +6,18 @@ the person in front of the screen, so they say what happened and what to try, no
 
 from __future__ import annotations
 
-import errno
-import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wizard import APP_NAME
-from wizard.checks.errors import Cause, CheckFailure
+from wizard.checks.causes import classify_exception  # noqa: F401 - its old home, kept for readers
+from wizard.checks.errors import Cause
 from wizard.provider import Provider, ServerSettings
 from wizard.services import Security, Service
 
 if TYPE_CHECKING:
-    from wizard.checks.roundtrip import RoundTripResult
+    from wizard.checks.model import CheckResult
+    from wizard.checks.test_message import TestMessageResult
 
 
 @dataclass(frozen=True)
@@ -46,57 +46,6 @@ CAUSE_PHRASES: dict[Cause, str] = {
     Cause.PROTOCOL_ERROR: f"the server answered in a way {APP_NAME} did not expect",
     Cause.CANCELLED: "the check was stopped",
 }
-
-
-def classify_exception(exc: BaseException) -> tuple[Cause, str]:
-    """(cause, technical detail) for a network or TLS exception raised during a check."""
-    # Imported here: the report (and the pages that show it) use this module's words, and the
-    # first page must come up without the network stack (tests/test_startup_imports.py).
-    import imaplib
-    import smtplib
-    import ssl
-
-    if isinstance(exc, CheckFailure):
-        return exc.cause, exc.detail
-    # smtplib and imaplib re-raise socket errors as their own exceptions ("Connection
-    # unexpectedly closed: timed out"); the socket error underneath says what happened.
-    inner = exc.__context__
-    if (
-        isinstance(exc, smtplib.SMTPException | imaplib.IMAP4.error)
-        and isinstance(inner, OSError)
-        and not isinstance(inner, ssl.SSLError)
-    ):
-        return classify_exception(inner)
-    if isinstance(exc, socket.gaierror):
-        return Cause.DNS_FAILED, f"name lookup failed: {exc.strerror or exc}"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        msg = exc.verify_message or str(exc)
-        code = exc.verify_code
-        low = msg.lower()
-        if code == 10 or "expired" in low:
-            return Cause.CERTIFICATE_EXPIRED, msg
-        if code == 9 or "not yet valid" in low:
-            return Cause.CERTIFICATE_NOT_YET_VALID, msg
-        if code == 62 or "hostname mismatch" in low or "ip address mismatch" in low:
-            return Cause.CERTIFICATE_HOSTNAME_MISMATCH, msg
-        return Cause.CERTIFICATE_UNTRUSTED, msg
-    if isinstance(exc, ssl.SSLError):
-        return Cause.TLS_FAILED, f"{exc.reason or exc}"
-    if isinstance(exc, ConnectionRefusedError):
-        return Cause.CONNECTION_REFUSED, "the server refused the connection"
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return Cause.CONNECTION_TIMEOUT, "no answer in time"
-    if isinstance(exc, ConnectionResetError | BrokenPipeError | EOFError):
-        return Cause.PROTOCOL_ERROR, f"the server closed the connection ({exc.__class__.__name__})"
-    if isinstance(exc, OSError) and exc.errno in (
-        errno.ENETUNREACH,
-        errno.EHOSTUNREACH,
-        errno.EADDRNOTAVAIL,
-    ):
-        return Cause.CONNECTION_TIMEOUT, f"network unreachable: {exc.strerror}"
-    if isinstance(exc, OSError):
-        return Cause.PROTOCOL_ERROR, f"{exc.__class__.__name__}: {exc.strerror or exc}"
-    return Cause.PROTOCOL_ERROR, f"{exc.__class__.__name__}: {exc}"
 
 
 # The provider-file element each service's settings live in (for IT's advice).
@@ -295,10 +244,44 @@ def explain(
     )
 
 
+def explain_result(result: CheckResult, provider: Provider, address: str) -> None:
+    """Give a result its plain words (``message``, ``advice``) from its cause.
+
+    Applied above the checks (by :mod:`wizard.pipeline`): the checks settle the cause and keep
+    the server's own words, this module says what they mean to the person.
+    """
+    from wizard.checks.test_message import TestMessageResult
+
+    if isinstance(result, TestMessageResult):
+        if result.cause:
+            d = explain_round_trip(result, provider, address, result.server_text)
+            result.cause, result.message, result.advice = d.cause, d.message, d.advice
+        else:
+            result.message = f"{Service.ROUNDTRIP.label}: working (in INBOX after "
+            result.message += f"{(result.delivery_ms or 0) / 1000:.1f} s)."
+        return
+    server = provider.server(result.service)
+    if not result.cause:
+        result.message = f"{result.service.label}: working."
+        return
+    if server is None:  # a result for a service the settings do not name: keep the cause
+        return
+    d = explain(
+        result.cause,
+        server,
+        provider,
+        result.username,
+        address,
+        result.server_text,
+        endless=result.endless,
+    )
+    result.cause, result.message, result.advice = d.cause, d.message, d.advice
+
+
 def explain_round_trip(
-    result: RoundTripResult, provider: Provider, address: str, server_text: str = ""
+    result: TestMessageResult, provider: Provider, address: str, server_text: str = ""
 ) -> Diagnosis:
-    """Plain words for how the test message to oneself went (wizard.checks.roundtrip)."""
+    """Plain words for how the test message to oneself went (wizard.checks.test_message)."""
     cause = result.cause or Cause.PROTOCOL_ERROR
     support = provider.branding.support_email
     ask_it = f"contact {support}" if support else "contact your IT support"
@@ -351,7 +334,7 @@ def explain_round_trip(
 
 
 def _explain_refusal(
-    result: RoundTripResult, server_text: str, address: str, ask_it: str
+    result: TestMessageResult, server_text: str, address: str, ask_it: str
 ) -> Diagnosis:
     stage = result.refused_at or "sending"
     reply = server_text or "(no text)"

@@ -11,3 +11,8 @@ from __future__ import annotations
 
 class WizardError(Exception):
     """Base of every error the app raises on purpose; its message is safe to show."""
+
+
+class BadInput(WizardError):
+    """Input the person gave that cannot be used (a command-line argument, a typed value): a
+    one-line message for them; the command line exits with status 2, no traceback."""

@@ -6,121 +6,55 @@ comes next, when Next is allowed, what blocks setting up mail) are tested with p
 
 from __future__ import annotations
 
-import enum
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 
-from wizard import APP_NAME
-from wizard.account.keychain import Keychain, KeychainStatus
-from wizard.account.store import AccountStore, RememberedAccount, utc_iso
+from wizard.account.store import AccountStore, RememberedAccount
 from wizard.address import check_address, check_display_name
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
-from wizard.clients.thunderbird import ProfileSearch, WriteResult, write_account
+from wizard.clients.thunderbird import ProfileSearch
+from wizard.flow_clients import CLIENT_LABELS, Client, ClientChoice, clients_for_platform
+from wizard.flow_memory import AccountMemory
+from wizard.flow_state import (
+    AccountField,
+    AccountInput,
+    AccountValidation,
+    CheckState,
+    Mode,
+    Page,
+)
+from wizard.password_rules import password_problem
 from wizard.provider import Provider
 from wizard.services import Service
 
-
-class Page(enum.IntEnum):
-    """The wizard's pages; the values are QWizard's page ids. :data:`PAGES` orders them."""
-
-    WELCOME = 0
-    ACCOUNT = 1
-    CHECKING = 2
-    CLIENT = 3
-    SETUP = 4
-    DONE = 5
-
-
-class Mode(enum.StrEnum):
-    SETUP = "setup"  # "Set up my mail"
-    DIAGNOSE = "diagnose"  # "Check why my mail isn't working"
-
-
-class CheckState(enum.StrEnum):
-    NOT_STARTED = "not_started"
-    RUNNING = "running"
-    PASSED = "passed"  # everything works
-    MAIL_WORKS = "mail_works"  # IMAP and SMTP work, only filters (Sieve) failed
-    FAILED = "failed"  # IMAP or SMTP failed
-    CANCELLED = "cancelled"
+# The names pages and tests import from here (the flow's vocabulary lives in flow_state).
+__all__ = [
+    "CLIENT_LABELS",
+    "PAGES",
+    "START_PAGE",
+    "AccountField",
+    "AccountInput",
+    "AccountValidation",
+    "CheckState",
+    "Client",
+    "Mode",
+    "NextRule",
+    "Page",
+    "WizardFlow",
+    "clients_for_platform",
+]
 
 
-class AccountField(enum.StrEnum):
-    """A field of the account page, for saying which one a fix needs (Back lands there)."""
+class WizardFlow(ClientChoice, AccountMemory):
+    """State and rules of one wizard run: navigation, the account as typed, the checks' state.
 
-    NAME = "name"
-    ADDRESS = "address"
-    PASSWORD = "password"  # noqa: S105 - a field's name, not a secret
-
-
-@dataclass(frozen=True)
-class Client:
-    id: str
-    label: str
-    detected: bool = False
-    # No longer works (Windows Mail since 2024): offered only when the person asks for it.
-    retired: bool = False
-
-
-# Every mail program the wizard knows, in a neutral order; ``clients_for_platform`` puts the
-# current OS's usual choices first.
-CLIENT_LABELS: dict[str, str] = {
-    "thunderbird": "Thunderbird",
-    "outlook_new": "Outlook (new)",
-    "outlook_classic": "Outlook (classic)",
-    "windows_mail": "Windows Mail (retired)",
-    "apple_mail": "Apple Mail",
-    "other": "Other mail program",
-}
-RETIRED_CLIENTS = frozenset({"windows_mail"})
-_ORDER = {
-    "win32": ["outlook_new", "outlook_classic", "thunderbird", "apple_mail", "windows_mail"],
-    "darwin": ["apple_mail", "thunderbird", "outlook_new", "outlook_classic", "windows_mail"],
-    "linux": ["thunderbird", "outlook_new", "outlook_classic", "apple_mail", "windows_mail"],
-}
-
-
-def clients_for_platform(platform: str, thunderbird_detected: bool) -> list[Client]:
-    order = _ORDER.get(platform, _ORDER["linux"]) + ["other"]
-    if thunderbird_detected and order[0] != "thunderbird":
-        # A detected Thunderbird is the likeliest choice on any OS.
-        order.remove("thunderbird")
-        order.insert(0, "thunderbird")
-    return [
-        Client(
-            cid,
-            CLIENT_LABELS[cid],
-            detected=(cid == "thunderbird" and thunderbird_detected),
-            retired=cid in RETIRED_CLIENTS,
-        )
-        for cid in order
-    ]
-
-
-@dataclass
-class AccountInput:
-    name: str = ""
-    address: str = ""
-    password: str = field(default="", repr=False)
-
-
-@dataclass(frozen=True)
-class AccountValidation:
-    ok: bool
-    address_error: str = ""
-    name_error: str = ""
-    password_error: str = ""
-    domain_warning: str = ""
-    normalised_address: str = ""
-    normalised_name: str = ""
-
-
-class WizardFlow:
-    """State and rules of one wizard run."""
+    The mail programs (:class:`~wizard.flow_clients.ClientChoice`) and the remembered account
+    (:class:`~wizard.flow_memory.AccountMemory`) are its other two parts, each in its own
+    module.
+    """
 
     def __init__(
         self,
@@ -199,14 +133,14 @@ class WizardFlow:
                 f"This address is not at {domains}. If that is right, carry on; otherwise check "
                 f"for a typo."
             )
-        password_error = ""
+        password_error = password_problem(password)
         if password and password != password.strip():
             # Not an error (spaces are legal) but a common copy-paste slip.
             warning = (warning + " " if warning else "") + (
                 "Your password starts or ends with a space. That is allowed, but check it was "
                 "not copied by mistake."
             )
-        ok = checked.ok and name_ok and bool(password)
+        ok = checked.ok and name_ok and bool(password) and not password_error
         return AccountValidation(
             ok=ok,
             address_error=address_error,
@@ -250,7 +184,7 @@ class WizardFlow:
         The next run checks the same address with this password, so a refused password is
         fixed where it was reported instead of two pages back.
         """
-        if not password:
+        if not password or password_problem(password):
             return False
         self.account = AccountInput(self.account.name, self.account.address, password)
         self.results = []
@@ -307,9 +241,6 @@ class WizardFlow:
             else None,
         )
 
-    def checks_cancelled(self) -> None:
-        self.check_state = CheckState.CANCELLED
-
     def choose_continue_anyway(self, on: bool) -> None:
         """The person chose to set up their mail program although IMAP or SMTP failed."""
         self.continue_anyway = on
@@ -325,155 +256,10 @@ class WizardFlow:
     def can_offer_continue_anyway(self) -> bool:
         return self.check_state is CheckState.FAILED and self.mode is Mode.SETUP
 
-    # -- client and set-up ---------------------------------------------------------------
-    def choose_client(self, client_id: str) -> None:
-        if client_id not in CLIENT_LABELS:
-            raise ValueError(client_id)
-        self.client_id = client_id
-        self.setup_done = False
-
-    def write_thunderbird(self, profile: Path) -> WriteResult:
-        """Add the account to a Thunderbird profile (never the password)."""
-        result = write_account(profile, self.provider, self.account.address, self.account.name)
-        self.setup_notes = [f"Thunderbird profile: {profile}", *_write_notes(result)]
-        if result.ok:
-            self.setup_done = True
-            self.thunderbird_profile = profile
-            self.setup_summary = (
-                "Your account was added to Thunderbird."
-                if result.changed
-                else "Thunderbird already had this account."
-            )
-        return result
-
-    def thunderbird_opened(self, ok: bool, command: str) -> None:
-        """ "Open Thunderbird" was pressed; the command goes to the report."""
-        self.setup_notes.append(f"Open Thunderbird: {'started' if ok else 'failed'}: {command}")
-
-    def instructions_shown(self) -> None:
-        """The set-up page showed the steps; unless something was written, that is what was done."""
-        if not self.setup_done:
-            self.setup_summary = f"You were shown how to set up {self.client_label}."
-
-    def mail_profile_saved(self, path: str) -> None:
-        """An Apple Mail configuration profile was saved for the person to install."""
-        self.setup_summary = f"A configuration profile for Mail was saved to {path}."
-
-    @property
-    def client_label(self) -> str:
-        return CLIENT_LABELS[self.client_id]
-
     # -- navigation ----------------------------------------------------------------------
     def next_page(self, current: Page) -> Page | None:
         """The page Next leads to from ``current`` (None: ``current`` is the last)."""
         return PAGES[current](self)
-
-    # -- remembering (only with a store: tests and --selftest run without one) -------------
-    @property
-    def keychain(self) -> Keychain | None:
-        if self.store is None:
-            return None
-        return self.store.keychain_for_provider(self.provider.id)
-
-    def keychain_status(self) -> KeychainStatus | None:
-        kc = self.keychain
-        return kc.available() if kc is not None else None
-
-    @property
-    def expects_stored_password(self) -> bool:
-        """Whether :meth:`stored_password` would ask the keychain (which may prompt and wait)."""
-        return self.store is not None and self.keychain_used and bool(self.account.address)
-
-    def stored_password(self) -> str | None:
-        """The password kept in the keychain for the remembered address, if the user opted in."""
-        kc = self.keychain
-        if kc is None or not self.expects_stored_password:
-            return None
-        return kc.load(self.account.address)
-
-    def after_good_check(self) -> None:
-        """Keep (or drop) the password as the user chose, and note the time of this success."""
-        if self.store is None or self.check_state not in (
-            CheckState.PASSED,
-            CheckState.MAIL_WORKS,
-        ):
-            return
-        kc = self.keychain
-        address = self.account.address
-        if kc is not None and self.remember_password:
-            result = kc.store(address, self.account.password)
-            self.keychain_used = result.ok
-            self.keychain_message = result.message
-        elif kc is not None and self.keychain_used and not self.remember_password:
-            kc.delete(address)
-            self.keychain_used = False
-            self.keychain_message = "Your password is no longer kept on this computer."
-        try:
-            if self.mode is Mode.DIAGNOSE:
-                self.store.record_good_check(address)
-        except OSError:
-            pass  # remembering is a convenience; a full disk must not spoil a good result
-
-    def remember_account(self) -> str:
-        """Save the non-secret settings after a successful set-up; say what happened."""
-        if self.store is None:
-            return ""
-        acct = RememberedAccount(
-            address=self.account.address,
-            name=self.account.name,
-            provider_path=str(self.provider.source) if self.provider_file_chosen else None,
-            provider_id=self.provider.id,
-            client_id=self.client_id,
-            last_good_check=utc_iso(datetime.now(UTC)),
-            keychain_used=self.keychain_used,
-        )
-        try:
-            self.store.save(acct)
-        except OSError as exc:
-            return f"This computer could not remember the account ({exc.strerror or exc})."
-        self.remembered = acct
-        return f"Next time, {APP_NAME} opens ready to check this account."
-
-    def forget_account(self) -> str:
-        """Remove everything remembered about the account (settings file and keychain entry).
-
-        The name and address in this run go too; the account page sees
-        :attr:`account_generation` move and clears its fields. Returns what to tell the person.
-        """
-        self.account = AccountInput(password=self.account.password)
-        self.account_generation += 1
-        if self.store is None:
-            return ""
-        gone = self.store.forget_everything()
-        self.remembered = None
-        self.keychain_used = False
-        self.remember_password = False
-        self.mode = Mode.SETUP
-        said = f"Everything {APP_NAME} stored about your account was removed"
-        if gone.password_removed:
-            said += f", including your password in {gone.password_store}"
-        if gone.problem:
-            said += f" (the password could not be removed: {gone.problem})"
-        return said + "."
-
-    def forget_password(self) -> None:
-        """Drop our reference to the password (the wizard is closing or finished)."""
-        self.account.password = ""
-
-
-def _write_notes(result: WriteResult) -> list[str]:
-    """What IT may need to know about a Thunderbird write (never shown on the page)."""
-    notes = [f"Thunderbird write: {'ok' if result.ok else 'refused'}; {result.message}"]
-    if result.account_key:
-        notes.append(
-            f"Keys: account {result.account_key}, server {result.server_key}, identity "
-            f"{result.identity_key}, SMTP {result.smtp_key}"
-        )
-    if result.backup is not None:
-        notes.append(f"Previous prefs.js kept as {result.backup}")
-    if result.detail:
-        notes.append(f"Detail: {result.detail}")
-    return notes
 
 
 # -- the page table --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from wizard.provider import Provider
 from wizard.services import Security, Service
 
 if TYPE_CHECKING:
-    from wizard.checks.roundtrip import RoundTripResult
+    from wizard.checks.test_message import TestMessageResult
 
 TICK, CROSS, DOT = "✓", "✗", "·"
 
@@ -135,11 +135,11 @@ def summary(report: Report) -> str:
     ok = [r for r in report.results if r.ok]
     if ok:
         parts.append("Working: " + ", ".join(r.service.label for r in ok) + ".")
-    RoundTripResult = _round_trip_type()  # noqa: N806 - the class, imported late
-    reached = [r for r in failed if isinstance(r, RoundTripResult) or reached_server(r)]
-    logins = [r for r in reached if not isinstance(r, RoundTripResult)]
+    TestMessageResult = _round_trip_type()  # noqa: N806 - the class, imported late
+    reached = [r for r in failed if isinstance(r, TestMessageResult) or reached_server(r)]
+    logins = [r for r in reached if not isinstance(r, TestMessageResult)]
     hint = hint_for(logins[0], report.provider, report.results) if logins else None
-    if reached and isinstance(reached[0], RoundTripResult) and not reached[0].cancelled:
+    if reached and isinstance(reached[0], TestMessageResult) and not reached[0].cancelled:
         trip = reached[0]
         ids = f"Message-ID {trip.message_id}"
         if trip.queue_id:
@@ -209,12 +209,12 @@ def headline(report: Report) -> str:
     return f"{names[0].upper()}{names[1:]}: {phrase} ({_places(same)})."
 
 
-def _round_trip_type() -> type[RoundTripResult]:
+def _round_trip_type() -> type[TestMessageResult]:
     # Imported when a report is made, not with this module: the pages import it, and the
     # first page must come up without the network stack the round trip brings along.
-    from wizard.checks.roundtrip import RoundTripResult
+    from wizard.checks.test_message import TestMessageResult
 
-    return RoundTripResult
+    return TestMessageResult
 
 
 def round_trip_lines(result: CheckResult) -> list[str]:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER
+from wizard.checks.options import CheckOptions
 from wizard.flow import WizardFlow
 from wizard.provider import load_provider
 from wizard.ui.wizard_window import MailSetupWizard
@@ -24,7 +25,8 @@ def main() -> int:
     provider_file, ca_file = Path(sys.argv[1]), Path(sys.argv[2])
     app = QApplication([sys.argv[0]])
     wiz = MailSetupWizard(
-        WizardFlow(load_provider(provider_file), platform="linux"), ca_file=ca_file
+        WizardFlow(load_provider(provider_file), platform="linux"),
+        options=CheckOptions(ca_file=ca_file),
     )
     wiz.resize(800, 640)
     wiz.show()

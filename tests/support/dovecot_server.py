@@ -169,6 +169,7 @@ class DovecotServer:
             GOOD_USER: GOOD_PASSWORD,
             OTHER_USER: OTHER_PASSWORD,
             DISABLED_USER: DISABLED_PASSWORD,
+            **self.users,  # a test's own users beside the usual ones
         }
         self.imap_port, self.imap_starttls_port = free_port(), free_port()
         self.submission_port, self.sieve_port = free_port(), free_port()

@@ -484,3 +484,40 @@ def hostile_trio(
         "smtp": (smtp.port, "STARTTLS"),
         "sieve": (sieve.port, "STARTTLS"),
     }
+
+
+class InjectingImapServer(_ThreadedServer):
+    """An IMAP server behind an on-path attacker who adds ``* CAPABILITY … LOGINDISABLED`` to
+    the plain-text STARTTLS answer (RFC 3501 6.2.1 says to forget it; no real server sends it).
+
+    Over TLS it offers LOGIN and AUTH=PLAIN and accepts the test login; ``commands`` keeps
+    every command seen after TLS (credentials never asserted on, only the verbs).
+    """
+
+    def __init__(self, tls: ssl.SSLContext, login_reply: bytes = b"OK logged in") -> None:
+        super().__init__()
+        self.tls = tls
+        self.login_reply = login_reply  # e.g. a NO [ALERT] that echoes what it was sent
+        self.commands: list[str] = []
+
+    def handle(self, conn: socket.socket) -> None:
+        conn.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n")
+        f = conn.makefile("rb")
+        line = f.readline()
+        tag = line.split(b" ", 1)[0]
+        conn.sendall(b"* CAPABILITY IMAP4rev1 LOGINDISABLED\r\n" + tag + b" OK begin TLS\r\n")
+        secured = self.tls.wrap_socket(conn, server_side=True)
+        g = secured.makefile("rb")
+        while line := g.readline():
+            tag, _, rest = line.rstrip(b"\r\n").partition(b" ")
+            verb = rest.split(b" ", 1)[0].upper().decode()
+            self.commands.append(verb)
+            if verb == "CAPABILITY":
+                secured.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+            elif verb in ("LOGIN", "AUTHENTICATE"):
+                secured.sendall(tag + b" " + self.login_reply + b"\r\n")
+            elif verb == "LOGOUT":
+                secured.sendall(b"* BYE\r\n" + tag + b" OK bye\r\n")
+                return
+            else:
+                secured.sendall(tag + b" BAD unknown\r\n")

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_ZONES = ("zen.spamhaus.org",)
 # The whole look-up, all zones together, ends within this many seconds.
 LOOKUP_BOUND = 3.0
 

@@ -1,8 +1,11 @@
-"""IMAP check with imapclient: greeting, capabilities, STARTTLS when asked, login.
+"""IMAP with imapclient, as public steps: open (greeting), secure (STARTTLS), log in, log out.
 
-imapclient (over imaplib) speaks the protocol; this module hands it a socket that the shared
-session already resolved, connected and secured, so each of those is a timed step of its own,
-and it records the raw lines for the masked transcript.
+imapclient (over imaplib) speaks the protocol; these steps hand it a socket that the session
+already resolved, connected and secured, so each of those is a timed step of its own, and it
+records the raw lines for the masked transcript. The login check (:func:`check_imap`), the test
+message's mailbox and a probe that never logs in (open, secure, :func:`capabilities`) are all
+built from the same steps, so what one learns (a refusal's cause, ``[ALERT]``, the server's
+product) the others learn too.
 """
 
 from __future__ import annotations
@@ -21,16 +24,30 @@ from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
 from wizard.checks.refusals import classify_imap
 from wizard.checks.server_facts import note_greeting
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.services import Security
 
+__all__ = [
+    "ImapConnection",
+    "RecordingIMAP4",
+    "capabilities",
+    "check_imap",
+    "log_in_imap",
+    "log_out_imap",
+    "open_imap",
+    "secure_imap",
+]
+
 _ALERT_RE = re.compile(r"\[ALERT\]\s*(.*)", re.IGNORECASE)
+# What an IMAP quoted string may hold (RFC 3501 9: QUOTED-CHAR is a 7-bit TEXT-CHAR, no CR,
+# LF or NUL); anything else goes as AUTHENTICATE PLAIN, never spliced into a LOGIN line.
+_QUOTABLE_RE = re.compile(r"[\x01-\x09\x0b\x0c\x0e-\x7f]*")
 
 
-class _RecordingIMAP4(imaplib.IMAP4):
+class RecordingIMAP4(imaplib.IMAP4):
     """imaplib on a socket we already opened, copying every line into the session transcript."""
 
-    def __init__(self, session: Session, sock: socket.socket, host: str, port: int) -> None:
+    def __init__(self, session: CheckSession, sock: socket.socket, host: str, port: int) -> None:
         self._session = session
         self._ready_sock = sock
         # Read through our bounded reader, not imaplib's file (see wizard.checks.reader).
@@ -70,11 +87,16 @@ class _RecordingIMAP4(imaplib.IMAP4):
             return
         super()._get_capabilities()  # type: ignore[misc]
 
+    def ask_capabilities(self) -> None:
+        """CAPABILITY asked on the wire, whatever was said before (after STARTTLS)."""
+        self.untagged_responses.pop("CAPABILITY", None)
+        super()._get_capabilities()  # type: ignore[misc]
 
-class _Client(IMAPClient):  # type: ignore[misc]  # imapclient ships no type hints
-    """IMAPClient whose connection is the session's prepared socket."""
 
-    def __init__(self, session: Session, sock: socket.socket) -> None:
+class ImapConnection(IMAPClient):  # type: ignore[misc]  # imapclient ships no type hints
+    """An IMAP connection on the session's prepared socket (imapclient's API, plus ``raw``)."""
+
+    def __init__(self, session: CheckSession, sock: socket.socket) -> None:
         self._session = session
         self._prepared = sock
         super().__init__(
@@ -85,56 +107,98 @@ class _Client(IMAPClient):  # type: ignore[misc]  # imapclient ships no type hin
         )
 
     def _create_IMAP4(self) -> imaplib.IMAP4:  # noqa: N802 - imapclient's name
-        return _RecordingIMAP4(
+        return RecordingIMAP4(
             self._session, self._prepared, self._session.result.host, self._session.result.port
         )
 
     @property
-    def raw(self) -> _RecordingIMAP4:
-        imap: _RecordingIMAP4 = self._imap
+    def raw(self) -> RecordingIMAP4:
+        imap: RecordingIMAP4 = self._imap
         return imap
 
 
-def _classify_login_failure(text: str) -> tuple[Cause, str]:
-    """Cause from the tagged NO line (RFC 5530 codes, else the server's wording)."""
-    return classify_imap(text), text
-
-
-def check_imap(session: Session, sock: socket.socket, password: str) -> Callable[[], None]:
-    """Run the IMAP dialogue on a connected (and, for implicit TLS, secured) socket."""
+def open_imap(session: CheckSession, sock: socket.socket) -> ImapConnection:
+    """The greeting step: read it, note the server's product, keep its capabilities."""
     result = session.result
     with session.step(StepName.GREETING) as step:
         try:
-            client = _Client(session, sock)
+            conn = ImapConnection(session, sock)
         except (imaplib.IMAP4.error, IMAPClientError) as exc:
-            raise CheckFailure(Cause.PROTOCOL_ERROR, f"unexpected greeting: {exc}") from None
-        welcome = client.welcome
+            said = session.redact(str(exc))
+            raise CheckFailure(Cause.PROTOCOL_ERROR, f"unexpected greeting: {said}") from None
+        welcome = conn.welcome
         greeting = welcome.decode("utf-8", "replace") if isinstance(welcome, bytes) else ""
+        greeting = session.redact(greeting)
         result.greeting = greeting
         note_greeting(result, greeting)
         step.detail = greeting
-    raw = client.raw
-    caps = _capabilities(raw)
-    result.capabilities = caps
-    session.result.steps[-1].facts["capabilities"] = " ".join(caps)
+        result.capabilities = capabilities(conn)
+        step.facts["capabilities"] = " ".join(result.capabilities)
+    return conn
 
-    if result.security is Security.STARTTLS:
-        if "STARTTLS" not in caps:
-            raise CheckFailure(
-                Cause.STARTTLS_UNAVAILABLE,
-                "the server does not offer STARTTLS; no password was sent",
-            )
-        _starttls(session, raw)
-        caps = _capabilities(raw)
-        result.capabilities = caps
 
+def capabilities(conn: ImapConnection) -> tuple[str, ...]:
+    """What the server offers on this connection now (upper case, as imaplib keeps them)."""
+    caps: Any = conn.raw.capabilities
+    return tuple(str(c) for c in caps)
+
+
+def secure_imap(session: CheckSession, conn: ImapConnection) -> None:
+    """STARTTLS, the verified handshake, then the capabilities asked afresh over TLS.
+
+    Nothing the server said before TLS is kept (RFC 3501 6.2.1): an untagged CAPABILITY that
+    came with the STARTTLS answer could have been put there by anyone on the path.
+    """
+    result = session.result
+    raw = conn.raw
+    if "STARTTLS" not in capabilities(conn):
+        raise CheckFailure(
+            Cause.STARTTLS_UNAVAILABLE,
+            "the server does not offer STARTTLS; no password was sent",
+        )
+    with session.step(StepName.STARTTLS) as step:
+        typ, data = raw._simple_command("STARTTLS")
+        if typ != "OK":
+            said = session.redact(repr(data))
+            raise CheckFailure(Cause.STARTTLS_UNAVAILABLE, f"STARTTLS refused: {said}")
+        step.detail = "server agreed to STARTTLS"
+
+    def prelude(s: socket.socket) -> None:
+        # Replays the plaintext part only to describe a refused certificate.
+        f = session.reader(s)
+        f.readline()
+        s.sendall(b"a1 STARTTLS\r\n")
+        while (line := f.readline()) and not line.startswith(b"a1 "):
+            pass
+
+    tls = session.start_tls(raw.sock, prelude=prelude)
+    raw.sock = tls
+    raw.file = tls.makefile("rb")  # unused for reading (ours is), closed by imaplib's shutdown
+    raw.reader.rebind(tls)
+    raw._tls_established = True  # type: ignore[attr-defined]  # imaplib's own flag
+    raw.untagged_responses.clear()
+    raw.ask_capabilities()
+    result.capabilities = capabilities(conn)
+
+
+def log_in_imap(session: CheckSession, conn: ImapConnection, password: str) -> None:
+    """The login step: LOGIN, or AUTHENTICATE PLAIN when LOGIN cannot carry the credentials.
+
+    A refusal becomes a :class:`CheckFailure` with the cause :mod:`wizard.checks.refusals`
+    reads from the server's answer; an ``[ALERT]`` goes to ``result.server_alert``.
+    """
+    result = session.result
+    raw = conn.raw
+    caps = capabilities(conn)
     with session.step(StepName.LOGIN) as step:
         step.detail = f"as {result.username}"
-        use_plain = "LOGINDISABLED" in caps or not _is_ascii(result.username + password)
+        use_plain = "LOGINDISABLED" in caps or not _QUOTABLE_RE.fullmatch(
+            result.username + password
+        )
         try:
             if use_plain:
-                # LOGIN has no defined charset for non-ASCII passwords and may be disabled;
-                # SASL PLAIN is UTF-8 by definition.
+                # LOGIN has no defined charset for non-ASCII passwords, cannot carry CR or LF
+                # in a quoted string, and may be disabled; SASL PLAIN is UTF-8 by definition.
                 if "AUTH=PLAIN" not in caps:
                     raise CheckFailure(
                         Cause.PROTOCOL_ERROR,
@@ -143,26 +207,33 @@ def check_imap(session: Session, sock: socket.socket, password: str) -> Callable
                 if "SASL-IR" in caps:
                     _plain_login_with_initial_response(raw, result.username, password)
                 else:
-                    client.plain_login(result.username, password)
+                    conn.plain_login(result.username, password)
             else:
-                client.login(result.username, password)
+                conn.login(result.username, password)
         except LoginError:
-            tagged = raw.last_tagged
-            cause, detail = _classify_login_failure(tagged)
-            alert = _ALERT_RE.search(tagged)
-            if alert:
-                result.server_alert = alert.group(1)
-            raise CheckFailure(cause, f"server said: {tagged}", tagged) from None
+            tagged = session.redact(raw.last_tagged)
+            _note_alert(session, tagged)
+            raise CheckFailure(classify_imap(tagged), f"server said: {tagged}", tagged) from None
         except (imaplib.IMAP4.abort, OSError, EOFError) as exc:
+            said = session.redact(str(exc))
             raise CheckFailure(
-                Cause.PROTOCOL_ERROR, f"connection lost during login: {exc}"
+                Cause.PROTOCOL_ERROR, f"connection lost during login: {said}"
             ) from None
-        step.detail = f"logged in as {result.username}: {raw.last_tagged}"
+        step.detail = f"logged in as {result.username}: {session.redact(raw.last_tagged)}"
     for untagged in raw.untagged_responses.get("OK", []):
         text = untagged.decode("utf-8", "replace") if isinstance(untagged, bytes) else ""
-        alert = _ALERT_RE.search(text)
-        if alert:
-            result.server_alert = alert.group(1)
+        _note_alert(session, text)
+
+
+def _note_alert(session: CheckSession, text: str) -> None:
+    alert = _ALERT_RE.search(text)
+    if alert:
+        session.result.server_alert = session.redact(alert.group(1))
+
+
+def log_out_imap(conn: ImapConnection) -> Callable[[], None]:
+    """How to say goodbye: LOGOUT sent, its answer never awaited (see CheckSession.farewell)."""
+    raw = conn.raw
 
     def logout() -> None:
         raw.send(raw._new_tag() + b" LOGOUT\r\n")  # imaplib's own tag sequence
@@ -170,7 +241,16 @@ def check_imap(session: Session, sock: socket.socket, password: str) -> Callable
     return logout
 
 
-def _plain_login_with_initial_response(raw: _RecordingIMAP4, username: str, password: str) -> None:
+def check_imap(session: CheckSession, sock: socket.socket, password: str) -> Callable[[], None]:
+    """The IMAP login check on a connected (and, for implicit TLS, secured) socket."""
+    conn = open_imap(session, sock)
+    if session.result.security is Security.STARTTLS:
+        secure_imap(session, conn)
+    log_in_imap(session, conn, password)
+    return log_out_imap(conn)
+
+
+def _plain_login_with_initial_response(raw: RecordingIMAP4, username: str, password: str) -> None:
     """AUTHENTICATE PLAIN with the credentials on the command line (RFC 4959 SASL-IR).
 
     imaplib always waits for the server's "+ " before sending them: a round trip for nothing.
@@ -185,36 +265,3 @@ def _plain_login_with_initial_response(raw: _RecordingIMAP4, username: str, pass
     if typ != "OK":
         raise LoginError(raw.last_tagged)
     raw.state = "AUTH"
-
-
-def _is_ascii(text: str) -> bool:
-    return all(ord(c) < 128 for c in text)
-
-
-def _capabilities(raw: imaplib.IMAP4) -> tuple[str, ...]:
-    caps: Any = raw.capabilities
-    return tuple(str(c) for c in caps)
-
-
-def _starttls(session: Session, raw: _RecordingIMAP4) -> None:
-    with session.step(StepName.STARTTLS) as step:
-        typ, data = raw._simple_command("STARTTLS")
-        if typ != "OK":
-            raise CheckFailure(Cause.STARTTLS_UNAVAILABLE, f"STARTTLS refused: {data!r}")
-        step.detail = "server agreed to STARTTLS"
-    raw_sock = raw.sock
-
-    def prelude(s: socket.socket) -> None:
-        # Replays the plaintext part only to describe a refused certificate.
-        f = session.reader(s)
-        f.readline()
-        s.sendall(b"a1 STARTTLS\r\n")
-        while (line := f.readline()) and not line.startswith(b"a1 "):
-            pass
-
-    tls = session.start_tls(raw_sock, prelude=prelude)
-    raw.sock = tls
-    raw.file = tls.makefile("rb")  # unused for reading (ours is), closed by imaplib's shutdown
-    raw.reader.rebind(tls)
-    raw._tls_established = True  # type: ignore[attr-defined]  # imaplib's own flag
-    raw._get_capabilities()

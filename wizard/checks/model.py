@@ -16,9 +16,9 @@ from wizard.services import Security, Service
 # The checks' network timeout in seconds; here rather than in the runner so the GUI can
 # show it without importing the network stack.
 DEFAULT_TIMEOUT = 10.0
-# How long the test message to oneself is waited for (wizard.checks.roundtrip); here for the
+# How long the test message to oneself is waited for (wizard.checks.test_message); here for the
 # same reason.
-DEFAULT_ROUND_TRIP_TIMEOUT = 60.0
+DEFAULT_TEST_MESSAGE_TIMEOUT = 60.0
 
 
 class StepName(enum.StrEnum):
@@ -125,6 +125,10 @@ class CheckResult:
     # Server-supplied text meant for the user ([ALERT] in IMAP), shown verbatim.
     server_alert: str = ""
     cancelled: bool = False
+    # What the plain words are made from, above the checks (wizard.diagnosis.explain_result):
+    # the server's own refusal line, and whether its answer broke a size or time limit.
+    server_text: str = ""
+    endless: bool = False
     # What the server said about itself and about us, only ever from its own words (greeting,
     # EHLO reply, IMPLEMENTATION): IT matches these against its logs, so nothing is guessed.
     server_software: str | None = None  # "Dovecot", "Haraka 3.3.4", "Postfix"...

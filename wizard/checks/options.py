@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from wizard.checks.model import DEFAULT_ROUND_TRIP_TIMEOUT, DEFAULT_TIMEOUT
+from wizard.checks.model import DEFAULT_TEST_MESSAGE_TIMEOUT, DEFAULT_TIMEOUT
 from wizard.services import Service
 
 
@@ -21,7 +21,7 @@ class CheckOptions:
     # Each network step's bound in seconds; a check ends within a small multiple of it.
     timeout: float = DEFAULT_TIMEOUT
     # How long the test message to oneself is awaited.
-    test_message_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT
+    test_message_timeout: float = DEFAULT_TEST_MESSAGE_TIMEOUT
     # Extra CA certificates to trust (tests, a private CA); None: the system's trust only.
     ca_file: Path | None = None
     # The resolver every DNS query of the run goes to (host names, MX, SRV); None: the system's.

@@ -7,6 +7,7 @@ network stack.
 from __future__ import annotations
 
 import base64
+import re
 import urllib.parse
 
 MASK = "********"
@@ -34,4 +35,32 @@ class Redactor:
         for form in self._forms:
             if form in text:
                 text = text.replace(form, MASK)
+        return text
+
+
+class CommandMasker:
+    """Masks the secret in a command the app itself sends, where the command carries it.
+
+    A command is the app's own words around one credential field: the SASL response
+    (base64), the quoted string of IMAP LOGIN, or a whole word. Only those are replaced, so a
+    weak password such as ``mail`` never turns the login ``mail.reader@…`` or ``MAIL FROM``
+    into stars. The whole command is masked before it is split into lines: a password with a
+    line break in it is never recorded in pieces.
+    """
+
+    def __init__(self, secret: str, username: str = "") -> None:
+        self._secret = secret
+        encoded = secret_forms(secret, username) - {secret}
+        escaped = secret.replace("\\", "\\\\").replace('"', '\\"')
+        fields = sorted({f'"{escaped}"', *encoded}, key=len, reverse=True)
+        self._field = re.compile("|".join(re.escape(f) for f in fields if f)) if secret else None
+        # The secret as a word of its own (AUTH LOGIN's lines are base64, matched above).
+        self._word = re.compile(rf"(?<!\S){re.escape(secret)}(?!\S)") if secret.strip() else None
+
+    def __call__(self, text: str) -> str:
+        if self._field is None:
+            return text
+        text = self._field.sub(MASK, text)
+        if self._word is not None:
+            text = self._word.sub(MASK, text)
         return text

@@ -26,8 +26,6 @@ from datetime import UTC, datetime
 
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult, Direction, TranscriptLine
-from wizard.diagnosis import explain
-from wizard.provider import Provider
 from wizard.services import Service
 
 __all__ = ["classify_imap", "classify_sieve", "classify_smtp", "is_bare", "settle_bare_refusals"]
@@ -223,7 +221,7 @@ def is_bare(service: Service, line: str) -> bool:
 _SAID_WHY = (Cause.AUTH_UNAVAILABLE, Cause.ACCOUNT_DISABLED)
 
 
-def settle_bare_refusals(results: Sequence[CheckResult], provider: Provider, address: str) -> None:
+def settle_bare_refusals(results: Sequence[CheckResult]) -> None:
     """Give a bare ``auth_failed`` the cause another service on the same host said for the same
     login in the same run.
 
@@ -248,11 +246,9 @@ def settle_bare_refusals(results: Sequence[CheckResult], provider: Provider, add
             ),
             None,
         )
-        server = provider.server(result.service)
-        if sibling is None or sibling.cause is None or server is None:
+        if sibling is None or sibling.cause is None:
             continue
-        d = explain(sibling.cause, server, provider, result.username, address)
-        result.cause, result.message, result.advice = d.cause, d.message, d.advice
+        result.cause = sibling.cause  # its words are given above the checks, from the cause
         result.transcript.append(
             TranscriptLine(
                 datetime.now(UTC),

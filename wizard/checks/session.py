@@ -8,6 +8,7 @@ socket from another thread.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import ssl
 import threading
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from wizard.checks.connect import ConnectFailed, happy_eyeballs
 from wizard.checks.deadline import Deadline
@@ -30,11 +32,16 @@ from wizard.checks.model import (
     TranscriptLine,
 )
 from wizard.checks.reader import BoundedReader
-from wizard.checks.redact import Redactor
+from wizard.checks.redact import CommandMasker, Redactor
 from wizard.checks.tls import RunTrust, fetch_certificate_for_report, tls_info
+from wizard.services import Security
+
+if TYPE_CHECKING:
+    from wizard.checks.context import RunContext
+    from wizard.checks.resolve import Resolver
 
 
-class Session:
+class CheckSession:
     """One check's record: steps as they happen, the transcript, and the live socket."""
 
     def __init__(
@@ -50,7 +57,10 @@ class Session:
         self.timeout = timeout
         self.cancel = cancel
         self.listener = listener
+        # Server text is masked wherever the secret shows up in it (the server may echo
+        # anything); the app's own commands only in the field that carries it.
         self.redact = Redactor(password, result.username)
+        self._mask_command = CommandMasker(password, result.username)
         self.trust = trust  # the run's, shared by its checks
         self.deadline = Deadline(timeout)
         # Plain-text bytes the server sent after connecting (TLS handshakes not counted): tells
@@ -59,6 +69,21 @@ class Session:
         self.sock: socket.socket | None = None
         self._unregister: Callable[[], None] | None = None
         self._said_goodbye = False
+
+    @classmethod
+    def in_run(cls, result: CheckResult, ctx: RunContext, password: str = "") -> CheckSession:
+        """A session of a run: its timeout, cancel, trust and listener (``password``: what
+        to mask; empty for a probe that never logs in)."""
+        return cls(result, password, ctx.timeout, ctx.cancel, ctx.trust, ctx.listener)
+
+    def open(self, resolver: Resolver) -> socket.socket:
+        """Resolve, connect and, for SSL/TLS from the start, secure: the steps every use of a
+        server begins with (a login check, the test message's legs, a probe). What it raises
+        is judged by ``wizard.checks.verdict.verdict(exc, self)``."""
+        sock = self.connect(self.resolve(resolver))
+        if self.result.security is Security.TLS:
+            return self.start_tls(sock)
+        return sock
 
     # -- steps ------------------------------------------------------------------------------
     def _emit(self, step: Step) -> None:
@@ -81,32 +106,36 @@ class Session:
             if step.status is StepStatus.RUNNING:
                 step.status = StepStatus.OK
         finally:
+            # Not masked here: a detail is the app's own words around server text that was
+            # masked where it came in (per field), so a weak password such as "mail" never
+            # turns "mail" in the app's words into stars (and so never shows what it is).
             step.duration_ms = (time.perf_counter() - t0) * 1000
-            step.detail = self.redact(step.detail)
             self._emit(step)
 
     # -- transcript -------------------------------------------------------------------------
     def note(self, text: str) -> None:
+        """The app's own words; server text inside them is masked by the caller."""
         self._line(Direction.NOTE, text)
 
     def sent(self, text: str) -> None:
-        self._line(Direction.SENT, text)
+        """What went to the server, masked whole before it is split into lines: a password
+        with a line break in it never reaches the transcript in pieces."""
+        self._line(Direction.SENT, self._mask_command(text))
 
     def received(self, text: str) -> None:
-        self._line(Direction.RECEIVED, text)
+        masked = self.redact(text)
+        self._line(Direction.RECEIVED, masked)
         # Kept without the line end, as the server's words (the reader hands lines over raw).
-        self.result.server_responses.append(self.redact(text.rstrip("\r\n")))
+        self.result.server_responses.append(masked.rstrip("\r\n"))
 
     def _line(self, direction: Direction, text: str) -> None:
         for line in text.rstrip("\r\n").split("\n"):
             self.result.transcript.append(
-                TranscriptLine(datetime.now(UTC), direction, self.redact(line.rstrip("\r")))
+                TranscriptLine(datetime.now(UTC), direction, line.rstrip("\r"))
             )
 
     # -- network ----------------------------------------------------------------------------
-    def resolve(
-        self, resolver: Callable[[str, int], list[tuple[str, int]]]
-    ) -> list[tuple[str, int]]:
+    def resolve(self, resolver: Resolver) -> list[tuple[str, int]]:
         host, port = self.result.host, self.result.port
         with self.step(StepName.RESOLVE) as step:
             addrs = resolver(host, port)
@@ -171,7 +200,7 @@ class Session:
             try:
                 tls = self.trust.context().wrap_socket(sock, server_hostname=self.result.host)
             except ssl.SSLCertVerificationError as exc:
-                self.note(f"certificate refused: {exc.verify_message or exc}")
+                self.note(f"certificate refused: {self.redact(str(exc.verify_message or exc))}")
                 if self.result.peer and not self.cancel.cancelled:
                     try:
                         seen = fetch_certificate_for_report(
@@ -184,15 +213,22 @@ class Session:
                     except CheckFailure:  # the replayed dialogue broke a read limit
                         seen = None
                     if seen:
-                        step.facts.update({k: str(v) for k, v in seen.items()})
+                        # The certificate's names are the server's words: masked per field.
+                        shown = {k: self.redact(str(v)) for k, v in seen.items()}
+                        step.facts.update(shown)
                         step.detail = (
-                            f"refused certificate: subject {seen['cert_subject']}, issuer "
-                            f"{seen['cert_issuer']}, valid {seen['not_before']} to "
-                            f"{seen['not_after']}, SHA-256 {seen['sha256']}"
+                            f"refused certificate: subject {shown['cert_subject']}, issuer "
+                            f"{shown['cert_issuer']}, valid {shown['not_before']} to "
+                            f"{shown['not_after']}, SHA-256 {shown['sha256']}"
                         )
                 raise
             self._adopt(tls)
             info = tls_info(tls)
+            info = dataclasses.replace(  # the certificate's names are the server's words
+                info,
+                cert_subject=self.redact(info.cert_subject),
+                cert_issuer=self.redact(info.cert_issuer),
+            )
             self.result.tls = info
             step.detail = (
                 f"{info.version}, {info.cipher}; certificate for {info.cert_subject} "
@@ -222,7 +258,7 @@ class Session:
                 try:
                     send()
                 except Exception as exc:  # noqa: BLE001 - a goodbye must never undo the verdict
-                    self.note(f"logout not sent: {exc}")
+                    self.note(f"logout not sent: {self.redact(str(exc))}")
                     step.detail = "not sent; the verdict was already in"
                     return
                 self._said_goodbye = True

@@ -1,7 +1,10 @@
-"""SMTP submission check with smtplib: greeting, EHLO, STARTTLS, EHLO again, AUTH, QUIT.
+"""SMTP submission with smtplib, as public steps: open (greeting), EHLO, secure (STARTTLS and
+EHLO again), log in (AUTH), and the goodbye.
 
 No credential ever goes out before TLS: with STARTTLS configured, a server that does not offer
-it ends the check (``starttls_unavailable``) before AUTH is even considered.
+it ends the check (``starttls_unavailable``) before AUTH is even considered. The login check
+(:func:`check_smtp`), the test message's submission and a probe that never logs in are built
+from the same steps, so a blocklist greeting or a refused certificate reads the same in all.
 """
 
 from __future__ import annotations
@@ -17,18 +20,29 @@ from wizard.checks.model import StepName
 from wizard.checks.reader import BoundedReader
 from wizard.checks.refusals import classify_smtp
 from wizard.checks.server_facts import note_ehlo, note_greeting, note_refusal
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
 from wizard.services import Security
 
 # What a refusal at connect time looks like when the client's address is on a blocklist
 # (Haraka's dnsbl plugin, Postfix postscreen...).
 _BLOCKLIST_WORDS = ("blacklist", "blocklist", "spamhaus", "dnsbl", "rbl", "listed")
 
+__all__ = [
+    "SmtpConnection",
+    "check_smtp",
+    "ehlo",
+    "extensions",
+    "log_in_smtp",
+    "log_out_smtp",
+    "open_smtp",
+    "secure_smtp",
+]
 
-class _RecordingSMTP(smtplib.SMTP):
+
+class SmtpConnection(smtplib.SMTP):
     """smtplib on the session's socket, copying each command and reply into the transcript."""
 
-    def __init__(self, session: Session, sock: socket.socket) -> None:
+    def __init__(self, session: CheckSession, sock: socket.socket) -> None:
         self._session = session
         self._ready_sock = sock
         self.reader = session.reader(sock)
@@ -74,17 +88,13 @@ def _helo_name(sock: socket.socket) -> str:
     return f"[IPv6:{ip}]" if ":" in ip else f"[{ip}]"
 
 
-def _auth_failure(code: int, text: str) -> CheckFailure:
-    full = f"{code} {text}"
-    return CheckFailure(classify_smtp(code, text), f"server said: {full}", full)
-
-
-def check_smtp(session: Session, sock: socket.socket, password: str) -> Callable[[], None]:
+def open_smtp(session: CheckSession, sock: socket.socket) -> SmtpConnection:
+    """The greeting step; a refusal at connect time gets its cause (a blocklist, busy, other)."""
     result = session.result
     with session.step(StepName.GREETING) as step:
-        smtp = _RecordingSMTP(session, sock)
+        smtp = SmtpConnection(session, sock)
         code, msg = smtp.connect(result.host, result.port)
-        text = msg.decode("utf-8", "replace")
+        text = session.redact(msg.decode("utf-8", "replace"))
         result.greeting = f"{code} {text}"
         note_greeting(result, text.split("\n", 1)[0])
         step.detail = result.greeting
@@ -95,56 +105,70 @@ def check_smtp(session: Session, sock: socket.socket, password: str) -> Callable
             if 400 <= code < 500:
                 raise CheckFailure(Cause.AUTH_UNAVAILABLE, f"server said: {code} {text}", text)
             raise CheckFailure(Cause.PROTOCOL_ERROR, f"unexpected greeting: {code} {text}", text)
+    return smtp
 
+
+def ehlo(session: CheckSession, smtp: SmtpConnection, *, secured: bool = False) -> tuple[str, ...]:
+    """The capabilities step (EHLO); what the server offers, also kept on the result.
+
+    ``secured``: the EHLO that follows STARTTLS (its answer names no new server facts).
+    """
+    result = session.result
     with session.step(StepName.CAPABILITIES) as step:
         code, msg = smtp.ehlo()
         if code != 250:
-            raise CheckFailure(Cause.PROTOCOL_ERROR, f"EHLO refused: {code} {msg!r}")
-        note_ehlo(result, msg.decode("utf-8", "replace"), smtp.local_hostname)
-        result.capabilities = _extensions(smtp)
-        step.detail = ", ".join(result.capabilities)
+            if secured:
+                raise CheckFailure(Cause.PROTOCOL_ERROR, f"EHLO after STARTTLS refused: {code}")
+            said = session.redact(repr(msg))
+            raise CheckFailure(Cause.PROTOCOL_ERROR, f"EHLO refused: {code} {said}")
+        if not secured:
+            note_ehlo(result, msg.decode("utf-8", "replace"), smtp.local_hostname)
+        result.capabilities = extensions(smtp)
+        step.detail = session.redact(", ".join(result.capabilities))
+    return result.capabilities
 
-    if result.security is Security.STARTTLS:
-        if not smtp.has_extn("starttls"):
+
+def secure_smtp(session: CheckSession, smtp: SmtpConnection) -> None:
+    """STARTTLS, the verified handshake, then EHLO again: nothing from before TLS is kept."""
+    if not smtp.has_extn("starttls"):
+        raise CheckFailure(
+            Cause.STARTTLS_UNAVAILABLE,
+            "the server does not offer STARTTLS; no password was sent",
+        )
+    with session.step(StepName.STARTTLS) as step:
+        code, msg = smtp.docmd("STARTTLS")
+        if code != 220:
             raise CheckFailure(
                 Cause.STARTTLS_UNAVAILABLE,
-                "the server does not offer STARTTLS; no password was sent",
+                f"STARTTLS refused: {code} {session.redact(msg.decode(errors='replace'))}",
             )
-        with session.step(StepName.STARTTLS) as step:
-            code, msg = smtp.docmd("STARTTLS")
-            if code != 220:
-                raise CheckFailure(
-                    Cause.STARTTLS_UNAVAILABLE,
-                    f"STARTTLS refused: {code} {msg.decode(errors='replace')}",
-                )
-            step.detail = "server agreed to STARTTLS"
-        helo = smtp.local_hostname
+        step.detail = "server agreed to STARTTLS"
+    helo = smtp.local_hostname
 
-        def prelude(s: socket.socket) -> None:
-            f = session.reader(s)
-            _read_smtp_reply(f)
-            s.sendall(f"EHLO {helo}\r\n".encode())
-            _read_smtp_reply(f)
-            s.sendall(b"STARTTLS\r\n")
-            _read_smtp_reply(f)
+    def prelude(s: socket.socket) -> None:
+        f = session.reader(s)
+        _read_smtp_reply(f)
+        s.sendall(f"EHLO {helo}\r\n".encode())
+        _read_smtp_reply(f)
+        s.sendall(b"STARTTLS\r\n")
+        _read_smtp_reply(f)
 
-        assert smtp.sock is not None  # connected in the greeting step
-        tls = session.start_tls(smtp.sock, prelude=prelude)
-        # What smtplib.starttls() does after the handshake: forget all pre-TLS state.
-        smtp.sock = tls
-        smtp.file = None
-        smtp.reader.rebind(tls)
-        smtp.helo_resp = None
-        smtp.ehlo_resp = None
-        smtp.esmtp_features = {}
-        smtp.does_esmtp = False
-        with session.step(StepName.CAPABILITIES) as step:
-            code, msg = smtp.ehlo()
-            if code != 250:
-                raise CheckFailure(Cause.PROTOCOL_ERROR, f"EHLO after STARTTLS refused: {code}")
-            result.capabilities = _extensions(smtp)
-            step.detail = ", ".join(result.capabilities)
+    assert smtp.sock is not None  # connected in the greeting step
+    tls = session.start_tls(smtp.sock, prelude=prelude)
+    # What smtplib.starttls() does after the handshake: forget all pre-TLS state.
+    smtp.sock = tls
+    smtp.file = None
+    smtp.reader.rebind(tls)
+    smtp.helo_resp = None
+    smtp.ehlo_resp = None
+    smtp.esmtp_features = {}
+    smtp.does_esmtp = False
+    ehlo(session, smtp, secured=True)
 
+
+def log_in_smtp(session: CheckSession, smtp: SmtpConnection, password: str) -> None:
+    """The login step (AUTH PLAIN, else LOGIN); a refusal gets the cause its reply says."""
+    result = session.result
     with session.step(StepName.LOGIN) as step:
         step.detail = f"as {result.username}"
         mechanisms = smtp.esmtp_features.get("auth", "").upper().split()
@@ -154,12 +178,26 @@ def check_smtp(session: Session, sock: socket.socket, password: str) -> Callable
             )
         code, text = _authenticate(smtp, mechanisms, result.username, password)
         if code != 235:
-            raise _auth_failure(code, text)
-        step.detail = f"logged in as {result.username}: {code} {text}"
+            full = session.redact(f"{code} {text}")
+            raise CheckFailure(classify_smtp(code, text), f"server said: {full}", full)
+        step.detail = f"logged in as {result.username}: {session.redact(f'{code} {text}')}"
 
-    # QUIT after the answer, not pipelined with AUTH: it is never waited for, so riding along
-    # would save nothing and would need the server's PIPELINING.
+
+def log_out_smtp(smtp: SmtpConnection) -> Callable[[], None]:
+    """QUIT, sent and never awaited (see CheckSession.farewell)."""
+    # Not pipelined with AUTH: it is never waited for, so riding along would save nothing
+    # and would need the server's PIPELINING.
     return lambda: smtp.send("QUIT\r\n")
+
+
+def check_smtp(session: CheckSession, sock: socket.socket, password: str) -> Callable[[], None]:
+    """The submission login check on a connected (and, for implicit TLS, secured) socket."""
+    smtp = open_smtp(session, sock)
+    ehlo(session, smtp)
+    if session.result.security is Security.STARTTLS:
+        secure_smtp(session, smtp)
+    log_in_smtp(session, smtp, password)
+    return log_out_smtp(smtp)
 
 
 def _authenticate(
@@ -189,7 +227,8 @@ def _authenticate(
     )
 
 
-def _extensions(smtp: smtplib.SMTP) -> tuple[str, ...]:
+def extensions(smtp: smtplib.SMTP) -> tuple[str, ...]:
+    """The EHLO keywords with their parameters, as the server listed them."""
     return tuple(f"{k.upper()} {v.strip()}".strip() for k, v in smtp.esmtp_features.items())
 
 

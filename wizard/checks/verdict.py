@@ -11,12 +11,12 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass
 
+from wizard.checks.causes import classify_exception
 from wizard.checks.errors import Cause, CheckFailure
 from wizard.checks.model import StepName
 from wizard.checks.reader import EndlessAnswer
 from wizard.checks.security_probe import Seen, first_bytes, tls_from_the_start
-from wizard.checks.session import Session
-from wizard.diagnosis import classify_exception
+from wizard.checks.session import CheckSession
 from wizard.services import Security
 
 
@@ -27,12 +27,14 @@ class Verdict:
     endless: bool = False  # the plain words say "the server sent an endless answer"
 
 
-def verdict(exc: BaseException, session: Session) -> Verdict:
+def verdict(exc: BaseException, session: CheckSession) -> Verdict:
     if isinstance(exc, EndlessAnswer):
         return Verdict(Cause.PROTOCOL_ERROR, exc.detail, endless=True)
     cause, detail = classify_exception(exc)
-    if isinstance(exc, CheckFailure):
+    if isinstance(exc, CheckFailure):  # its server text was masked where it was raised
         return Verdict(cause, detail)
+    # An exception's text may quote the server (imaplib's abort, a certificate's name).
+    detail = session.redact(detail)
     result = session.result
     step = result.steps[-1].name if result.steps else None
     deadline = session.deadline
@@ -82,7 +84,7 @@ def verdict(exc: BaseException, session: Session) -> Verdict:
     return Verdict(cause, detail)
 
 
-def _speaks_tls(session: Session) -> str:
+def _speaks_tls(session: CheckSession) -> str:
     """With STARTTLS or plain configured: a description if the port speaks TLS at once."""
     result = session.result
     if result.security is Security.TLS or result.peer is None:
@@ -102,7 +104,7 @@ def _speaks_tls(session: Session) -> str:
     )
 
 
-def _plain_instead_of_tls(session: Session, exc: BaseException, detail: str) -> Verdict:
+def _plain_instead_of_tls(session: CheckSession, exc: BaseException, detail: str) -> Verdict:
     """With SSL/TLS configured and the handshake broken: does the port speak plain text?"""
     result = session.result
     assert result.peer is not None
@@ -110,18 +112,19 @@ def _plain_instead_of_tls(session: Session, exc: BaseException, detail: str) -> 
     if wait <= 0 or session.cancel.cancelled:
         return Verdict(Cause.TLS_FAILED, detail)
     probe = first_bytes(result.peer, wait, session.adopt)
-    session.note(f"probe: a plain connection got {probe.seen.value}: {probe.sample}".rstrip(": "))
+    sample = session.redact(probe.sample)
+    session.note(f"probe: a plain connection got {probe.seen.value}: {sample}".rstrip(": "))
     if probe.seen is Seen.MAIL_GREETING:
         return Verdict(
             Cause.WRONG_SECURITY,
             f"the TLS handshake failed ({detail}) and a plain connection got an "
-            f"{probe.protocol} greeting ({probe.sample!r}): port {result.port} expects "
+            f"{probe.protocol} greeting ({sample!r}): port {result.port} expects "
             f"STARTTLS, not SSL/TLS",
         )
     if probe.seen is Seen.OTHER_BYTES:
         return Verdict(
             Cause.PROTOCOL_ERROR,
-            f"the port answers with neither TLS nor a mail greeting ({probe.sample!r})",
+            f"the port answers with neither TLS nor a mail greeting ({sample!r})",
         )
     if probe.seen is Seen.CLOSED and isinstance(exc, ssl.SSLEOFError | ConnectionError):
         return Verdict(

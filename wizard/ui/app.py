@@ -70,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QMessageBox.critical(None, APP_NAME, f"The provider file cannot be used:\n\n{exc}")
         return 2
 
+    from wizard.checks.options import CheckOptions
     from wizard.ui.wizard_window import MailSetupWizard
 
     flow = WizardFlow(
@@ -80,11 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         provider_file_chosen=provider_path is not None,
         send_test_message=True,
     )
-    wizard = MailSetupWizard(
-        flow,
+    # The run's options, built once; each run adds only the person's test-message choice.
+    options = CheckOptions(
         ca_file=Path(args.ca_file) if args.ca_file else None,
         dnsbl_server=args.dnsbl_server,
     )
+    wizard = MailSetupWizard(flow, options=options)
     wizard.show()
     if os.environ.get("WIZARD_BENCH_EXIT_AFTER_FIRST_PAGE") == "1":
         # For bench/startup.py: report when the first page is on screen, then leave.

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
 from wizard import APP_NAME
-from wizard.checks.model import DEFAULT_ROUND_TRIP_TIMEOUT, DEFAULT_TIMEOUT
+from wizard.checks.options import CheckOptions
 from wizard.flow import PAGES, START_PAGE, Page, WizardFlow
 from wizard.provider import Provider
 from wizard.ui.pages import (
@@ -35,18 +34,14 @@ class MailSetupWizard(QWizard):
         self,
         flow: WizardFlow,
         *,
-        ca_file: Path | None = None,
-        check_timeout: float = DEFAULT_TIMEOUT,
-        round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
-        dnsbl_server: tuple[str, int] | None = None,
+        options: CheckOptions | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.flow = flow
-        self.ca_file = ca_file
-        self.dnsbl_server = dnsbl_server  # None: the system's resolver answers blocklist queries
-        self.check_timeout = check_timeout
-        self.round_trip_timeout = round_trip_timeout
+        # What every check run of this window is asked to do (built once, by app.py or a
+        # test); the checking page adds the person's test-message choice at each run.
+        self.check_options = options or CheckOptions()
         self.setWindowTitle(f"{APP_NAME} — {flow.provider.branding.organization}")
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.HaveHelpButton, False)

@@ -7,17 +7,11 @@ import copy
 import logging
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from wizard.checks.model import (
-    DEFAULT_ROUND_TRIP_TIMEOUT,
-    DEFAULT_TIMEOUT,
-    CancelToken,
-    CheckResult,
-    Step,
-)
+from wizard.checks.model import CancelToken, CheckResult, Step
+from wizard.checks.options import CheckOptions
 from wizard.provider import Provider
 from wizard.services import Service
 
@@ -40,25 +34,15 @@ class CheckWorker(QObject):
         provider: Provider,
         address: str,
         password: str,
+        options: CheckOptions,
         *,
-        ca_file: Path | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        username: str | None = None,
-        with_round_trip: bool = False,
-        round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
-        dnsbl_server: tuple[str, int] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._provider = provider
         self._address = address
         self._password = password
-        self._ca_file = ca_file
-        self._timeout = timeout
-        self._username = username
-        self._with_round_trip = with_round_trip
-        self._round_trip_timeout = round_trip_timeout
-        self._dnsbl_server = dnsbl_server
+        self._options = options
         self.cancel_token = CancelToken()
         self._thread: threading.Thread | None = None
 
@@ -82,44 +66,30 @@ class CheckWorker(QObject):
         with contextlib.suppress(RuntimeError):  # the page went away: nobody to tell
             self.step.emit(service.value, copy.copy(step))
 
+    def _on_logins_done(self, results: list[CheckResult]) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.logins_done.emit(results)
+
     def _run(self) -> None:
         # The network stack (imapclient, smtplib, ssl, truststore) is imported here, on the
         # checking thread, the first time a check runs: never before the first page is shown.
-        from wizard.checks.pipeline import run_round_trip_after
-        from wizard.checks.runner import run_checks
+        from wizard.pipeline import run_all_checks
 
         # The logins, then (once IMAP and SMTP pass) the test message: one thread, one
         # cancel token, so Stop ends the wait for the message as it ends a login. The login
         # verdicts are shown as soon as they are known, not after the message's wait.
-        results: list[CheckResult] = run_checks(
-            self._provider,
-            self._address,
-            self._password,
-            ca_file=self._ca_file,
-            timeout=self._timeout,
-            cancel=self.cancel_token,
-            listener=self._on_step,
-            username=self._username,
-            dnsbl_server=self._dnsbl_server,
-        )
-        if self._with_round_trip:
-            with contextlib.suppress(RuntimeError):
-                self.logins_done.emit(list(results))
-            trip = run_round_trip_after(
-                results,
+        try:
+            results = run_all_checks(
                 self._provider,
                 self._address,
                 self._password,
-                ca_file=self._ca_file,
-                timeout=self._timeout,
-                round_trip_timeout=self._round_trip_timeout,
+                self._options,
                 cancel=self.cancel_token,
                 listener=self._on_step,
-                username=self._username,
+                logins_done=self._on_logins_done,
             )
-            if trip is not None:
-                results.append(trip)
-        self._password = ""
+        finally:
+            self._password = ""
         with contextlib.suppress(RuntimeError):  # the wizard closed while checks finished
             self.finished.emit(results)
 

@@ -20,7 +20,7 @@ from wizard.ui.worker import BackgroundCall
 from wizard.ui_text.checking import TEST_MESSAGE_CHOICE, TEST_MESSAGE_NOTE
 
 if TYPE_CHECKING:
-    from wizard.ui.wizard_window import MailSetupWizard
+    from wizard.ui.pages.base import PageHost
 
 
 class AccountPage(WizardPage):
@@ -33,7 +33,7 @@ class AccountPage(WizardPage):
 
     page_id = Page.ACCOUNT
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         self._reading: BackgroundCall | None = None
         self._generation = wizard.flow.account_generation
@@ -197,9 +197,10 @@ class AccountPage(WizardPage):
 
     def _changed(self) -> None:
         v = self.flow.validate_account(self.name.text(), self.address.text(), self.password.text())
-        self.address_error.setText(v.address_error or v.name_error)
+        error = v.address_error or v.name_error or v.password_error
+        self.address_error.setText(error)
         self.address_error.setStyleSheet(f"color: {fail_color(self).name()};")
-        self.address_error.setVisible(bool(v.address_error or v.name_error))
+        self.address_error.setVisible(bool(error))
         self.domain_warning.setText(v.domain_warning)
         self.domain_warning.setStyleSheet(f"color: {warn_color(self).name()};")
         self.domain_warning.setVisible(bool(v.domain_warning))

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QWizardPage
 
+from wizard.checks.options import CheckOptions
 from wizard.flow import Page, WizardFlow
 
-if TYPE_CHECKING:
-    from wizard.ui.wizard_window import MailSetupWizard
+
+class PageHost(Protocol):
+    """What a page needs of the window that holds it (the window is ``MailSetupWizard``).
+
+    A protocol rather than the window class, so pages never import the window and the window
+    imports its pages one way only.
+    """
+
+    flow: WizardFlow
+    # What every check run starts from (built once by app.py or a test).
+    check_options: CheckOptions
 
 
 class WizardPage(QWizardPage):
@@ -22,14 +32,14 @@ class WizardPage(QWizardPage):
 
     page_id: ClassVar[Page]
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__()
         # Kept rather than asked of QWizard: while it resets or closes, wizard() and
         # currentId() can be None and -1, and an exception in a Qt override is fatal.
         self._wizard = wizard
 
     @property
-    def w(self) -> MailSetupWizard:
+    def w(self) -> PageHost:
         return self._wizard
 
     @property

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QObject, Signal
 
-from wizard.checks.model import DEFAULT_ROUND_TRIP_TIMEOUT, CheckResult, Step
+from wizard.checks.model import CheckResult, Step
+from wizard.checks.options import CheckOptions
 from wizard.flow import WizardFlow
 from wizard.services import Service
 from wizard.ui.worker import BackgroundCall, CheckWorker
@@ -30,26 +29,17 @@ class CheckRun(QObject):
         self.worker: CheckWorker | None = None
         self._saving: BackgroundCall | None = None
 
-    def start(
-        self,
-        flow: WizardFlow,
-        *,
-        ca_file: Path | None,
-        timeout: float,
-        round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
-        dnsbl_server: tuple[str, int] | None = None,
-    ) -> None:
-        """Check the flow's account now; a run still going is cancelled and forgotten."""
+    def start(self, flow: WizardFlow, options: CheckOptions) -> None:
+        """Check the flow's account now; a run still going is cancelled and forgotten.
+
+        The test message is sent when the person asked for it (the flow's choice).
+        """
         self.abandon()
         worker = CheckWorker(
             flow.provider,
             flow.account.address,
             flow.account.password,
-            ca_file=ca_file,
-            timeout=timeout,
-            with_round_trip=flow.send_test_message,
-            round_trip_timeout=round_trip_timeout,
-            dnsbl_server=dnsbl_server,
+            options.with_changes(send_test_message=flow.send_test_message),
             parent=self,
         )
         worker.step.connect(self._on_step)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from wizard.checks.model import CheckResult, Step, StepStatus
 from wizard.clients.instructions.other import security_word
 from wizard.flow import CheckState, Page
+from wizard.password_rules import password_problem
 from wizard.services import Service
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
@@ -58,7 +59,7 @@ from wizard.ui_text.checking import (
 )
 
 if TYPE_CHECKING:
-    from wizard.ui.wizard_window import MailSetupWizard
+    from wizard.ui.pages.base import PageHost
 
 _MARKS = {Tone.GOOD: StepStatus.OK, Tone.BAD: StepStatus.FAILED}
 
@@ -118,7 +119,7 @@ class CheckingPage(WizardPage):
     page_id = Page.CHECKING
     checks_done = Signal()
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         self.setTitle("Checking your account")
         self.run = CheckRun(self)
@@ -169,9 +170,6 @@ class CheckingPage(WizardPage):
         action_row.addWidget(self.stop_button)
         action_row.addStretch(1)
         outer.addLayout(action_row)
-        # The names the older tests and callers use for the one action button.
-        self.retry_button = self.action_button
-        self.alternative_button = self.action_button
 
         outer.addSpacing(6)
         self.rows_box = QWidget(self)
@@ -205,7 +203,7 @@ class CheckingPage(WizardPage):
             )
             self._rows[server.service] = row
             steps.addWidget(row)
-        # The test message: run by the core after the logins pass (wizard.checks.pipeline).
+        # The test message: run by the core after the logins pass (wizard.pipeline).
         trip = ServiceRow(Service.ROUNDTRIP.label, ROUND_TRIP_SUBTITLE, self.details_box)
         self._rows[Service.ROUNDTRIP] = trip
         steps.addWidget(trip)
@@ -273,13 +271,7 @@ class CheckingPage(WizardPage):
             else:
                 row.start()
         self._show_words()
-        self.run.start(
-            self.flow,
-            ca_file=self.w.ca_file,
-            timeout=self.w.check_timeout,
-            round_trip_timeout=self.w.round_trip_timeout,
-            dnsbl_server=self.w.dnsbl_server,
-        )
+        self.run.start(self.flow, self.w.check_options)
         self._set_running(True)
         self.completeChanged.emit()
 
@@ -343,6 +335,8 @@ class CheckingPage(WizardPage):
         if self._action is Action.PASSWORD:
             if self.flow.retry_with_password(self.password.text()):
                 self.start()
+            elif problem := password_problem(self.password.text()):
+                self.status.setText(problem)  # the flow refused it: say why, send nothing
         elif self._action is Action.FULL_ADDRESS:
             self.retry_with_full_address()
         elif self._action is Action.RETRY:

@@ -11,7 +11,7 @@ from wizard.ui.pages.base import WizardPage
 from wizard.ui.widgets import wrapping_label
 
 if TYPE_CHECKING:
-    from wizard.ui.wizard_window import MailSetupWizard
+    from wizard.ui.pages.base import PageHost
 
 
 def with_mnemonic(label: str, taken: set[str]) -> str:
@@ -29,7 +29,7 @@ class ClientPage(WizardPage):
 
     page_id = Page.CLIENT
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         self.setTitle("Your mail program")
         lay = QVBoxLayout(self)

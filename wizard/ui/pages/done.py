@@ -15,7 +15,7 @@ from wizard.ui_text.checking import Tone
 from wizard.ui_text.done import done_text
 
 if TYPE_CHECKING:
-    from wizard.ui.wizard_window import MailSetupWizard
+    from wizard.ui.pages.base import PageHost
 
 
 class DonePage(WizardPage):
@@ -28,7 +28,7 @@ class DonePage(WizardPage):
 
     page_id = Page.DONE
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         self.setTitle("Ready")
         lay = QVBoxLayout(self)

@@ -25,7 +25,7 @@ from wizard.ui.widgets import wrapping_label
 from wizard.ui_text.setup import BY_HAND_LABEL
 
 if TYPE_CHECKING:
-    from wizard.ui.wizard_window import MailSetupWizard
+    from wizard.ui.pages.base import PageHost
 
 
 class SetupPage(WizardPage):
@@ -37,7 +37,7 @@ class SetupPage(WizardPage):
 
     page_id = Page.SETUP
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         self.setTitle("Set up your mail program")  # named after the program once it is chosen
         lay = QVBoxLayout(self)

@@ -25,7 +25,7 @@ from wizard.ui.widgets import secondary_label, wrapping_label
 
 if TYPE_CHECKING:
     from wizard.ui.log_reader_window import LogReaderWindow
-    from wizard.ui.wizard_window import MailSetupWizard
+    from wizard.ui.pages.base import PageHost
 
 
 class WelcomePage(WizardPage):
@@ -37,7 +37,7 @@ class WelcomePage(WizardPage):
 
     page_id = Page.WELCOME
 
-    def __init__(self, wizard: MailSetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         flow = wizard.flow
         provider = flow.provider

@@ -9,21 +9,15 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass
 
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientError
 
 from wizard.checks.deadline import DeadlineExceeded
 from wizard.checks.errors import Cause, CheckFailure
-from wizard.checks.imap import (
-    _capabilities,
-    _Client,
-    _is_ascii,
-    _plain_login_with_initial_response,
-    _starttls,
-)
+from wizard.checks.imap import ImapConnection, log_in_imap, open_imap, secure_imap
 from wizard.checks.model import CancelToken
-from wizard.checks.roundtrip.dsn import Bounce, parse_bounce
-from wizard.checks.roundtrip.message import TOKEN_HEADER
-from wizard.checks.session import Session
+from wizard.checks.session import CheckSession
+from wizard.checks.test_message.dsn import Bounce, parse_bounce
+from wizard.checks.test_message.message import TOKEN_HEADER
 from wizard.services import Security
 
 # RFC 6154 names the junk folder \Junk; servers without SPECIAL-USE use one of these names.
@@ -53,7 +47,7 @@ class Found:
 class Mailbox:
     """The watching IMAP connection: folders, the wait, and the careful removal."""
 
-    def __init__(self, session: Session, client: _Client, token: str) -> None:
+    def __init__(self, session: CheckSession, client: ImapConnection, token: str) -> None:
         self.session = session
         self.client = client
         self.raw = client.raw
@@ -341,32 +335,10 @@ def _quote(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def open_mailbox(session: Session, sock: socket.socket, password: str, token: str) -> Mailbox:
-    """Log in as the login check does (its pieces), and keep the connection."""
-    result = session.result
-    try:
-        client = _Client(session, sock)
-    except (imaplib.IMAP4.error, IMAPClientError) as exc:
-        raise CheckFailure(Cause.PROTOCOL_ERROR, f"unexpected greeting: {exc}") from None
-    raw = client.raw
-    caps = _capabilities(raw)
-    if result.security is Security.STARTTLS:
-        if "STARTTLS" not in caps:
-            raise CheckFailure(
-                Cause.STARTTLS_UNAVAILABLE,
-                "the server does not offer STARTTLS; no password was sent",
-            )
-        _starttls(session, raw)
-        caps = _capabilities(raw)
-    try:
-        if "LOGINDISABLED" in caps or not _is_ascii(result.username + password):
-            if "SASL-IR" in caps and "AUTH=PLAIN" in caps:
-                _plain_login_with_initial_response(raw, result.username, password)
-            else:
-                client.plain_login(result.username, password)
-        else:
-            client.login(result.username, password)
-    except LoginError:
-        tagged = raw.last_tagged
-        raise CheckFailure(Cause.AUTH_FAILED, f"server said: {tagged}", tagged) from None
-    return Mailbox(session, client, token)
+def open_mailbox(session: CheckSession, sock: socket.socket, password: str, token: str) -> Mailbox:
+    """Log in with the login check's own steps, and keep the connection for watching."""
+    conn = open_imap(session, sock)
+    if session.result.security is Security.STARTTLS:
+        secure_imap(session, conn)
+    log_in_imap(session, conn, password)
+    return Mailbox(session, conn, token)

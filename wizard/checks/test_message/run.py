@@ -1,4 +1,4 @@
-"""The whole round trip: both legs, the outcome, the removal, the result."""
+"""The whole test message: both legs, the outcome, the removal, the result."""
 
 from __future__ import annotations
 
@@ -6,40 +6,35 @@ import email.policy
 import imaplib
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from imapclient.exceptions import IMAPClientError
 
+from wizard.checks.context import RunContext
 from wizard.checks.deadline import Deadline
 from wizard.checks.errors import Cause, CheckCancelled, CheckFailure
-from wizard.checks.model import (
-    DEFAULT_ROUND_TRIP_TIMEOUT,
-    CancelToken,
-    CheckResult,
-    StepListener,
-    StepName,
-    StepStatus,
-)
-from wizard.checks.roundtrip.dsn import Bounce
-from wizard.checks.roundtrip.mailbox import Found, Mailbox, open_mailbox
-from wizard.checks.roundtrip.message import build_message, new_token, queue_id_from
-from wizard.checks.roundtrip.submit import SubmissionRefused, send_message, smtp_login
-from wizard.checks.session import Session
-from wizard.checks.smtp import _RecordingSMTP
-from wizard.checks.tls import RunTrust
+from wizard.checks.model import CheckResult, StepName, StepStatus
+from wizard.checks.session import CheckSession
+from wizard.checks.smtp import SmtpConnection
+from wizard.checks.test_message.dsn import Bounce
+from wizard.checks.test_message.mailbox import Found, Mailbox, open_mailbox
+from wizard.checks.test_message.message import build_message, new_token, queue_id_from
+from wizard.checks.test_message.submit import SubmissionRefused, send_message, smtp_login
+from wizard.checks.verdict import verdict
 from wizard.provider import Provider, ServerSettings
-from wizard.services import Security, Service
+from wizard.services import Service
 
 
 @dataclass
-class RoundTripResult(CheckResult):
-    """A check result plus what the round trip found out."""
+class TestMessageResult(CheckResult):
+    """A check result plus what the test message found out."""
+
+    __test__ = False  # a result, not a pytest test class
 
     folder: str | None = None
     delivery_ms: float | None = None
@@ -70,34 +65,25 @@ class RoundTripResult(CheckResult):
         return data
 
 
-# -- the whole round trip -------------------------------------------------------------------
-Resolver = Callable[[str, int], list[tuple[str, int]]]
+# -- the whole test message ------------------------------------------------------------------
 
 
 class Legs:
-    """Opens the network legs on sessions of their own (their steps stay out of the row)."""
+    """Opens the network legs on sessions of their own (their steps stay out of the row).
 
-    def __init__(
-        self,
-        main: Session,
-        password: str,
-        trust: RunTrust,
-        resolver: Resolver,
-    ) -> None:
+    Every leg resolves through the run's resolver and verifies with the run's trust.
+    """
+
+    def __init__(self, main: CheckSession, password: str, ctx: RunContext) -> None:
         self.main = main
         self.password = password
-        self.trust = trust  # the round trip's, shared by its legs
-        self.resolver = resolver
-        self.sessions: list[Session] = []
+        self.ctx = ctx
+        self.sessions: list[CheckSession] = []
 
-    def open(
-        self, server: ServerSettings, username: str, *, waits: float = 0.0
-    ) -> tuple[Session, socket.socket]:
-        """Resolve, connect and (for implicit TLS) secure a leg.
-
-        Its deadline is a login check's plus ``waits``: the time it must stay open by design
-        (the mailbox until the message arrives; submission until the mailbox is watched).
-        """
+    def new(self, server: ServerSettings, username: str, *, waits: float = 0.0) -> CheckSession:
+        """A leg's session; its deadline is a login check's plus ``waits``: the time it must
+        stay open by design (the mailbox until the message arrives; submission until the
+        mailbox is watched)."""
         scratch = CheckResult(
             service=Service.ROUNDTRIP,
             host=server.hostname,
@@ -105,20 +91,23 @@ class Legs:
             security=server.security,
             username=username,
         )
-        leg = Session(scratch, self.password, self.main.timeout, self.main.cancel, self.trust)
+        leg = CheckSession(
+            scratch, self.password, self.main.timeout, self.main.cancel, self.ctx.trust
+        )
         leg.deadline = Deadline(self.main.timeout, extra=waits)
         self.sessions.append(leg)
-        sock = leg.connect(leg.resolve(self.resolver))
-        if server.security is Security.TLS:
-            sock = leg.start_tls(sock)
-        return leg, sock
+        return leg
+
+    def open(self, leg: CheckSession) -> socket.socket:
+        """Resolve, connect and (for implicit TLS) secure a leg, as a login check does."""
+        return leg.open(self.ctx.resolver)
 
     def close_sockets(self) -> None:
         for leg in self.sessions:
             leg.close()
 
     def close(self) -> None:
-        """Close every leg and merge their transcripts into the round trip's, in time order."""
+        """Close every leg and merge their transcripts into the test message's, in time order."""
         self.close_sockets()
         lines = list(self.main.result.transcript)
         for leg in self.sessions:
@@ -127,88 +116,73 @@ class Legs:
 
 
 @contextmanager
-def _leg_failure(where: str) -> Iterator[None]:
-    """A network failure inside a leg says where it happened (classified later)."""
+def _leg_failure(where: str, leg: CheckSession) -> Iterator[None]:
+    """A failure inside a leg says where it happened and on which leg (judged later)."""
     try:
         yield
-    except (CheckFailure, CheckCancelled):
+    except CheckCancelled:
         raise
     except Exception as exc:
-        raise _LegError(where, exc) from exc
+        raise _LegError(where, exc, leg) from exc
 
 
 class _LegError(Exception):
-    def __init__(self, where: str, exc: BaseException) -> None:
+    def __init__(self, where: str, exc: BaseException, leg: CheckSession) -> None:
         super().__init__(f"{where}: {exc}")
         self.where = where
         self.exc = exc
+        self.leg = leg
 
 
-def round_trip(
-    provider: Provider,
-    address: str,
-    password: str,
-    *,
-    ca_file: Path | None = None,
-    timeout: float = 10.0,
-    round_trip_timeout: float = DEFAULT_ROUND_TRIP_TIMEOUT,
-    cancel: CancelToken | None = None,
-    listener: StepListener | None = None,
-    resolver: Resolver | None = None,
-    username: str | None = None,
-    poll_interval: float | None = None,
-    watch: str = "auto",
-) -> RoundTripResult:
+def send_test_message(
+    provider: Provider, address: str, password: str, ctx: RunContext
+) -> TestMessageResult:
     """Send a test message to oneself and wait for it; never raises for a mail problem.
 
-    ``timeout`` bounds every single read; ``round_trip_timeout`` the wait for the message.
-    ``watch`` ("auto", "notify", "idle", "poll") caps how the mailbox is watched, and
-    ``poll_interval`` fixes the polling interval: both for the benchmark's comparisons.
+    ``ctx.options.timeout`` bounds every single read; ``test_message_timeout`` the wait for the
+    message. A failure on a leg is judged by the login checks' own handler
+    (:func:`wizard.checks.verdict.verdict`), on that leg's session.
     """
-    from wizard.checks.runner import SharedResolver
-    from wizard.diagnosis import classify_exception, explain_round_trip
-
-    cancel = cancel or CancelToken()
+    options, cancel = ctx.options, ctx.cancel
+    timeout, wait_for = options.timeout, options.test_message_timeout
     smtp_server, imap_server = provider.smtp, provider.imap
-    result = RoundTripResult(
+    result = TestMessageResult(
         service=Service.ROUNDTRIP,
         host=smtp_server.hostname,
         port=smtp_server.port,
         security=smtp_server.security,
-        username=username or smtp_server.username_for(address),
+        username=options.username or smtp_server.username_for(address),
     )
     result.token = new_token()
-    trust = RunTrust(ca_file)  # the system's trust, read once for both legs
-    main = Session(result, password, timeout, cancel, trust, listener)
-    legs = Legs(main, password, trust, resolver or SharedResolver())
+    main = CheckSession(result, password, timeout, cancel, ctx.trust, ctx.listener)
+    legs = Legs(main, password, ctx)
     message = build_message(address, result.token)
     result.message_id = str(message["Message-ID"])
     data = message.as_bytes(policy=email.policy.SMTP)
     mailbox: Mailbox | None = None
     found: Found | None = None
-    server_text = ""
     # The SMTP login runs while the mailbox is opened: the two legs' round trips overlap, and
     # the message itself goes out only once the mailbox is being watched.
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="roundtrip-smtp")
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-message-smtp")
+    # It may have to wait for the mailbox leg's own login (at most 3 x timeout).
+    smtp_leg = legs.new(smtp_server, result.username, waits=3 * timeout)
+    imap_leg = legs.new(
+        imap_server,
+        options.username or imap_server.username_for(address),
+        waits=wait_for + 3 * timeout,  # the wait, and submission's turn
+    )
 
-    def log_in_to_submission() -> tuple[Session, _RecordingSMTP]:
-        with _leg_failure("sending"):
-            # It may have to wait for the mailbox leg's own login (at most 3 x timeout).
-            leg, sock = legs.open(smtp_server, result.username, waits=3 * timeout)
-            return leg, smtp_login(leg, sock, password)
+    def log_in_to_submission() -> SmtpConnection:
+        with _leg_failure("sending", smtp_leg):
+            return smtp_login(smtp_leg, legs.open(smtp_leg), password)
 
     smtp_ready = pool.submit(log_in_to_submission)
     try:
         with main.step(StepName.WATCH) as step:
-            with _leg_failure("opening the mailbox"):
-                leg, sock = legs.open(
-                    imap_server,
-                    username or imap_server.username_for(address),
-                    waits=round_trip_timeout + 3 * timeout,  # the wait, and submission's turn
-                )
-                mailbox = open_mailbox(leg, sock, password, result.token)
+            with _leg_failure("opening the mailbox", imap_leg):
+                mailbox = open_mailbox(imap_leg, legs.open(imap_leg), password, result.token)
                 mailbox.find_folders()
-                mailbox.start_watching(watch)
+                mailbox.start_watching(ctx.watch)
             result.watch_mode = mailbox.mode
             step.detail = (
                 f"watching INBOX{' and ' + mailbox.junk if mailbox.junk else ''} "
@@ -216,35 +190,29 @@ def round_trip(
             )
             step.facts.update(mode=mailbox.mode, junk_folder=mailbox.junk or "")
         with main.step(StepName.SUBMITTED) as step:
-            leg, smtp = smtp_ready.result()
-            with _leg_failure("sending"):
-                try:
-                    result.submit_reply = send_message(leg, smtp, address, data)
-                finally:
-                    result.peer, result.local = leg.result.peer, leg.result.local
-                    result.tls, result.greeting = leg.result.tls, leg.result.greeting
-                    result.capabilities = leg.result.capabilities
+            smtp = smtp_ready.result()
+            with _leg_failure("sending", smtp_leg):
+                result.submit_reply = send_message(smtp_leg, smtp, address, data)
             sent_at = time.monotonic()
             result.queue_id = queue_id_from(result.submit_reply)
-            step.detail = f"accepted: {result.submit_reply}"
+            step.detail = f"accepted: {result.submit_reply}"  # masked as it came in
             step.facts.update(message_id=result.message_id, queue_id=result.queue_id or "")
         with main.step(StepName.ARRIVED) as step:
-            with _leg_failure("waiting"):
-                found = mailbox.wait(sent_at + round_trip_timeout, cancel, poll_interval)
+            with _leg_failure("waiting", imap_leg):
+                found = mailbox.wait(sent_at + wait_for, cancel, ctx.poll_interval)
             if found is None:
                 step.status = StepStatus.FAILED
-                step.detail = f"not there after {round_trip_timeout:g} s"
+                step.detail = f"not there after {wait_for:g} s"
                 raise CheckFailure(
                     Cause.DELIVERY_DELAYED,
-                    f"accepted ({result.submit_reply}) but not delivered within "
-                    f"{round_trip_timeout:g} s",
+                    f"accepted ({result.submit_reply}) but not delivered within {wait_for:g} s",
                 )
             result.delivery_ms = (found.at - sent_at) * 1000
             result.folder = found.folder
             step.facts.update(folder=found.folder, delivery_ms=f"{result.delivery_ms:.0f}")
             if found.kind == "report":
-                with _leg_failure("reading the delivery report"):
-                    result.bounce = mailbox.fetch_report(found)
+                with _leg_failure("reading the delivery report", imap_leg):
+                    result.bounce = _masked(mailbox.fetch_report(found), main)
                 step.detail = f"a delivery report arrived in {found.folder} instead"
             else:
                 step.detail = (
@@ -270,13 +238,17 @@ def round_trip(
             result.cancelled = True
             result.cause = Cause.CANCELLED
         else:
-            where = ""
+            where, judged_on = "", main
             error: BaseException = exc
             if isinstance(exc, _LegError):
-                where, error = exc.where, exc.exc
-            cause, detail = classify_exception(error)
-            if isinstance(error, CheckFailure):
-                server_text = error.server_text
+                where, error, judged_on = exc.where, exc.exc, exc.leg
+            found_verdict = verdict(error, judged_on)
+            cause, detail = found_verdict.cause, found_verdict.detail
+            result.endless = found_verdict.endless
+            if isinstance(error, CheckFailure):  # the server's answer says it all
+                result.server_text, where = error.server_text, ""
+            elif judged_on is not main:
+                detail = _with_leg_detail(detail, judged_on)
             if isinstance(error, SubmissionRefused):
                 result.refused_at = error.stage
             result.cause = cause
@@ -286,7 +258,7 @@ def round_trip(
             settled = (Cause.ARRIVED_IN_JUNK, Cause.BOUNCED, Cause.DELIVERY_DELAYED)
             if last is not None and cause not in settled:
                 last.status = StepStatus.FAILED
-                last.detail = main.redact(f"{last.detail} — {detail}" if last.detail else detail)
+                last.detail = f"{last.detail} — {detail}" if last.detail else detail
     finally:
         if mailbox is not None:
             if found is None and result.cause is Cause.DELIVERY_DELAYED:
@@ -296,14 +268,33 @@ def round_trip(
         pool.shutdown(wait=True)  # a login still running ends on its closed socket
         legs.close()
         main.close()
+        _take_server_facts(result, smtp_leg.result, imap_leg.result)
         result.finished_at = datetime.now(UTC)
-    if result.cause:
-        d = explain_round_trip(result, provider, address, server_text)
-        result.cause, result.message, result.advice = d.cause, d.message, d.advice
-    else:
-        result.message = f"{Service.ROUNDTRIP.label}: working (in INBOX after "
-        result.message += f"{(result.delivery_ms or 0) / 1000:.1f} s)."
     return result
+
+
+def _masked(bounce: Bounce | None, session: CheckSession) -> Bounce | None:
+    """A delivery report is the server's words: masked field by field as it comes in."""
+    if bounce is None:
+        return None
+    return Bounce(*(session.redact(str(v)) for v in astuple(bounce)))
+
+
+def _with_leg_detail(detail: str, leg: CheckSession) -> str:
+    """A leg's failing step says what was seen (a refused certificate's subject and issuer)."""
+    steps = leg.result.steps
+    seen = steps[-1].detail if steps else ""
+    return f"{detail} ({seen})" if seen and seen not in detail else detail
+
+
+def _take_server_facts(result: TestMessageResult, smtp: CheckResult, imap: CheckResult) -> None:
+    """What the submission leg learned about the server (as the SMTP check records it), and
+    an ``[ALERT]`` the mailbox's server sent."""
+    result.peer, result.local = smtp.peer, smtp.local
+    result.tls, result.greeting, result.capabilities = smtp.tls, smtp.greeting, smtp.capabilities
+    result.server_software, result.server_product = smtp.server_software, smtp.server_product
+    result.server_seen_ip, result.server_session = smtp.server_seen_ip, smtp.server_session
+    result.server_alert = imap.server_alert or smtp.server_alert
 
 
 _MODE_WORDS = {
@@ -313,7 +304,9 @@ _MODE_WORDS = {
 }
 
 
-def _clean_up(main: Session, mailbox: Mailbox, found: Found, result: RoundTripResult) -> None:
+def _clean_up(
+    main: CheckSession, mailbox: Mailbox, found: Found, result: TestMessageResult
+) -> None:
     with main.step(StepName.CLEANUP) as step:
         try:
             removed, how = mailbox.remove(found)

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QWizard
 from tests.support.dovecot_server import GOOD_USER
 from tests.support.gui import fill_account, run_checks_and_wait
 from wizard.checks.model import StepName, StepStatus
-from wizard.checks.roundtrip import TOKEN_HEADER
+from wizard.checks.options import CheckOptions
+from wizard.checks.test_message import TOKEN_HEADER
 from wizard.flow import CheckState, WizardFlow
 from wizard.provider import load_provider
 from wizard.services import Service
@@ -25,7 +26,10 @@ def make_wizard(qtbot, dovecot, haraka, tmp_path):
     def make(round_trip_timeout: float = 15.0) -> MailSetupWizard:
         provider = load_provider(haraka.write_provider(tmp_path / "p.xml"))
         flow = WizardFlow(provider, platform="linux", send_test_message=True)
-        wiz = MailSetupWizard(flow, ca_file=dovecot.ca_pem, round_trip_timeout=round_trip_timeout)
+        wiz = MailSetupWizard(
+            flow,
+            options=CheckOptions(ca_file=dovecot.ca_pem, test_message_timeout=round_trip_timeout),
+        )
         qtbot.addWidget(wiz)
         wiz.resize(760, 640)
         wiz.show()

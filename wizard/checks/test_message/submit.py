@@ -1,4 +1,4 @@
-"""The SMTP leg: log in to submission as the login check does, then MAIL, RCPT and DATA."""
+"""The SMTP leg: log in to submission with the login check's own steps, then MAIL, RCPT, DATA."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import smtplib
 import socket
 
 from wizard.checks.errors import Cause, CheckFailure
-from wizard.checks.session import Session
-from wizard.checks.smtp import _auth_failure, _authenticate, _extensions, _RecordingSMTP
+from wizard.checks.session import CheckSession
+from wizard.checks.smtp import SmtpConnection, ehlo, log_in_smtp, open_smtp, secure_smtp
 from wizard.services import Security
 
 
@@ -22,40 +22,13 @@ class SubmissionRefused(CheckFailure):
         self.code = code
 
 
-def smtp_login(session: Session, sock: socket.socket, password: str) -> _RecordingSMTP:
+def smtp_login(session: CheckSession, sock: socket.socket, password: str) -> SmtpConnection:
     """Log in to submission as the login check does (greeting, EHLO, STARTTLS, AUTH)."""
-    result = session.result
-    smtp = _RecordingSMTP(session, sock)
-    code, msg = smtp.connect(result.host, result.port)
-    result.greeting = f"{code} {_text(msg)}"
-    if code != 220:
-        text = msg.decode("utf-8", "replace")
-        raise CheckFailure(Cause.PROTOCOL_ERROR, f"unexpected greeting: {code} {text}", text)
-    if smtp.ehlo()[0] != 250:
-        raise CheckFailure(Cause.PROTOCOL_ERROR, "EHLO refused")
-    if result.security is Security.STARTTLS:
-        if not smtp.has_extn("starttls"):
-            raise CheckFailure(
-                Cause.STARTTLS_UNAVAILABLE,
-                "the server does not offer STARTTLS; no password was sent",
-            )
-        code, msg = smtp.docmd("STARTTLS")
-        if code != 220:
-            raise CheckFailure(Cause.STARTTLS_UNAVAILABLE, f"STARTTLS refused: {code}")
-        assert smtp.sock is not None
-        smtp.sock = session.start_tls(smtp.sock)
-        smtp.reader.rebind(smtp.sock)
-        smtp.file = None
-        smtp.helo_resp = smtp.ehlo_resp = None
-        smtp.esmtp_features = {}
-        smtp.does_esmtp = False
-        if smtp.ehlo()[0] != 250:
-            raise CheckFailure(Cause.PROTOCOL_ERROR, "EHLO after STARTTLS refused")
-    result.capabilities = _extensions(smtp)
-    mechanisms = smtp.esmtp_features.get("auth", "").upper().split()
-    code, text = _authenticate(smtp, mechanisms, result.username, password)
-    if code != 235:
-        raise _auth_failure(code, text)
+    smtp = open_smtp(session, sock)
+    ehlo(session, smtp)
+    if session.result.security is Security.STARTTLS:
+        secure_smtp(session, smtp)
+    log_in_smtp(session, smtp, password)
     return smtp
 
 
@@ -64,7 +37,7 @@ def smtp_login(session: Session, sock: socket.socket, password: str) -> _Recordi
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
-def send_message(session: Session, smtp: _RecordingSMTP, address: str, data: bytes) -> str:
+def send_message(session: CheckSession, smtp: SmtpConnection, address: str, data: bytes) -> str:
     """MAIL, RCPT and DATA (in one go when PIPELINING is offered, RFC 2920); the DATA reply."""
     size = f" SIZE={len(data)}" if smtp.has_extn("size") else ""
     commands = [f"MAIL FROM:<{address}>{size}", f"RCPT TO:<{address}>", "DATA"]
@@ -82,20 +55,20 @@ def send_message(session: Session, smtp: _RecordingSMTP, address: str, data: byt
         ("MAIL FROM", "RCPT TO", "DATA"), ((250,), (250, 251), (354,)), replies, strict=False
     ):
         if code not in wanted:
-            raise SubmissionRefused(stage, code, _text(reply))
+            raise SubmissionRefused(stage, code, session.redact(_text(reply)))
     body = _LEADING_DOT.sub(b"..", data)
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
     smtp.send(body + b".\r\n")
     code, reply = smtp.getreply()
-    text = _text(reply)
+    text = session.redact(_text(reply))
     if code != 250:
         raise SubmissionRefused("DATA", code, text)
     try:
         smtp.reader.max_wait = 2.0  # the QUIT reply is a courtesy, as in the login check
         smtp.quit()
     except (smtplib.SMTPException, OSError) as exc:
-        session.note(f"QUIT not clean: {exc}")
+        session.note(f"QUIT not clean: {session.redact(str(exc))}")
     return f"{code} {text}"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.checks.roundtrip import TOKEN_HEADER, build_message, parse_bounce, queue_id_from
+from wizard.checks.test_message import TOKEN_HEADER, build_message, parse_bounce, queue_id_from
 
 
 @pytest.mark.parametrize(

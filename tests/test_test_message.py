@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
+from tests.support.checks import check_all, message_to_self
 from tests.support.cli import diagnose
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER, DovecotServer
 from tests.support.haraka_server import HarakaServer
 from wizard import APP_NAME
 from wizard.checks.model import CancelToken, Direction, Step, StepName, StepStatus
-from wizard.checks.pipeline import run_all_checks
 from wizard.checks.redact import secret_forms
-from wizard.checks.roundtrip import TOKEN_HEADER, RoundTripResult, build_message, round_trip
+from wizard.checks.test_message import TOKEN_HEADER, TestMessageResult, build_message
 from wizard.provider import Provider, load_provider
 from wizard.report import make_report, render_text, summary
 from wizard.services import Service
@@ -44,9 +44,9 @@ def _provider(
     return load_provider(haraka.write_provider(tmp_path / "p.xml", dovecot))
 
 
-def _trip(provider: Provider, ca: Path, **kw: object) -> RoundTripResult:
-    kw.setdefault("round_trip_timeout", 15)
-    return round_trip(provider, GOOD_USER, GOOD_PASSWORD, ca_file=ca, **kw)  # type: ignore[arg-type]
+def _trip(provider: Provider, ca: Path, **kw: object) -> TestMessageResult:
+    kw.setdefault("test_message_timeout", 15)
+    return message_to_self(provider, GOOD_USER, GOOD_PASSWORD, ca_file=ca, **kw)
 
 
 def _imap(dovecot: DovecotServer) -> IMAPClient:
@@ -62,7 +62,7 @@ def _with_token(dovecot: DovecotServer, folder: str, token: str) -> list[int]:
         return list(imap.search(["HEADER", TOKEN_HEADER, token]))
 
 
-def _step(result: RoundTripResult, name: StepName) -> Step:
+def _step(result: TestMessageResult, name: StepName) -> Step:
     return next(s for s in result.steps if s.name is name)
 
 
@@ -133,7 +133,7 @@ def test_paused_delivery_is_delivery_delayed_and_the_message_still_arrives(
 ):
     haraka.pause_delivery()
     t0 = time.monotonic()
-    result = _trip(_provider(haraka, tmp_path), dovecot.ca_pem, round_trip_timeout=2)
+    result = _trip(_provider(haraka, tmp_path), dovecot.ca_pem, test_message_timeout=2)
     assert time.monotonic() - t0 < 10
     assert result.cause == "delivery_delayed"
     assert _step(result, StepName.SUBMITTED).status is StepStatus.OK
@@ -172,7 +172,7 @@ def test_the_wait_is_bounded_by_the_round_trip_timeout_not_the_login_deadline(
         haraka.resume_delivery()
 
     threading.Thread(target=resume_after_the_first_refused_attempt, daemon=True).start()
-    result = _trip(_provider(haraka, tmp_path), dovecot.ca_pem, timeout=1, round_trip_timeout=20)
+    result = _trip(_provider(haraka, tmp_path), dovecot.ca_pem, timeout=1, test_message_timeout=20)
     assert result.ok, (result.cause, result.message)
     assert result.delivery_ms is not None and result.delivery_ms > 3000
 
@@ -204,7 +204,7 @@ def test_a_permanent_lmtp_refusal_comes_back_as_bounced_with_the_report_parsed(
     full = dovecot_factory(full_mailbox=True)
     full.set_delivery_rule(GOOD_USER, REPORTS_TO_JUNK)  # the only room left is Junk
     haraka.deliver_to(full)
-    result = _trip(_provider(haraka, tmp_path, full), full.ca_pem, round_trip_timeout=20)
+    result = _trip(_provider(haraka, tmp_path, full), full.ca_pem, test_message_timeout=20)
     assert result.cause == "bounced", (result.cause, result.message)
     assert result.bounce is not None
     assert result.bounce.recipient == GOOD_USER
@@ -311,13 +311,13 @@ def test_stop_during_the_wait_ends_it_at_once(haraka, dovecot, tmp_path):
         if step.name is StepName.ARRIVED and step.status is StepStatus.RUNNING:
             arrived_started.set()
 
-    out: list[RoundTripResult] = []
+    out: list[TestMessageResult] = []
     worker = threading.Thread(
         target=lambda: out.append(
             _trip(
                 _provider(haraka, tmp_path),
                 dovecot.ca_pem,
-                round_trip_timeout=30,
+                test_message_timeout=30,
                 cancel=cancel,
                 listener=listener,
             )
@@ -336,16 +336,14 @@ def test_stop_during_the_wait_ends_it_at_once(haraka, dovecot, tmp_path):
 
 def test_the_round_trip_runs_only_after_both_logins_pass(haraka, dovecot, tmp_path):
     provider = _provider(haraka, tmp_path)
-    results = run_all_checks(
-        provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem, with_round_trip=True
+    results = check_all(
+        provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem, send_test_message=True
     )
     assert [r.service for r in results][-1] is Service.ROUNDTRIP and results[-1].ok
     assert "sending and receiving a test message" in summary(
         make_report(GOOD_USER, provider, results)
     )
-    failed = run_all_checks(
-        provider, GOOD_USER, "wrong", ca_file=dovecot.ca_pem, with_round_trip=True
-    )
+    failed = check_all(provider, GOOD_USER, "wrong", ca_file=dovecot.ca_pem, send_test_message=True)
     assert Service.ROUNDTRIP not in {r.service for r in failed}
 
 

@@ -1,0 +1,62 @@
+"""The words the flow and its pages share: pages, modes, check states, the account as typed.
+
+A leaf module (no other part of the flow imported), so the flow's parts (navigation and
+check state in :mod:`wizard.flow`, the mail programs in :mod:`wizard.flow_clients`, the
+remembered account in :mod:`wizard.flow_memory`) and the pages all read the same names.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Page(enum.IntEnum):
+    """The wizard's pages; the values are QWizard's page ids. :data:`PAGES` orders them."""
+
+    WELCOME = 0
+    ACCOUNT = 1
+    CHECKING = 2
+    CLIENT = 3
+    SETUP = 4
+    DONE = 5
+
+
+class Mode(enum.StrEnum):
+    SETUP = "setup"  # "Set up my mail"
+    DIAGNOSE = "diagnose"  # "Check why my mail isn't working"
+
+
+class CheckState(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    RUNNING = "running"
+    PASSED = "passed"  # everything works
+    MAIL_WORKS = "mail_works"  # IMAP and SMTP work, only filters (Sieve) failed
+    FAILED = "failed"  # IMAP or SMTP failed
+    CANCELLED = "cancelled"
+
+
+class AccountField(enum.StrEnum):
+    """A field of the account page, for saying which one a fix needs (Back lands there)."""
+
+    NAME = "name"
+    ADDRESS = "address"
+    PASSWORD = "password"  # noqa: S105 - a field's name, not a secret
+
+
+@dataclass
+class AccountInput:
+    name: str = ""
+    address: str = ""
+    password: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class AccountValidation:
+    ok: bool
+    address_error: str = ""
+    name_error: str = ""
+    password_error: str = ""
+    domain_warning: str = ""
+    normalised_address: str = ""
+    normalised_name: str = ""
