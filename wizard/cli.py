@@ -101,8 +101,11 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if args.round_trip and only is not None and not {Service.IMAP, Service.SMTP} <= only:
         raise BadInput("--round-trip needs the imap and smtp checks (leave them in --only)")
     dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
+    from wizard.discovery.cli import parse_dns_server
+
     options = CheckOptions(
         timeout=args.timeout,
+        dns_server=parse_dns_server(args.dns_server),
         test_message_timeout=args.round_trip_timeout,
         ca_file=ca_file,
         dnsbl_server=dnsbl_server,

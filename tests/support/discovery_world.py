@@ -44,6 +44,7 @@ MAIL_HOSTS = (
     "mail.hoster.example",
     "mail.ad.test",
     "mail.refuse.test",
+    "mail.sepheo.co",
 )
 
 
@@ -97,8 +98,8 @@ def sites(automx2_port: int, huge: bytes, dovecot: DovecotServer) -> dict[str, S
     # For diagnose: the Dovecot test users are @sepheo.co, its ports are loopback ports.
     sepheo = client_config(
         "sepheo.co",
-        ("localhost", dovecot.imap_port, "SSL"),
-        ("localhost", dovecot.submission_port, "STARTTLS"),
+        ("mail.sepheo.co", dovecot.imap_port, "SSL"),
+        ("mail.sepheo.co", dovecot.submission_port, "STARTTLS"),
     )
     return {
         "autoconfig.sepheo.co": Site({CONFIG: sepheo}),
