@@ -107,8 +107,10 @@ def test_autodiscover_post_is_read_from_automx2(world: w.World) -> None:
     )
     assert found.outcome is Outcome.FOUND and found.trusted and found.settings
     assert found.settings.imap.hostname == "mail.ad.test"
-    # automx2 sends Encryption=TLS for 587 (STARTTLS) beside SSL=off: Encryption wins.
+    # automx2 sends Encryption=TLS for 587 (STARTTLS) beside SSL: Encryption wins.
     assert found.settings.smtp.security is Security.STARTTLS
+    # The fields as published, for the audit.
+    assert "Encryption=TLS" in found.facts["protocol SMTP"]
     assert found.settings.imap.security is Security.TLS
 
 

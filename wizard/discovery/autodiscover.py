@@ -87,6 +87,23 @@ def _security(protocol: Element, port: int) -> Security:
     return Security.PLAIN
 
 
+def protocol_fields(data: bytes) -> list[dict[str, str]]:
+    """Each ``<Protocol>``'s fields as written (Type, Server, Port, SSL, Encryption, LoginName…).
+
+    For the domain audit, which compares what is published with what the server does (``SSL
+    on`` for a port that speaks STARTTLS); empty when the document cannot be read.
+    """
+    try:
+        root = SafeET.fromstring(data)
+    except (DefusedXmlException, SafeET.ParseError):
+        return []
+    return [
+        {_local(child.tag): (child.text or "").strip() for child in protocol}
+        for protocol in root.iter()
+        if _local(protocol.tag) == "Protocol"
+    ]
+
+
 def parse_autodiscover(data: bytes, address: str, origin: SettingsOrigin) -> FoundSettings:
     """The IMAP and SMTP settings of a POX Autodiscover answer; AutodiscoverError otherwise."""
     try:
@@ -184,6 +201,9 @@ def lookup_autodiscover_post(
             ms=_ms(t0),
             facts=facts,
         )
+    for fields in protocol_fields(answer.body):
+        kind = fields.get("Type", "?").upper()
+        facts[f"protocol {kind}"] = " ".join(f"{k}={v}" for k, v in fields.items() if k != "Type")
     why = f"HTTPS from {registrable_domain(domain)} with a valid certificate"
     origin = SettingsOrigin(OriginKind.AUTODISCOVER, answer.url, True, why)
     try:
