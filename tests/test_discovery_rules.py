@@ -126,3 +126,33 @@ def test_autodiscover_redirects_are_recognised():
     with pytest.raises(AutodiscoverRedirect) as caught:
         parse_autodiscover(addr_answer, "a@example.org", ORIGIN)
     assert caught.value.address == "b@example.net" and not caught.value.url
+
+
+def test_the_systems_resolver_is_waited_for_only_within_the_bound(monkeypatch):
+    import socket
+    import time
+
+    from wizard.discovery.net import LookupTimeout, Network
+
+    def hanging(*args, **kwargs):
+        time.sleep(2)
+        return []
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    t0 = time.monotonic()
+    with pytest.raises(LookupTimeout):
+        Network(op_timeout=0.2).addresses("mail.example.org", 993)
+    assert time.monotonic() - t0 < 0.5
+
+
+def test_a_name_the_systems_resolver_does_not_know_is_no_such_name(monkeypatch):
+    import socket
+
+    from wizard.discovery.net import NameNotFound, Network
+
+    def unknown(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    with pytest.raises(NameNotFound, match="mail.example.org"):
+        Network(op_timeout=0.5).addresses("mail.example.org", 993)
