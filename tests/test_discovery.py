@@ -302,6 +302,15 @@ def test_redirect_loop_huge_and_invalid_documents_are_errors(world: w.World) -> 
         assert not result.ok
 
 
+def test_a_certificate_for_another_name_is_an_error_and_no_address_is_sent(
+    world: w.World,
+) -> None:
+    result = run(world, "cy@nocert.test")
+    found = lookup(result, OriginKind.AUTOCONFIG, "https://")
+    assert found.outcome is Outcome.ERROR and "certificate not valid" in found.detail
+    assert not [line for line in world.web.requests() if "cy@" in line]
+
+
 def test_nothing_found_ends_quickly_when_everything_refuses(world: w.World) -> None:
     t0 = time.monotonic()
     result = run(world, "x@refuse.test")

@@ -249,6 +249,8 @@ def dns_records() -> tuple[
     # auto.test's Autodiscover host drops packets: autoconfig's answer must not wait for it.
     hosts["autodiscover.auto.test"] = [DROPPING]
     hosts["autoconfig.slow.test"] = [SLOW]
+    # The web server answers, but its certificate does not name this host.
+    hosts["autoconfig.nocert.test"] = [LOOP]
     mx = {"mxd.test": [(10, "mx1.hoster.example")], "auto.test": [(10, "mx.auto.test")]}
     srv = {
         "_imaps._tcp.srv.test": [("mail.srv.test", 993, 0, 1)],
@@ -294,6 +296,7 @@ ZONES = (
     "ad3.test",
     "ad4.test",
     "adr.test",
+    "nocert.test",
 )
 
 
