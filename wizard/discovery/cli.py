@@ -29,7 +29,6 @@ from wizard.discovery.model import (
 )
 from wizard.errors import WizardError
 from wizard.provider import Provider, load_default_provider, load_provider
-from wizard.trust import registrable_domain
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 _MARK = {
@@ -202,7 +201,7 @@ def render_text(result: DiscoveryResult, accepted: bool = False) -> str:
     origin = result.settings.imap.origin
     out.append(f"From: {visible(origin.where)} ({origin.kind})")
     if not result.trusted:
-        hosts = ", ".join(dict.fromkeys(registrable_domain(h) for h in result.settings.hosts))
+        hosts = ", ".join(result.server_domains)
         out.append(
             f"Not trusted: {visible(origin.why)}. The servers are in {hosts}. "
             + (

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from wizard.provider import Branding, Provider, ServerSettings
 from wizard.services import Security, Service
-from wizard.trust import OriginKind, SettingsOrigin
+from wizard.trust import OriginKind, SettingsOrigin, registrable_domain
 
 
 class Outcome(enum.StrEnum):
@@ -163,6 +163,14 @@ class DiscoveryResult:
     @property
     def origin(self) -> SettingsOrigin | None:
         return self.settings.imap.origin if self.settings else None
+
+    @property
+    def server_domains(self) -> tuple[str, ...]:
+        """The registrable domains the servers are in, each once, in full: what the person
+        confirms before a password goes to untrusted settings."""
+        if self.settings is None:
+            return ()
+        return tuple(dict.fromkeys(registrable_domain(h) for h in self.settings.hosts))
 
     def as_json(self) -> dict[str, object]:
         settings: dict[str, object] = {"imap": None, "smtp": None, "sieve": None}
