@@ -156,3 +156,30 @@ def test_a_name_the_systems_resolver_does_not_know_is_no_such_name(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", unknown)
     with pytest.raises(NameNotFound, match="mail.example.org"):
         Network(op_timeout=0.5).addresses("mail.example.org", 993)
+
+
+def test_found_settings_drive_the_configuration_profile_unchanged():
+    from wizard.discovery.model import DiscoveryResult, FoundServer, FoundSettings
+    from wizard.mobileconfig import build_profile
+
+    origin = SettingsOrigin(OriginKind.ISPDB, "https://ispdb.example/v1.1/example.org", True)
+
+    def server(service: Service, host: str, port: int, security: Security) -> FoundServer:
+        return FoundServer(service, host, port, security, "ann", "password-cleartext", origin)
+
+    result = DiscoveryResult(
+        "ann@example.org",
+        "example.org",
+        FoundSettings(
+            server(Service.IMAP, "imap.example.org", 993, Security.TLS),
+            server(Service.SMTP, "smtp.example.org", 587, Security.STARTTLS),
+        ),
+        (),
+        12.0,
+    )
+    provider = result.to_provider()
+    assert provider.origin == origin and provider.sieve is None
+    mail = build_profile(provider, "ann@example.org", "Ann")["PayloadContent"][0]
+    assert mail["IncomingMailServerHostName"] == "imap.example.org"
+    assert mail["IncomingMailServerUsername"] == "ann"  # the login the source gave
+    assert mail["OutgoingMailServerPortNumber"] == 587
