@@ -161,13 +161,14 @@ def test_diagnose_discovers_settings_for_a_domain_the_provider_does_not_cover(
     assert "Settings from https://autoconfig.sepheo.co/mail/config-v1.1.xml" in captured.err
     report = json.loads(out)
     assert report["provider"] == "sepheo.co" and report["ok"] is True
-    assert report["settings_source"] == {
+    assert {c["port"] for c in report["checks"]} == {d.imap_port, d.submission_port}
+    assert {c["host"] for c in report["checks"]} == {"mail.sepheo.co"}
+    # Where the checked settings came from: discovery's answer, not the provider file.
+    assert report["settings_origin"] == {
         "kind": "autoconfig",
         "where": "https://autoconfig.sepheo.co/mail/config-v1.1.xml",
         "trusted": True,
     }
-    assert {c["port"] for c in report["checks"]} == {d.imap_port, d.submission_port}
-    assert {c["host"] for c in report["checks"]} == {"mail.sepheo.co"}
     assert GOOD_PASSWORD not in out
 
 
