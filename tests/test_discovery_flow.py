@@ -107,3 +107,19 @@ def test_a_look_up_line_shows_server_text_escaped():
     lookup = Lookup(OriginKind.AUTOCONFIG, "https://x.example/\x1b[2J", Outcome.ERROR, 1, ms=40)
     line = lookup_line(lookup)
     assert "\x1b" not in line and "no answer" in line and "40 ms" in line
+
+
+def test_typed_settings_without_encryption_carry_their_warning():
+    flow = flow_at()
+    typed = manual_settings(
+        ADDRESS,
+        [
+            ManualEntry(Service.IMAP, "imap.example.org", "143", "none"),
+            ManualEntry(Service.SMTP, "smtp.example.org", "25", "starttls"),
+        ],
+        allow_insecure=True,
+    )
+    flow.use_manual(typed)
+    assert len(flow.settings_warnings) == 2
+    assert flow.set_account("Joe", "joe.bloggs@sepheo.co", "pw").ok
+    assert flow.settings_warnings == ()

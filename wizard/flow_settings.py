@@ -38,6 +38,8 @@ class SettingsChoice:
         self.settings_for = ""
         # The person asked for the manual settings page (or nothing was found).
         self.manual_wanted = False
+        # What the typed settings risk (no encryption, port 25), said under Details.
+        self.settings_warnings: tuple[str, ...] = ()
 
     @property
     def needs_discovery(self) -> bool:
@@ -58,6 +60,7 @@ class SettingsChoice:
         self.origin_gate.known = origin if result.trusted else replace(origin, trusted=False)
         self.settings_for = self.account.address.lower()
         self.manual_wanted = False
+        self.settings_warnings = ()
 
     def choose_manual_settings(self, wanted: bool = True) -> None:
         """The person will type the servers in (the manual settings page comes next)."""
@@ -73,6 +76,7 @@ class SettingsChoice:
         self.provider = result.to_provider()
         self.origin_gate.known = typed.settings.imap.origin
         self.settings_for = self.account.address.lower()
+        self.settings_warnings = typed.warnings
 
     def forget_found_settings(self, address: str) -> None:
         """A new address: settings found or typed for another one no longer apply."""
@@ -82,3 +86,4 @@ class SettingsChoice:
             self.discovery = None
             self.settings_for = ""
             self.manual_wanted = False
+            self.settings_warnings = ()

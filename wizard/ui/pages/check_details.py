@@ -32,7 +32,7 @@ class DetailRows:
 
     def build(self, flow: WizardFlow) -> None:
         """One row per service of the settings in use, then the test message's."""
-        key = (flow.provider.servers, flow.settings_for)
+        key = (flow.provider.servers, flow.settings_for, flow.settings_warnings)
         if key == self._built_for:
             return
         self._built_for = key
@@ -53,5 +53,6 @@ class DetailRows:
         self.rows[Service.ROUNDTRIP] = trip
         self._steps.addWidget(trip)
         found = bool(flow.settings_for)
-        self.origin.setText(where_from(flow.settings_origin) if found else "")
+        said = [where_from(flow.settings_origin), *flow.settings_warnings] if found else []
+        self.origin.setText(" ".join(said))
         self.origin.setVisible(found)
