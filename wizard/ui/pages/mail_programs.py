@@ -123,6 +123,11 @@ class MailProgramsPage(WizardPage):
             self.action.setText(ACTION_LABELS[words.action])
             self.action.show()
             self.action.setFocus()
+        self.primary_changed()
+
+    def primary_button(self) -> QPushButton | None:
+        """The repair ("Fix it in Thunderbird", …) when there is one; else Next."""
+        return self.action if self.action.isVisible() else None
 
     def run_action(self) -> None:
         words = self._text
