@@ -123,3 +123,38 @@ def test_typed_settings_without_encryption_carry_their_warning():
     assert len(flow.settings_warnings) == 2
     assert flow.set_account("Joe", "joe.bloggs@sepheo.co", "pw").ok
     assert flow.settings_warnings == ()
+
+
+def test_only_a_trusted_answer_endorses_a_user_writable_files_servers(tmp_path):
+    from wizard.provider import parse_provider
+    from wizard.trust import PlaceKind, ProviderPlace
+
+    xml = b"""<clientConfig version="1.1"><emailProvider id="example.org">
+<domain>example.org</domain>
+<incomingServer type="imap"><hostname>mail.example.org</hostname><port>993</port>
+<socketType>SSL</socketType><username>%EMAILADDRESS%</username></incomingServer>
+<outgoingServer type="smtp"><hostname>mail.example.org</hostname><port>465</port>
+<socketType>SSL</socketType><username>%EMAILADDRESS%</username></outgoingServer>
+</emailProvider></clientConfig>"""
+    planted = parse_provider(xml.replace(b"mail.example.org", b"mail.hoster.example"))
+    place = ProviderPlace(PlaceKind.USER, tmp_path / "provider.xml")
+    flow = WizardFlow(planted, platform="linux", place=place, ask_domain=True)
+    assert flow.set_account("Hal", ADDRESS, "pw").ok
+    assert flow.needs_endorsement and flow.origin_needs_confirmation
+    flow.record_published("example.org", found(HTTP, "mail.hoster.example"))
+    assert not flow.needs_endorsement  # asked once per domain
+    assert flow.origin_needs_confirmation  # an untrusted answer endorses nothing
+    flow.published_servers.clear()
+    flow.record_published("example.org", found(HTTPS, "mail.hoster.example"))
+    assert not flow.origin_needs_confirmation and flow.settings_origin.trusted
+
+
+def test_without_ask_domain_a_planted_file_is_asked_about_at_once(tmp_path):
+    from wizard.trust import PlaceKind, ProviderPlace
+
+    provider = load_default_provider()
+    planted = replace(provider, imap=replace(provider.imap, hostname="mail.attacker.example"))
+    place = ProviderPlace(PlaceKind.USER, tmp_path / "provider.xml")
+    flow = WizardFlow(planted, platform="linux", place=place)
+    assert flow.set_account("Joe", "joe.bloggs@sepheo.co", "pw").ok
+    assert not flow.needs_endorsement and flow.origin_needs_confirmation

@@ -23,6 +23,7 @@ from wizard.discovery.net import Network
 from wizard.flow import CheckState, Page, WizardFlow
 from wizard.provider import load_provider, parse_provider
 from wizard.services import Service
+from wizard.trust import BUILTIN_PLACE, PlaceKind, ProviderPlace
 from wizard.ui.wizard_window import MailSetupWizard
 
 pytestmark = [pytest.mark.gui]
@@ -54,9 +55,14 @@ def other_provider():
     return parse_provider(xml)
 
 
-def make(qtbot, world: w.World, provider=None, *, dns: bool = True) -> MailSetupWizard:
+def make(qtbot, world: w.World, provider=None, *, dns: bool = True, place=None) -> MailSetupWizard:
     """The window with the world's resolver and CA for discovery and the checks alike."""
-    flow = WizardFlow(provider or other_provider(), platform="linux")
+    flow = WizardFlow(
+        provider or other_provider(),
+        platform="linux",
+        place=place or BUILTIN_PLACE,
+        ask_domain=place is not None,  # as the app does; off for the other tests
+    )
     options = CheckOptions(timeout=3.0, ca_file=world.dovecot.ca_pem)
     if dns:
         options = options.with_changes(dns_server=world.dns.address)
@@ -184,3 +190,42 @@ def test_the_built_in_domain_is_checked_with_no_discovery_at_all(
         wiz.next()
     assert wiz.flow.check_state is CheckState.PASSED
     assert not wiz.checking_page.finding.isVisible()
+
+
+def user_place_provider(tmp_path: Path, host: str):
+    """IT's settings for hosted.test in a file anyone on the computer can write (issue 27)."""
+    where = tmp_path / "provider.xml"
+    where.write_bytes(w.client_config("hosted.test", (host, 993, "SSL"), (host, 587, "STARTTLS")))
+    return load_provider(where), ProviderPlace(PlaceKind.USER, where)
+
+
+def test_a_user_writable_file_naming_the_servers_the_domain_publishes_is_not_asked_about(
+    qtbot, on_loopback, tmp_path: Path
+):
+    provider, place = user_place_provider(tmp_path, "mail.hoster.example")
+    flow = WizardFlow(provider, platform="linux", place=place, ask_domain=True)
+    assert flow.set_account("Joe", "joe@hosted.test", "pw").ok
+    assert flow.needs_endorsement  # outside hosted.test: unknown until the domain is asked
+    wiz = make(qtbot, on_loopback, provider, place=place)
+    fill_account(qtbot, wiz, address="joe@hosted.test", password="not-a-user-here")
+    page = wiz.checking_page
+    with qtbot.waitSignal(page.checks_done, timeout=30000):
+        wiz.next()
+        assert page.finding.isVisible() and page.finding.published
+    assert not page.origin_question.isVisible()
+    assert wiz.flow.settings_origin.trusted
+    assert wiz.flow.published_servers == {"hosted.test": frozenset({"mail.hoster.example"})}
+    assert {r.host for r in wiz.flow.results} == {"mail.hoster.example"}
+
+
+def test_a_user_writable_file_naming_other_servers_is_still_asked_about(
+    qtbot, on_loopback, tmp_path: Path
+):
+    provider, place = user_place_provider(tmp_path, "mail.wk.test")
+    wiz = make(qtbot, on_loopback, provider, place=place)
+    fill_account(qtbot, wiz, address="joe@hosted.test", password="secret-never-sent")
+    page = wiz.checking_page
+    wiz.next()
+    qtbot.waitUntil(lambda: page.origin_question.isVisible(), timeout=15000)
+    assert "wk.test" in page.origin_question.body.text()
+    assert wiz.flow.check_state is CheckState.NOT_STARTED and page.run.worker is None

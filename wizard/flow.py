@@ -78,11 +78,14 @@ class WizardFlow(ClientChoice, AccountMemory, SettingsChoice):
         thunderbird: ProfileSearch | None = None,
         send_test_message: bool = False,
         place: ProviderPlace = BUILTIN_PLACE,
+        ask_domain: bool = False,
     ) -> None:
         self.provider = provider
-        self._init_settings(provider)
         # Where the settings came from; asks before a password goes where IT has not vouched.
         self.origin_gate = OriginGate(place)
+        # ask_domain: a user-writable file's outside servers are looked up in what the domain
+        # publishes before the person is asked (the app turns it on; tests choose).
+        self._init_settings(provider, ask_domain=ask_domain)
         # Once the logins pass, send a test message to oneself and wait for it (the round
         # trip). The app turns it on; the account page lets the person skip it.
         self.send_test_message = send_test_message

@@ -29,7 +29,7 @@ class SettingsChoice:
     account: AccountInput
     origin_gate: OriginGate
 
-    def _init_settings(self, provider: Provider) -> None:
+    def _init_settings(self, provider: Provider, *, ask_domain: bool = False) -> None:
         # IT's settings (built in or its file): what every address of its domains uses.
         self.it_provider = provider
         # The last discovery's answer (for Details and the report), None when IT's are used.
@@ -40,6 +40,39 @@ class SettingsChoice:
         self.manual_wanted = False
         # What the typed settings risk (no encryption, port 25), said under Details.
         self.settings_warnings: tuple[str, ...] = ()
+        # Issue 27's hook: per domain, the servers its own published data names (discovery's
+        # trusted answer), looked up off the GUI thread; a user-writable provider file whose
+        # servers are among them counts as IT's word.
+        self.published_servers: dict[str, frozenset[str]] = {}
+        self.ask_domain = ask_domain
+        self.origin_gate.endorsed = self._published_by_domain
+
+    def _published_by_domain(self, domain: str, host: str) -> bool:
+        return host in self.published_servers.get(domain.lower(), frozenset())
+
+    @property
+    def needs_endorsement(self) -> bool:
+        """IT's settings cover the address but come from a place anyone can write, and point
+        outside the domain: whether the domain itself names those servers is not known yet."""
+        address = self.account.address
+        if not self.ask_domain or not address or not self.it_provider.matches_domain(address):
+            return False
+        if self.provider is not self.it_provider:
+            return False
+        domain = address.rpartition("@")[2].lower()
+        if domain in self.published_servers:
+            return False
+        return self.origin_gate.needs_confirmation(self.provider, address)
+
+    def record_published(self, domain: str, result: DiscoveryResult | None) -> None:
+        """What ``domain`` publishes, from discovery (only a trusted answer counts); None:
+        the look-up was stopped, nothing is endorsed and it is not asked again this run."""
+        from wizard.trust import normalise_host
+
+        hosts: frozenset[str] = frozenset()
+        if result is not None and result.trusted and result.settings is not None:
+            hosts = frozenset(normalise_host(h) for h in result.settings.hosts)
+        self.published_servers[domain.lower()] = hosts
 
     @property
     def needs_discovery(self) -> bool:

@@ -26,7 +26,7 @@ class DiscoveryWorker(QObject):
     def __init__(
         self,
         address: str,
-        provider: Provider,
+        provider: Provider | None,
         options: CheckOptions,
         *,
         ispdb_url: str | None = None,

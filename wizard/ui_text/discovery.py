@@ -71,6 +71,12 @@ def lookup_line(lookup: Lookup) -> str:
     return f"{SOURCE_WORDS[lookup.kind]}: {word} — {where} ({round(lookup.ms)} ms)"
 
 
+def checking_published(domain: str) -> str:
+    """While the domain's own published settings are read, for a provider file found where
+    anyone can write (its servers count as IT's word when the domain names them too)."""
+    return f"Checking which mail servers {visible(domain)} names itself…"
+
+
 def nothing_found(domain: str) -> str:
     return (
         f"No mail settings are published for {visible(domain)}, and the usual server names did "

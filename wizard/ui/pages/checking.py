@@ -240,8 +240,8 @@ class CheckingPage(FindingStates, WizardPage):
 
     def start(self, *, retyped: bool = False) -> None:
         self._retyped = retyped
-        if self.flow.needs_discovery:
-            self._find_settings()
+        if self.flow.needs_discovery or self.flow.needs_endorsement:
+            self._find_settings(published=not self.flow.needs_discovery)
             return
         self.finding.hide()
         self.detail_rows.build(self.flow)

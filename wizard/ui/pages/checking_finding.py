@@ -24,6 +24,7 @@ from wizard.ui_text.discovery import (
     TITLE_FINDING,
     TITLE_FOUND,
     TITLE_NOTHING,
+    checking_published,
     finding_status,
     nothing_found,
 )
@@ -65,10 +66,12 @@ class FindingStates:
         def start(self, *, retyped: bool = False) -> None: ...
 
     # -- finding the settings (wizard.ui.pages.finding) ------------------------------------
-    def _find_settings(self) -> None:
+    def _find_settings(self, *, published: bool = False) -> None:
+        """Look the settings up; ``published``: only what the domain names, for IT's file."""
         self.run.abandon()
-        self._settle(TITLE_FINDING, finding_status(address_domain(self.flow.account.address)))
-        self.finding.start(self.flow, self.w.check_options, self.w.ispdb_url)
+        domain = address_domain(self.flow.account.address)
+        self._settle(TITLE_FINDING, (checking_published if published else finding_status)(domain))
+        self.finding.start(self.flow, self.w.check_options, self.w.ispdb_url, published=published)
         self.stop_button.show()
         self.primary_changed()
 
@@ -84,15 +87,30 @@ class FindingStates:
         self.completeChanged.emit()
 
     def _settings_found(self, result: DiscoveryResult) -> None:
+        if self.finding.published:
+            self._published_known(result)
+            return
         self.flow.use_discovered(result)
         self.setTitle(TITLE_FOUND)
         self.start(retyped=self._retyped)
 
+    def _published_known(self, result: DiscoveryResult | None) -> None:
+        """What the domain publishes is known (or Stop): check, or ask first, as the rule says."""
+        self.finding.hide()
+        self.flow.record_published(address_domain(self.flow.account.address), result)
+        self.start(retyped=self._retyped)
+
     def _nothing_found(self, result: DiscoveryResult) -> None:
+        if self.finding.published:
+            self._published_known(result)
+            return
         self._settle(TITLE_NOTHING, nothing_found(result.domain))
         self.primary_changed()
 
     def _finding_stopped(self) -> None:
+        if self.finding.published:
+            self._published_known(None)
+            return
         self._settle(TITLE_FINDING, STOPPED)
         self._action = Action.RETRY
         self.action_button.setText(ACTION_LABELS[Action.RETRY])

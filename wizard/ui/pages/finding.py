@@ -38,6 +38,7 @@ class FindingSettings(QWidget):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.worker: DiscoveryWorker | None = None
+        self.published = False  # this run asks what the domain publishes (see start)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.lookups = QListWidget(self)
@@ -59,12 +60,25 @@ class FindingSettings(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.hide()
 
-    def start(self, flow: WizardFlow, options: CheckOptions, ispdb_url: str | None) -> None:
-        """Look up the settings for the flow's address (IT's settings answer without network)."""
+    def start(
+        self,
+        flow: WizardFlow,
+        options: CheckOptions,
+        ispdb_url: str | None,
+        *,
+        published: bool = False,
+    ) -> None:
+        """Look up the settings for the flow's address (IT's settings answer without network).
+
+        ``published``: ask the domain itself even though IT's settings cover it (what it
+        publishes endorses a provider file found where anyone can write, issue 27).
+        """
         self.abandon()
         self.lookups.clear()
+        self.published = published
+        provider = None if published else flow.it_provider
         worker = DiscoveryWorker(
-            flow.account.address, flow.it_provider, options, ispdb_url=ispdb_url, parent=self
+            flow.account.address, provider, options, ispdb_url=ispdb_url, parent=self
         )
         worker.lookup.connect(self._on_lookup)
         worker.finished.connect(self._on_finished)
