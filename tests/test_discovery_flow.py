@@ -158,3 +158,20 @@ def test_without_ask_domain_a_planted_file_is_asked_about_at_once(tmp_path):
     flow = WizardFlow(planted, platform="linux", place=place)
     assert flow.set_account("Joe", "joe.bloggs@sepheo.co", "pw").ok
     assert not flow.needs_endorsement and flow.origin_needs_confirmation
+
+
+def test_a_remembered_account_with_found_settings_records_where_they_came_from(tmp_path):
+    from tests.support.memory_keyring import MemoryKeyring
+    from wizard.account.store import AccountStore
+    from wizard.flow import CheckState
+
+    store = AccountStore(tmp_path / "config", keychain_backend=MemoryKeyring())
+    flow = WizardFlow(load_default_provider(), platform="linux", store=store)
+    assert flow.set_account("Hal", ADDRESS, "pw").ok
+    flow.use_discovered(found(HTTPS))
+    flow.check_state = CheckState.PASSED
+    flow.remember_account()
+    settings = store.load().settings
+    assert settings is not None
+    assert (settings.origin_kind, settings.origin_where) == ("autoconfig", HTTPS.where)
+    assert settings.servers[0].hostname == "mail.example.org"
