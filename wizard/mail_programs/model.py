@@ -7,26 +7,16 @@ one is saved for a server and when it was last changed (both stored in clear by 
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from wizard.safe_text import visible
 from wizard.services import Security, Service
 
-# What a program's files say is untrusted text (a planted prefs.js, a copied profile): every
-# character that steers a terminal or a text view instead of being one (C0 but tab, DEL, C1,
-# bidirectional overrides and isolates) is shown as its escape, the same rule as the report's.
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def shown(text: str) -> str:
-    """``text`` with every unsafe character visibly escaped (``\\x1b``, ``\\u202e``)."""
-    return _UNSAFE.sub(
-        lambda m: (
-            f"\\x{ord(m.group()):02x}" if ord(m.group()) <= 0xFF else f"\\u{ord(m.group()):04x}"
-        ),
-        text,
-    )
+# What a program's files say is untrusted text (a planted prefs.js, a copied profile): shown
+# with the report's own rule (wizard.safe_text): every character that steers a terminal or a
+# text view instead of being one is shown as its escape.
+shown = visible
 
 
 class Setting(enum.StrEnum):

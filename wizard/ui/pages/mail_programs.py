@@ -122,7 +122,11 @@ class MailProgramsPage(WizardPage):
         else:
             self.action.setText(ACTION_LABELS[words.action])
             self.action.show()
-            self.action.setFocus()
+        self.primary_changed()
+
+    def primary_button(self) -> QPushButton | None:
+        """The one repair (Fix it / Make it ask again) while there is one; else Next."""
+        return self.action if self.action.isVisible() else None
 
     def run_action(self) -> None:
         words = self._text
