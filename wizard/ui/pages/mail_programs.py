@@ -44,6 +44,7 @@ class MailProgramsPage(WizardPage):
         lay.addWidget(self.items)
         row = QHBoxLayout()
         self.action = QPushButton("", self)
+        self.action.setAutoDefault(False)  # the default button is named by primary_button
         self.action.clicked.connect(self.run_action)
         self.action.hide()
         row.addWidget(self.action)
@@ -123,6 +124,11 @@ class MailProgramsPage(WizardPage):
             self.action.setText(ACTION_LABELS[words.action])
             self.action.show()
             self.action.setFocus()
+        self.primary_changed()  # the fix, when there is one, is what Enter presses
+
+    def primary_button(self) -> QPushButton | None:
+        """The fix ("Fix it in Thunderbird"), while one is offered; else Next."""
+        return self.action if self.action.isVisible() else None
 
     def run_action(self) -> None:
         words = self._text
