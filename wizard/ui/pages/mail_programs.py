@@ -44,6 +44,7 @@ class MailProgramsPage(WizardPage):
         lay.addWidget(self.items)
         row = QHBoxLayout()
         self.action = QPushButton("", self)
+        self.action.setAutoDefault(False)  # the default button is named by primary_button
         self.action.clicked.connect(self.run_action)
         self.action.hide()
         row.addWidget(self.action)
