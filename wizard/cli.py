@@ -122,8 +122,11 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         raise BadInput("--round-trip needs the imap and smtp checks (leave them in --only)")
     dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
     mail_programs_cli.check_arguments(args)
+    from wizard.discovery.cli import parse_dns_server
+
     options = CheckOptions(
         timeout=args.timeout,
+        dns_server=parse_dns_server(args.dns_server),
         test_message_timeout=args.round_trip_timeout,
         ca_file=ca_file,
         dnsbl_server=dnsbl_server,
