@@ -115,3 +115,13 @@ def test_the_test_message_reads_each_answer_within_the_runs_timeout(
         )
     assert result.cause == "no_greeting", result.steps[-1].detail  # the login checks' verdict
     assert result.duration_ms < 1000 * (3 * 1.0 + 2.0)
+
+
+def test_the_cli_names_the_feature_test_message_and_keeps_round_trip_for_scripts() -> None:
+    from wizard.cli import build_parser
+
+    parser = build_parser()
+    new = parser.parse_args(["diagnose", "a@b.c", "--test-message", "--test-message-timeout", "7"])
+    old = parser.parse_args(["diagnose", "a@b.c", "--round-trip", "--round-trip-timeout", "7"])
+    for args in (new, old):
+        assert args.round_trip is True and args.round_trip_timeout == 7.0

@@ -74,7 +74,7 @@ def _parse_only(text: str | None) -> set[Service] | None:
     except ValueError:
         raise BadInput(f"--only takes imap, smtp and/or sieve, not {text!r}") from None
     if Service.ROUNDTRIP in services:
-        raise BadInput("--only takes imap, smtp and/or sieve; the round trip is --round-trip")
+        raise BadInput("--only takes imap, smtp and/or sieve; the test message is --test-message")
     return services
 
 
@@ -97,9 +97,12 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         raise BadInput("--timeout must be a positive number of seconds")
     only = _parse_only(args.only)
     if args.round_trip_timeout <= 0:
-        raise BadInput("--round-trip-timeout must be a positive number of seconds")
+        raise BadInput("--test-message-timeout must be a positive number of seconds")
     if args.round_trip and only is not None and not {Service.IMAP, Service.SMTP} <= only:
-        raise BadInput("--round-trip needs the imap and smtp checks (leave them in --only)")
+        raise BadInput(
+            "--round-trip needs the imap and smtp checks (leave them in --only; "
+            "--test-message is its other name)"
+        )
     dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
     options = CheckOptions(
         timeout=args.timeout,
@@ -206,13 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     d.add_argument(
-        "--round-trip",
+        "--test-message",
+        "--round-trip",  # its first name, kept for scripts
+        dest="round_trip",
         action="store_true",
         help="once the logins pass, send a test message to yourself and wait for it "
         "(it is removed again)",
     )
     d.add_argument(
+        "--test-message-timeout",
         "--round-trip-timeout",
+        dest="round_trip_timeout",
         type=float,
         default=DEFAULT_TEST_MESSAGE_TIMEOUT,
         metavar="S",
