@@ -115,9 +115,9 @@ EXCLUDED_MODULES = [
     "PySide6.QtWebEngineWidgets",
 ]
 
-# dnspython (the blocklist look-up) is used as a stub resolver asking for A records only. Its
-# zone-file, DNSSEC, dynamic-update, async and DNS-over-QUIC modules stay out, and so do the
-# record types no blocklist answer carries (0.3 MB): for a type it has no module for, dnspython
+# dnspython (the blocklist look-up, discovery) is used as a stub resolver for A, AAAA, MX and
+# SRV. Its zone-file, DNSSEC, dynamic-update, async and DNS-over-QUIC modules stay out, and so do
+# the record types no answer we read carries (0.3 MB): for a type it has no module for, dnspython
 # falls back to its generic record class. win32util reads the resolver settings on Windows only.
 # The idna package (IDNA 2008 tables) is there only for dnspython, which uses the standard
 # library's codec when it is missing; blocklist zones and reversed addresses are ASCII.
@@ -146,8 +146,13 @@ DNSPYTHON_UNUSED = [
     "dns.zonefile",
     "dns.zonetypes",
 ]
+# Discovery (wizard/discovery/) reads MX and SRV answers: without their modules dnspython would
+# hand back its generic "\\# 20 0a0b..." form, which no reader understands.
 DNSPYTHON_KEPT_RDTYPES = {
     "ANY.CNAME",
+    "ANY.MX",
+    "IN.SRV",
+    "mxbase",
     "ANY.OPT",
     "ANY.PTR",
     "ANY.SOA",

@@ -23,6 +23,11 @@ APT_PACKAGES=(
 )
 # dnsmasq: a DNS server on a loopback port for the blocklist look-ups (tests/support/dns_server.py).
 APT_PACKAGES+=(dnsmasq-base)
+# nginx: the web server that publishes autoconfig and Autodiscover over HTTPS for the discovery
+# tests (tests/support/nginx_server.py); nginx-light is the smallest build with TLS and proxying.
+APT_PACKAGES+=(nginx-light)
+# unbound: a real validating resolver for the DNSSEC trust rule (tests/support/unbound_server.py).
+APT_PACKAGES+=(unbound)
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do

@@ -89,3 +89,47 @@ def test_entity_expansion_attack_is_refused():
     <clientConfig>&b;</clientConfig>"""
     with pytest.raises(ProviderError, match="unsafe XML"):
         parse_provider(bomb)
+
+
+# -- real-world autoconfig files (what discovery reads) ------------------------------------------
+
+
+def test_automx2s_plain_authentication_is_thunderbirds_password_cleartext():
+    automx2_imap = IMAP.replace("password-cleartext", "plain")
+    p = parse_provider(_doc(automx2_imap + SMTP))
+    assert p.imap.authentication == "password-cleartext"
+
+
+def test_the_first_of_several_authentication_methods_is_taken():
+    imap = IMAP.replace(
+        "<authentication>password-cleartext</authentication>",
+        "<authentication>OAuth2</authentication><authentication>password-cleartext"
+        "</authentication>",
+    )
+    assert parse_provider(_doc(imap + SMTP)).imap.authentication == "OAuth2"
+
+
+def test_several_imap_servers_take_the_first_in_the_providers_order():
+    second = IMAP.replace("mail.example.org", "imap2.example.org")
+    assert parse_provider(_doc(IMAP + second + SMTP)).imap.hostname == "mail.example.org"
+
+
+def test_a_pop_only_provider_is_reported_as_such():
+    from wizard.provider import PopOnlyProvider
+
+    pop = """<incomingServer type="pop3"><hostname>pop.example.org</hostname><port>995</port>
+      <socketType>SSL</socketType></incomingServer>"""
+    with pytest.raises(PopOnlyProvider, match="only POP3") as caught:
+        parse_provider(_doc(pop + SMTP))
+    assert caught.value.pop_servers == ("pop.example.org:995",)
+
+
+def test_a_document_without_display_name_is_named_by_its_domain():
+    doc = _doc(IMAP + SMTP).replace(b"<displayName>Example Mail</displayName>", b"")
+    assert parse_provider(doc).display_name == "example.org"
+
+
+def test_emaillocalpart_is_expanded_for_the_login():
+    p = parse_provider(_doc(IMAP + SMTP))
+    assert p.imap.username_for("ann.lee@example.org") == "ann.lee"
+    assert p.smtp.username_for("ann.lee@example.org") == "ann.lee@example.org"

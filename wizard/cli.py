@@ -114,6 +114,13 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         username=args.username,
     )
     password = _read_password(args.password_stdin)
+    if args.discover or not provider.matches_domain(checked.address):
+        from wizard.discovery.cli import provider_for_diagnose
+
+        found = provider_for_diagnose(args, checked.address)
+        if found is None:
+            return EXIT_FAILED
+        provider = found
 
     cancel = CancelToken()
     previous = signal.getsignal(signal.SIGINT)
@@ -235,6 +242,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="ask this DNS server for the blocklist look-ups (default: the system's resolver)",
     )
+    d.add_argument(
+        "--discover",
+        action="store_true",
+        help="find the settings from the address even when the provider file covers its domain",
+    )
+    from wizard.discovery.cli import add_discovery_options
+
+    add_discovery_options(d)
     d.set_defaults(func=_cmd_diagnose)
 
     for register in _extra_commands():
@@ -247,7 +262,12 @@ def _extra_commands() -> list[
 ]:
     """Sub-commands that live with their feature (Thunderbird writer, handout…)."""
     found = []
-    for module in ("wizard.clients.thunderbird.cli", "wizard.handout.cli", "wizard.logs.cli"):
+    for module in (
+        "wizard.clients.thunderbird.cli",
+        "wizard.handout.cli",
+        "wizard.logs.cli",
+        "wizard.discovery.cli",
+    ):
         try:
             present = importlib.util.find_spec(module) is not None
         except ModuleNotFoundError:  # the feature's package itself is not there

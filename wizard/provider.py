@@ -33,6 +33,19 @@ class ProviderError(WizardError, ValueError):
     """The provider file cannot be used; the message names the file and the element."""
 
 
+class PopOnlyProvider(ProviderError):
+    """The document offers POP3 but no IMAP: real, but not what this app sets up."""
+
+    def __init__(self, message: str, pop_servers: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.pop_servers = pop_servers
+
+
+# Thunderbird's own names for the password methods (accountConfig.js reads the same aliases):
+# automx2 and older files write "plain" and "secure" for the cleartext and CRAM-MD5 methods.
+_AUTHENTICATION_ALIASES = {"plain": "password-cleartext", "secure": "password-encrypted"}
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     service: Service
@@ -154,8 +167,17 @@ def _server(node: Element, service: Service, where: str) -> ServerSettings:
         port=port,
         security=security,
         username_template=_text(node, "username", where, required=False) or "%EMAILADDRESS%",
-        authentication=_text(node, "authentication", where, required=False) or "password-cleartext",
+        authentication=_authentication(node),
     )
+
+
+def _authentication(node: Element) -> str:
+    """The first password method named (several <authentication> are the provider's order)."""
+    for entry in node.findall("authentication"):
+        word = (entry.text or "").strip()
+        if word:
+            return _AUTHENTICATION_ALIASES.get(word.lower(), word)
+    return "password-cleartext"
 
 
 def parse_provider(data: bytes, source: Path | None = None) -> Provider:
@@ -178,12 +200,24 @@ def parse_provider(data: bytes, source: Path | None = None) -> Provider:
     domains = tuple((d.text or "").strip().lower() for d in ep.findall("domain") if d.text)
     if not domains:
         raise ProviderError(f"{where} has no <domain>")
-    display_name = _text(ep, "displayName", where)
-    assert display_name
+    # Real-world files (the ISPDB's, automx2's) sometimes leave the names out: the domain then.
+    display_name = _text(ep, "displayName", where, required=False) or domains[0]
     short_name = _text(ep, "displayShortName", where, required=False) or display_name
 
-    imap_nodes = [n for n in ep.findall("incomingServer") if n.get("type") == "imap"]
+    incoming = ep.findall("incomingServer")
+    imap_nodes = [n for n in incoming if n.get("type") == "imap"]
     if not imap_nodes:
+        pop = tuple(
+            f"{_text(n, 'hostname', where, required=False) or '?'}"
+            f":{_text(n, 'port', where, required=False) or '?'}"
+            for n in incoming
+            if n.get("type") == "pop3"
+        )
+        if pop:
+            raise PopOnlyProvider(
+                f"{where} offers only POP3 ({', '.join(pop)}), no IMAP; this app sets up IMAP",
+                pop,
+            )
         raise ProviderError(f'{where} has no <incomingServer type="imap">')
     imap = _server(imap_nodes[0], Service.IMAP, f'{name}: <incomingServer type="imap">')
     smtp_nodes = [n for n in ep.findall("outgoingServer") if n.get("type") == "smtp"]

@@ -47,6 +47,12 @@ class DnsServer:
     # name -> the A records it answers (several give several records, as Spamhaus does)
     records: Mapping[str, Sequence[str]] = field(default_factory=dict)
     local_zones: Sequence[str] = ("zen.spamhaus.org",)
+    # Exact names only (unlike ``records``, which answers for every name under it too).
+    hosts: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # domain -> [(preference, exchanger)]
+    mx: Mapping[str, Sequence[tuple[int, str]]] = field(default_factory=dict)
+    # "_imaps._tcp.example.test" -> [(target, port, priority, weight)]
+    srv: Mapping[str, Sequence[tuple[str, int, int, int]]] = field(default_factory=dict)
     port: int = 0
     _proc: subprocess.Popen[bytes] | None = None
 
@@ -98,6 +104,12 @@ class DnsServer:
             args += [f"--local=/{zone}/" for zone in self.local_zones]
             for name, ips in self.records.items():
                 args += [f"--address=/{name}/{ip}" for ip in ips]
+            for name, ips in self.hosts.items():
+                args += [f"--host-record={name},{ip}" for ip in ips]
+            for name, exchangers in self.mx.items():
+                args += [f"--mx-host={name},{host},{pref}" for pref, host in exchangers]
+            for name, targets in self.srv.items():
+                args += [f"--srv-host={name},{t},{port},{prio},{w}" for t, port, prio, w in targets]
             self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             if self._wait_ready():
                 return self

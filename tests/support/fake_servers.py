@@ -9,6 +9,7 @@ import random
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
@@ -129,6 +130,21 @@ class NoStartTlsSmtp(_LoopbackServer):
                 return
             else:
                 conn.sendall(b"502 5.5.2 no\r\n")
+
+
+class WordOnlyStartTlsImap(_LoopbackServer):
+    """Says yes to STARTTLS, then keeps talking plain text (or slips a line in first)."""
+
+    def __init__(self, after_ok: bytes) -> None:
+        super().__init__()
+        self.after_ok = after_ok
+
+    def handle(self, conn: socket.socket) -> None:
+        conn.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
+        f = conn.makefile("rb")
+        if f.readline().upper().startswith(b"P1 STARTTLS"):
+            conn.sendall(b"p1 OK Begin TLS negotiation now\r\n" + self.after_ok)
+            time.sleep(0.5)
 
 
 class GarbageServer(_LoopbackServer):
