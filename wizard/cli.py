@@ -78,11 +78,11 @@ def _parse_only(text: str | None) -> set[Service] | None:
     return services
 
 
-def parse_dnsbl_server(text: str | None) -> tuple[str, int] | None:
+def parse_dnsbl_server(text: str | None, option: str = "--dnsbl-server") -> tuple[str, int] | None:
     try:
         return parse_server(text) if text else None
     except ValueError as exc:
-        raise BadInput(f"--dnsbl-server {exc}") from None
+        raise BadInput(f"{option} {exc}") from None
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
@@ -108,6 +108,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         test_message_timeout=args.round_trip_timeout,
         ca_file=ca_file,
+        # --dns-server (a discovery option diagnose shares): the checks resolve there too.
+        dns_server=parse_dnsbl_server(args.dns_server, "--dns-server"),
         dnsbl_server=dnsbl_server,
         only=frozenset(only) if only is not None else None,
         send_test_message=args.round_trip,
@@ -240,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--dnsbl-server",
         metavar="HOST:PORT",
-        help="ask this DNS server for the blocklist look-ups (default: the system's resolver)",
+        help="ask this DNS server for the blocklist look-ups (default: the --dns-server, "
+        "else the system's resolver)",
     )
     d.add_argument(
         "--discover",
