@@ -12,8 +12,11 @@ busy server writes them. It then runs, in the same session, ``grep -c X FILE`` a
 folder is deleted afterwards.
 
     .venv/bin/python -m bench.logs [--size-mb 600] [--runs 3] [--keep DIR] [--full]
+        [--baseline REV]
 
 ``--full`` also times a read with no filter (every line parsed), for information.
+``--baseline REV`` also runs that commit's reader (checked out by ``bench.baseline``) in each
+round, right after this tree's, on the same file.
 """
 
 from __future__ import annotations
@@ -29,12 +32,13 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.baseline import WORKING_TREE, Tree, checkout
 from bench.stats import median, spread, table
 
-REPO = Path(__file__).resolve().parent.parent
 TARGET = "joe.bloggs@sepheo.co"
 
 
@@ -337,12 +341,23 @@ def generate(path: Path, size_mb: int, *, users: int = 3000, seed: int = 17) -> 
     return count
 
 
-def _timed(cmd: list[str]) -> tuple[float, int, int, bytes]:
-    """Wall time, exit status, peak RSS (KiB) of one child and its stdout."""
+def _timed(
+    cmd: list[str], tree: Tree = WORKING_TREE, *, keep_output: bool = True
+) -> tuple[float, int, int, bytes]:
+    """Wall time, exit status, peak RSS (KiB) of one child and its stdout.
+
+    ``keep_output=False`` sends a big output to /dev/null: held here, it would make this
+    process big, and Linux counts a parent's size in the peak of every child forked after.
+    """
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE if keep_output else subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tree.cwd,
+        env=tree.env(),
+    )
+    out = proc.stdout.read() if proc.stdout is not None else b""
     _pid, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -356,11 +371,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=3000)
     parser.add_argument("--keep", metavar="DIR", help="write the log here and keep it")
     parser.add_argument("--full", action="store_true", help="also time an unfiltered read")
+    parser.add_argument("--baseline", metavar="REV", help="also measure this commit's reader")
     args = parser.parse_args(argv)
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="wizard-bench-logs-"))
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "app.log"
+    stack = ExitStack()
     try:
         free = shutil.disk_usage(folder).free
         if free < 3 * args.size_mb * 1_000_000:
@@ -373,44 +390,61 @@ def main(argv: list[str] | None = None) -> int:
                 f"generated {log.stat().st_size / 1e6:.0f} MB, {lines} lines, "
                 f"{args.users} addresses in {time.perf_counter() - t0:.0f} s"
             )
+        trees = [WORKING_TREE]
+        if args.baseline:
+            trees.append(stack.enter_context(checkout(args.baseline)))
         grep = ["grep", "-c", TARGET, str(log)]
         reader = [sys.executable, "-m", "wizard", "logs", str(log), "--address", TARGET, "--json"]
         _timed(grep)  # warm the page cache for both
         g_times: list[float] = []
-        r_times: list[float] = []
-        rss: list[int] = []
-        hits = sessions = ""
+        r_times: dict[str, list[float]] = {tree.label: [] for tree in trees}
+        rss: dict[str, list[int]] = {tree.label: [] for tree in trees}
+        found: dict[str, str] = {}
+        hits = ""
         for _ in range(args.runs):
             t, _rc, _m, out = _timed(grep)
             g_times.append(t)
             hits = out.decode().strip()
-            t, rc, peak, out = _timed(reader)
-            r_times.append(t)
-            rss.append(peak)
-            if rc not in (0, 1):
-                print(f"reader failed with status {rc}", file=sys.stderr)
-                return 1
-            sessions = str(len(json.loads(out)["sessions"]))
-        rows = [
-            [f"grep -c {TARGET}", spread(g_times, "{:.2f}"), "–", hits + " lines"],
-            [
-                f"logs --address {TARGET}",
-                spread(r_times, "{:.2f}"),
-                f"{max(rss) / 1024:.0f}",
-                sessions + " sessions",
-            ],
-        ]
+            for tree in trees:
+                t, rc, peak, out = _timed(reader, tree)
+                r_times[tree.label].append(t)
+                rss[tree.label].append(peak)
+                if rc not in (0, 1):
+                    print(f"{tree.label}: reader failed with status {rc}", file=sys.stderr)
+                    return 1
+                found[tree.label] = str(len(json.loads(out)["sessions"]))
+        rows = [[f"grep -c {TARGET}", spread(g_times, "{:.2f}"), "–", hits + " lines"]]
+        for tree in trees:
+            rows.append(
+                [
+                    f"logs --address {TARGET} ({tree.label})",
+                    spread(r_times[tree.label], "{:.2f}"),
+                    f"{max(rss[tree.label]) / 1024:.0f}",
+                    found[tree.label] + " sessions",
+                ]
+            )
         if args.full:
-            t, _rc, peak, out = _timed([sys.executable, "-m", "wizard", "logs", str(log), "--json"])
-            rows.append(["logs (no filter, every line)", f"{t:.2f}", f"{peak / 1024:.0f}", "–"])
+            for tree in trees:
+                every = [sys.executable, "-m", "wizard", "logs", str(log), "--json"]
+                t, _rc, peak, _out = _timed(every, tree, keep_output=False)
+                rows.append(
+                    [
+                        f"logs (no filter, every line; {tree.label})",
+                        f"{t:.2f}",
+                        f"{peak / 1024:.0f}",
+                        "–",
+                    ]
+                )
         print(f"\n{log.stat().st_size / 1e6:.0f} MB log, {args.runs} runs (median (min–max) s):\n")
         print(table(["command", "time s", "peak RSS MB", "found"], rows))
-        ratio = median(r_times) / median(g_times)
+        mine = WORKING_TREE.label
+        ratio = median(r_times[mine]) / median(g_times)
         print(
             f"\nratio logs/grep: {ratio:.2f} (target ≤ 5); "
-            f"peak RSS {max(rss) / 1024:.0f} MB (target < 200)"
+            f"peak RSS {max(rss[mine]) / 1024:.0f} MB (target < 200)"
         )
     finally:
+        stack.close()
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     return 0

@@ -528,3 +528,32 @@ def _framework_dir(dest: str) -> str | None:
 def _link_target(entry: TocEntry) -> str:
     """Where a SYMLINK entry points, as a destination path (its target is relative to it)."""
     return _norm(posixpath.join(posixpath.dirname(_norm(entry[0])), entry[1]))
+
+
+# The Public Suffix List wizard.trust reads: comments are more than half of its 338 kB and the
+# library skips them, except the two pairs of markers that separate ICANN from private domains
+# (publicsuffixlist reads those for only_icann). Kept: every rule, and those markers.
+PSL_MARKER = re.compile(r"^// ===(BEGIN|END) (ICANN|PRIVATE) DOMAINS===$")
+
+
+def compact_public_suffix_list(text: str) -> str:
+    """The list without its comments and blank lines, its section markers kept."""
+    kept = [
+        line
+        for line in text.splitlines()
+        if (line.strip() and not line.startswith("//")) or PSL_MARKER.match(line)
+    ]
+    return "\n".join(kept) + "\n"
+
+
+def write_compact_public_suffix_list(folder: Path) -> Path:
+    """Write the compacted list into ``folder`` (the build's work folder) for the bundle."""
+    import publicsuffixlist
+
+    source = Path(publicsuffixlist.__file__).with_name("public_suffix_list.dat")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "public_suffix_list.dat"
+    target.write_text(
+        compact_public_suffix_list(source.read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    return target

@@ -16,7 +16,7 @@ import trustme
 from tests.support.dns_server import DnsServer, dnsmasq_available, reversed_name
 from tests.support.dovecot_server import DovecotServer, dovecot_available
 from tests.support.haraka_server import HarakaServer, haraka_available
-from wizard.ui.pyside_workarounds import keep_true_and_false_alive
+from wizard.ui.pyside_workarounds import keep_singletons_alive
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -29,7 +29,7 @@ NO_SESSION_BUS = "unix:path=/nonexistent/mail-setup-wizard-tests-have-no-session
 
 
 # PySide6 6.12 leaks references to True and False: see wizard/ui/pyside_workarounds.py.
-keep_true_and_false_alive()
+keep_singletons_alive()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,7 +60,7 @@ def _no_system_resolver_for_blocklists() -> Iterator[None]:
 def _require_dovecot() -> None:
     missing = dovecot_available()
     if missing:
-        reason = f"Dovecot is not installed (missing: {missing}); see README 'Running the tests'"
+        reason = f"Dovecot is not installed (missing: {missing}); see docs/testing.md"
         if IN_CI:
             pytest.fail(f"CI=true but {reason}", pytrace=False)
         pytest.skip(reason)

@@ -24,8 +24,10 @@ APT_PACKAGES=(
 # dnsmasq: a DNS server on a loopback port for the blocklist look-ups (tests/support/dns_server.py).
 APT_PACKAGES+=(dnsmasq-base)
 # nginx: the web server that publishes autoconfig and Autodiscover over HTTPS for the discovery
-# tests (tests/support/nginx_server.py); nginx-light is the smallest build with TLS and proxying.
-APT_PACKAGES+=(nginx-light)
+# tests (tests/support/nginx_server.py) and serves the kit with its own snippets
+# (tests/support/kit_nginx.py); Apache and Caddy serve the kit too (kit_webservers.py).
+# nginx-light is the smallest build with TLS and proxying. The packaged services never start.
+APT_PACKAGES+=(nginx-light apache2 caddy)
 # unbound: a real validating resolver for the DNSSEC trust rule (tests/support/unbound_server.py).
 APT_PACKAGES+=(unbound)
 if command -v apt-get >/dev/null 2>&1; then

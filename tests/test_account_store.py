@@ -20,9 +20,11 @@ import pytest
 from keyring.backends import fail
 
 import wizard.account.store as account_store
+import wizard.safe_files as safe_files
 from tests.support.memory_keyring import MemoryKeyring, guard_default_keyring
 from wizard import __version__
 from wizard.account.keychain import Keychain
+from wizard.account.settings import SettingsSnapshot, keychain_label
 from wizard.account.store import (
     FILE_NAME,
     AccountStore,
@@ -34,6 +36,9 @@ from wizard.provider import load_default_provider
 
 ADDRESS = "joe.bloggs@sepheo.co"
 PASSWORD = "c0rrect-Horse-battery!"
+SETTINGS = SettingsSnapshot.of(
+    load_default_provider(), origin_kind="builtin", origin_where="built in", origin_trusted=True
+)
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +63,7 @@ def account(**changes: object) -> RememberedAccount:
     values: dict[str, object] = {
         "address": ADDRESS,
         "name": "Joe Bloggs",
-        "provider_path": None,
+        "settings": SETTINGS,
         "provider_id": "sepheo.co",
         "client_id": "thunderbird",
         "last_good_check": "2025-03-01T09:30:00+00:00",
@@ -82,14 +87,14 @@ def test_nothing_remembered_on_a_first_run(store: AccountStore):
 
 
 def test_a_saved_account_loads_back_unchanged(store: AccountStore):
-    acct = account(provider_path="/etc/acme/provider.xml", keychain_used=True)
+    acct = account(keychain_used=True)
     store.save(acct)
     assert store.load() == acct
     assert store.load_problem is None
 
 
 def test_a_built_in_provider_and_no_client_round_trip_as_none(store: AccountStore):
-    acct = account(provider_path=None, client_id=None, last_good_check=None)
+    acct = account(client_id=None, last_good_check=None)
     store.save(acct)
     assert store.load() == acct
 
@@ -168,11 +173,11 @@ def test_a_time_without_a_zone_is_refused_as_ambiguous(store: AccountStore):
 
 def _valid_doc() -> dict[str, object]:
     return {
-        "format_version": 1,
+        "format_version": 2,
         "app_version": "0.1.0",
         "address": ADDRESS,
         "name": "Joe",
-        "provider_path": None,
+        "settings": SETTINGS.as_json(),
         "provider_id": "sepheo.co",
         "client_id": "thunderbird",
         "last_good_check": None,
@@ -202,7 +207,11 @@ _DROP = object()
         pytest.param(b"[1, 2, 3]", "JSON object", id="list"),
         pytest.param(_doc(format_version=_DROP), "old or unknown format", id="old-format"),
         pytest.param(_doc(format_version=True), "old or unknown format", id="bool-format"),
-        pytest.param(_doc(format_version=2), "newer version", id="newer-format"),
+        pytest.param(_doc(format_version=3), "newer version", id="newer-format"),
+        pytest.param(_doc(settings=_DROP), "invalid settings", id="no-settings"),
+        pytest.param(
+            _doc(settings={"servers": [], "origin": {}}), "invalid settings", id="empty-settings"
+        ),
         pytest.param(_doc(address=_DROP), "has no 'address'", id="missing-field"),
         pytest.param(_doc(keychain_used="yes"), "invalid 'keychain_used'", id="wrong-type"),
         pytest.param(_doc(keychain_used=1), "invalid 'keychain_used'", id="int-for-bool"),
@@ -272,7 +281,7 @@ def test_a_failed_write_keeps_the_old_file_and_cleans_up(
     def full_disk(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(account_store.os, "replace", full_disk)
+    monkeypatch.setattr(safe_files.os, "replace", full_disk)
     with pytest.raises(OSError, match="No space"):
         store.save(account(name="New"))
     monkeypatch.undo()
@@ -304,7 +313,7 @@ def test_the_file_never_contains_the_password(tmp_path: Path, memory: MemoryKeyr
         RememberedAccount(
             address=flow.account.address,
             name=flow.account.name,
-            provider_path=None,
+            settings=SETTINGS,
             provider_id=flow.provider.id,
             client_id=flow.client_id,
             last_good_check=None,
@@ -420,5 +429,7 @@ def test_forget_with_nothing_stored_removes_nothing(store: AccountStore):
 
 
 def test_keychain_for_uses_the_same_entry_as_the_setup(store: AccountStore, memory: MemoryKeyring):
-    Keychain(memory, provider_id="sepheo.co").store(ADDRESS, PASSWORD)
+    Keychain(
+        memory, provider_id="sepheo.co", servers=keychain_label(load_default_provider())
+    ).store(ADDRESS, PASSWORD)
     assert store.keychain_for(account()).load(ADDRESS) == PASSWORD

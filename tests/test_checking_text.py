@@ -57,8 +57,9 @@ def test_everything_working_is_good_and_waits_for_the_password_store_before_sayi
     f.choose_remember_password(True)
     f.checks_finished([result(s, True) for s in (Service.IMAP, Service.SMTP, Service.SIEVE)])
     saving = checking_text(f, saving=True)
-    assert (saving.status, saving.tone) == ("Your mail works.", Tone.GOOD)
-    assert saving.fix == "Saving your password…"
+    assert (saving.status, saving.tone) == ("Receiving and sending mail both work.", Tone.GOOD)
+    assert saving.title == "Your mail works"
+    assert saving.fix == "Putting your password in this computer's keychain…"
     words = checking_text(f)
     assert words.fix == "" and words.action is Action.NONE
     assert {r.word for r in words.rows} == {"Works"}
@@ -70,7 +71,7 @@ def test_only_filters_failing_reads_as_good_with_a_neutral_optional_row():
         [result(Service.IMAP, True), result(Service.SMTP, True), result(Service.SIEVE, False)]
     )
     words = checking_text(f)
-    assert words.tone is Tone.GOOD and words.status == "Your mail works."
+    assert words.tone is Tone.GOOD and words.status == "Receiving and sending mail both work."
     sieve = words.rows[-1]
     assert (sieve.name, sieve.word, sieve.tone) == (
         "Mail filters (optional)",
@@ -151,12 +152,17 @@ def test_the_last_page_after_a_failed_check_is_not_finished_and_repeats_the_fix(
     assert "ready" not in (words.title + words.headline).lower()
 
 
-def test_the_last_page_after_success_says_ready_in_the_chosen_program():
+def test_the_last_page_after_manual_steps_claims_no_more_than_is_known():
     f = flow()
     f.checks_finished([result(s, True) for s in (Service.IMAP, Service.SMTP)])
     f.choose_client("outlook_new")
     words = done_text(f)
-    assert words.tone is Tone.GOOD and words.headline == "Sepheo mail is ready for Outlook (new)."
+    # Nobody saw the steps done: no "Ready", no tick, "when you have done these steps".
+    assert words.tone is Tone.PLAIN and words.title == "Finish in Outlook (new)"
+    assert words.headline == (
+        "When you have done the steps in Outlook (new), your Sepheo mail works there."
+    )
+    assert "ready" not in (words.title + words.headline).lower()
     assert len(words.steps) == 2
 
 
@@ -194,3 +200,20 @@ def test_a_test_message_not_sent_because_a_login_failed_says_so_neutrally():
     assert (trip.word, trip.tone) == ("Not sent", Tone.PLAIN)
     f.choose_test_message(False)
     assert "roundtrip" not in {r.service for r in checking_text(f).rows}  # skipped: no row
+
+
+def test_a_password_typed_again_that_works_is_acknowledged():
+    f = flow()
+    f.checks_finished([result(s, True) for s in (Service.IMAP, Service.SMTP, Service.SIEVE)])
+    words = checking_text(f, retyped=True)
+    assert words.fix.startswith("The password you typed again works.")
+    assert checking_text(f).fix == ""  # a first run that passes says nothing about it
+
+
+def test_the_title_becomes_the_outcome_when_the_check_ends():
+    f = flow()
+    assert checking_text(f).title == "Checking your account"
+    f.checks_finished([result(Service.IMAP, False, cause=Cause.AUTH_FAILED)])
+    assert checking_text(f).title == "Your mail does not work yet"
+    f.checks_finished([result(s, True) for s in (Service.IMAP, Service.SMTP)])
+    assert checking_text(f).title == "Your mail works"

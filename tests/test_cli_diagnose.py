@@ -25,7 +25,7 @@ def test_wrong_password_exits_1_with_the_cause(dovecot, provider_file):
     r = diagnose(dovecot, provider_file, "nope")
     assert r.returncode == 1
     assert "Cause (auth_failed)" in r.stdout
-    assert "For IT: Incoming mail (IMAP) on localhost is Dovecot." in r.stdout
+    assert "For IT: Receiving mail (IMAP) on localhost is Dovecot." in r.stdout
     assert "`imap-login:` … `Disconnected` … `(auth failed`" in r.stdout
 
 

@@ -131,8 +131,11 @@ def test_a_pasted_password_with_its_line_break_is_refused_on_the_account_page(qt
     page.password.paste()
     assert page.password.text() == PASTED  # the box keeps the line break (Qt does)
     assert not page.isComplete()  # Next stays disabled
-    assert page.address_error.isVisible()
-    assert page.address_error.text() == CONTROL_CHARACTERS
+    # The flow's message sits under the password box, which is marked and described by it.
+    assert page.password_error.isVisible() and not page.address_error.isVisible()
+    assert page.password_error.text() == CONTROL_CHARACTERS
+    assert page.password.property("invalid") is True
+    assert page.password.accessibleDescription() == CONTROL_CHARACTERS
     assert not page.validatePage()
     assert wiz.flow.account.password == ""  # nothing kept, so nothing can reach a report
 

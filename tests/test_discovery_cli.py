@@ -161,6 +161,12 @@ def test_diagnose_discovers_settings_for_a_domain_the_provider_does_not_cover(
     report = json.loads(out)
     assert report["provider"] == "sepheo.co" and report["ok"] is True
     assert {c["port"] for c in report["checks"]} == {d.imap_port, d.submission_port}
+    # Where the checked settings came from: discovery's answer, not the provider file.
+    assert report["settings_origin"] == {
+        "kind": "autoconfig",
+        "where": "https://autoconfig.sepheo.co/mail/config-v1.1.xml",
+        "trusted": True,
+    }
     assert GOOD_PASSWORD not in out
 
 

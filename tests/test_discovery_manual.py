@@ -66,5 +66,5 @@ def test_an_ip_address_is_a_server_name_too():
 
 
 def test_imap_and_smtp_are_both_needed():
-    with pytest.raises(ManualSettingsError, match="Outgoing"):
+    with pytest.raises(ManualSettingsError, match="Sending mail"):
         manual_settings(ADDRESS, entries()[:1])

@@ -76,14 +76,15 @@ def test_cancelled_check_blocks_next():
     assert f.check_state is CheckState.CANCELLED and not f.can_leave_checking
 
 
-def test_setup_goes_through_client_and_setup_pages_while_diagnosis_goes_to_done():
+def test_setup_goes_through_client_and_setup_pages_while_diagnosis_looks_at_the_mail_program():
     f = flow()
     assert [
         f.next_page(p) for p in (Page.WELCOME, Page.ACCOUNT, Page.CHECKING, Page.CLIENT, Page.SETUP)
     ] == [Page.ACCOUNT, Page.CHECKING, Page.CLIENT, Page.SETUP, Page.DONE]
     f.choose_mode(Mode.DIAGNOSE)
     f.checks_finished([result(Service.IMAP, True), result(Service.SMTP, True)])
-    assert f.next_page(Page.CHECKING) is Page.DONE
+    assert f.next_page(Page.CHECKING) is Page.MAIL_PROGRAMS
+    assert f.next_page(Page.MAIL_PROGRAMS) is Page.DONE
     assert f.next_page(Page.DONE) is None
 
 

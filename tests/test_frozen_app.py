@@ -266,10 +266,17 @@ def test_provider_next_to_the_executable_wins(relocated_bundle: Path, dovecot) -
     assert f"ok   provider: override {override}" in selftest.stdout
     assert "Sepheo Mail (test server)" in selftest.stdout
 
-    # No --provider: the file beside the executable must be the one used.
-    r = _diagnose(relocated_bundle, dovecot.ca_pem, GOOD_PASSWORD)
+    # No --provider: the file beside the executable must be the one used. It lies where the
+    # user can write and sends sepheo.co's password to localhost, so only with the caller's
+    # --accept-untrusted (see the next test).
+    r = _diagnose(relocated_bundle, dovecot.ca_pem, GOOD_PASSWORD, "--accept-untrusted")
     assert r.returncode == 0, r.stdout + r.stderr
     data = json.loads(r.stdout)
+    assert data["settings_origin"] == {
+        "kind": "provider",
+        "where": str(override.resolve()),
+        "trusted": False,
+    }
     ports = {c["service"]: c["port"] for c in data["checks"]}
     assert ports == {
         "imap": dovecot.imap_port,
@@ -277,6 +284,27 @@ def test_provider_next_to_the_executable_wins(relocated_bundle: Path, dovecot) -
         "sieve": dovecot.sieve_port,
     }
     assert_clean_stderr(selftest.stderr + r.stderr)
+
+
+@pytest.mark.dovecot
+def test_a_planted_provider_beside_the_executable_is_refused_without_accept_untrusted(
+    relocated_bundle: Path, dovecot
+) -> None:
+    """Issue 27: a provider.xml beside the bundled executable (a user-writable place) that
+    sends the address's domain to a server in another domain gets no password, and the
+    server sees no login."""
+    dovecot.write_provider(relocated_bundle.parent / "provider.xml")
+    log = dovecot.log_text()
+    before = log.count("Login: user=") + log.count("-login: Disconnected")
+    r = _diagnose(relocated_bundle, dovecot.ca_pem, GOOD_PASSWORD)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stdout == ""
+    assert "--accept-untrusted" in r.stderr and "nothing was sent" in r.stderr
+    assert "localhost" in r.stderr
+    assert GOOD_PASSWORD not in r.stderr
+    time.sleep(1.0)  # a login that slipped through would be in the log by now
+    log = dovecot.log_text()
+    assert log.count("Login: user=") + log.count("-login: Disconnected") == before
 
 
 def test_without_override_the_built_in_provider_is_used(relocated_bundle: Path) -> None:

@@ -16,14 +16,31 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QWizard
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QCheckBox,
+    QLineEdit,
+    QStyle,
+    QWizard,
+)
 
-from tests.support.looks import clipped, contrast, low_contrast
+from tests.support.looks import (
+    clipped,
+    contrast,
+    low_contrast,
+    primary_buttons,
+    weak_outlines,
+    weak_primary_text,
+)
+from tests.support.memory_keyring import MemoryKeyring
+from wizard.account.store import AccountStore
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
 from wizard.flow import Page, WizardFlow
 from wizard.provider import load_default_provider
 from wizard.services import Security, Service
+from wizard.ui.headings import heading_label
 from wizard.ui.wizard_window import MINIMUM_SIZE, MailSetupWizard
 
 pytestmark = pytest.mark.gui
@@ -75,9 +92,13 @@ REFUSED = [
 
 
 @pytest.fixture
-def wizard_at(qtbot) -> Callable[[int, int], MailSetupWizard]:
+def wizard_at(qtbot, tmp_path) -> Callable[[int, int], MailSetupWizard]:
+    # A keychain is present (in memory): the account page shows the remember-password row.
+    store = AccountStore(tmp_path / "config", keychain_backend=MemoryKeyring())
+
     def make(width: int, height: int) -> MailSetupWizard:
-        wiz = MailSetupWizard(WizardFlow(load_default_provider(), platform="darwin"))
+        flow = WizardFlow(load_default_provider(), platform="darwin", store=store)
+        wiz = MailSetupWizard(flow)
         qtbot.addWidget(wiz)
         wiz.resize(width, height)
         wiz.show()
@@ -96,6 +117,7 @@ def offline_states(wiz: MailSetupWizard) -> Iterator[str]:
     page.address.setText("zoe.obrien@example.org")  # another domain: the warning shows
     page.password.setText("x")
     page._caps_changed(True)
+    assert page.remember_box.isVisible() and page.remember_box.isEnabled()
     yield "account"
     flow = wiz.flow
     flow.set_account("Zoë O'Brien", "zoe.obrien@sepheo.co", "x")
@@ -127,10 +149,26 @@ def look_at_every_state(wiz: MailSetupWizard, shoot: Shoot, prefix: str) -> dict
     for state in offline_states(wiz):
         QApplication.processEvents()
         shoot(wiz, f"{prefix}-{state}")
-        bad = clipped(wiz) + low_contrast(wiz)
+        bad = clipped(wiz) + low_contrast(wiz) + weak_outlines(wiz) + one_primary(wiz)
+        bad += weak_primary_text(wiz)
         if bad:
             problems[state] = bad
     return problems
+
+
+def one_primary(wiz: MailSetupWizard) -> list[str]:
+    """Exactly one main action is shown, and it is the default button (Enter presses it)."""
+    primaries = primary_buttons(wiz)
+    if len(primaries) != 1:
+        return [f"main actions: {[b.text() for b in primaries]}"]
+    main = primaries[0]
+    if not main.isDefault():
+        return [f"main action {main.text()!r} is not the default button"]
+    focus = QApplication.focusWidget()
+    typing_or_choosing = isinstance(focus, QLineEdit | QAbstractButton) and focus is not main
+    if main.isEnabled() and focus is not main and not typing_or_choosing:
+        return [f"the focus is on {focus!r}, not on {main.text()!r} or a field"]
+    return []
 
 
 def test_every_page_has_one_header_style(wizard_at):
@@ -181,6 +219,15 @@ def test_double_size_text_clips_nothing(qtbot, wizard_at, screenshot):
     app.setFont(big)
     try:
         wiz = wizard_at(1400, 1100)
+        # Indicators, button padding and the heading grow with the text (not 14 px and +4 pt).
+        style, line = wiz.style(), wiz.fontMetrics().height()
+        box = QCheckBox("x", wiz)
+        assert style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, None, box) >= 0.8 * line
+        assert style.pixelMetric(QStyle.PixelMetric.PM_ButtonMargin, None, box) >= 0.45 * line
+        box.deleteLater()
+        heading = heading_label(wiz)
+        assert heading is not None
+        assert heading.font().pointSizeF() >= 1.4 * wiz.font().pointSizeF()
         assert look_at_every_state(wiz, screenshot, "font200") == {}
     finally:
         app.setFont(old)

@@ -169,3 +169,42 @@ def test_a_file_that_is_not_a_report_is_named(qtbot, window, tmp_path):
     bad.write_text("hello\n")
     window.set_report(str(bad))
     assert window.report is None and "notes.txt" in window.summary.text()
+
+
+def test_sessions_are_in_time_order_with_one_date_format_and_text_meets_aa(
+    qtbot, window, screenshot
+):
+    import re
+
+    from PySide6.QtGui import QPalette
+
+    from tests.support.looks import contrast, low_contrast
+
+    window.set_files(list(reversed(HOWTO)))  # files in another order than the times
+    read_and_wait(qtbot, window)
+    times = [r[0] for r in rows(window)]
+    assert all(re.fullmatch(r"(\d{4}|-)-\d\d-\d\d \d\d:\d\d:\d\d", t) for t in times), times
+    dated = [t for t in times if t[0].isdigit()]
+    assert dated == sorted(dated) and len(dated) >= 3
+    # Year-less (syslog) rows first, then the dated ones: never interleaved.
+    assert times == [t for t in times if not t[0].isdigit()] + dated
+    window.table.setCurrentItem(window.table.topLevelItem(1))
+    pal = window.table.palette()
+    selected = contrast(
+        pal.color(QPalette.ColorGroup.Active, QPalette.ColorRole.HighlightedText),
+        pal.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight),
+    )
+    assert selected >= 4.5
+    # The percentage is a label beside the bar (AA on the window), not text across the bar.
+    assert not window.progress.isTextVisible() and window.progress_text.text() == "100 %"
+    assert low_contrast(window) == []
+    screenshot(window, "log-reader-time-order")
+
+
+def test_a_long_file_list_is_cut_with_an_ellipsis_and_kept_whole_in_the_tooltip(window):
+    names = [f"/var/log/mail/very-long-dovecot-log-name-{i:02d}.log" for i in range(12)]
+    window.set_files(names)
+    shown = window.files_label.text()
+    assert shown.endswith("…") and len(shown) < len(window.files_label.full_text())
+    assert window.files_label.fontMetrics().horizontalAdvance(shown) <= window.files_label.width()
+    assert window.files_label.toolTip().splitlines() == names

@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox, QWizard
 
 from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER
-from tests.support.gui import fill_account, run_checks_and_wait
+from tests.support.gui import choose_client, fill_account, run_checks_and_wait
 from tests.support.memory_keyring import MemoryKeyring, PromptingKeyring, guard_default_keyring
 from wizard.account.store import AccountStore
 from wizard.checks.options import CheckOptions
@@ -51,6 +51,7 @@ def finish_setup(qtbot, wiz, remember: bool) -> None:
     wiz.account_page.remember_box.setChecked(remember)
     run_checks_and_wait(qtbot, wiz)
     wiz.next()  # client
+    choose_client(wiz, "outlook_new")
     wiz.next()  # setup
     wiz.next()  # done: the account is remembered here
     assert wiz.currentId() == Page.DONE
@@ -85,7 +86,12 @@ def test_opted_in_password_is_kept_in_the_keychain_and_the_rerun_opens_on_diagno
     assert again.account_page.isComplete()
     run_checks_and_wait(qtbot, again)
     again.next()
-    assert again.currentId() == Page.DONE  # diagnosis goes straight to the verdict
+    # Diagnosis looks at the mail program itself, then gives the verdict.
+    assert again.currentId() == Page.MAIL_PROGRAMS
+    page = again.pages[Page.MAIL_PROGRAMS]
+    qtbot.waitUntil(lambda: "Looking" not in page.headline.text(), timeout=10000)
+    again.next()
+    assert again.currentId() == Page.DONE
     screenshot(again, "08-done-diagnosis")
 
 
@@ -149,7 +155,7 @@ def test_saving_to_a_store_that_asks_to_be_unlocked_keeps_the_wizard_responsive(
     page = wiz.checking_page
     assert not page.isComplete()
     assert not wiz.button(QWizard.WizardButton.NextButton).isEnabled()
-    assert page.summary.text() == "Saving your password…"
+    assert page.summary.text() == "Putting your password in this computer's keychain…"
     screenshot(wiz, "04-checking-saving-password")
     with qtbot.waitSignal(page.checks_done, timeout=5000):
         keyring.answer.set()

@@ -50,7 +50,7 @@ def test_the_test_message_row_passes_after_the_logins(qtbot, make_wizard, screen
     run_checks_and_wait(qtbot, wiz, timeout_ms=30000)
     screenshot(wiz, "round-trip-02-working")
     row = wiz.checking_page._rows[Service.ROUNDTRIP]  # under Details
-    assert row.mark.text() == "✓" and row.verdict.text() == "Working."
+    assert row.mark.text() == "✓" and row.verdict.text() == "Works"
     summary = wiz.checking_page._summary["roundtrip"]
     assert (summary.name.text(), summary.word.text()) == ("Test message", "Arrived")
     assert wiz.flow.check_state is CheckState.PASSED
@@ -116,9 +116,9 @@ def test_stop_works_while_waiting_for_the_message(qtbot, make_wizard, haraka, sc
     qtbot.waitUntil(lambda: page.status.text().startswith("Your logins work"), timeout=2000)
     assert page._summary["roundtrip"].word.text() == "Checking…"
     # The logins' verdicts are shown while the message is awaited.
-    qtbot.waitUntil(lambda: page._rows[Service.IMAP].verdict.text() == "Working.", timeout=2000)
+    qtbot.waitUntil(lambda: page._rows[Service.IMAP].verdict.text() == "Works", timeout=2000)
     screenshot(wiz, "round-trip-04-waiting")
     with qtbot.waitSignal(page.checks_done, timeout=3000):
         page.stop_button.click()
     assert wiz.flow.check_state is CheckState.CANCELLED
-    assert page._rows[Service.ROUNDTRIP].verdict.text() == "Stopped."
+    assert page._rows[Service.ROUNDTRIP].verdict.text() == "Stopped"

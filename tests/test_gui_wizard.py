@@ -56,13 +56,17 @@ def test_right_password_shows_all_ticks_and_leads_to_the_client_page(
     rows = wiz.checking_page._rows
     for service in (Service.IMAP, Service.SMTP, Service.SIEVE):
         assert rows[service].mark.text() == "✓"
-        assert rows[service].verdict.text() == "Working."
+        assert rows[service].verdict.text() == "Works"
     # No test message in this flow (the app asks for one; see test_gui_round_trip.py).
     assert rows[Service.ROUNDTRIP].verdict.text().startswith("Skipped")
     assert wiz.button(QWizard.WizardButton.NextButton).isEnabled()
     wiz.next()
     assert wiz.currentId() == Page.CLIENT
+    page = wiz.client_page
+    # Nothing was detected, so nothing is ticked and Next waits for the person's choice.
+    assert not any(b.isChecked() for b in page.buttons.values()) and not page.isComplete()
     screenshot(wiz, "06-client")
+    page.buttons["thunderbird"].click()
     wiz.next()
     assert wiz.currentId() == Page.SETUP
     screenshot(wiz, "07-setup")
@@ -104,7 +108,7 @@ def test_closed_port_shows_the_connection_cause(qtbot, make_wizard, screenshot):
     run_checks_and_wait(qtbot, wiz)
     verdict = wiz.checking_page._rows[Service.SMTP].verdict.text()
     assert "refused the connection" in verdict
-    assert wiz.checking_page._rows[Service.IMAP].verdict.text() == "Working."
+    assert wiz.checking_page._rows[Service.IMAP].verdict.text() == "Works"
     screenshot(wiz, "05-checking-port-closed")
 
 

@@ -257,3 +257,27 @@ def test_one_program_fits_the_persons_page_with_it_details_on_an_optional_second
         build_handout(sepheo, ADDRESS, "Joe Bloggs", [client], it_page=False), tmp_path / "p.pdf"
     )
     assert int(pdf_info(alone)["Pages"]) == 1
+
+
+def test_the_one_program_sheet_has_a_heading_and_room_before_mail_not_working(
+    sepheo: Provider,
+) -> None:
+    from wizard.handout.render_html import Flavour
+
+    for flavour in (Flavour.BROWSER, Flavour.QT):
+        page = render_html(build_handout(sepheo, ADDRESS, "Joe", ["apple_mail"]), flavour)
+        account_end = page.index("</table>", page.index('class="account"'))
+        heading = page.index('<h3 class="help-heading">Mail not working?</h3>')
+        assert account_end < heading < page.index('class="help"')  # after the table, its own
+    assert ".help-heading { margin-top: 10px; }" in page  # room above it in the PDF
+
+
+def test_the_web_page_is_the_accessible_version_with_headers_and_a_language(
+    sepheo: Provider,
+) -> None:
+    page = render_html(build_handout(sepheo, ADDRESS, "Joe"))
+    assert '<html lang="en"' in page and "<title>" in page
+    assert page.count('<th scope="row"') >= 3  # the account's labels head their rows
+    assert '<th scope="col"' in page  # the settings tables' columns are named
+    headings = [level for level in ("<h1>", "<h2>", "<h3") if level in page]
+    assert headings[0] == "<h1>"

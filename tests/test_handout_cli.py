@@ -86,7 +86,7 @@ def test_instructions_without_a_client_prints_every_guide(
 ) -> None:
     assert run(["instructions", ADDRESS, "--name", "Joe"]) == 0
     out = capsys.readouterr().out
-    for title in ("Outlook (classic) for Windows", "New Outlook for Windows", "Mail filters"):
+    for title in ("Outlook (classic) for Windows", "Outlook (new) for Windows", "Mail filters"):
         assert title in out
 
 

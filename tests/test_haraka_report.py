@@ -24,9 +24,11 @@ from tests.support.haraka_server import HarakaServer
 from tests.support.log_lines import backticked, wait_for_line, within_window
 from tests.support.proxy_front import ProxyFront
 from wizard.checks.errors import Cause
-from wizard.log_hints import hint_for
+from wizard.log_hints import hint_for, outcome_of
+from wizard.logs import Filters, read_sessions
 from wizard.provider import Provider, parse_provider
 from wizard.report import mailto_link, make_report, render_json, render_text, summary
+from wizard.servers import Logged
 from wizard.services import Service
 
 pytestmark = pytest.mark.dovecot
@@ -225,3 +227,22 @@ def test_diagnose_json_carries_the_servers_words_and_the_blocklists(
     assert smtp["server_software"].startswith("Haraka ")
     imap = next(c for c in data["checks"] if c["service"] == "imap")
     assert imap["server_software"] == "Dovecot" and imap["server_seen_ip"] is None
+
+
+@pytest.mark.parametrize("password", ["wrong-password", GOOD_PASSWORD], ids=["refused", "good"])
+def test_the_log_reader_reads_harakas_hinted_session_as_the_outcome_the_hint_was_for(
+    haraka_public, dovecot, dnsbl, front, password
+):
+    # Haraka's words for the hint and for the reader come from wizard.servers.haraka.
+    provider = _provider(haraka_public, front(CLEAN_IP))
+    offset = len(haraka_public.log_text())
+    results = check_all(
+        provider, GOOD_USER, password, ca_file=dovecot.ca_pem, dnsbl_server=dnsbl.address
+    )
+    smtp = _smtp(results)
+    hint = hint_for(smtp, provider, results)
+    assert hint is not None and smtp.server_session
+    assert wait_for_line(haraka_public.log_text, hint.fragments, after=offset) is not None
+    sessions = read_sessions([str(haraka_public.log_path)], Filters(ip=CLEAN_IP))
+    [session] = [s for s in sessions if s.session_id.startswith(smtp.server_session)]
+    assert Logged(session.outcome, session.reason) == outcome_of(smtp)

@@ -2,7 +2,7 @@
 
 Each case runs ``python -m wizard diagnose --json --timeout 1`` as IT would, against three
 hostile servers at once (IMAP, SMTP, ManageSieve), and measures the CLI process's own peak
-memory. The documented bound (wizard/checks/deadline.py, README): the connect bound T, then 2 T
+memory. The documented bound (wizard/checks/deadline.py, docs/cli.md): the connect bound T, then 2 T
 for the rest, so every check ends within 3 T.
 """
 

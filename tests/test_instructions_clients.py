@@ -253,8 +253,8 @@ def test_other_lists_every_service_with_port_security_username_and_authenticatio
 ) -> None:
     other = instructions_for("other", example, EXAMPLE_ADDRESS, "Jane Doe")
     expected = {
-        "Incoming mail (IMAP)": ("mail.example.org", "143", "STARTTLS"),
-        "Outgoing mail (SMTP)": ("smtp.example.org", "465", "SSL/TLS"),
+        "Receiving mail (IMAP)": ("mail.example.org", "143", "STARTTLS"),
+        "Sending mail (SMTP)": ("smtp.example.org", "465", "SSL/TLS"),
         "mail filters kept on the server": ("sieve.example.org", "4190", "SSL/TLS"),
     }
     for service, (server, port, security) in expected.items():

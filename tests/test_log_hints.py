@@ -15,9 +15,12 @@ from tests.support.dovecot_server import (
 )
 from tests.support.log_lines import backticked, dovecot_stamp, wait_for_line, within_window
 from wizard.checks.errors import Cause
-from wizard.log_hints import hint_for
+from wizard.log_hints import hint_for, outcome_of
+from wizard.logs import Filters, read_sessions
 from wizard.provider import load_provider, parse_provider
 from wizard.report import make_report, summary
+from wizard.servers import Logged, Reason
+from wizard.servers.outcome import LOGIN_REFUSED
 from wizard.services import Service
 
 pytestmark = pytest.mark.dovecot
@@ -69,6 +72,34 @@ def test_every_quoted_fragment_is_on_dovecots_own_line_for_that_attempt(
         # Dovecot never says which address it sees: only our own, labelled as ours.
         assert "the server did not say which address it sees" in hint.text
         assert "this computer's own address is 127.0.0.1" in hint.text
+
+
+@pytest.mark.parametrize(
+    ("user", "password", "broken"),
+    [
+        (GOOD_USER, "wrong-password", False),
+        (GOOD_USER, GOOD_PASSWORD, False),
+        (DISABLED_USER, DISABLED_PASSWORD, False),
+        (GOOD_USER, GOOD_PASSWORD, True),
+    ],
+    ids=["wrong-password", "success", "disabled", "auth-down"],
+)
+def test_the_log_reader_reads_the_hinted_line_as_the_outcome_the_hint_quoted_it_for(
+    dovecot_factory, user, password, broken
+):
+    # The hint's words and the reader's come from one place (wizard.servers.dovecot): the line
+    # the hint points at is, for the log reader, the very outcome the hint was written for.
+    server = dovecot_factory(broken_passdb=broken)
+    provider = parse_provider(server.provider_xml().encode())
+    hints = _check_against_log(server, provider, user, password)
+    sessions = list(read_sessions([str(server.log_path)], Filters(address=user)))
+    for service, (_hint, line, result) in hints.items():
+        [session] = [s for s in sessions if line in s.lines]
+        read = Logged(session.outcome, session.reason)
+        if read.reason in (Reason.WRONG_PASSWORD, Reason.UNKNOWN_USER):
+            # The auth process's verdict line tells the reader more than the client knew.
+            read = LOGIN_REFUSED
+        assert read == outcome_of(result), service
 
 
 def test_a_login_service_that_is_down_is_found_by_dovecots_temporary_failure_words(

@@ -56,6 +56,13 @@ Seen as:   The mail server sees this computer as 1.2.3.4 (its SMTP server said s
    connected to 203.0.113.9 port 587 from 192.168.0.54 port 50123
    server software: Haraka; sees this computer as: 1.2.3.4; session: D33D62
    steps:
+
+-----BEGIN REPORT DATA-----
+{"address":"joe.bloggs@sepheo.co","public_ip":"1.2.3.4","checks":[{"service":"smtp",\
+"username":"joe.bloggs@sepheo.co","ok":true,"cause":null,\
+"started_at":"2020-12-01T22:15:10.400000+00:00","duration_ms":2100.0,\
+"local":["192.168.0.54",50123],"server_seen_ip":"1.2.3.4","server_session":"D33D62"}]}
+-----END REPORT DATA-----
 """
 
 

@@ -99,9 +99,10 @@ def test_macos_override_lives_in_application_support(tmp_path: Path) -> None:
     found = resources.override_provider_candidates(
         executable=exe, platform="darwin", frozen=True, home=tmp_path
     )
+    # The machine-wide folder (admin only, IT's word) wins over the per-user one (issue 27).
     assert found == [
-        tmp_path / "Library" / "Application Support" / "MailSetupWizard" / "provider.xml",
         Path("/Library/Application Support/MailSetupWizard/provider.xml"),
+        tmp_path / "Library" / "Application Support" / "MailSetupWizard" / "provider.xml",
     ]
     # Nothing inside the signed bundle, nothing beside a (possibly translocated) .app.
     assert not any(".app" in str(p) for p in found)
@@ -115,15 +116,23 @@ def test_macos_override_folder_is_the_apps_own_platformdirs_folder(
 
     monkeypatch.setenv("HOME", str(tmp_path))
     own = platformdirs.macos.MacOS(resources.APP_DIR_NAME, appauthor=False).user_config_dir
-    first = resources.override_provider_candidates(platform="darwin", frozen=True, home=tmp_path)
-    assert first[0].parent == Path(own)
+    found = resources.override_provider_candidates(platform="darwin", frozen=True, home=tmp_path)
+    assert found[1].parent == Path(own)
 
 
-@pytest.mark.parametrize("platform", ["win32", "linux"])
-def test_windows_and_linux_override_sits_beside_the_executable(platform: str) -> None:
+def test_windows_override_sits_beside_the_executable() -> None:
+    exe = r"C:\Program Files\Mail Setup Wizard\mail-setup-wizard.exe"
+    found = resources.override_provider_candidates(executable=exe, platform="win32", frozen=True)
+    assert [str(p) for p in found] == [r"C:\Program Files\Mail Setup Wizard\provider.xml"]
+
+
+def test_linux_override_sits_in_etc_then_beside_the_executable() -> None:
     exe = "/opt/Mail Setup Wizard/mail-setup-wizard"
-    found = resources.override_provider_candidates(executable=exe, platform=platform, frozen=True)
-    assert found == [Path(exe).resolve().parent / "provider.xml"]
+    found = resources.override_provider_candidates(executable=exe, platform="linux", frozen=True)
+    assert found == [
+        Path("/etc/mail-setup-wizard/provider.xml"),
+        Path(exe).resolve().parent / "provider.xml",
+    ]
 
 
 def test_from_source_there_is_no_override() -> None:

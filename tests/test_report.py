@@ -23,7 +23,7 @@ def test_wrong_password_report_tells_it_which_log_line_to_find(dovecot, provider
     text = summary(report)
     assert "did not accept" in text
     m = re.search(
-        r"For IT: Incoming mail \(IMAP\) on localhost is Dovecot\..*"
+        r"For IT: Receiving mail \(IMAP\) on localhost is Dovecot\..*"
         r"`imap-login:` … `Disconnected` … `\(auth failed` … `user=<(\S+)>`, written "
         r"(?:at|between) (\d\d:\d\d:\d\d)",
         text,
@@ -35,8 +35,8 @@ def test_wrong_password_report_tells_it_which_log_line_to_find(dovecot, provider
     assert "this computer's own address is 127.0.0.1" in text
     imap, smtp, sieve = (r.port for r in results)
     assert headline(report) == (
-        "Incoming mail, outgoing mail and filters: the server did not accept the email address "
-        f"and password (localhost ports {imap}, {smtp} and {sieve})."
+        "Receiving mail, sending mail and mail filters: the server did not accept the email "
+        f"address and password (localhost ports {imap}, {smtp} and {sieve})."
     )
 
 
@@ -109,13 +109,12 @@ def test_one_failing_service_is_named_with_its_host_and_port(dovecot, tmp_path):
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml", smtp_port=closed))
     results = check_all(provider, GOOD_USER, GOOD_PASSWORD, ca_file=dovecot.ca_pem)
     report = make_report(GOOD_USER, provider, results)
-    assert headline(report).startswith("Outgoing mail: ")
+    assert headline(report).startswith("Sending mail: ")
     assert f"localhost refused the connection on port {closed}" in headline(report)
-    assert (
-        f"Outgoing mail (SMTP): The server localhost refused the connection on port {closed}"
-        in (summary(report))
+    assert f"Sending mail (SMTP): The server localhost refused the connection on port {closed}" in (
+        summary(report)
     )
-    assert "Working: Incoming mail (IMAP), Filters (ManageSieve)." in summary(report)
+    assert "Working: Receiving mail (IMAP), Mail filters (ManageSieve)." in summary(report)
 
 
 def test_every_cause_message_names_the_services_host_and_port():

@@ -17,7 +17,9 @@ import pytest
 
 from tests.support.dovecot_server import GOOD_USER
 from tests.support.startup_modules import deferred_loaded
+from wizard.account.settings import SettingsSnapshot
 from wizard.account.store import APP_DIR_NAME, AccountStore, RememberedAccount
+from wizard.provider import load_default_provider
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -74,8 +76,13 @@ def test_diagnose_start_for_a_remembered_account_defers_them_too(tmp_path, keych
         RememberedAccount(
             address=GOOD_USER,
             name="Joe Bloggs",
-            provider_path=None,
             provider_id="sepheo.co",
+            settings=SettingsSnapshot.of(
+                load_default_provider(),
+                origin_kind="builtin",
+                origin_where="built in",
+                origin_trusted=True,
+            ),
             client_id="thunderbird",
             last_good_check=None,
             keychain_used=keychain_used,

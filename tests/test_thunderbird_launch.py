@@ -40,16 +40,16 @@ def test_snap_and_flatpak_profiles_are_opened_through_their_launchers(tmp_path: 
 def test_windows_finds_thunderbird_under_program_files_and_macos_asks_launch_services(
     tmp_path: Path,
 ) -> None:
-    exe = tmp_path / "PF" / "Mozilla Thunderbird" / "thunderbird.exe"
+    exe = r"C:\Program Files\Mozilla Thunderbird\thunderbird.exe"
     profile = tmp_path / "Profiles" / "a.default"
     cmd = launch_command(
         profile,
         platform="win32",
-        environ={"ProgramFiles": str(tmp_path / "PF")},
+        environ={"ProgramFiles": r"C:\Program Files"},
         which=which_from({}),
-        exists=lambda p: p == exe,
+        exists=lambda p: str(p) == exe,
     )
-    assert cmd == [str(exe), "-profile", str(profile)]
+    assert cmd == [exe, "-profile", str(profile)]
     mac = launch_command(profile, platform="darwin", which=which_from({}))
     assert mac[:4] == ["open", "-n", "-a", "Thunderbird"] and mac[-2:] == ["-profile", str(profile)]
 
@@ -75,3 +75,25 @@ def test_a_missing_program_is_said_plainly(tmp_path: Path) -> None:
     result = open_thunderbird(tmp_path, command=[str(tmp_path / "no-such-thunderbird")])
     assert not result.ok and "Start it from your menu" in result.message
     assert open_thunderbird(tmp_path, command=[]).ok is False
+
+
+def test_windows_never_runs_a_thunderbird_exe_from_the_current_or_a_relative_folder(
+    tmp_path: Path,
+) -> None:
+    """Only absolute folders are searched; shutil.which would try the current folder first."""
+    looked_at: list[str] = []
+
+    def exists(path: Path) -> bool:
+        looked_at.append(str(path))
+        return True  # a planted thunderbird.exe everywhere
+
+    asked: list[str] = []
+    cmd = launch_command(
+        tmp_path,
+        platform="win32",
+        environ={"ProgramFiles": "Programs", "PATH": r".;bin;\\no-drive;D:\Tools"},
+        which=lambda name: asked.append(name) or name,  # type: ignore[func-returns-value]
+        exists=exists,
+    )
+    assert cmd is not None and cmd[0] == r"D:\Tools\thunderbird.exe"
+    assert looked_at == [r"D:\Tools\thunderbird.exe"] and asked == []

@@ -56,7 +56,9 @@ def test_without_install_section_default_1_decides(tmp_path: Path) -> None:
     assert len(search.profiles) == 2
 
 
-def test_absolute_paths_and_profiles_never_started_are_listed(tmp_path: Path) -> None:
+def test_an_absolute_path_outside_thunderbirds_folders_is_shown_not_used_as_default(
+    tmp_path: Path,
+) -> None:
     base = tmp_path / ".thunderbird"
     base.mkdir()
     elsewhere = _profile(tmp_path, "elsewhere/work")  # no prefs.js yet
@@ -64,9 +66,36 @@ def test_absolute_paths_and_profiles_never_started_are_listed(tmp_path: Path) ->
         f"[Profile0]\nName=work\nIsRelative=0\nPath={elsewhere}\nDefault=1\n"
     )
     search = _find_linux(tmp_path)
-    assert search.preferred is not None
-    assert search.preferred.path == elsewhere
-    assert not search.preferred.has_prefs
+    assert search.found and search.preferred is None
+    assert [p.path for p in search.profiles] == [elsewhere]
+    assert search.profiles[0].outside and not search.profiles[0].has_prefs
+    assert "outside Thunderbird's folders" in search.profiles[0].label
+    assert str(elsewhere) in search.message and any(str(elsewhere) in p for p in search.problems)
+
+
+def test_an_outside_profile_never_wins_over_one_in_thunderbirds_folder(tmp_path: Path) -> None:
+    base = tmp_path / ".thunderbird"
+    mine = _profile(base, "Profiles/mine", prefs_mtime=10)
+    planted = _profile(tmp_path, "usb/planted", prefs_mtime=99999)
+    (base / "profiles.ini").write_text(
+        f"[Install4F96D1932A9F858E]\nDefault={planted}\n\n"
+        f"[Profile0]\nName=planted\nIsRelative=0\nPath={planted}\nDefault=1\n\n"
+        "[Profile1]\nName=mine\nIsRelative=1\nPath=Profiles/mine\n"
+    )
+    search = _find_linux(tmp_path)
+    assert search.preferred is not None and search.preferred.path == mine
+    assert [p.path for p in search.profiles] == [mine, planted]
+
+
+def test_an_absolute_path_inside_thunderbirds_folder_is_an_ordinary_profile(
+    tmp_path: Path,
+) -> None:
+    base = tmp_path / ".thunderbird"
+    inside = _profile(base, "Profiles/abs", prefs_mtime=1)
+    (base / "profiles.ini").write_text(f"[Profile0]\nName=abs\nIsRelative=0\nPath={inside}\n")
+    search = _find_linux(tmp_path)
+    assert search.preferred is not None and search.preferred.path == inside
+    assert not search.preferred.outside
 
 
 def test_profiles_whose_folder_is_gone_are_left_out(tmp_path: Path) -> None:

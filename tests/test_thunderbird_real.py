@@ -452,8 +452,11 @@ def test_thunderbird_logs_in_with_the_written_account_and_keeps_it(
     _create_profile(thunderbird, env, profile_dir)
 
     search = find_profiles(home=home, platform="linux", environ={})
-    assert search.preferred is not None, search.message
-    assert search.preferred.path == profile_dir and not search.preferred.has_prefs
+    # Created in a folder of our choosing (absolute Path=, outside ~/.thunderbird): listed and
+    # named as such, never taken as the default on its own (issue 28), so the person picks it.
+    [found] = search.profiles
+    assert search.preferred is None, search.message
+    assert found.path == profile_dir and found.outside and not found.has_prefs
 
     users: dict[str, str] = dovecot_server.users
     address = "joe.bloggs@sepheo.co" if "joe.bloggs@sepheo.co" in users else next(iter(users))

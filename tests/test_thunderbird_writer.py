@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.profile_lock import parentlock_held_by_another_process
-from wizard.clients.thunderbird import Cause, LockState, WriteResult, write_account
+from wizard.clients.thunderbird import Cause, WriteResult, check_profile_lock, write_account
 from wizard.clients.thunderbird.prefsjs import PrefValue, decode, parse_prefs
 from wizard.provider import Provider, parse_provider
 
@@ -501,14 +502,63 @@ def test_a_write_that_fails_midway_leaves_no_trace(
     assert snapshot(profile) == state  # no backup, no temporary file, prefs.js untouched
 
 
-def test_thunderbird_starting_during_the_write_is_caught_before_the_swap(tmp_path: Path) -> None:
+def test_the_profile_lock_is_held_for_the_whole_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between reading prefs.js and the swap, another process sees the profile as in use."""
     profile = profile_from("two-accounts", tmp_path)
-    state = snapshot(profile)
-    answers = iter([LockState(False, "closed"), LockState(True, "just started", 4242)])
-    result = write(profile, lock_check=lambda _profile: next(answers))
-    assert result.cause is Cause.THUNDERBIRD_RUNNING
-    assert "process 4242" in result.message
-    assert snapshot(profile) == state
+    seen: list[str] = []
+    real_replace = os.replace
+
+    def replace_and_look(src: object, dst: object) -> None:
+        # What a starting Thunderbird would see at the moment of the swap, asked from
+        # another process because fcntl locks belong to a process.
+        probe = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from wizard.clients.thunderbird import check_profile_lock as c; "
+                "print(c(__import__('pathlib').Path(sys.argv[1])).running)",
+                str(profile),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+        )
+        seen.append(probe.stdout.strip())
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", replace_and_look)
+    result = write(profile)
+    assert result.ok and result.changed, result.message
+    assert seen == ["True"]
+    # Released afterwards, and nothing of the lock is left behind.
+    assert not (profile / "lock").is_symlink() and not (profile / ".parentlock").exists()
+    assert not check_profile_lock(profile).running
+
+
+def test_a_dangling_prefs_js_link_creates_nothing_outside_the_profile(tmp_path: Path) -> None:
+    profile = profile_from("fresh", tmp_path)
+    outside = tmp_path / "elsewhere" / "prefs.js"
+    outside.parent.mkdir()
+    (profile / "prefs.js").symlink_to(outside)
+    result = write(profile)
+    assert not result.ok and result.cause is Cause.PROFILE_READ_ONLY
+    assert "link" in result.message and "nothing was changed" in result.message
+    assert not outside.exists()
+    assert (profile / "prefs.js").is_symlink() and not backups(profile)
+
+
+def test_a_prefs_js_link_to_a_real_file_is_left_alone(tmp_path: Path) -> None:
+    profile = profile_from("two-accounts", tmp_path)
+    target = tmp_path / "shared-prefs.js"
+    shutil.move(profile / "prefs.js", target)
+    (profile / "prefs.js").symlink_to(target)
+    before = target.read_bytes()
+    result = write(profile)
+    assert not result.ok and result.cause is Cause.PROFILE_READ_ONLY
+    assert target.read_bytes() == before and (profile / "prefs.js").is_symlink()
 
 
 def test_a_missing_profile_folder_says_so(tmp_path: Path) -> None:

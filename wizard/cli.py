@@ -6,10 +6,10 @@ Exit status: 0 all checks passed / done, 1 a check failed / refused, 2 bad input
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import importlib
 import importlib.util
-import json
 import signal
 import sys
 import threading
@@ -29,11 +29,16 @@ from wizard.checks.model import (
 )
 from wizard.checks.options import CheckOptions
 from wizard.errors import BadInput, WizardError
+from wizard.mail_programs import cli as mail_programs_cli
+from wizard.outgoing import Form, outgoing_report
 from wizard.password_rules import has_control_characters
 from wizard.pipeline import run_all_checks
 from wizard.provider import Provider, load_default_provider, load_provider
-from wizard.report import CROSS, TICK, make_report, render_json, render_text, summary
+from wizard.provider_source import LocatedProvider, locate_provider
+from wizard.report import CROSS, TICK, make_report
+from wizard.safe_text import visible
 from wizard.services import Service
+from wizard.ui_text.trust import cli_refusal
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -41,6 +46,16 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 def provider_from_args(path: str | None) -> Provider:
     # A ProviderError is one of the app's own errors: main() reports it like BadInput.
     return load_provider(path) if path else load_default_provider()
+
+
+def _refuse_untrusted_file(
+    args: argparse.Namespace, located: LocatedProvider, address: str
+) -> None:
+    """Refuse (before the password is even asked for) a provider file that is not IT's word
+    when the caller did not say --accept-untrusted: nothing is sent."""
+    origin = located.origin_for(address)
+    if not origin.trusted and not args.accept_untrusted:
+        raise BadInput(cli_refusal(located.provider, address, origin))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -89,7 +104,12 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     checked = check_address(args.address)
     if not checked.ok:
         raise BadInput(checked.message)
-    provider = provider_from_args(args.provider)
+    located = locate_provider(args.provider)
+    provider = located.provider
+    discover = args.discover or not provider.matches_domain(checked.address)
+    if not discover:
+        _refuse_untrusted_file(args, located, checked.address)
+    origin = located.origin_for(checked.address)
     ca_file = Path(args.ca_file) if args.ca_file else None
     if ca_file is not None and not ca_file.is_file():
         raise BadInput(f"--ca-file {ca_file} is not a readable file")
@@ -104,6 +124,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
             "--test-message is its other name)"
         )
     dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
+    mail_programs_cli.check_arguments(args)
     options = CheckOptions(
         timeout=args.timeout,
         test_message_timeout=args.round_trip_timeout,
@@ -116,13 +137,13 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         username=args.username,
     )
     password = _read_password(args.password_stdin)
-    if args.discover or not provider.matches_domain(checked.address):
+    if discover:
         from wizard.discovery.cli import provider_for_diagnose
 
         found = provider_for_diagnose(args, checked.address)
         if found is None:
             return EXIT_FAILED
-        provider = found
+        provider, origin = found
 
     cancel = CancelToken()
     previous = signal.getsignal(signal.SIGINT)
@@ -140,14 +161,15 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     finally:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, previous)
-    report = make_report(checked.address, provider, results)
+    report = make_report(checked.address, provider, results, origin=origin)
+    lines, extra = mail_programs_cli.report_section(args, provider, checked.address, results)
+    report = dataclasses.replace(report, extra_text=lines, extra_json=extra)
+    form = Form.JSON if args.json else Form.TEXT if args.report else Form.SHORT
+    # The username the checks logged in with is masked too where it is part of an AUTH form.
+    login = results[0].username if results else checked.address
+    text = outgoing_report(report, form, password=password, username=login)
     del password
-    if args.json:
-        print(json.dumps(render_json(report), indent=2, ensure_ascii=False))
-    elif args.report:
-        print(render_text(report), end="")
-    else:
-        print(_render_short(report))
+    print(text, end="")
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -162,30 +184,6 @@ def _live_printer() -> Callable[[Service, Step], None]:
             print(f"  {service.value:<5} {mark} {step.name.label}", file=sys.stderr)
 
     return show
-
-
-def _render_short(report: object) -> str:
-    from wizard.report import Report, render_steps, round_trip_lines, seen_as_line
-
-    assert isinstance(report, Report)
-    out = [f"{APP_NAME}: checking {report.address} on {report.provider.display_name}", ""]
-    for r in report.results:
-        mark = TICK if r.ok else CROSS
-        out.append(f"{mark} {r.service.label} — {r.host} port {r.port} ({r.security.value})")
-        out.extend(render_steps(r))
-        out.extend(line[1:] for line in round_trip_lines(r))
-        if not r.ok:
-            out.append(f"  Cause ({r.cause}): {r.message}")
-            out.append(f"  What to do: {r.advice}")
-            if r.server_alert:
-                out.append(f"  Message from the server: {r.server_alert}")
-        out.append("")
-    seen = seen_as_line(report)
-    if seen:
-        out.append(seen)
-    out.append(summary(report))
-    out.append("(--report prints the full report with the transcript for IT; --json for scripts)")
-    return "\n".join(out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -252,7 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     from wizard.discovery.cli import add_discovery_options
 
+    # Among them --accept-untrusted, which also covers a provider file found where anyone on
+    # this computer can write (docs/provider-file.md).
     add_discovery_options(d)
+    mail_programs_cli.add_arguments(d)
     d.set_defaults(func=_cmd_diagnose)
 
     for register in _extra_commands():
@@ -270,6 +271,7 @@ def _extra_commands() -> list[
         "wizard.handout.cli",
         "wizard.logs.cli",
         "wizard.discovery.cli",
+        "wizard.audit.cli",
     ):
         try:
             present = importlib.util.find_spec(module) is not None
@@ -294,7 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WizardError as exc:
         # The app's own errors (bad input, an unusable provider file, an unknown client…)
         # carry a message fit to show; anything else is a bug and keeps its traceback.
-        print(f"error: {exc}", file=sys.stderr)
+        # A provider file or a server's words can be part of the message: shown escaped.
+        print(f"error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)

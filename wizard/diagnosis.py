@@ -14,6 +14,7 @@ from wizard.checks.causes import classify_exception  # noqa: F401 - its old home
 from wizard.checks.errors import Cause
 from wizard.provider import Provider, ServerSettings
 from wizard.services import Security, Service
+from wizard.words import security_described
 
 if TYPE_CHECKING:
     from wizard.checks.model import CheckResult
@@ -28,7 +29,7 @@ class Diagnosis:
 
 
 # What went wrong in a few words and without a place, for a line naming several services at
-# once ("Incoming mail and outgoing mail: the server refused the connection (host ports …)").
+# once ("Receiving mail and sending mail: the server refused the connection (host ports …)").
 CAUSE_PHRASES: dict[Cause, str] = {
     Cause.DNS_FAILED: "this computer could not find the server",
     Cause.CONNECTION_REFUSED: "the server refused the connection",
@@ -54,12 +55,6 @@ _ELEMENTS = {
     Service.SMTP: '<outgoingServer type="smtp">',
     Service.SIEVE: "<manageSieveServer>",
 }
-_SECURITY_NAMES = {
-    Security.TLS: "SSL/TLS from the start",
-    Security.STARTTLS: "STARTTLS",
-    Security.PLAIN: "no encryption",
-}
-_SECURITY_NAMES_BY_VALUE = {"SSL": "SSL/TLS from the start", "STARTTLS": "STARTTLS"}
 
 
 def _where(server: ServerSettings) -> str:
@@ -215,16 +210,18 @@ def explain(
             f"<socketType> in the provider file's {_ELEMENTS[server.service]} element.",
         )
     if cause == Cause.WRONG_SECURITY:
-        configured = _SECURITY_NAMES[server.security]
-        expected = "STARTTLS" if server.security is Security.TLS else "SSL"
+        configured = security_described(server.security)
+        other = Security.STARTTLS if server.security is Security.TLS else Security.TLS
+        expected = security_described(other)
         return Diagnosis(
             cause,
-            f"Port {server.port} on {server.hostname} expects {_SECURITY_NAMES_BY_VALUE[expected]}"
+            f"Port {server.port} on {server.hostname} expects {expected}"
             f", but the settings say {configured}. This is a setting, not your password or "
             "your network.",
             f"The settings need correcting: {ask_it}. For IT: in the provider file, set "
-            f"<socketType>{expected}</socketType> in the {_ELEMENTS[server.service]} element "
-            f"for port {server.port} (or give the port that matches its current socketType).",
+            f"<socketType>{other.socket_type}</socketType> in the {_ELEMENTS[server.service]} "
+            f"element for port {server.port} (or give the port that matches its current "
+            "socketType).",
         )
     if cause == Cause.CANCELLED:
         return Diagnosis(

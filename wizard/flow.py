@@ -26,9 +26,11 @@ from wizard.flow_state import (
     Mode,
     Page,
 )
+from wizard.origin_gate import OriginGate
 from wizard.password_rules import password_problem
 from wizard.provider import Provider
 from wizard.services import Service
+from wizard.trust import BUILTIN_PLACE, ProviderPlace, SettingsOrigin
 
 # The names pages and tests import from here (the flow's vocabulary lives in flow_state).
 __all__ = [
@@ -46,6 +48,12 @@ __all__ = [
     "WizardFlow",
     "clients_for_platform",
 ]
+
+
+SPACE_AT_EDGE_NOTE = (
+    "Your password starts or ends with a space. That is allowed, but check it was not copied "
+    "by mistake."
+)
 
 
 class WizardFlow(ClientChoice, AccountMemory):
@@ -67,10 +75,12 @@ class WizardFlow(ClientChoice, AccountMemory):
         store: AccountStore | None = None,
         remembered: RememberedAccount | None = None,
         thunderbird: ProfileSearch | None = None,
-        provider_file_chosen: bool = False,
         send_test_message: bool = False,
+        place: ProviderPlace = BUILTIN_PLACE,
     ) -> None:
         self.provider = provider
+        # Where the settings came from; asks before a password goes where IT has not vouched.
+        self.origin_gate = OriginGate(place)
         # Once the logins pass, send a test message to oneself and wait for it (the round
         # trip). The app turns it on; the account page lets the person skip it.
         self.send_test_message = send_test_message
@@ -80,15 +90,23 @@ class WizardFlow(ClientChoice, AccountMemory):
             thunderbird_detected = True
         self.store = store
         self.remembered = remembered
+        # The account was set up with other servers than the settings in use: it is a new one
+        # (set up again, nothing filled in from the keychain).
+        self.settings_changed = bool(
+            remembered
+            and remembered.settings is not None
+            and not remembered.settings.same_servers(provider)
+        )
         if remembered is not None:
             remembered_address = remembered_address or remembered.address
             remembered_name = remembered_name or remembered.name
-        self.mode = Mode.DIAGNOSE if remembered_address else Mode.SETUP
-        self.remember_password = bool(remembered and remembered.keychain_used)
-        self.keychain_used = bool(remembered and remembered.keychain_used)
+        self.mode = (
+            Mode.DIAGNOSE if remembered_address and not self.settings_changed else Mode.SETUP
+        )
+        kept = bool(remembered and remembered.keychain_used and not self.settings_changed)
+        self.remember_password = kept
+        self.keychain_used = kept
         self.keychain_message = ""
-        # True when IT's provider file was chosen explicitly (--provider), so it is remembered.
-        self.provider_file_chosen = provider_file_chosen
         self.account = AccountInput(name=remembered_name or "", address=remembered_address or "")
         # Moves on whenever the account is replaced from outside the account page (Forget on
         # the first page): a page still showing an older generation's fields starts afresh.
@@ -134,12 +152,9 @@ class WizardFlow(ClientChoice, AccountMemory):
                 f"for a typo."
             )
         password_error = password_problem(password)
-        if password and password != password.strip():
-            # Not an error (spaces are legal) but a common copy-paste slip.
-            warning = (warning + " " if warning else "") + (
-                "Your password starts or ends with a space. That is allowed, but check it was "
-                "not copied by mistake."
-            )
+        # Not an error (spaces are legal) but a common copy-paste slip: said under the box.
+        spaced = bool(password) and password != password.strip()
+        password_warning = SPACE_AT_EDGE_NOTE if spaced else ""
         ok = checked.ok and name_ok and bool(password) and not password_error
         return AccountValidation(
             ok=ok,
@@ -147,6 +162,7 @@ class WizardFlow(ClientChoice, AccountMemory):
             name_error="" if name_ok or not name.strip() else name_text,
             password_error=password_error,
             domain_warning=warning,
+            password_warning=password_warning,
             normalised_address=checked.address if checked.ok else "",
             normalised_name=name_text if name_ok else "",
         )
@@ -159,6 +175,22 @@ class WizardFlow(ClientChoice, AccountMemory):
             self.check_state = CheckState.NOT_STARTED
             self.continue_anyway = False
         return v
+
+    # -- where the settings came from ----------------------------------------------------
+    @property
+    def settings_origin(self) -> SettingsOrigin:
+        return self.origin_gate.origin(self.provider, self.account.address)
+
+    @property
+    def origin_needs_confirmation(self) -> bool:
+        """The check must wait for the person's yes: the settings are not IT's word."""
+        return self.origin_gate.needs_confirmation(self.provider, self.account.address)
+
+    def confirm_origin(self) -> None:
+        self.origin_gate.confirm(self.provider, self.account.address)
+
+    def refuse_origin(self) -> None:
+        self.origin_gate.refuse()
 
     # -- checking page -------------------------------------------------------------------
     def checks_started(self) -> None:
@@ -278,10 +310,10 @@ def _always(page: Page) -> NextRule:
 
 
 def _after_checking(flow: WizardFlow) -> Page:
-    # A diagnosis that found mail working ends on the verdict; a failed diagnosis may still
-    # lead to setting the mail program up again.
+    # A diagnosis that found mail working looks at the mail program itself, then ends on the
+    # verdict; a failed diagnosis may still lead to setting the mail program up again.
     if flow.mode is Mode.DIAGNOSE and flow.check_state is not CheckState.FAILED:
-        return Page.DONE
+        return Page.MAIL_PROGRAMS
     return Page.CLIENT
 
 
@@ -293,6 +325,7 @@ PAGES: dict[Page, NextRule] = {
     Page.WELCOME: _always(Page.ACCOUNT),
     Page.ACCOUNT: _always(Page.CHECKING),
     Page.CHECKING: _after_checking,
+    Page.MAIL_PROGRAMS: _always(Page.DONE),
     Page.CLIENT: _always(Page.SETUP),
     Page.SETUP: _always(Page.DONE),
     Page.DONE: _last,

@@ -8,6 +8,7 @@ from pathlib import Path
 from wizard.clients.thunderbird import WriteResult, write_account
 from wizard.flow_state import AccountInput
 from wizard.provider import Provider
+from wizard.words import PROGRAM_NAMES, RETIRED_MARK
 
 
 @dataclass(frozen=True)
@@ -21,15 +22,12 @@ class Client:
 
 # Every mail program the wizard knows, in a neutral order; ``clients_for_platform`` puts the
 # current OS's usual choices first.
-CLIENT_LABELS: dict[str, str] = {
-    "thunderbird": "Thunderbird",
-    "outlook_new": "Outlook (new)",
-    "outlook_classic": "Outlook (classic)",
-    "windows_mail": "Windows Mail (retired)",
-    "apple_mail": "Apple Mail",
-    "other": "Other mail program",
-}
+# The names are the glossary's (wizard.words); a retired program says so on the client page.
 RETIRED_CLIENTS = frozenset({"windows_mail"})
+CLIENT_LABELS: dict[str, str] = {
+    cid: name + (RETIRED_MARK if cid in RETIRED_CLIENTS else "")
+    for cid, name in PROGRAM_NAMES.items()
+}
 _ORDER = {
     "win32": ["outlook_new", "outlook_classic", "thunderbird", "apple_mail", "windows_mail"],
     "darwin": ["apple_mail", "thunderbird", "outlook_new", "outlook_classic", "windows_mail"],

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 
 from wizard import APP_NAME
 from wizard.account.keychain import Keychain, KeychainStatus
+from wizard.account.settings import SettingsSnapshot
 from wizard.account.store import AccountStore, RememberedAccount, utc_iso
 from wizard.flow_state import AccountInput, CheckState, Mode
+from wizard.origin_gate import OriginGate
 from wizard.provider import Provider
 
 
@@ -28,7 +30,7 @@ class AccountMemory:
     remember_password: bool
     keychain_used: bool
     keychain_message: str
-    provider_file_chosen: bool
+    origin_gate: OriginGate
     client_id: str
     mode: Mode
     check_state: CheckState
@@ -37,7 +39,8 @@ class AccountMemory:
     def keychain(self) -> Keychain | None:
         if self.store is None:
             return None
-        return self.store.keychain_for_provider(self.provider.id)
+        # Named after the servers: a provider file that changed since finds nothing here.
+        return self.store.keychain_for_settings(self.provider)
 
     def keychain_status(self) -> KeychainStatus | None:
         kc = self.keychain
@@ -82,10 +85,16 @@ class AccountMemory:
         """Save the non-secret settings after a successful set-up; say what happened."""
         if self.store is None:
             return ""
+        origin = self.origin_gate.origin(self.provider, self.account.address)
         acct = RememberedAccount(
             address=self.account.address,
             name=self.account.name,
-            provider_path=str(self.provider.source) if self.provider_file_chosen else None,
+            settings=SettingsSnapshot.of(
+                self.provider,
+                origin_kind=str(self.origin_gate.place.kind),
+                origin_where=origin.where,
+                origin_trusted=origin.trusted,
+            ),
             provider_id=self.provider.id,
             client_id=self.client_id,
             last_good_check=utc_iso(datetime.now(UTC)),

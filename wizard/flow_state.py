@@ -17,9 +17,10 @@ class Page(enum.IntEnum):
     WELCOME = 0
     ACCOUNT = 1
     CHECKING = 2
-    CLIENT = 3
-    SETUP = 4
-    DONE = 5
+    MAIL_PROGRAMS = 3  # diagnosis: what the mail program itself is set to
+    CLIENT = 4
+    SETUP = 5
+    DONE = 6
 
 
 class Mode(enum.StrEnum):
@@ -58,5 +59,6 @@ class AccountValidation:
     name_error: str = ""
     password_error: str = ""
     domain_warning: str = ""
+    password_warning: str = ""  # shown under the password box, not under the address
     normalised_address: str = ""
     normalised_name: str = ""

@@ -16,23 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from wizard.checks.blocklist import worth_looking_up
-from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult, StepName
+from wizard.logs.causes import logged_for
 from wizard.provider import Provider
-from wizard.server_products import BY_KEY, Outcome, Product
+from wizard.servers import BY_KEY, Logged, Product, haraka
+from wizard.servers.outcome import BLOCKLISTED, LOGGED_IN, LOGIN_REFUSED, NO_LOGIN
 from wizard.services import Service
 
-_OUTCOMES = {
-    Cause.AUTH_FAILED: Outcome.AUTH_FAILED,
-    Cause.ACCOUNT_DISABLED: Outcome.ACCOUNT_DISABLED,
-    Cause.AUTH_UNAVAILABLE: Outcome.AUTH_UNAVAILABLE,
-    Cause.CONNECTION_BLOCKED: Outcome.BLOCKED,
-}
-
 _SERVICE_WORDS = {Service.IMAP: "IMAP", Service.SMTP: "SMTP", Service.SIEVE: "ManageSieve"}
-
-# Haraka can put "[uuid@host] " before a refusal (uuid.deny_chars); its log has the bare text.
-_DENY_PREFIX = re.compile(r"^\[[^\]@\s]+@[^\]\s]+\]\s*")
 
 
 @dataclass(frozen=True)
@@ -40,20 +31,19 @@ class LogHint:
     service: Service
     text: str
     fragments: tuple[str, ...]
-    # The server was reached and so wrote something; False: it never saw us.
-    logged: bool
 
 
-def outcome_of(result: CheckResult) -> Outcome | None:
+def outcome_of(result: CheckResult) -> Logged | None:
     """What the server's log says happened; None when it cannot be told (or nothing reached it)."""
     if result.ok:
-        return Outcome.LOGGED_IN
-    if result.cause in _OUTCOMES:
-        return _OUTCOMES[result.cause]
+        return LOGGED_IN
+    logged = logged_for(result.cause)
+    if logged is not None:
+        return logged
     if result.peer is None or result.cancelled:
         return None
     if not any(s.name is StepName.LOGIN for s in result.steps):
-        return Outcome.NO_LOGIN
+        return NO_LOGIN
     return None
 
 
@@ -61,7 +51,7 @@ def reached_server(result: CheckResult) -> bool:
     """A login was attempted or the server refused us: its log has a line naming the attempt."""
     return (
         result.ok
-        or result.cause in _OUTCOMES
+        or logged_for(result.cause) is not None
         or any(s.name is StepName.LOGIN for s in result.steps)
     )
 
@@ -107,7 +97,7 @@ def refusal_text(result: CheckResult) -> str | None:
     m = re.match(r"^\d{3}[ -](.*)$", result.greeting.split("\n", 1)[0])
     if not m:
         return None
-    return _DENY_PREFIX.sub("", m.group(1)).strip() or None
+    return haraka.DENY_PREFIX.sub("", m.group(1)).strip() or None
 
 
 def product_for(result: CheckResult, provider: Provider) -> tuple[Product | None, bool]:
@@ -126,7 +116,7 @@ def product_for(result: CheckResult, provider: Provider) -> tuple[Product | None
 
 
 def fragments_for(
-    result: CheckResult, outcome: Outcome, provider: Provider | None = None
+    result: CheckResult, outcome: Logged, provider: Provider | None = None
 ) -> tuple[str, ...]:
     product = (
         product_for(result, provider)[0]
@@ -202,14 +192,14 @@ def hint_for(
     where = _where_logged(result, provider)
     when = window(result)
     quoted = " … ".join(f"`{f}`" for f in fragments)
-    if outcome is Outcome.BLOCKED:
+    if outcome == BLOCKLISTED:
         said = refusal_text(result)
         what = f"the refusal is logged there {when}" + (
             f": the line with {quoted}" if quoted else ""
         )
         if not quoted and said:
             what += f" (it answered: {said})"
-    elif outcome is Outcome.NO_LOGIN:
+    elif outcome == NO_LOGIN:
         what = f"the connection {when} ended before any login" + (
             f"; its line has {quoted}" if quoted else ""
         )
@@ -219,6 +209,7 @@ def hint_for(
         what = f"look for the login {result.username} {when}"
     what = what[0].upper() + what[1:]
     text = f"{who}. {where} {what}. Addresses: {_addresses(result, others)}."
-    if result.server_product == "haraka" and outcome is Outcome.AUTH_FAILED and quoted:
-        text += " Haraka's lines about a failed login do not name the login."
-    return LogHint(result.service, text, fragments, True)
+    product = BY_KEY.get(result.server_product or "")
+    if product is not None and product.refused_login_note and outcome == LOGIN_REFUSED and quoted:
+        text += f" {product.refused_login_note}"
+    return LogHint(result.service, text, fragments)

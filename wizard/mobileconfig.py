@@ -37,7 +37,9 @@ from wizard.clients.instructions.model import (
     auth_kind,
 )
 from wizard.errors import WizardError
+from wizard.programs import find_program
 from wizard.provider import Provider, ServerSettings
+from wizard.safe_files import atomic_write_bytes
 from wizard.services import Security
 
 # Fixed once for this app; changing it would make every profile a new one to macOS.
@@ -172,17 +174,20 @@ class SigningIdentity:
         return [f for f in files if not f.is_file()]
 
 
-def sign_profile(data: bytes, identity: SigningIdentity, *, openssl: str = "openssl") -> bytes:
+def sign_profile(data: bytes, identity: SigningIdentity, *, openssl: str | None = None) -> bytes:
     """Sign ``data`` as CMS/PKCS#7 with the content attached, DER-encoded, as macOS expects.
 
     Runs ``openssl smime -sign -binary -nodetach -outform der -signer … -inkey … [-certfile …]``.
     ``-binary`` keeps the plist's bytes exactly (without it openssl rewrites line ends to CRLF).
+    ``openssl`` is found by absolute path on ``PATH`` (wizard.programs), never in the current
+    folder; a path given by the caller must be absolute.
     """
     missing = identity.missing_files()
     if missing:
         raise SigningError(f"signing file not found: {missing[0]}")
+    program = _openssl(openssl)
     cmd = [
-        openssl,
+        str(program),
         *("smime", "-sign", "-binary", "-nodetach", "-outform", "der"),
         *("-signer", str(identity.certificate), "-inkey", str(identity.key)),
     ]
@@ -215,7 +220,7 @@ def sign_profile(data: bytes, identity: SigningIdentity, *, openssl: str = "open
             start_new_session=sys.platform != "win32",
         )
     except FileNotFoundError:
-        raise SigningError(f"cannot sign: the {openssl!r} command was not found") from None
+        raise SigningError(f"cannot sign: {str(program)!r} was not found") from None
     except subprocess.TimeoutExpired:
         raise SigningError("cannot sign: openssl did not finish within 60 seconds") from None
     finally:
@@ -226,6 +231,20 @@ def sign_profile(data: bytes, identity: SigningIdentity, *, openssl: str = "open
         reason = detail[0] if detail else f"exit status {result.returncode}"
         raise SigningError(f"openssl could not sign the profile: {reason}")
     return result.stdout
+
+
+def _openssl(given: str | None) -> Path:
+    if given is not None:
+        if not Path(given).is_absolute():
+            raise SigningError(f"cannot sign: {given!r} is not an absolute path to openssl")
+        return Path(given)
+    found = find_program("openssl")
+    if found is None:
+        raise SigningError(
+            "cannot sign: the openssl command was not found in PATH's folders (the current "
+            "folder is never searched)"
+        )
+    return found
 
 
 def write_profile(
@@ -239,8 +258,8 @@ def write_profile(
     data = profile_bytes(provider, address, name)
     if signing is not None:
         data = sign_profile(data, signing)
-    path.write_bytes(data)
-    return path
+    # In one step, never through a link planted at ``path`` (wizard.safe_files).
+    return atomic_write_bytes(path, data)
 
 
 # --- what the Apple Mail screen shows about installing it ------------------------------------

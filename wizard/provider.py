@@ -18,7 +18,9 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from wizard.errors import WizardError
+from wizard.provider_logo import LogoError, logo_path
 from wizard.resources import override_provider_candidates, resource_path
+from wizard.servers import BY_KEY
 from wizard.services import Security, Service
 
 BUILTIN_PROVIDER_NAME = "provider.xml"
@@ -84,7 +86,7 @@ class ServerLog:
 
     where: str
     service: Service | None = None  # None: every service
-    product: str | None = None  # a key of wizard.server_products; None: whatever answers
+    product: str | None = None  # a key of wizard.servers.BY_KEY; None: whatever answers
 
     def applies(self, service: Service, product: str | None) -> bool:
         """For this service, and for the product the server named (when the entry names one).
@@ -238,7 +240,10 @@ def parse_provider(data: bytes, source: Path | None = None) -> Provider:
         logo = None
         if logo_text:
             base = source.parent if source else resource_path("")
-            logo = (base / logo_text).resolve()
+            try:
+                logo = logo_path(logo_text, base)
+            except LogoError as exc:
+                raise ProviderError(f"{bwhere}: <logo> {exc}") from None
         branding = Branding(
             organization=_text(branding_node, "organization", bwhere, required=False) or short_name,
             logo=logo,
@@ -278,8 +283,6 @@ def parse_provider(data: bytes, source: Path | None = None) -> Provider:
 def _server_logs(node: Element | None, where: str) -> tuple[ServerLog, ...]:
     if node is None:
         return ()
-    from wizard.server_products import BY_KEY  # it imports Service from here
-
     logs = []
     for entry in node.findall("log"):
         text = (entry.text or "").strip()
@@ -340,7 +343,10 @@ def load_provider(path: Path | str) -> Provider:
 
 
 def default_provider_path() -> Path:
-    """IT's override beside the app when present, else the built-in Sepheo file."""
+    """IT's override when present (administrators' places first), else the built-in file.
+
+    How far the file found is trusted: ``wizard.provider_source``.
+    """
     for candidate in override_provider_candidates():
         if candidate.is_file():
             return candidate

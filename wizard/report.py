@@ -1,9 +1,10 @@
 """The diagnosis report: a plain summary on top, then every fact IT needs to find the attempt
 in the server logs (UTC times, addresses and ports, TLS details, server responses).
 
-One renderer serves the CLI, the GUI's "Show details"/"Copy report" and the saved file, so all
-three say the same thing. Nothing secret goes in: transcripts are masked when recorded, and the
-whole text passes the redactor once more before it leaves this module.
+One renderer serves the CLI, the GUI's "Details for IT", Copy, Save and Email, so all say the
+same thing; ``wizard.outgoing`` is the one road out (render, notes for IT, the last redaction).
+Everything a server, a certificate or a log said is shown escaped (``wizard.safe_text``) and the
+text report ends with its data block (``wizard.report_data``) for ``logs --report``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import platform
 import urllib.parse
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,12 @@ from wizard.checks.redact import Redactor
 from wizard.diagnosis import CAUSE_PHRASES
 from wizard.log_hints import hint_for, public_ip, reached_server, seen_as
 from wizard.provider import Provider
-from wizard.services import Security, Service
+from wizard.report_data import BEGIN, data_block
+from wizard.safe_text import NOTE as ESCAPED_NOTE
+from wizard.safe_text import visible_json, visible_lines
+from wizard.services import Service
+from wizard.trust import SettingsOrigin
+from wizard.words import security_described
 
 if TYPE_CHECKING:
     from wizard.checks.test_message import TestMessageResult
@@ -38,15 +44,6 @@ _ROUND_TRIP_HINT = (
     "Dovecot log"
 )
 
-# Services whose failure does not keep a person from setting up their mail program.
-_NOT_BLOCKING = {Service.SIEVE, Service.ROUNDTRIP}
-
-_SECURITY_WORDS = {
-    Security.TLS: "SSL/TLS (port encrypted from the start)",
-    Security.STARTTLS: "STARTTLS",
-    Security.PLAIN: "none (unencrypted)",
-}
-
 
 @dataclass(frozen=True)
 class Report:
@@ -54,15 +51,15 @@ class Report:
     provider: Provider
     results: Sequence[CheckResult]
     created: datetime
+    origin: SettingsOrigin | None = None  # where the settings came from (issue 27)
+    # Sections other features add (the mail programs' look): text lines at the end of the text
+    # report, and top-level keys of the JSON.
+    extra_text: tuple[str, ...] = ()
+    extra_json: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.results)
-
-    @property
-    def blocking_ok(self) -> bool:
-        """Mail works even if only the optional filter service failed."""
-        return all(r.ok for r in self.results if r.service not in _NOT_BLOCKING)
 
     @property
     def public_ip(self) -> str | None:
@@ -78,8 +75,20 @@ class Report:
         return list(seen.values())
 
 
-def make_report(address: str, provider: Provider, results: Sequence[CheckResult]) -> Report:
-    return Report(address, provider, list(results), datetime.now(UTC))
+def make_report(
+    address: str,
+    provider: Provider,
+    results: Sequence[CheckResult],
+    *,
+    origin: SettingsOrigin | None = None,
+) -> Report:
+    return Report(address, provider, list(results), datetime.now(UTC), origin)
+
+
+def origin_text(origin: SettingsOrigin) -> str:
+    """ "built in (trusted: …)" or "/path/provider.xml (NOT trusted: …)", for IT."""
+    trust = "trusted" if origin.trusted else "NOT trusted, used after a yes (or --accept-untrusted)"
+    return f"{origin.where} ({origin.kind}; {trust}" + (f": {origin.why})" if origin.why else ")")
 
 
 def _utc(t: datetime) -> str:
@@ -250,8 +259,24 @@ def render_steps(result: CheckResult) -> list[str]:
     return lines
 
 
-def render_text(report: Report, *, transcript: bool = True) -> str:
-    """The full report as plain text (what "Copy report" and "Save as text" produce)."""
+def render_text(report: Report, *, transcript: bool = True, notes: Sequence[str] = ()) -> str:
+    """The full report as plain text (what "Copy report" and "Save as text" produce).
+
+    ``notes`` are facts for IT the person's screen leaves out on purpose (keys, files, the
+    short login). Each line is made safe on its own, so a line break a server slipped into a
+    field cannot start a line of its own; the data block comes last.
+    """
+    out = _report_lines(report, transcript)
+    if notes:
+        out += ["", "== Notes for IT", *notes]
+    safe, escaped = visible_lines(out)
+    if escaped:
+        safe.insert(3, ESCAPED_NOTE)  # under the summary, where IT starts reading
+    safe += ["", *data_block(render_json(report))]
+    return "\n".join(safe) + "\n"
+
+
+def _report_lines(report: Report, transcript: bool) -> list[str]:
     out: list[str] = []
     p = report.provider
     out.append(f"{APP_NAME} {__version__} — mail check report")
@@ -260,6 +285,8 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
     out.append("")
     out.append(f"Address:   {report.address}")
     out.append(f"Provider:  {p.display_name}" + (f" ({p.source})" if p.source else ""))
+    if report.origin is not None:
+        out.append(f"Settings:  {origin_text(report.origin)}")
     out.append(f"Report at: {_utc(report.created)} (local {_local(report.created)})")
     out.append(
         f"Computer:  {platform.system()} {platform.release()}, Python {platform.python_version()}"
@@ -278,7 +305,7 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
         status = "OK" if r.ok else f"FAILED ({r.cause})"
         out.append(f"== {r.service.label}: {status}")
         out.append(
-            f"   server {r.host} port {r.port}, security {_SECURITY_WORDS[r.security]}, "
+            f"   server {r.host} port {r.port}, security {security_described(r.security)}, "
             f"login {r.username}"
         )
         out.append(
@@ -336,20 +363,34 @@ def render_text(report: Report, *, transcript: bool = True) -> str:
                     f"     {line.at.astimezone(UTC).strftime('%H:%M:%S.%f')[:-3]} "
                     f"{line.direction.value} {line.text}"
                 )
-    return "\n".join(out) + "\n"
+    out.extend(report.extra_text)
+    return out
 
 
-def render_json(report: Report) -> dict[str, Any]:
-    return {
+def render_json(report: Report, *, notes: Sequence[str] = ()) -> dict[str, Any]:
+    """The report for scripts (``diagnose --json``), every string made safe to print.
+
+    The keys are documented in docs/report.md; ``escaped`` is there only when the app escaped
+    something, ``notes_for_it`` only when there are notes.
+    """
+    data: dict[str, Any] = {
         "address": report.address,
         "ok": report.ok,
         "summary": summary(report),
         "created": report.created.isoformat(),
         "provider": report.provider.id,
+        "settings_origin": report.origin.as_json() if report.origin is not None else None,
         "public_ip": report.public_ip,
         "blocklists": [b.to_json() for b in report.blocklists],
         "checks": [_check_json(r, report) for r in report.results],
+        **report.extra_json,
     }
+    if notes:
+        data["notes_for_it"] = list(notes)
+    safe, escaped = visible_json(data)
+    if escaped:
+        safe["escaped"] = ESCAPED_NOTE
+    return dict(safe)
 
 
 def _check_json(result: CheckResult, report: Report) -> dict[str, Any]:
@@ -361,8 +402,8 @@ def _check_json(result: CheckResult, report: Report) -> dict[str, Any]:
     return data
 
 
-def render_json_text(report: Report) -> str:
-    return json.dumps(render_json(report), indent=2, ensure_ascii=False)
+def render_json_text(report: Report, *, notes: Sequence[str] = ()) -> str:
+    return json.dumps(render_json(report, notes=notes), indent=2, ensure_ascii=False)
 
 
 def scrub(text: str, password: str, username: str = "") -> str:
@@ -377,8 +418,15 @@ def mailto_link(report: Report, body: str) -> str | None:
         return None
     status = "working" if report.ok else "not working"
     subject = f"Mail check for {report.address}: {status}"
-    # Mail programs cut very long mailto bodies; the summary and the failing parts come first.
+    # Mail programs cut very long mailto bodies; the summary and the failing parts come first,
+    # and the data block IT's `logs --report` reads stays at the end.
     if len(body) > 6000:
-        body = body[:6000] + "\n[…report shortened; the full report can be saved as a file]"
+        cut = body.rfind(BEGIN)
+        tail = body[cut:] if cut >= 0 else ""
+        body = (
+            body[: max(0, 6000 - len(tail))]
+            + "\n[…report shortened; the full report can be saved as a file]\n\n"
+            + tail
+        )
     query = urllib.parse.urlencode({"subject": subject, "body": body}, quote_via=urllib.parse.quote)
     return f"mailto:{urllib.parse.quote(to, safe='@')}?{query}"

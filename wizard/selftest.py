@@ -127,14 +127,21 @@ def check_libraries() -> str:
 
 
 def check_provider() -> str:
-    from wizard.provider import default_provider_path, load_provider
-    from wizard.resources import override_provider_candidates
+    from wizard.provider import default_provider_path
+    from wizard.provider_source import locate_provider
+    from wizard.trust import PlaceKind
 
-    path = default_provider_path()
-    provider = load_provider(path)
-    origin = "override" if path in override_provider_candidates() else "built-in"
+    located = locate_provider()
+    place, provider = located.place, located.provider
+    path = place.path or default_provider_path()
+    origin = "built-in" if place.kind is PlaceKind.BUILTIN else "override"
     servers = ", ".join(f"{s.service.value} {s.hostname}:{s.port}" for s in provider.servers)
-    return f"{origin} {path}: {provider.display_name} ({servers})"
+    trust = {
+        PlaceKind.BUILTIN: "",
+        PlaceKind.ADMIN: "; IT's place (admin only)",
+        PlaceKind.USER: "; user-writable place: trusted only for servers in the address's domain",
+    }.get(place.kind, "")
+    return f"{origin} {path}: {provider.display_name} ({servers}){trust}"
 
 
 def check_resources() -> str:

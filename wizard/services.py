@@ -1,12 +1,15 @@
 """The mail services the app checks and configures, and how a connection to one is secured.
 
 A leaf module: everything from the protocol checks to the Qt pages names these two, so they
-import nothing of the app's own and every other module may import them.
+import nothing of the app's own but the word tables (``wizard.words``, itself a leaf), and every
+other module may import them.
 """
 
 from __future__ import annotations
 
 import enum
+
+from wizard.words import service_label
 
 
 class Security(enum.StrEnum):
@@ -38,9 +41,5 @@ class Service(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            Service.IMAP: "Incoming mail (IMAP)",
-            Service.SMTP: "Outgoing mail (SMTP)",
-            Service.SIEVE: "Filters (ManageSieve)",
-            Service.ROUNDTRIP: "Sending and receiving a test message",
-        }[self]
+        """ "Receiving mail (IMAP)": the person's name with the protocol, for IT's texts."""
+        return service_label(self.value)

@@ -8,9 +8,15 @@
 ; HKCU, and removes all of it on uninstall. IT can still install for all users from an elevated
 ; prompt with /ALLUSERS (PrivilegesRequiredOverridesAllowed).
 ;
-; IT branding without a rebuild: put provider.xml next to the setup .exe, or pass
-; /PROVIDER="\\server\share\provider.xml"; it is installed beside mail-setup-wizard.exe, where
-; the app looks before its built-in one. Silent: setup.exe /VERYSILENT /PROVIDER=...
+; IT's provider file is installed only when IT names it: setup.exe /PROVIDER="\\server\share\provider.xml"
+; (silent: setup.exe /VERYSILENT /PROVIDER=...), or a build that embeds it (iscc
+; /DEmbedProvider=path\provider.xml: packed into the signed setup as the app's built-in settings).
+; Never a provider.xml that merely lies beside the setup .exe ({src}): setup files are run from
+; Downloads, where a browser drops files unasked, and that file would decide where every new
+; employee's password goes. /PROVIDER= puts it beside mail-setup-wizard.exe; in a per-machine
+; install (/ALLUSERS, Program Files) that is IT's word, in a per-user one the app trusts it only
+; while its servers lie in the address's own domain and otherwise asks the person first
+; (docs/provider-file.md).
 
 #define AppName "Mail Setup Wizard"
 #define ExeName "mail-setup-wizard.exe"
@@ -79,8 +85,13 @@ Type: filesandordirs; Name: "{app}\_internal"
 
 [Files]
 Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
-; IT's provider file, from /PROVIDER= or beside the setup .exe; nothing happens when absent.
-Source: "{param:PROVIDER|{src}\provider.xml}"; DestDir: "{app}"; DestName: "provider.xml"; Flags: external skipifsourcedoesntexist ignoreversion
+; IT's provider file, only from /PROVIDER= (a missing file named there is an error); nothing
+; is taken from beside the setup .exe.
+Source: "{param:PROVIDER}"; DestDir: "{app}"; DestName: "provider.xml"; Flags: external ignoreversion; Check: ProviderNamed
+#ifdef EmbedProvider
+; A build that embeds IT's file: it replaces the built-in settings inside the signed setup.
+Source: "{#EmbedProvider}"; DestDir: "{app}\_internal\resources"; DestName: "provider.xml"; Flags: ignoreversion
+#endif
 
 [Icons]
 Name: "{autoprograms}\{#AppName}"; Filename: "{app}\{#ExeName}"; Comment: "Set up your mail and find out why a login fails"
@@ -101,3 +112,10 @@ Type: dirifempty; Name: "{app}"
 ; {localappdata} is the user who runs the uninstaller: right for the per-user install; an
 ; /ALLUSERS install removed by an admin leaves other users' folders alone.
 Type: filesandordirs; Name: "{localappdata}\MailSetupWizard"
+
+[Code]
+// True only when IT named a provider file with /PROVIDER=path.
+function ProviderNamed: Boolean;
+begin
+  Result := Trim(ExpandConstant('{param:PROVIDER}')) <> '';
+end;

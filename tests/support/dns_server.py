@@ -56,6 +56,9 @@ class DnsServer:
     port: int = 0
     _proc: subprocess.Popen[bytes] | None = None
 
+    # Further dnsmasq options (--srv-host, --cname, --host-record…), e.g. from a zone file.
+    options: Sequence[str] = ()
+
     @property
     def address(self) -> tuple[str, int]:
         return ("127.0.0.1", self.port)
@@ -101,6 +104,7 @@ class DnsServer:
                 f"--log-facility={self.log_path}",
                 f"--pid-file={self.root / 'dnsmasq.pid'}",
             ]
+            args += list(self.options)
             args += [f"--local=/{zone}/" for zone in self.local_zones]
             for name, ips in self.records.items():
                 args += [f"--address=/{name}/{ip}" for ip in ips]

@@ -17,3 +17,8 @@ def fill_account(qtbot, wiz, password=GOOD_PASSWORD, address=GOOD_USER, name="Jo
 def run_checks_and_wait(qtbot, wiz, timeout_ms=20000):
     with qtbot.waitSignal(wiz.checking_page.checks_done, timeout=timeout_ms):
         wiz.next()
+
+
+def choose_client(wiz, client_id="thunderbird"):
+    """On the client page nothing is ticked that was not detected: the person picks one."""
+    wiz.client_page.buttons[client_id].click()

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
+    QStyle,
     QWidget,
 )
+
+from wizard.ui.widgets import StatusMark
 
 _COLOR = re.compile(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})")
 
@@ -110,7 +115,7 @@ def visible_words(root: QWidget) -> list[str]:
     """Every word a person can read on the page without expanding anything."""
     words: list[str] = []
     for label in shown(root, QLabel):
-        if label.text():
+        if label.text() and not isinstance(label, StatusMark):  # an icon, drawn, not a word
             words += plain(label.text()).split()
     for button in shown(root, QAbstractButton):
         words += plain(button.text()).split()
@@ -124,3 +129,68 @@ def visible_buttons(root: QWidget) -> list[str]:
         for b in shown(root, QAbstractButton)
         if not isinstance(b, QCheckBox | QRadioButton) and b.text()
     ]
+
+
+def weak_outlines(root: QWidget, minimum: float = 3.0) -> list[str]:
+    """Enabled fields, check boxes and radio buttons whose drawn outline is under 3:1.
+
+    Measured from the pixels of ``root.grab()``: along a horizontal line through the middle of
+    the field's left edge (or of the indicator), the pixel that stands out most from the
+    window colour is the outline; WCAG 1.4.11 asks 3:1 for it.
+    """
+    image = root.grab().toImage()
+    ratio = image.width() / max(1, root.width())
+    window = root.palette().color(QPalette.ColorRole.Window)
+    bad = []
+    for w in shown(root, QLineEdit) + shown(root, QCheckBox) + shown(root, QRadioButton):
+        if not w.isEnabled():
+            continue
+        origin = w.mapTo(root, QPoint(0, 0))
+        if isinstance(w, QLineEdit):
+            span = 4
+        else:
+            metric = (
+                QStyle.PixelMetric.PM_ExclusiveIndicatorWidth
+                if isinstance(w, QRadioButton)
+                else QStyle.PixelMetric.PM_IndicatorWidth
+            )
+            span = w.style().pixelMetric(metric, None, w) + 2
+        y = round((origin.y() + w.height() / 2) * ratio)
+        best = max(
+            contrast(image.pixelColor(round((origin.x() + dx) * ratio), y + dy), window)
+            for dx in range(span)
+            for dy in (-1, 0, 1)
+        )
+        if best < minimum:
+            name = plain(w.text()) if not isinstance(w, QLineEdit) else w.accessibleName()
+            bad.append(f"outline of {name[:30]!r}: {best:.2f}:1")
+    return bad
+
+
+def primary_buttons(root: QWidget) -> list[QPushButton]:
+    """The visible buttons painted as a page's main action (wizard.ui.style)."""
+    return [b for b in shown(root, QPushButton) if b.property("primary")]
+
+
+def weak_primary_text(root: QWidget, minimum: float = 4.5) -> list[str]:
+    """Main-action buttons whose label, against the fill drawn under it, is under AA.
+
+    The fill is sampled from ``root.grab()`` near the button's top and bottom edges (inside the
+    border, away from the text), where a gradient is lightest and darkest.
+    """
+    image = root.grab().toImage()
+    ratio = image.width() / max(1, root.width())
+    bad = []
+    for button in primary_buttons(root):
+        if not button.isEnabled():
+            continue
+        text = button.palette().color(QPalette.ColorRole.ButtonText)
+        origin = button.mapTo(root, QPoint(0, 0))
+        x = round((origin.x() + 6) * ratio)
+        for y in (origin.y() + 3, origin.y() + button.height() - 4):
+            fill = image.pixelColor(x, round(y * ratio))
+            ratio_found = contrast(fill, text)
+            if ratio_found < minimum:
+                bad.append(f"{plain(button.text())!r}: {text.name()} on {fill.name()}")
+                break
+    return bad

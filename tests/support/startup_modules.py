@@ -24,6 +24,10 @@ DEFERRED = (
     "keyring",
     "jeepney",
     "wizard.account.secret_service",
+    # OpenSSL's libcrypto (~4 MB) comes with hashlib: the remembered servers' fingerprint
+    # imports it when first asked. The Public Suffix List is read on the first trust decision.
+    "_hashlib",
+    "publicsuffixlist",
 )
 
 

@@ -18,8 +18,12 @@ Why this module exists rather than calling ``keyring`` directly:
 * The backend is injectable, so tests run against an in-memory store and never touch a real
   keychain.
 
-Entries are stored under the service "Mail Setup Wizard (<provider id>)" with the address as the
-user name, so someone looking in their keychain can tell what the entry is and delete it.
+Entries are stored under the service "Mail Setup Wizard (<provider id>; <IMAP host>, <SMTP host>;
+<fingerprint>)" with the address as the user name, so someone looking in their keychain can tell
+what the entry is and delete it, and so a password is only ever read back for the very servers
+(hosts, ports, security, login) it was saved for: a provider file that changed since names other
+servers, hence another entry, and nothing is filled in for it. Format 1 entries were named
+"Mail Setup Wizard (<provider id>)"; they are only deleted, never read.
 """
 
 from __future__ import annotations
@@ -232,17 +236,21 @@ class Keychain:
         *,
         provider_id: str | None = None,
         service_prefix: str = APP_NAME,
+        servers: str | None = None,
     ) -> None:
         self._backend = backend
         self.provider_id = provider_id
+        self.servers = servers  # wizard.account.settings.keychain_label of the servers
         self.service_prefix = service_prefix
         self.last_error = ""
 
     @property
     def service_name(self) -> str:
-        """What the entry is called in the keychain, e.g. "Mail Setup Wizard (sepheo.co)"."""
-        if self.provider_id:
-            return f"{self.service_prefix} ({self.provider_id})"
+        """What the entry is called in the keychain, e.g.
+        "Mail Setup Wizard (sepheo.co; my.sepheo.co; 3f1c0e9a4b2d)"."""
+        parts = [p for p in (self.provider_id, self.servers) if p]
+        if parts:
+            return f"{self.service_prefix} ({'; '.join(parts)})"
         return self.service_prefix
 
     def resolve(self) -> tuple[KeyringBackend | None, KeychainStatus]:

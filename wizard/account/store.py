@@ -1,8 +1,9 @@
 """The remembered account: what a re-run needs to open straight in "diagnose" mode.
 
-After a successful setup the wizard keeps the non-secret settings (address, display name, which
-provider file and client were used, when the account last checked out, the app version) in a
-small JSON file in the user's config folder. The next run pre-fills the address and offers
+After a successful setup the wizard keeps the non-secret settings (address, display name, the
+servers it was set up with and where those settings came from, which client was used, when the
+account last checked out, the app version) in a small JSON file in the user's config folder.
+The next run pre-fills the address and offers
 "Check why my mail isn't working" first, which is what people re-run the app for.
 
 Why it is built the way it is:
@@ -15,6 +16,14 @@ Why it is built the way it is:
 * A damaged, unreadable or other-version file is not fatal and is not silently deleted: ``load``
   returns None, logs why and keeps the reason in :attr:`AccountStore.load_problem`; the file
   stays for someone to look at until the next successful setup replaces it.
+* It keeps the servers, not the path of the provider file they came from
+  (:mod:`wizard.account.settings`): a path re-read on every start trusted whatever file lay
+  there later. Settings in use that differ from the remembered ones make the account a new one.
+* Format 1 files (which had ``provider_path``) are still read: the path is dropped, never
+  re-read, the keychain entry they pointed at (named after the provider id only, so not tied
+  to any server) is not filled in, and the next save writes format 2. ``forget`` removes that
+  old entry as well.
+* A symlink in the file's place is never followed (:mod:`wizard.safe_files`).
 * The folder is injectable so tests never touch the real home config.
 """
 
@@ -24,9 +33,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import os
-import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,17 +42,23 @@ import platformdirs
 
 from wizard import __version__
 from wizard.account.keychain import Keychain
+from wizard.account.settings import SettingsSnapshot, SnapshotError, keychain_label
 from wizard.address import check_address
 from wizard.errors import WizardError
+from wizard.safe_files import UnsafeTarget, atomic_write_bytes
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
+
+    from wizard.provider import Provider
 
 log = logging.getLogger(__name__)
 
 APP_DIR_NAME = "MailSetupWizard"
 FILE_NAME = "account.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Format 1 (before issue 28) had "provider_path"; it is read and migrated, never written.
+LEGACY_FORMAT_VERSION = 1
 # Far more than a real file needs; anything bigger is not ours and is not read into memory.
 MAX_FILE_BYTES = 64 * 1024
 _TEMP_PREFIX = f".{FILE_NAME}."
@@ -74,25 +86,25 @@ class RememberedAccount:
 
     address: str
     name: str
-    provider_path: str | None  # the provider file used; None for the built-in one
     provider_id: str
     client_id: str | None  # e.g. "thunderbird" (see wizard.flow.CLIENT_LABELS)
     last_good_check: str | None  # UTC ISO 8601, see utc_iso()
     keychain_used: bool = False  # the person ticked "Remember my password on this computer"
     app_version: str = __version__
+    # The servers it was set up with; None only for a file migrated from format 1.
+    settings: SettingsSnapshot | None = None
 
 
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "address": (str,),
     "name": (str,),
-    "provider_path": (str, type(None)),
     "provider_id": (str,),
     "client_id": (str, type(None)),
     "last_good_check": (str, type(None)),
     "keychain_used": (bool,),
     "app_version": (str,),
 }
-assert set(_FIELD_TYPES) == {f.name for f in dataclasses.fields(RememberedAccount)}
+assert set(_FIELD_TYPES) | {"settings"} == {f.name for f in dataclasses.fields(RememberedAccount)}
 
 
 class _BadFile(WizardError, ValueError):
@@ -103,7 +115,8 @@ def _from_document(doc: Any) -> RememberedAccount:
     if not isinstance(doc, dict):
         raise _BadFile("does not hold a JSON object")
     version = doc.get("format_version")
-    if type(version) is not int or version != FORMAT_VERSION:  # True == 1, but is no version
+    known = (FORMAT_VERSION, LEGACY_FORMAT_VERSION)
+    if type(version) is not int or version not in known:  # True == 1, but is no version
         if type(version) is int and version > FORMAT_VERSION:
             raise _BadFile(f"was written by a newer version of the app (format {version})")
         raise _BadFile("is in an old or unknown format")
@@ -125,50 +138,50 @@ def _from_document(doc: Any) -> RememberedAccount:
             datetime.fromisoformat(values["last_good_check"])
         except ValueError:
             raise _BadFile("has an invalid 'last_good_check'") from None
-    return RememberedAccount(**values)
+    if version == LEGACY_FORMAT_VERSION:
+        # Its provider_path is dropped (never re-read) and its keychain entry not used.
+        log.info(
+            "remembered account of format 1 migrated: its provider path %r is no longer "
+            "re-read and its saved password is not filled in until the account is checked "
+            "again",
+            doc.get("provider_path"),
+        )
+        return RememberedAccount(**{**values, "keychain_used": False})
+    try:
+        settings = SettingsSnapshot.from_json(doc.get("settings"))
+    except SnapshotError as exc:
+        raise _BadFile(f"has invalid settings ({exc})") from None
+    return RememberedAccount(**values, settings=settings)
 
 
 def _to_document(acct: RememberedAccount) -> dict[str, Any]:
     # Built from the declared fields only, so nothing else can ever reach the file.
     doc: dict[str, Any] = {"format_version": FORMAT_VERSION}
-    for f in dataclasses.fields(RememberedAccount):
-        doc[f.name] = getattr(acct, f.name)
+    for name in _FIELD_TYPES:
+        doc[name] = getattr(acct, name)
+    doc["settings"] = acct.settings.as_json() if acct.settings is not None else None
     return doc
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable where the OS allows opening a folder (not Windows)."""
-    if sys.platform == "win32":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` in one step, mode 0600; raise OSError on failure.
 
     The temporary file is made in the same folder (``os.replace`` is only atomic within one
-    file system) and removed again if anything goes wrong.
+    file system) and removed again if anything goes wrong; a link in the file's place is
+    refused, not followed (wizard.safe_files).
     """
+    if path.parent.is_symlink():
+        raise UnsafeTarget(
+            f"{path.parent} is a symbolic link, which this app did not create and does not "
+            f"follow; the account was not remembered"
+        )
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            if sys.platform != "win32":
-                os.fchmod(fh.fileno(), 0o600)  # mkstemp already does; say it, don't rely on it
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_dir(path.parent)
+    atomic_write_bytes(
+        path,
+        text.encode("utf-8"),
+        mode=0o600,
+        prefix=_TEMP_PREFIX,
+    )
 
 
 @dataclass(frozen=True)
@@ -210,10 +223,18 @@ class AccountStore:
 
     def keychain_for(self, acct: RememberedAccount) -> Keychain:
         """The keychain entry belonging to ``acct`` (same service name as when it was stored)."""
-        return self.keychain_for_provider(acct.provider_id)
+        label = acct.settings.keychain_label if acct.settings is not None else None
+        return Keychain(self._keychain_backend, provider_id=acct.provider_id, servers=label)
 
     def keychain_for_provider(self, provider_id: str) -> Keychain:
+        """The entry of format 1, named after the provider id alone (kept to be forgotten)."""
         return Keychain(self._keychain_backend, provider_id=provider_id)
+
+    def keychain_for_settings(self, provider: Provider) -> Keychain:
+        """The entry for ``provider``'s servers: other servers never see this password."""
+        return Keychain(
+            self._keychain_backend, provider_id=provider.id, servers=keychain_label(provider)
+        )
 
     def load(self) -> RememberedAccount | None:
         """The remembered account, or None when there is none or the file cannot be used."""
@@ -263,13 +284,20 @@ class AccountStore:
 
     def forget_everything(self) -> Forgotten:
         """Like :meth:`forget`, also saying whether (and from where) the password was removed."""
-        address, provider_id = self._identity_for_forgetting()
+        address, provider_id, servers = self._identity_for_forgetting()
         password_removed, store, problem = False, "", ""
         if address:
-            keychain = Keychain(self._keychain_backend, provider_id=provider_id)
-            store = keychain.available().where
-            password_removed = keychain.delete(address)
-            problem = keychain.last_error
+            # The entry tied to the remembered servers, and the older one named after the
+            # provider id alone (format 1), whichever exist.
+            keychains = [Keychain(self._keychain_backend, provider_id=provider_id)]
+            if servers is not None:
+                keychains.insert(
+                    0, Keychain(self._keychain_backend, provider_id=provider_id, servers=servers)
+                )
+            for keychain in keychains:
+                store = keychain.available().where
+                password_removed = keychain.delete(address) or password_removed
+                problem = problem or keychain.last_error
         removed: list[Path] = []
         candidates = [self.path]
         with contextlib.suppress(OSError):
@@ -304,20 +332,26 @@ class AccountStore:
         self._load_problem = f"The remembered account in {self.path} {why}; it was ignored."
         log.warning("%s", self._load_problem)
 
-    def _identity_for_forgetting(self) -> tuple[str | None, str | None]:
-        """Address and provider id, read as leniently as possible: an old or damaged file
-        should not stop "forget" from finding the keychain entry."""
+    def _identity_for_forgetting(self) -> tuple[str | None, str | None, str | None]:
+        """Address, provider id and the servers' keychain label, read as leniently as possible:
+        an old or damaged file should not stop "forget" from finding the keychain entry."""
         acct = self.load()
         if acct is not None:
-            return acct.address, acct.provider_id
+            label = acct.settings.keychain_label if acct.settings is not None else None
+            return acct.address, acct.provider_id, label
         try:
             doc = self._read_document()
         except (OSError, ValueError):
-            return None, None
+            return None, None, None
         if not isinstance(doc, dict):
-            return None, None
+            return None, None, None
         address, provider_id = doc.get("address"), doc.get("provider_id")
+        try:
+            servers: str | None = SettingsSnapshot.from_json(doc.get("settings")).keychain_label
+        except SnapshotError:
+            servers = None
         return (
             address if isinstance(address, str) and address.strip() else None,
             provider_id if isinstance(provider_id, str) and provider_id.strip() else None,
+            servers,
         )

@@ -132,7 +132,7 @@ class CheckResult:
     # What the server said about itself and about us, only ever from its own words (greeting,
     # EHLO reply, IMPLEMENTATION): IT matches these against its logs, so nothing is guessed.
     server_software: str | None = None  # "Dovecot", "Haraka 3.3.4", "Postfix"...
-    server_product: str | None = None  # its key in wizard.server_products ("dovecot"...)
+    server_product: str | None = None  # its key in wizard.servers.BY_KEY ("dovecot"...)
     server_seen_ip: str | None = None  # the address the server said it sees us as
     server_session: str | None = None  # the server's id for this connection (Haraka's banner)
     # DNS blocklist answers for server_seen_ip, filled in by the runner.

@@ -1,13 +1,13 @@
 """Recording what a server says about itself and about us, from words it sends anyway.
 
 The protocol modules call these with the greeting, the EHLO reply or a refusal; the reading of
-those words (which product, which address, which session) lives in ``wizard.server_products``.
+those words (which product, which address, which session) lives in ``wizard.servers``.
 """
 
 from __future__ import annotations
 
 from wizard.checks.model import CheckResult
-from wizard.server_products import (
+from wizard.servers import (
     BY_KEY,
     identify,
     seen_ip_from_ehlo,

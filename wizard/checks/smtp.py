@@ -21,11 +21,8 @@ from wizard.checks.reader import BoundedReader
 from wizard.checks.refusals import classify_smtp
 from wizard.checks.server_facts import note_ehlo, note_greeting, note_refusal
 from wizard.checks.session import CheckSession
+from wizard.servers.blocklist import is_blocklist_refusal
 from wizard.services import Security
-
-# What a refusal at connect time looks like when the client's address is on a blocklist
-# (Haraka's dnsbl plugin, Postfix postscreen...).
-_BLOCKLIST_WORDS = ("blacklist", "blocklist", "spamhaus", "dnsbl", "rbl", "listed")
 
 __all__ = [
     "SmtpConnection",
@@ -99,7 +96,7 @@ def open_smtp(session: CheckSession, sock: socket.socket) -> SmtpConnection:
         note_greeting(result, text.split("\n", 1)[0])
         step.detail = result.greeting
         if code != 220:
-            if any(w in text.lower() for w in _BLOCKLIST_WORDS):
+            if is_blocklist_refusal(text):
                 note_refusal(result, text)
                 raise CheckFailure(Cause.CONNECTION_BLOCKED, f"server said: {code} {text}", text)
             if 400 <= code < 500:

@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -22,7 +23,7 @@ from wizard.discovery.model import SECURITY_WORD, DiscoveryResult, Lookup, Outco
 from wizard.discovery.race import OP_BOUND, LookupListener, discover
 from wizard.errors import WizardError
 from wizard.provider import Provider, load_default_provider, load_provider
-from wizard.trust import registrable_domain
+from wizard.trust import SettingsOrigin, registrable_domain
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 _MARK = {
@@ -144,8 +145,11 @@ def run_discover(args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
-def provider_for_diagnose(args: argparse.Namespace, address: str) -> Provider | None:
-    """The discovered settings as a Provider for ``diagnose``; None (reason printed) if none.
+def provider_for_diagnose(
+    args: argparse.Namespace, address: str
+) -> tuple[Provider, SettingsOrigin] | None:
+    """The discovered settings as a Provider for ``diagnose``, and where they came from (for
+    the report's ``settings_origin``); None (reason printed) if none.
 
     An untrusted result is used only with ``--accept-untrusted``: the password is sent next.
     """
@@ -161,7 +165,7 @@ def provider_for_diagnose(args: argparse.Namespace, address: str) -> Provider | 
         assert origin is not None
         trust = "trusted" if result.trusted else "NOT trusted, accepted with --accept-untrusted"
         print(f"Settings from {visible(origin.where)} ({origin.kind}, {trust})", file=sys.stderr)
-        return result.to_provider()
+        return result.to_provider(), replace(origin, trusted=result.trusted)
     print(render_text(result, args.accept_untrusted), file=sys.stderr)
     if result.ok:
         print("Not checked: the settings are not trusted (no password was sent).", file=sys.stderr)

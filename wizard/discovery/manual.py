@@ -124,10 +124,10 @@ def manual_settings(
                 raise ManualSettingsError(
                     service,
                     "port",
-                    "Outgoing mail: port 25 is for servers passing mail on; people send on 465 "
-                    "or 587. Allow it explicitly to try anyway.",
+                    f"{service.label}: port 25 is for servers passing mail on; people send on "
+                    "465 or 587. Allow it explicitly to try anyway.",
                 )
-            warnings.append("Outgoing mail: port 25 is often blocked and meant for servers.")
+            warnings.append(f"{service.label}: port 25 is often blocked and meant for servers.")
         found[service] = FoundServer(
             service=service,
             hostname=host,

@@ -10,6 +10,10 @@ import enum
 from dataclasses import dataclass, field, replace
 
 from wizard.provider import Branding, Provider, ServerSettings
+
+# Server and DNS text is shown with its control characters escaped (it is untrusted): the app's
+# one rule for that, re-exported for the discovery modules.
+from wizard.safe_text import visible as visible
 from wizard.services import Security, Service
 from wizard.trust import OriginKind, SettingsOrigin
 
@@ -22,13 +26,6 @@ class Outcome(enum.StrEnum):
     ERROR = "error"  # failed: refused, timed out, invalid document, bad certificate
     SKIPPED = "skipped"  # not asked (privacy rule, nothing to ask about)
     CANCELLED = "cancelled"  # ended because a better answer came, or Stop
-
-
-def visible(text: str) -> str:
-    """Server and DNS text with control characters shown escaped (it is untrusted)."""
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
-    )
 
 
 # JSON words for Security (the issue's CLI spelling).

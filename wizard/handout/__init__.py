@@ -14,6 +14,7 @@ from pathlib import Path
 from wizard.handout.content import Handout, build_handout
 from wizard.handout.render_html import Flavour, render_html
 from wizard.provider import Provider
+from wizard.safe_files import atomic_write_bytes
 
 __all__ = [
     "Flavour",
@@ -39,8 +40,8 @@ def handout_stem(address: str) -> str:
 
 
 def write_html(handout: Handout, path: Path) -> Path:
-    path.write_text(render_html(handout), encoding="utf-8")
-    return path
+    """Write the HTML in one step; a link in its place is refused, not followed."""
+    return atomic_write_bytes(path, render_html(handout).encode("utf-8"))
 
 
 def write_handout(

@@ -189,8 +189,8 @@ def register(subparsers: Any) -> None:
 
     handout = subparsers.add_parser(
         "handout",
-        help="write a printable set-up sheet (PDF and HTML) for one person",
-        description="Write a printable set-up sheet (PDF and HTML) for one person. It never "
+        help="write a printable settings sheet (PDF and HTML) for one person",
+        description="Write a printable settings sheet (PDF and HTML) for one person. It never "
         "contains a password.",
     )
     handout.add_argument("address", metavar="ADDRESS", help="the person's email address")

@@ -29,6 +29,8 @@ from PySide6.QtGui import (
 
 from wizard.handout.content import Handout
 from wizard.handout.render_html import IT_TITLE, Flavour, render_html
+from wizard.provider_logo import load_logo
+from wizard.safe_files import atomic_write_with
 
 # Device pixels per inch. Qt's rich text takes CSS lengths (margins, padding, borders, image
 # sizes) as device pixels, so laying out at the screen's 96 dpi keeps them at their on-screen
@@ -75,7 +77,7 @@ def _draw_footer(
     right = f"Page {page} of {pages}"
     metrics = QFontMetricsF(font, painter.device())
     room = width - metrics.horizontalAdvance(right) - _mm_to_px(6)
-    left = f"{handout.organization} · Email set-up sheet for {handout.name} · {handout.address}"
+    left = f"{handout.organization} · Settings sheet for {handout.name} · {handout.address}"
     left = metrics.elidedText(left, Qt.TextElideMode.ElideMiddle, room)
     painter.drawText(box, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), left)
     painter.drawText(box, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop), right)
@@ -119,7 +121,21 @@ def _spills(starts: dict[str, int], total: int) -> bool:
 
 
 def write_pdf(handout: Handout, path: Path) -> Path:
-    """Write the handout as an A4 PDF at ``path`` and return the path."""
+    """Write the handout as an A4 PDF at ``path`` and return the path.
+
+    Qt writes a temporary file of ours, which then replaces ``path`` in one step: a link
+    planted at ``path`` is refused, never written through (wizard.safe_files).
+    """
+
+    def render(tmp: Path) -> None:
+        _render_pdf(handout, tmp)
+        if tmp.stat().st_size == 0:
+            raise OSError(f"the PDF could not be written to {path.parent}")
+
+    return atomic_write_with(path, render)
+
+
+def _render_pdf(handout: Handout, path: Path) -> None:
     ensure_gui_application()
     writer = QPdfWriter(str(path))
     writer.setResolution(_RESOLUTION)
@@ -140,7 +156,8 @@ def write_pdf(handout: Handout, path: Path) -> Path:
     document.documentLayout().setPaintDevice(writer)
     logo_src = None
     if handout.logo is not None:
-        image = QImage(str(handout.logo))
+        logo = load_logo(handout.logo)
+        image = QImage.fromData(logo.data) if logo is not None else QImage()
         if not image.isNull():
             document.addResource(
                 QTextDocument.ResourceType.ImageResource.value, QUrl(_LOGO_URL), image
@@ -181,4 +198,3 @@ def write_pdf(handout: Handout, path: Path) -> Path:
             _draw_footer(painter, handout, index + 1, pages, body.width(), body.height())
     finally:
         painter.end()
-    return path

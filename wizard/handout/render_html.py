@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import enum
 import html
-import mimetypes
 from pathlib import Path
 
 from wizard import APP_NAME
 from wizard.clients.instructions import CHECKED, Field, FieldKind, Instructions
 from wizard.handout.content import CHECK_CHOICE, Handout
+from wizard.provider_logo import load_logo
 
 
 class Flavour(enum.Enum):
@@ -72,7 +72,9 @@ td, th { vertical-align: top; text-align: left; }
 .notes { background: #f3f6f9; padding: 6pt 10pt; margin-top: 10pt; break-inside: avoid;
   page-break-inside: avoid; }
 .notes ul { margin: 0; padding-left: 14pt; }
-.help { background: #f3f6f9; padding: 5pt 8pt; margin: 8pt 0 0; }
+.help { background: #f3f6f9; padding: 5pt 8pt; margin: 0 0 10pt; }
+.account th { font-weight: normal; text-align: left; padding: 3pt 8pt 3pt 0;
+  border-bottom: 0.75pt solid #dde3ea; }
 .footer { margin-top: 18pt; padding-top: 4pt; border-top: 0.75pt solid #cfd6e0;
   color: #56627a; font-size: 8.5pt; }
 @media screen {
@@ -121,13 +123,16 @@ code { font-family: "DejaVu Sans Mono", Consolas, Menlo, monospace; font-weight:
 .notes { background-color: #f3f6f9; }
 .footer { color: #56627a; font-size: 8pt; }
 .toc p { margin-bottom: 2px; }
-.help { background-color: #f3f6f9; margin-top: 6px; }
+.help { background-color: #f3f6f9; margin-bottom: 10px; }
+.help-heading { margin-top: 10px; }
 """
 
 # Applied on top of _QT_CSS when the normal spacing spills a few lines onto an extra page.
 # (The body's font size is not overridable in Qt's cascade, so it is set on the <body> tag.)
 _QT_COMPACT_CSS = """
 h2 { font-size: 12pt; margin-top: 10px; margin-bottom: 4px; }
+.help-heading { margin-top: 6px; margin-bottom: 2px; }
+.help { margin-bottom: 6px; }
 p { margin-bottom: 4px; }
 .settings td { font-size: 8.5pt; }
 .fields td { font-size: 7.5pt; }
@@ -140,10 +145,13 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def logo_data_uri(path: Path) -> str:
-    """The logo inline as a data: URI, so the HTML file stands alone."""
-    mime = mimetypes.guess_type(path.name)[0] or "image/png"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+def logo_data_uri(path: Path) -> str | None:
+    """The logo inline as a data: URI, so the HTML file stands alone; None when the file no
+    longer passes the logo rule (wizard.provider_logo: read with a cap, type by its bytes)."""
+    logo = load_logo(path)
+    if logo is None:
+        return None
+    return f"data:{logo.mime};base64,{base64.b64encode(logo.data).decode('ascii')}"
 
 
 def _field_value(field: Field, seen: set[str]) -> str:
@@ -234,7 +242,7 @@ def _masthead(handout: Handout, logo_src: str | None, qt: bool) -> str:
     return (
         f'<table class="masthead"{attrs}><tr>{logo}'
         f"<td><h1>{_e(handout.organization)}</h1>"
-        f'<p class="subtitle">Email set-up sheet for {_e(handout.name)}</p></td>'
+        f'<p class="subtitle">Settings sheet for {_e(handout.name)}</p></td>'
         f'<td class="doc" align="right">Prepared {_e(prepared)}<br />'
         "Contains no password</td></tr></table>"
     )
@@ -254,8 +262,12 @@ def _account(handout: Handout, qt: bool, *, short: bool = False) -> str:
     ]
     if short:
         rows = rows[1:]  # the name is in the masthead; the page must hold a whole guide
+    # Row headers in the web page, so a screen reader says "Login: …"; Qt's PDF draws th bold.
+    cell = "td" if qt else 'th scope="row"'
+    end = "td" if qt else "th"
     body = "".join(
-        f'<tr><td class="label"{width}>{label}</td><td>{value}</td></tr>' for label, value in rows
+        f'<tr><{cell} class="label"{width}>{label}</{end}><td>{value}</td></tr>'
+        for label, value in rows
     )
     heading = "" if short else "<h2>Your account</h2>"
     return f'{heading}<table class="account"{attrs}>{body}</table>'
@@ -272,7 +284,9 @@ def _settings(handout: Handout, qt: bool) -> str:
         ("Username", 25),
         ("Authentication", 17),
     )
-    head = "".join(f'<th width="{share}%" align="left">{title}</th>' for title, share in columns)
+    head = "".join(
+        f'<th scope="col" width="{share}%" align="left">{title}</th>' for title, share in columns
+    )
     rows = []
     for index, row in enumerate(handout.settings):
         cls = ' class="even"' if qt and index % 2 else ""
@@ -296,8 +310,10 @@ def _settings(handout: Handout, qt: bool) -> str:
 def _person_settings(handout: Handout, qt: bool) -> str:
     """Where mail comes from and goes to: two rows, no protocol names, no filter server."""
     attrs = ' width="100%" cellspacing="0" cellpadding="4"' if qt else ""
-    columns = (("", 24), ("Server", 36), ("Port", 14), ("Security", 26))
-    head = "".join(f'<th width="{share}%" align="left">{title}</th>' for title, share in columns)
+    columns = (("Service", 24), ("Server", 36), ("Port", 14), ("Security", 26))
+    head = "".join(
+        f'<th scope="col" width="{share}%" align="left">{title}</th>' for title, share in columns
+    )
     rows = "".join(
         f"<tr><td>{_e(row.service)}</td>"
         f'<td><span class="value">{_e(row.server)}</span></td>'
@@ -313,14 +329,19 @@ def _person_settings(handout: Handout, qt: bool) -> str:
 
 
 def _help(handout: Handout, qt: bool) -> str:
-    """Who to ask, in two lines: the person's page has no room for the full list (IT's has)."""
+    """Who to ask, in two lines: the person's page has no room for the full list (IT's has).
+
+    A section of its own with a heading, after the account: run straight on from the account
+    table it read as one of its rows, and a screen reader could not jump to it.
+    """
     contact = (
         f"email <b>{_e(handout.support_email)}</b>"
         if handout.support_email
         else "ask your IT contact"
     )
     return (
-        f'<p class="help"><b>Mail not working?</b> Open {_e(APP_NAME)} and choose '
+        '<h3 class="help-heading">Mail not working?</h3>'
+        f'<p class="help">Open {_e(APP_NAME)} and choose '
         f"“{_e(CHECK_CHOICE)}”, or {contact}. Never send your password: nobody will ask "
         "for it.</p>"
     )
@@ -409,8 +430,8 @@ def render_html(
     single = len(handout.clients) == 1
     person = [
         _masthead(handout, logo_src, qt),
-        _help(handout, qt),
         _account(handout, qt, short=single),
+        _help(handout, qt),
     ]
     if single:
         # The program's own steps carry every setting, in its words: no second table.

@@ -18,6 +18,7 @@ from wizard.logs.reader import Filters, Stats, read_sessions
 from wizard.logs.render import write_json, write_text
 from wizard.logs.report_match import ReportKeys, annotate, load_report
 from wizard.logs.source import LogFileError
+from wizard.safe_text import visible
 
 EXIT_OK, EXIT_NONE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         counts = writer(sessions, stats, sys.stdout, keys, found if keys else None)
     except (LogFileError, BadInput) as exc:
         sys.stdout.flush()
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {visible(str(exc))}", file=sys.stderr)  # a file name, a report's text
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # "logs … | head": the reader of our output has gone; that is not an error.

@@ -14,22 +14,13 @@ import re
 from collections import OrderedDict
 
 from wizard.logs.lineformat import DovecotLine
-from wizard.logs.model import Outcome, Reason, Server, Session, Stamp
+from wizard.logs.model import OPEN_BUDGET_CHARS, Outcome, Reason, Server, Session, Stamp
+from wizard.servers import dovecot as words
 
 _FIELD = re.compile(r"\b(user|method|rip|lip|rport|lport|mpid|session)=(?:<([^>]*)>|([^,\s]*))")
 # auth: "passwd-file(user,1.2.3.4,<session>): Password mismatch" (any passdb driver)
 _AUTH = re.compile(r"([a-z][\w-]*)\(([^,()]*),([^,()]*)(?:,<([^>]*)>)?\): (.*)")
 
-_SERVICES = {
-    "imap-login": "imap",
-    "imap": "imap",
-    "pop3-login": "pop3",
-    "pop3": "pop3",
-    "managesieve-login": "sieve",
-    "managesieve": "sieve",
-    "submission-login": "submission",
-    "submission": "submission",
-}
 _SERVICE_WORDS = {
     "imap": "IMAP",
     "pop3": "POP3",
@@ -45,7 +36,13 @@ _GRACE_S = 120.0
 class DovecotTracker:
     """Feeds on Dovecot lines; finished sessions are collected with ``drain``."""
 
-    def __init__(self, *, max_open: int = 20000, domain_hint: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        max_open: int = 20000,
+        domain_hint: str = "",
+        budget_chars: int = OPEN_BUDGET_CHARS,
+    ) -> None:
         self._open: OrderedDict[str, Session] = OrderedDict()
         self._recent: OrderedDict[str, Session] = OrderedDict()  # closed, within the grace
         self._by_user: dict[tuple[str, str], str] = {}  # (service, user) → latest session key
@@ -53,15 +50,17 @@ class DovecotTracker:
         self._max_open = max_open
         self._domain_hint = domain_hint
         self._anon = 0
+        self._budget = budget_chars
+        self._kept = 0  # characters of kept lines in _open and _recent
         self.evicted = 0
 
     # -- feeding -------------------------------------------------------------------------
 
     def feed(self, line: DovecotLine, raw: str) -> None:
-        if line.service in ("auth", "auth-worker"):
+        if line.service in words.AUTH_PROCESSES:
             self._auth(line, raw)
             return
-        service = _SERVICES.get(line.service)
+        service = words.SERVICE_OF_PROCESS.get(line.service)
         if service is None:
             return  # master, lmtp, config …: not a client's login
         if line.service.endswith("-login"):
@@ -80,13 +79,13 @@ class DovecotTracker:
         s.user = s.user or user
         s.client_ip = s.client_ip or ip
         text = verdict.lower()
-        if "password mismatch" in text or "invalid credentials" in text:
+        if _has(text, words.PASSWORD_MISMATCH):
             s.facts["auth"] = "password_mismatch"
-        elif "unknown user" in text or "no such user" in text:
+        elif _has(text, words.UNKNOWN_USER):
             s.facts["auth"] = "unknown_user"
-        elif "disabled" in text or "nologin" in text:
-            s.facts["auth"] = "disabled"
-        elif line.level in ("Error", "Fatal", "Panic") or "temporary" in text:
+        elif _has(text, words.ACCOUNT_OFF):
+            s.facts["auth"] = "account_off"
+        elif line.level in ("Error", "Fatal", "Panic") or words.TEMPORARY in text:
             s.facts["auth"] = "unavailable"
             s.facts["auth_error"] = verdict
 
@@ -101,9 +100,9 @@ class DovecotTracker:
         s.client_ip = fields.get("rip") or s.client_ip
         s.client_port = fields.get("rport") or s.client_port
         msg = line.message
-        if ", TLS" in msg or "secured" in msg:
+        if _has(msg, words.TLS_SECURED):
             s.tls = True
-        if msg.startswith("Login:"):
+        if msg.startswith(words.LOGIN):
             s.facts.pop("login_not_in_log", None)
             s.authenticated = True
             s.outcome = Outcome.LOGIN_OK
@@ -114,8 +113,8 @@ class DovecotTracker:
                 self._close(key, line.stamp)
             return
         # Any other login-process line ends the connection without a login.
-        if "TLS handshaking" in msg:
-            s.facts["tls_error"] = msg[msg.index("TLS handshaking") :].split(", session=")[0]
+        if words.TLS_HANDSHAKING in msg:
+            s.facts["tls_error"] = msg[msg.index(words.TLS_HANDSHAKING) :].split(", session=")[0]
         s.facts["disconnect"] = msg
         s.outcome = Outcome.LOGIN_FAILED
         s.reason = self._why(s, msg)
@@ -137,15 +136,15 @@ class DovecotTracker:
             s.authenticated = True
             s.facts["login_not_in_log"] = "1"
         else:
-            s.add_line(raw)
-            s.ended = line.stamp
             if key in self._recent:
                 self._recent.move_to_end(key)
             else:
                 self._open.move_to_end(key)
+            self._keep(s, raw)
+            s.ended = line.stamp
         msg = line.message
-        if msg.startswith("Disconnected") or "Logged out" in msg or "Connection closed" in msg:
-            s.facts["end"] = msg.removeprefix("Disconnected: ")
+        if msg.startswith(words.DISCONNECTED) or _has(msg, words.SESSION_ENDED):
+            s.facts["end"] = msg.removeprefix(f"{words.DISCONNECTED}: ")
             if key in self._open:
                 self._close(key, line.stamp)
 
@@ -165,14 +164,34 @@ class DovecotTracker:
             s = Session(Server.DOVECOT, service, stamp, session_id=key if key[:1] != "#" else "")
             self._open[key] = s
             if len(self._open) > self._max_open:
-                _old_key, old = self._open.popitem(last=False)
-                self.evicted += 1
-                self._finish(old)
+                self._evict_oldest()
         else:
             self._open.move_to_end(key)
-        s.add_line(raw)
+        self._keep(s, raw)
         s.ended = stamp
         return s
+
+    def _keep(self, s: Session, raw: str) -> None:
+        """Keep the line in its session; past the budget, the oldest sessions are let go."""
+        self._kept += s.add_line(raw)
+        while self._kept > self._budget:
+            # Closed sessions waiting out their grace go first, then the oldest open one;
+            # never ``s`` itself (the newest of either: it was just moved to the end).
+            recent = next(iter(self._recent.values()), None)
+            oldest = next(iter(self._open.values()), None)
+            if recent is not None and recent is not s:
+                key, old = self._recent.popitem(last=False)
+                self._forget(key, old)
+                self._finish(old)
+            elif oldest is not None and oldest is not s:
+                self._evict_oldest()
+            else:
+                break
+
+    def _evict_oldest(self) -> None:
+        _key, old = self._open.popitem(last=False)
+        self.evicted += 1
+        self._finish(old)
 
     def _close(self, key: str, stamp: Stamp) -> None:
         s = self._open.pop(key)
@@ -195,6 +214,7 @@ class DovecotTracker:
             del self._by_user[(s.service, s.user)]
 
     def _finish(self, s: Session) -> None:
+        self._kept -= s.kept_chars
         s.explanation = explain(s, self._domain_hint)
         self._done.append(s)
 
@@ -214,15 +234,11 @@ class DovecotTracker:
         self._by_user.clear()
         return self.drain()
 
-    @property
-    def open_count(self) -> int:
-        return len(self._open) + len(self._recent)
-
     def _why(self, s: Session, msg: str) -> Reason:
         auth = s.facts.get("auth", "")
-        if "plaintext auth" in msg:
+        if words.PLAINTEXT_REFUSED in msg:
             return Reason.NO_TLS
-        if "auth failed" in msg or auth in ("password_mismatch", "unknown_user"):
+        if words.AUTH_FAILED in msg or auth in ("password_mismatch", "unknown_user"):
             if auth == "unavailable":
                 return Reason.AUTH_UNAVAILABLE
             if s.user and "@" not in s.user and auth != "password_mismatch":
@@ -232,13 +248,21 @@ class DovecotTracker:
             if auth == "unknown_user":
                 return Reason.UNKNOWN_USER
             return Reason.WRONG_PASSWORD_OR_UNKNOWN_USER
-        if auth == "disabled" or "successful auths" in msg:
+        if auth == "account_off" or words.DISABLED in msg:
             return Reason.ACCOUNT_DISABLED
-        if auth == "unavailable" or "auth process" in msg or "Authentication server" in msg:
+        if (
+            auth == "unavailable"
+            or words.TEMPORARY_FAILURE in msg
+            or _has(msg, words.AUTH_SERVICE_DOWN)
+        ):
             return Reason.AUTH_UNAVAILABLE
-        if "TLS handshaking" in msg and "failed" in msg[msg.index("TLS handshaking") :]:
+        if words.TLS_HANDSHAKING in msg and "failed" in msg[msg.index(words.TLS_HANDSHAKING) :]:
             return Reason.TLS_FAILED
         return Reason.NO_AUTH_ATTEMPT
+
+
+def _has(text: str, any_of: tuple[str, ...]) -> bool:
+    return any(w in text for w in any_of)
 
 
 def _fields(message: str) -> dict[str, str]:
@@ -278,7 +302,7 @@ def explain(s: Session, domain_hint: str = "") -> str:
     if reason is Reason.WRONG_PASSWORD_OR_UNKNOWN_USER:
         return (
             f"{svc} login as {user}{frm} failed: wrong password or unknown user (the log does "
-            f"not say which; turn on auth_verbose in Dovecot to see it)."
+            f"not say which; turn on {words.VERBOSE_SETTING} in Dovecot to see it)."
         )
     if reason is Reason.SHORT_USERNAME:
         full = f"{user}@{domain_hint}" if domain_hint else f"{user}@…"
@@ -317,4 +341,4 @@ def explain(s: Session, domain_hint: str = "") -> str:
 
 
 def _short(msg: str) -> str:
-    return msg.split(": user=<")[0].removeprefix("Disconnected: ")
+    return msg.split(": user=<")[0].removeprefix(f"{words.DISCONNECTED}: ")

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from wizard.logs.model import PLACEHOLDER_YEAR, Server, Stamp
+from wizard.logs.model import PLACEHOLDER_YEAR, Stamp
+from wizard.servers import dovecot
 
 _MONTHS = {
     m: i + 1
@@ -47,32 +48,6 @@ _HARAKA = re.compile(r"\[(DATA|PROTOCOL|DEBUG|INFO|NOTICE|WARN|ERROR|CRIT|ALERT|
 _DOVECOT = re.compile(
     r"(?:dovecot: )?([a-z][a-z0-9-]*)(?:\(([^)]*)\))?(?:<(\d+)>)?(?:<([^>]+)>)?: "
     r"(?:(Info|Warning|Error|Fatal|Panic|Debug): )?"
-)
-_DOVECOT_SERVICES = frozenset(
-    {
-        "imap-login",
-        "pop3-login",
-        "managesieve-login",
-        "submission-login",
-        "imap",
-        "pop3",
-        "managesieve",
-        "submission",
-        "auth",
-        "auth-worker",
-        "lmtp",
-        "lda",
-        "master",
-        "config",
-        "anvil",
-        "log",
-        "indexer",
-        "indexer-worker",
-        "dict",
-        "stats",
-        "doveadm",
-        "quota-status",
-    }
 )
 
 
@@ -163,7 +138,7 @@ def _after_stamp(stamp: Stamp, rest: str) -> DovecotLine | HarakaLine | None:
             return None
         return HarakaLine(stamp, m.group(1), uuid, plugin or "", tail)
     m = _DOVECOT.match(rest)
-    if m and m.group(1) in _DOVECOT_SERVICES:
+    if m and m.group(1) in dovecot.PROCESSES:
         service, who, pid, session, level = m.groups()
         return DovecotLine(
             stamp, service, who or "", pid or "", session or "", level or "", rest[m.end() :]
@@ -178,11 +153,3 @@ def _bracket(text: str) -> tuple[str | None, str]:
     if end < 0:
         return None, text
     return text[1:end], text[end + 1 :].removeprefix(" ")
-
-
-def server_of(parsed: DovecotLine | HarakaLine) -> Server:
-    return Server.HARAKA if isinstance(parsed, HarakaLine) else Server.DOVECOT
-
-
-def aware(stamp: Stamp) -> datetime:
-    return stamp.when.replace(tzinfo=UTC)

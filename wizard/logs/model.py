@@ -13,6 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from wizard.logs.redact import redact
+from wizard.servers import dovecot, haraka
+from wizard.servers.outcome import Outcome, Reason
+
+__all__ = ["Delivery", "Outcome", "Reason", "Server", "Session", "Stamp", "Transaction"]
 
 # The year given to year-less stamps ("Dec 01 21:31:53") so they can be held in a datetime.
 # A leap year, so that "Feb 29" parses. It is never shown: ``Stamp.iso`` leaves it out.
@@ -21,6 +25,15 @@ PLACEHOLDER_YEAR = 2000
 # How many original lines one session keeps; the rest are counted, not stored, so that one
 # endless connection cannot grow without bound.
 MAX_LINES_PER_SESSION = 400
+# A line longer than this is cut before it is read or kept (the cut is said at its end). Real
+# Dovecot and Haraka lines stay under a few KB; a crafted log with 1 MB lines must not make
+# every unfinished session hold megabytes (issue 28, finding 7).
+MAX_LINE_CHARS = 16 * 1024
+# The characters that one server's unfinished sessions may keep together (their lines, and
+# Haraka's message and delivery records). Past it the oldest are finished early, as they stand,
+# and counted (``Stats.evicted``). One session keeps at most 400 lines of 16 KB (and bounded
+# records), so one session alone never reaches it.
+OPEN_BUDGET_CHARS = 16 << 20
 
 
 @dataclass(frozen=True, order=True)
@@ -72,33 +85,10 @@ class Stamp:
 
 
 class Server(enum.StrEnum):
-    DOVECOT = "dovecot"
-    HARAKA = "haraka"
+    """Which server wrote the lines (its key in ``wizard.servers``)."""
 
-
-class Outcome(enum.StrEnum):
-    LOGIN_OK = "login_ok"
-    LOGIN_FAILED = "login_failed"
-    BLOCKLISTED = "blocklisted"
-    MESSAGE_ACCEPTED = "message_accepted"
-    DELIVERED = "delivered"
-    DEFERRED = "deferred"
-    BOUNCED = "bounced"
-    UNKNOWN = "unknown"  # lines of a session whose start is not in the log
-
-
-class Reason(enum.StrEnum):
-    """Why a login failed; stable codes for scripts (names of causes, not passwords: S105)."""
-
-    WRONG_PASSWORD = "wrong_password"  # noqa: S105
-    UNKNOWN_USER = "unknown_user"
-    WRONG_PASSWORD_OR_UNKNOWN_USER = "wrong_password_or_unknown_user"  # noqa: S105
-    SHORT_USERNAME = "short_username"
-    NO_TLS = "no_tls"
-    NO_AUTH_ATTEMPT = "no_auth_attempt"
-    ACCOUNT_DISABLED = "account_disabled"
-    TLS_FAILED = "tls_failed"
-    AUTH_UNAVAILABLE = "auth_unavailable"
+    DOVECOT = dovecot.KEY
+    HARAKA = haraka.KEY
 
 
 @dataclass
@@ -114,6 +104,8 @@ class Delivery:
     tls: str = ""  # "verified" / "not verified (ERR_…)" / ""
     cert_name: str = ""
     errors: list[str] = field(default_factory=list)
+    # Each distinct error once: a repeated one is appended as the same string (a reference).
+    distinct_errors: dict[str, str] = field(default_factory=dict, repr=False)
     outcome: Outcome | None = None  # DELIVERED / DEFERRED / BOUNCED
     next_retry: Stamp | None = None
     retry_in_s: int = 0
@@ -167,12 +159,21 @@ class Session:
     # Set by report matching: how this session relates to the report given with --report.
     report_match: str = ""
     report_service: str = ""
+    # Characters held in ``lines``, for the trackers' budget of unfinished sessions.
+    kept_chars: int = 0
 
-    def add_line(self, line: str) -> None:
-        if len(self.lines) < MAX_LINES_PER_SESSION:
-            self.lines.append(redact(line))
-        else:
+    def add_line(self, line: str, *, before_last: bool = False) -> int:
+        """Keep ``line`` (redacted) unless the session holds enough; the characters kept."""
+        if len(self.lines) >= MAX_LINES_PER_SESSION:
             self.lines_dropped += 1
+            return 0
+        kept = redact(line)
+        if before_last:
+            self.lines.insert(max(0, len(self.lines) - 1), kept)
+        else:
+            self.lines.append(kept)
+        self.kept_chars += len(kept)
+        return len(kept)
 
     @property
     def last(self) -> Stamp:

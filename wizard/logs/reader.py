@@ -8,9 +8,10 @@ and never name the sender) and, for Cloudron's id-less ``authenticated as`` line
 line after it. Without a filter every line is parsed. Chunks entirely outside ``--since`` /
 ``--until`` (or the report's time window) are skipped on their first and last stamps.
 
-Memory stays bounded: regions of a few MB in reused buffers, the last LOOKBACK bytes kept for
-looking back, per-session state evicted once a session
-is finished (or, past a cap, the oldest first).
+Memory stays bounded whatever the input: regions of a few MB in reused buffers, the last
+LOOKBACK bytes kept for looking back, each line cut at MAX_LINE_CHARS before it is read, and
+per-session state let go once a session is finished — or, past a count or a budget of kept
+characters (``model.OPEN_BUDGET_CHARS``), the oldest unfinished ones reported early and counted.
 """
 
 from __future__ import annotations
@@ -25,14 +26,13 @@ from functools import partial
 from wizard.logs.dovecot import DovecotTracker
 from wizard.logs.haraka import HarakaTracker
 from wizard.logs.lineformat import DovecotLine, HarakaLine, parse_line, parse_stamp
-from wizard.logs.model import Server, Session, Stamp
+from wizard.logs.model import MAX_LINE_CHARS, Server, Session, Stamp
 from wizard.logs.source import CHUNK, OpenLog, Region, lookback, open_log, windows
+from wizard.servers import haraka
 
-_UUID = re.compile(
-    rb"\[([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
-)
-_CLOUDRON_AUTH = b"[cloudron] authenticated as"
-_AUTH_HOOK = b"params=AUTH"
+_UUID = re.compile(rb"\[(" + haraka.LOG_UUID.encode() + rb")")
+_CLOUDRON_AUTH = haraka.CLOUDRON_AUTH_LINE.encode()
+_AUTH_HOOK = haraka.AUTH_HOOK.encode()
 # How far (bytes) the AUTH hook line that follows Cloudron's "authenticated as" is looked for.
 _HOOK_SEARCH = 1 << 20
 
@@ -253,7 +253,7 @@ class _Engine:
         for b in selected:
             if not b:
                 continue
-            raw = b.decode("utf-8", "replace").rstrip("\r")
+            raw = _text(b)
             self.stats.lines_examined += 1
             parsed = parse_line(raw)
             if parsed is None:
@@ -295,6 +295,15 @@ class _Engine:
                 out.append(s)
         out.sort(key=lambda s: s.started)
         return out
+
+
+def _text(line: bytes | bytearray) -> str:
+    """One line as text, cut at MAX_LINE_CHARS so that no crafted line is held whole."""
+    if len(line) <= MAX_LINE_CHARS:
+        return line.decode("utf-8", "replace").rstrip("\r")
+    cut = len(line) - MAX_LINE_CHARS
+    head = line[:MAX_LINE_CHARS].decode("utf-8", "replace")
+    return f"{head} … [{cut} more bytes of this line not read]"
 
 
 def _hinted(s: Session, filters: Filters) -> bool:

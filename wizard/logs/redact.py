@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import re
 
+from wizard.servers import dovecot, haraka
+
 MASK = "********"
 
-_HOOK_PARAMS = re.compile(r'(hook=unrecognized_command\b.*?\bparams=)("[^"]*"|\S+)')
+_HOOK_PARAMS = re.compile(rf'(hook={haraka.UNRECOGNIZED_COMMAND}\b.*?\bparams=)("[^"]*"|\S+)')
 # What a client may send that is a command, not a secret (SMTP verbs, any case).
 _VERB = re.compile(r'"?[A-Za-z]{4,10}"?')
-_GIVEN = re.compile(r"\((?:SHA1 of )?given password: [^)]*\)")
+_GIVEN = re.compile(rf"\((?:SHA1 of )?{dovecot.GIVEN_PASSWORD}: [^)]*\)")
 
 
 def redact(line: str) -> str:
-    if "unrecognized_command" in line and "params=" in line:
+    if haraka.UNRECOGNIZED_COMMAND in line and "params=" in line:
         m = _HOOK_PARAMS.search(line)
         if m and not _VERB.fullmatch(m.group(2)):
             line = line[: m.start(2)] + f'"{MASK}"' + line[m.end(2) :]
-    if "given password" in line:
-        line = _GIVEN.sub(f"(given password: {MASK})", line)
+    if dovecot.GIVEN_PASSWORD in line:
+        line = _GIVEN.sub(f"({dovecot.GIVEN_PASSWORD}: {MASK})", line)
     return line

@@ -1,5 +1,9 @@
 """The reader's results for people (a timeline, one block per session) and for scripts
-(``logs --json``). Both write as sessions arrive, so a huge unfiltered read never piles up."""
+(``logs --json``). Both write as sessions arrive, so a huge unfiltered read never piles up.
+
+A log line is written by whoever talked to the server (a login name, an EHLO, a bounce text):
+every line and every JSON string is made safe to print (``wizard.safe_text``) before it goes
+out, and the summary says so when something was escaped."""
 
 from __future__ import annotations
 
@@ -8,9 +12,14 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from wizard.logs.model import Outcome, Reason, Server, Session
+from wizard.checks.errors import Cause
+from wizard.logs.causes import LOGIN_CAUSES
+from wizard.logs.model import Outcome, Reason, Session
 from wizard.logs.reader import Stats
 from wizard.logs.report_match import Attempt, ReportKeys
+from wizard.safe_text import NOTE as ESCAPED_NOTE
+from wizard.safe_text import visible, visible_json, visible_lines
+from wizard.servers import BY_KEY
 
 _SERVICE = {
     "imap": "IMAP",
@@ -19,6 +28,9 @@ _SERVICE = {
     "submission": "SMTP submission",
     "smtp": "SMTP",
 }
+# A check with one of these causes (or none: it passed) reached the server's log.
+_EXPECTED_IN_LOG = LOGIN_CAUSES | {Cause.PROTOCOL_ERROR}
+
 _OUTCOME = {
     Outcome.LOGIN_OK: "login OK",
     Outcome.LOGIN_FAILED: "login FAILED",
@@ -32,7 +44,7 @@ _OUTCOME = {
 
 
 def service_label(s: Session) -> str:
-    server = "Dovecot" if s.server is Server.DOVECOT else "Haraka"
+    server = BY_KEY[s.server.value].name
     return f"{server} {_SERVICE.get(s.service, s.service)}"
 
 
@@ -43,13 +55,24 @@ def outcome_label(s: Session) -> str:
 
 
 def headline(s: Session) -> str:
+    """One line, safe to show: the login and the address come from the log."""
+    return visible(_headline(s))
+
+
+def _headline(s: Session) -> str:
     who = f"  {s.user}" if s.user else ""
     frm = f"  from {s.client_ip}" if s.client_ip else ""
     return f"{s.started.label()}  {service_label(s)}{frm}  — {outcome_label(s)}{who}"
 
 
 def session_text(s: Session) -> str:
-    out = [headline(s)]
+    """The session's block, every line safe to print or to show in a text view."""
+    return "\n".join(session_lines(s)[0])
+
+
+def session_lines(s: Session) -> tuple[list[str], bool]:
+    """The block's lines made safe, and whether any needed it."""
+    out = [_headline(s)]
     if s.report_match:
         out.append(f"  ► {s.report_match}")
     out.append(f"  {s.explanation}")
@@ -58,7 +81,7 @@ def session_text(s: Session) -> str:
     out.extend(f"    {line}" for line in s.lines)
     if s.lines_dropped:
         out.append(f"    … and {s.lines_dropped} more lines")
-    return "\n".join(out)
+    return visible_lines(out)
 
 
 def notes(stats: Stats) -> list[str]:
@@ -111,13 +134,7 @@ def report_lines(keys: ReportKeys, found: dict[int, list[Session]]) -> list[str]
         if mine:
             ids = ", ".join(s.session_id or s.started.clock for s in mine)
             out.append(f"  {a.label()}: found in the log ({ids}).")
-        elif a.cause in (
-            "",
-            "auth_failed",
-            "auth_unavailable",
-            "account_disabled",
-            "protocol_error",
-        ):
+        elif not a.cause or a.cause in _EXPECTED_IN_LOG:
             out.append(
                 f"  {a.label()}: not found in these logs (another server, or another file?)."
             )
@@ -137,15 +154,20 @@ def write_text(
     attempts: dict[int, list[Session]] | None = None,
 ) -> Counter[str]:
     counts: Counter[str] = Counter()
+    escaped = False
     for s in sessions:
         counts[s.outcome.value] += 1
-        out.write(session_text(s) + "\n\n")
+        lines, changed = session_lines(s)
+        escaped = escaped or changed
+        out.write("\n".join(lines) + "\n\n")
         out.flush()
     if keys is not None and attempts is not None:
-        out.write("\n".join(report_lines(keys, attempts)) + "\n\n")
+        lines, changed = visible_lines(report_lines(keys, attempts))
+        escaped = escaped or changed
+        out.write("\n".join(lines) + "\n\n")
     out.write(summary_text(counts, stats) + "\n")
-    for note in notes(stats):
-        out.write(note + "\n")
+    for note in notes(stats) + ([ESCAPED_NOTE] if escaped else []):
+        out.write(visible(note) + "\n")
     return counts
 
 
@@ -157,11 +179,14 @@ def write_json(
     attempts: dict[int, list[Session]] | None = None,
 ) -> Counter[str]:
     counts: Counter[str] = Counter()
+    escaped = False
     out.write('{"sessions": [')
     first = True
     for s in sessions:
         counts[s.outcome.value] += 1
-        out.write(("\n  " if first else ",\n  ") + json.dumps(s.to_json(), ensure_ascii=False))
+        data, changed = visible_json(s.to_json())
+        escaped = escaped or changed
+        out.write(("\n  " if first else ",\n  ") + json.dumps(data, ensure_ascii=False))
         first = False
     tail: dict[str, Any] = {
         "skipped_lines": stats.skipped_lines,
@@ -178,7 +203,10 @@ def write_json(
         tail["report"] = [
             _attempt_json(a, attempts.get(i, [])) for i, a in enumerate(keys.attempts)
         ]
-    body = json.dumps(tail, ensure_ascii=False)
+    safe_tail, changed = visible_json(tail)
+    if escaped or changed:
+        safe_tail["notes"].append(ESCAPED_NOTE)
+    body = json.dumps(safe_tail, ensure_ascii=False)
     out.write(("\n" if not first else "") + "], " + body[1:] + "\n")
     return counts
 

@@ -6,25 +6,25 @@ the computer's own address, and — when the report has them — the address the
 public one, behind NAT) and the server's session id. A log session belongs to a check when its
 service fits, it started within the check's time ± a few seconds, and its login, client address
 or session id agrees; the session id alone is proof.
+
+The keys are read from a stated format, never from the report's sentences: the JSON report
+itself, or the data block a text report ends with (``wizard.report_data``, docs/report.md).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+from wizard.logs.causes import LOGIN_CAUSES
 from wizard.logs.model import Outcome, Reason, Server, Session
 from wizard.logs.source import LogFileError
+from wizard.report_data import MAX_REPORT_BYTES, ReportDataError, find_block, loads
 
 # Clocks differ a little, and a login is logged when it ends, not when the check started.
 SLACK_S = 5.0
 
-# Causes of checks that got as far as sending the login.
-_LOGIN_CAUSES = frozenset({"auth_failed", "auth_unavailable", "account_disabled"})
 
 _SERVICE_WORDS = {"imap": "IMAP", "smtp": "SMTP", "sieve": "ManageSieve"}
 
@@ -44,7 +44,7 @@ class Attempt:
     @property
     def reached_login(self) -> bool:
         """The check sent its login, so the server's session names the user."""
-        return self.ok or self.cause in _LOGIN_CAUSES
+        return self.ok or self.cause in LOGIN_CAUSES
 
     @property
     def window(self) -> tuple[datetime, datetime]:
@@ -79,30 +79,44 @@ class ReportKeys:
 
 
 def load_report(path: str) -> ReportKeys:
+    text = _read_capped(path)
+    stripped = text.lstrip()
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        data = loads(stripped) if stripped.startswith("{") else find_block(text)
+    except ReportDataError as exc:
+        raise LogFileError(f"cannot read report {path}: {exc}") from None
+    if data is None:
+        raise LogFileError(
+            f"{path} is not a Mail Setup Wizard report (no report data block in it; a report "
+            f"saved by a version before the block can be made again with `diagnose --json`)"
+        )
+    keys = _from_json(data)
+    if not keys.attempts:
+        raise LogFileError(f"{path} is not a Mail Setup Wizard report (no checks in it)")
+    return keys
+
+
+def _read_capped(path: str) -> str:
+    """The report's text, refused when it is larger than any report the app writes."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_REPORT_BYTES + 1)
     except FileNotFoundError:
         raise LogFileError(f"cannot read report {path}: no such file") from None
     except IsADirectoryError:
         raise LogFileError(f"cannot read report {path}: it is a folder") from None
     except OSError as exc:
         raise LogFileError(f"cannot read report {path}: {exc.strerror or exc}") from None
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise LogFileError(f"cannot read report {path}: not valid JSON ({exc.msg})") from None
-        keys = _from_json(data)
-    else:
-        keys = _from_text(text)
-    if not keys.attempts:
-        raise LogFileError(f"{path} is not a Mail Setup Wizard report (no checks in it)")
-    return keys
+    if len(raw) > MAX_REPORT_BYTES:
+        raise LogFileError(
+            f"cannot read report {path}: it is larger than {MAX_REPORT_BYTES // (1024 * 1024)} "
+            f"MB, more than any report the app writes"
+        )
+    return raw.decode("utf-8-sig", errors="replace")  # Notepad saves with a BOM
 
 
-def _time(text: str | None) -> datetime | None:
-    if not text:
+def _time(text: object) -> datetime | None:
+    if not text or not isinstance(text, str):
         return None
     try:
         t = datetime.fromisoformat(text)
@@ -122,78 +136,21 @@ def _from_json(data: Any) -> ReportKeys:
         started = _time(c.get("started_at"))
         if started is None:
             continue
-        local = c.get("local") or []
+        local = c.get("local")
+        local = local if isinstance(local, list) else []
+        duration = c.get("duration_ms")
+        duration = duration if isinstance(duration, int | float) else 0
         keys.attempts.append(
             Attempt(
                 service=str(c.get("service") or ""),
                 username=str(c.get("username") or keys.address),
                 started=started,
-                duration_s=float(c.get("duration_ms") or 0) / 1000,
+                duration_s=float(duration) / 1000,
                 ok=bool(c.get("ok")),
                 cause=str(c.get("cause") or ""),
                 local_ip=str(local[0]) if local else "",
                 server_ip=str(c.get("server_seen_ip") or c.get("public_ip") or public or ""),
                 server_session=str(c.get("server_session") or ""),
-            )
-        )
-    return keys
-
-
-_T_ADDRESS = re.compile(r"^Address:\s+(\S+)", re.M)
-_T_SECTION = re.compile(r"^== (.+?): (OK|FAILED \((\w+)\))\s*$", re.M)
-_T_LOGIN = re.compile(r"^\s+server \S+ port \d+, security .*, login (\S+)\s*$", re.M)
-_T_STARTED = re.compile(
-    r"^\s+started (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC.*?(?:took (\d+) ms)?\s*$", re.M
-)
-_T_CONNECTED = re.compile(r"^\s+connected to \S+ port \d+(?: from (\S+) port \d+)?", re.M)
-# Since the report carries what the servers said about us (issue 16): per check
-# "server software: Haraka; sees this computer as: 1.2.3.4; session: EE0EDA", and on top
-# "Seen as:   The mail server sees this computer as 1.2.3.4 (…)".
-_T_SEEN = re.compile(r"sees this computer as:? ([0-9A-Fa-f.:]*[0-9A-Fa-f])")
-_T_SESSION = re.compile(r"; session: (?!not stated)([^\s;]+)")
-_T_PUBLIC = re.compile(r"^Seen as:.*?sees this computer as ([0-9A-Fa-f.:]*[0-9A-Fa-f])", re.M)
-
-
-def _service_of(label: str) -> str:
-    low = label.lower()
-    if "imap" in low:
-        return "imap"
-    if "sieve" in low:
-        return "sieve"
-    if "smtp" in low:
-        return "smtp"
-    return low
-
-
-def _from_text(text: str) -> ReportKeys:
-    m = _T_ADDRESS.search(text)
-    address = m.group(1) if m else ""
-    pub = _T_PUBLIC.search(text)
-    keys = ReportKeys(address, public_ip=pub.group(1) if pub else "")
-    sections = list(_T_SECTION.finditer(text))
-    for i, sec in enumerate(sections):
-        body = text[sec.end() : sections[i + 1].start() if i + 1 < len(sections) else len(text)]
-        body = body.split("   transcript (", 1)[0]
-        started_m = _T_STARTED.search(body)
-        if not started_m:
-            continue
-        started = datetime.strptime(started_m.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-        login = _T_LOGIN.search(body)
-        conn = _T_CONNECTED.search(body)
-        seen = _T_SEEN.search(body)
-        session = _T_SESSION.search(body)
-        keys.attempts.append(
-            Attempt(
-                service=_service_of(sec.group(1)),
-                username=login.group(1) if login else address,
-                # the text has whole seconds: allow the second it started in
-                started=started,
-                duration_s=(int(started_m.group(2)) / 1000 if started_m.group(2) else 0) + 1,
-                ok=sec.group(2) == "OK",
-                cause=sec.group(3) or "",
-                local_ip=(conn.group(1) or "") if conn else "",
-                server_ip=seen.group(1) if seen else keys.public_ip,
-                server_session=session.group(1) if session else "",
             )
         )
     return keys

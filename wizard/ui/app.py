@@ -42,11 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from wizard.clients.thunderbird import find_profiles
     from wizard.errors import WizardError
     from wizard.flow import WizardFlow
-    from wizard.provider import load_default_provider, load_provider
+    from wizard.provider_source import locate_provider
     from wizard.resources import resource_path
-    from wizard.ui.pyside_workarounds import keep_true_and_false_alive
+    from wizard.ui.pyside_workarounds import keep_singletons_alive
 
-    keep_true_and_false_alive()
+    keep_singletons_alive()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -55,17 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setWindowIcon(QIcon(str(resource_path("icons/app-256.png"))))
     store = AccountStore()
     remembered = store.load()
-    provider_path = args.provider
-    # An account set up with IT's own provider file keeps using it while the file exists.
-    if (
-        provider_path is None
-        and remembered
-        and remembered.provider_path
-        and Path(remembered.provider_path).is_file()
-    ):
-        provider_path = remembered.provider_path
+    # The settings come from --provider, IT's places or the build, never from a path the
+    # remembered account names: it keeps the servers themselves (wizard.account.settings).
     try:
-        provider = load_provider(provider_path) if provider_path else load_default_provider()
+        located = locate_provider(args.provider)
     except WizardError as exc:
         QMessageBox.critical(None, APP_NAME, f"The provider file cannot be used:\n\n{exc}")
         return 2
@@ -74,12 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from wizard.ui.wizard_window import MailSetupWizard
 
     flow = WizardFlow(
-        provider,
+        located.provider,
         store=store,
         remembered=remembered,
         thunderbird=find_profiles(),
-        provider_file_chosen=provider_path is not None,
         send_test_message=True,
+        place=located.place,
     )
     # The run's options, built once; each run adds only the person's test-message choice.
     options = CheckOptions(

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
+from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -40,6 +40,7 @@ from wizard.logs import (
     load_report,
     read_sessions,
 )
+from wizard.logs.model import Stamp
 from wizard.logs.render import (
     headline,
     notes,
@@ -49,7 +50,9 @@ from wizard.logs.render import (
     summary_text,
 )
 from wizard.logs.report_match import annotate
-from wizard.ui.widgets import wrapping_label
+from wizard.safe_text import visible
+from wizard.ui.style import accent_colors, set_primary
+from wizard.ui.widgets import ElidedLabel, wrapping_label
 
 # Smaller regions than the CLI's: Stop and the progress bar answer within a fraction of a
 # second even when every line is parsed.
@@ -57,6 +60,15 @@ _REGION = 1 << 20
 # Sessions go to the GUI in batches at most this often, so a huge log does not flood the
 # event loop with one signal per session.
 _BATCH_S = 0.1
+
+
+def table_time(stamp: Stamp) -> str:
+    """One format for every row, sortable as text: "2020-12-01 21:31:53" (UTC).
+
+    A syslog stamp has no year; it takes ISO 8601's year-omitted form "--12-01 21:31:53"
+    rather than a second format, and sorts before the dated rows.
+    """
+    return stamp.when.strftime("%Y-%m-%d %H:%M:%S" if stamp.year_known else "--%m-%d %H:%M:%S")
 
 
 class LogReadWorker(QObject):
@@ -156,9 +168,9 @@ class LogReaderWindow(QWidget):
         self.open_button = QPushButton("&Open log files…", self)
         self.open_button.clicked.connect(self.choose_files)
         row.addWidget(self.open_button)
-        self.files_label = QLabel("No files chosen", self)
-        self.files_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # Many long file names must not widen the window: the full list is in the tooltip.
+        # Many long file names must not widen the window: cut with "…", the full list is in
+        # the tooltip.
+        self.files_label = ElidedLabel("No files chosen", self)
         self.files_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.files_label, 1)
         self.report_button = QPushButton("Find a saved &report's attempts…", self)
@@ -181,6 +193,7 @@ class LogReaderWindow(QWidget):
         row.addWidget(self.address, 1)
         self.read_button = QPushButton("&Read", self)
         self.read_button.setDefault(True)
+        set_primary(self.read_button, True)  # the window's one main action, in the accent
         self.read_button.clicked.connect(self.read)
         self.stop_button = QPushButton("&Stop", self)
         self.stop_button.clicked.connect(self.request_stop)
@@ -189,12 +202,22 @@ class LogReaderWindow(QWidget):
         row.addWidget(self.stop_button)
         lay.addLayout(row)
 
+        # The percentage beside the bar, not on it: text drawn across the bar's two colours
+        # cannot reach AA contrast on both.
+        progress_row = QHBoxLayout()
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("%p%")
-        lay.addWidget(self.progress)
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Reading progress")
+        self.progress_text = QLabel("0 %", self)
+        self.progress_text.setMinimumWidth(
+            self.progress_text.fontMetrics().horizontalAdvance("100 %")
+        )
+        self.progress_text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.progress_text)
+        lay.addLayout(progress_row)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
         self.table = QTreeWidget(split)
@@ -204,6 +227,14 @@ class LogReaderWindow(QWidget):
         for col, width in enumerate((150, 170, 130, 170)):
             self.table.setColumnWidth(col, width)
         self.table.setAccessibleName("Sessions")
+        # Selected rows in the accent colour, whose text reads at AA (Fusion's light highlight
+        # carries white text at 3.6:1).
+        pal = self.table.palette()
+        fill, text = accent_colors(pal)
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            pal.setColor(group, QPalette.ColorRole.Highlight, fill)
+            pal.setColor(group, QPalette.ColorRole.HighlightedText, text)
+        self.table.setPalette(pal)
         self.table.currentItemChanged.connect(self._show_current)
         self.detail = QPlainTextEdit(split)
         self.detail.setReadOnly(True)
@@ -245,7 +276,7 @@ class LogReaderWindow(QWidget):
         try:
             self.report = load_report(path)
         except LogFileError as exc:
-            self.summary.setText(f"Could not read the report: {exc}")
+            self.summary.setText(f"Could not read the report: {visible(str(exc))}")
             return
         name = path.replace("\\", "/").rsplit("/", 1)[-1]
         self.report_button.setText(f"Report: {name}")
@@ -257,7 +288,7 @@ class LogReaderWindow(QWidget):
     def set_files(self, files: Sequence[str]) -> None:
         self.files = list(files)
         names = ", ".join(f.replace("\\", "/").rsplit("/", 1)[-1] for f in self.files)
-        self.files_label.setText(names or "No files chosen")
+        self.files_label.set_full_text(names or "No files chosen")
         self.files_label.setToolTip("\n".join(self.files))
 
     def read(self) -> None:
@@ -269,7 +300,7 @@ class LogReaderWindow(QWidget):
         self.detail.clear()
         self._sessions = []
         self._stats = None
-        self.progress.setValue(0)
+        self._on_progress(0, 1000)
         self.summary.setText("Reading…")
         worker = LogReadWorker(
             self.files, Filters(address=self.address.text().strip()), self.report
@@ -310,32 +341,38 @@ class LogReaderWindow(QWidget):
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(total)
         self.progress.setValue(done)
+        self.progress_text.setText(f"{100 * done // total if total else 0} %")
 
     def _on_found(self, sessions: list[Session]) -> None:
         self.table.setUpdatesEnabled(False)
+        # Rows are sorted once per batch (several files arrive one after another), not per row.
+        self.table.setSortingEnabled(False)
         for s in sessions:
             self._sessions.append(s)
             outcome = outcome_label(s)
             outcome = ("► " if s.report_match else "") + outcome[:1].upper() + outcome[1:]
             item = QTreeWidgetItem(
                 [
-                    s.started.short(),
+                    table_time(s.started),
                     service_label(s),
-                    s.client_ip,
+                    visible(s.client_ip),  # the log's words: shown escaped (safe_text)
                     outcome,
-                    s.user,
+                    visible(s.user),
                 ]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, len(self._sessions) - 1)
-            item.setToolTip(0, s.report_match or headline(s))
+            item.setToolTip(0, visible(s.report_match) if s.report_match else headline(s))
             self.table.addTopLevelItem(item)
+        # In time order: the time column sorts as text, which its one format makes right.
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setUpdatesEnabled(True)
         first = self.table.topLevelItem(0)
         if self.table.currentItem() is None and first is not None:
             self.table.setCurrentItem(first)
 
     def _on_failed(self, message: str) -> None:
-        self.summary.setText(f"Could not read the logs: {message}")
+        self.summary.setText(f"Could not read the logs: {visible(message)}")
 
     def _on_done(self, stats: Stats) -> None:
         self._stats = stats

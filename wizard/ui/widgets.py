@@ -1,52 +1,51 @@
-"""Small reusable widgets: a spinner, a service row with live steps, a copyable value."""
+"""Small reusable widgets: labels that wrap or elide, the password box, a service's live row.
+
+The status icons live in ``wizard.ui.status_icons`` and the colours in ``wizard.ui.colors``;
+both are re-exported here for the pages.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from wizard import words
 from wizard.checks.model import CheckResult, Step, StepName, StepStatus
+from wizard.safe_text import visible
+from wizard.ui.colors import fail_color, is_dark, ok_color, secondary_color, warn_color
+from wizard.ui.status_icons import Spinner, StatusMark, icon_size
 
-
-def is_dark(widget: QWidget) -> bool:
-    return widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
-
-
-def ok_color(widget: QWidget) -> QColor:
-    return QColor("#7bd88f") if is_dark(widget) else QColor("#166b2f")
-
-
-def fail_color(widget: QWidget) -> QColor:
-    return QColor("#ff8a80") if is_dark(widget) else QColor("#b3261e")
-
-
-def warn_color(widget: QWidget) -> QColor:
-    return QColor("#ffd54f") if is_dark(widget) else QColor("#8a5a00")
-
-
-def secondary_color(widget: QWidget) -> QColor:
-    """Quieter than body text but far from the disabled grey: 3/4 text, 1/4 background.
-
-    Disabled text says "you cannot use this"; an explanation is not that, and must stay
-    readable (WCAG AA 4.5:1 against the window in light and dark palettes alike).
-    """
-    pal = widget.palette()
-    fg = pal.color(QPalette.ColorRole.WindowText)
-    bg = pal.color(QPalette.ColorRole.Window)
-    return QColor(
-        (3 * fg.red() + bg.red()) // 4,
-        (3 * fg.green() + bg.green()) // 4,
-        (3 * fg.blue() + bg.blue()) // 4,
-    )
+__all__ = [
+    "ElidedLabel",
+    "PasswordEdit",
+    "ServiceRow",
+    "Spinner",
+    "StatusMark",
+    "WrappingLabel",
+    "fail_color",
+    "icon_size",
+    "is_dark",
+    "ok_color",
+    "secondary_color",
+    "secondary_label",
+    "warn_color",
+    "wrapping_label",
+]
 
 
 def secondary_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -57,8 +56,34 @@ def secondary_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     return label
 
 
+class WrappingLabel(QLabel):
+    """A word-wrapped label whose preferred height is its text's height at its real width.
+
+    QLabel reports the height of its text wrapped at a narrow width, and QFormLayout sizes
+    rows by that rather than by height-for-width: a short note then sat above a blank band.
+    """
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.width() > 0 and self.wordWrap() and self.text():
+            return QSize(hint.width(), max(self.heightForWidth(self.width()), 1))
+        return hint
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if self.width() > 0 and self.wordWrap() and self.text():
+            return QSize(hint.width(), max(self.heightForWidth(self.width()), 1))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        before = event.oldSize()
+        super().resizeEvent(event)
+        if before.width() != event.size().width():
+            self.updateGeometry()  # the height for the new width is the new preferred height
+
+
 def wrapping_label(text: str = "", parent: QWidget | None = None) -> QLabel:
-    label = QLabel(text, parent)
+    label = WrappingLabel(text, parent)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -66,6 +91,39 @@ def wrapping_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     # final width, and centred text then floats in the middle of a gap.
     label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return label
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when it does not fit (Qt cuts a QLabel mid-word, silently)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = text
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setAccessibleName(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
+        if shown != self.text():
+            self.setText(shown)
+
+    def sizeHint(self) -> QSize:
+        # The room the elided text needs, so the layout never reads it as cut off.
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), max(self.width(), 1)), hint.height())
 
 
 class PasswordEdit(QLineEdit):
@@ -81,9 +139,22 @@ class PasswordEdit(QLineEdit):
         super().__init__(parent)
         self.setEchoMode(QLineEdit.EchoMode.Password)
         # Keep the password out of the X11 primary selection and drag: Qt already blocks copy
-        # from a Password field; these stop the other routes.
+        # from a Password field; these stop the other routes. The context menu is our own,
+        # with Paste only: people paste passwords from their password manager.
         self.setDragEnabled(False)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+
+    def context_menu(self) -> QMenu:
+        """Paste, and nothing that would take the password out (no Copy, Cut or Select All)."""
+        menu = QMenu(self)
+        paste = menu.addAction("&Paste")
+        paste.setEnabled(not self.isReadOnly() and bool(QGuiApplication.clipboard().text()))
+        paste.triggered.connect(self.paste)
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.context_menu()
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()
@@ -91,71 +162,6 @@ class PasswordEdit(QLineEdit):
             shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             self.caps_lock.emit(text.isupper() != shift)
         super().keyPressEvent(event)
-
-
-class Spinner(QWidget):
-    """A turning arc; Qt has no built-in busy indicator for widgets."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._angle = 0
-        self._timer = QTimer(self)
-        self._timer.setInterval(50)
-        self._timer.timeout.connect(self._tick)
-        self.setFixedSize(self.sizeHint())
-        self.setAccessibleName("Working")
-
-    def sizeHint(self) -> QSize:
-        h = max(16, self.fontMetrics().height())
-        return QSize(h, h)
-
-    def start(self) -> None:
-        self._timer.start()
-        self.show()
-
-    def stop(self) -> None:
-        self._timer.stop()
-        self.hide()
-
-    def _tick(self) -> None:
-        self._angle = (self._angle + 30) % 360
-        self.update()
-
-    def paintEvent(self, event: object) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), max(2, self.width() // 8))
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        p.setPen(pen)
-        m = pen.widthF()
-        rect = QRectF(m, m, self.width() - 2 * m, self.height() - 2 * m)
-        p.drawArc(rect, -self._angle * 16, 270 * 16)
-        p.end()
-
-
-class StatusMark(QLabel):
-    """Tick, cross or spinner for one line, with a text alternative for screen readers."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumWidth(self.fontMetrics().height() + 4)
-
-    def set_status(self, status: StepStatus) -> None:
-        if status is StepStatus.OK:
-            self.setText("✓")
-            self.setStyleSheet(f"color: {ok_color(self).name()}; font-weight: bold;")
-            self.setAccessibleName("Passed")
-        elif status is StepStatus.FAILED:
-            self.setText("✗")
-            self.setStyleSheet(f"color: {fail_color(self).name()}; font-weight: bold;")
-            self.setAccessibleName("Failed")
-        elif status is StepStatus.SKIPPED:
-            self.setText("–")
-            self.setAccessibleName("Skipped")
-        else:
-            self.setText("…")
-            self.setAccessibleName("In progress")
 
 
 class ServiceRow(QWidget):
@@ -250,10 +256,10 @@ class ServiceRow(QWidget):
         if result.ok:
             # A working service folds its steps away; "Show details" still has them.
             self.steps_box.hide()
-            self.verdict.setText("Working.")
+            self.verdict.setText(words.WORKS)
             self.verdict.setStyleSheet(f"color: {ok_color(self).name()};")
         elif result.cancelled:
-            self.verdict.setText("Stopped.")
+            self.verdict.setText(words.STOPPED)
             self.verdict.setStyleSheet("")
         else:
             # The advice is shown once for the page, not repeated under every service.
@@ -266,4 +272,5 @@ class ServiceRow(QWidget):
 
 
 def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Rich-text safe, and a server's control characters shown escaped (``safe_text``)."""
+    return visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

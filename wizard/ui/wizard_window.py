@@ -21,6 +21,7 @@ from wizard.ui.pages import (
     WelcomePage,
     WizardPage,
 )
+from wizard.ui.style import install_style
 
 _P = TypeVar("_P", bound=WizardPage)
 # The smallest window every page is laid out for without clipping (tests check at this size).
@@ -45,6 +46,12 @@ class MailSetupWizard(QWizard):
         self.setWindowTitle(f"{APP_NAME} — {flow.provider.branding.organization}")
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.HaveHelpButton, False)
+        # Each page names its own main action as the default (wizard.ui.primary), so Enter
+        # never presses Next past "Add to Thunderbird" or "Try again".
+        self.setOption(QWizard.WizardOption.NoDefaultButton, True)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            install_style(app)
         # The last page ends the wizard with Finish; Cancel beside it would ask "cancel what?".
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setMinimumSize(MINIMUM_SIZE)
@@ -53,6 +60,10 @@ class MailSetupWizard(QWizard):
             page = PAGE_CLASSES[page_id](self)
             self.pages[page_id] = page
             self.setPage(int(page_id), page)
+            # QWizard clears the default button whenever it updates Next (that is what its
+            # NoDefaultButton option does); connected after setPage, this runs after it and
+            # names the page's main action again.
+            page.completeChanged.connect(page.primary_changed)
         self.setStartId(int(START_PAGE))
         self._secrets_dropped = False
         # Closing the window, Cancel and Finish all end in finished(); that is where the

@@ -59,6 +59,7 @@ class CheckingText:
     fix: str  # the one thing to do (failure), or a short note after success
     action: Action
     rows: tuple[Row, ...] = ()
+    title: str = "Checking your account"  # the page's title: the outcome once the check ended
 
     @property
     def action_label(self) -> str:
@@ -66,6 +67,12 @@ class CheckingText:
 
 
 STOPPING = "Stopping…"
+TITLE_RUNNING = "Checking your account"
+TITLE_WORKS = "Your mail works"
+TITLE_FAILED = "Your mail does not work yet"
+TITLE_STOPPED = "Check stopped"
+TITLE_TRIP_FAILED = "The test message did not arrive"
+PASSWORD_FIXED = "The password you typed again works."  # noqa: S105 - words, not a secret
 TEST_MESSAGE_CHOICE = "Send a test &message to myself"
 TEST_MESSAGE_NOTE = (
     "Checks that mail really goes out and comes back in, not only that you can log in. "
@@ -296,14 +303,27 @@ def rows(flow: WizardFlow, interim: Sequence[CheckResult] = ()) -> tuple[Row, ..
     return tuple(sorted(out, key=lambda r: _order(r.service)))
 
 
+def _works_headline(flow: WizardFlow) -> str:
+    """What the check proved, no more: the test message is named only when it arrived."""
+    if any(str(r.service) == ROUND_TRIP and r.ok for r in flow.results):
+        return "Receiving, sending and a test message all work."
+    return "Receiving and sending mail both work."
+
+
 def checking_text(
-    flow: WizardFlow, *, saving: bool = False, interim: Sequence[CheckResult] = ()
+    flow: WizardFlow,
+    *,
+    saving: bool = False,
+    interim: Sequence[CheckResult] = (),
+    retyped: bool = False,
 ) -> CheckingText:
     """The page's words for the flow's current check state.
 
     ``saving``: a good check has finished and the password store is still being updated
     (it may be waiting for the desktop's unlock dialog), so the last word is not said yet.
     ``interim``: the login results known while the test message is still on its way.
+    ``retyped``: this run checked a password typed again on the page, so a pass says that the
+    new password is the one that works (otherwise two runs look identical).
     """
     state = flow.check_state
     if state is CheckState.RUNNING:
@@ -314,14 +334,14 @@ def checking_text(
     trip = failed_round_trip(flow) if state is CheckState.MAIL_WORKS else None
     if trip is not None:
         status, fix, tone = _round_trip_words(trip, flow)
-        return CheckingText(status, tone, fix, Action.RETRY, rows(flow))
+        title = TITLE_WORKS if trip.cause is Cause.ARRIVED_IN_JUNK else TITLE_TRIP_FAILED
+        return CheckingText(status, tone, fix, Action.RETRY, rows(flow), title)
     if state is CheckState.PASSED or state is CheckState.MAIL_WORKS:
+        note = _note_after_good_check(flow, saving)
+        if retyped:
+            note = f"{PASSWORD_FIXED} {note}".strip()
         return CheckingText(
-            "Your mail works.",
-            Tone.GOOD,
-            _note_after_good_check(flow, saving),
-            Action.NONE,
-            rows(flow),
+            _works_headline(flow), Tone.GOOD, note, Action.NONE, rows(flow), TITLE_WORKS
         )
     if state is CheckState.FAILED:
         status, fix = headline_and_fix(flow)
@@ -331,15 +351,20 @@ def checking_text(
             action = Action.PASSWORD
         else:
             action = Action.RETRY
-        return CheckingText(status, Tone.BAD, fix, action, rows(flow))
+        return CheckingText(status, Tone.BAD, fix, action, rows(flow), TITLE_FAILED)
     if state is CheckState.CANCELLED:
-        return CheckingText("The check was stopped.", Tone.PLAIN, "", Action.RETRY, rows(flow))
+        return CheckingText(
+            "The check was stopped.", Tone.PLAIN, "", Action.RETRY, rows(flow), TITLE_STOPPED
+        )
     return CheckingText("", Tone.PLAIN, "", Action.NONE)
 
 
 def _note_after_good_check(flow: WizardFlow, saving: bool) -> str:
     if saving:
-        return "Saving your password…" if flow.remember_password else ""
+        # Said as what it is: the keychain, not "saving" (the page says it is never in a file).
+        return (
+            "Putting your password in this computer's keychain…" if flow.remember_password else ""
+        )
     notes = []
     if flow.check_state is CheckState.MAIL_WORKS and any(
         not r.ok for r in flow.results if str(r.service) in OPTIONAL_SERVICES

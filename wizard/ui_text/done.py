@@ -15,7 +15,7 @@ from wizard.ui_text.checking import Tone, one_fix
 @dataclass(frozen=True)
 class DoneText:
     title: str
-    tone: Tone  # GOOD: a tick beside the headline; BAD: not finished
+    tone: Tone  # GOOD: a tick (done and seen); PLAIN: steps left to the person; BAD: not finished
     headline: str
     steps: tuple[str, ...]  # the next steps, numbered on the page
     note: str = ""  # what was remembered, or the saved password
@@ -49,23 +49,30 @@ def done_text(flow: WizardFlow, remembered: str = "") -> DoneText:
                 f"{APP_NAME} again to set it up afresh.",
             ),
         )
+    sheet = (
+        "Save your settings sheet below: it has your settings for another computer or a "
+        "phone, and never your password."
+    )
     if flow.client_id == "thunderbird" and flow.setup_done:
-        headline = f"{org} mail is ready in Thunderbird."
-        first = "Open Thunderbird. It asks for your password once: type it and tick “Remember”."
-    else:
-        headline = f"{org} mail is ready for {client}."
-        first = (
-            f"Finish the steps in {client} if you have not yet (Back shows them again). It "
-            "asks for your password once: let it remember it."
+        return DoneText(
+            title="Ready",
+            tone=Tone.GOOD,
+            headline=f"{org} mail is ready in Thunderbird.",
+            steps=(
+                "Open Thunderbird. It asks for your password once: type it and tick “Remember”.",
+                sheet,
+            ),
+            note=remembered,
         )
+    # Steps the person does by hand: nobody has seen them done, so no "Ready" and no tick.
     return DoneText(
-        title="Ready",
-        tone=Tone.GOOD,
-        headline=headline,
+        title=f"Finish in {client}",
+        tone=Tone.PLAIN,
+        headline=f"When you have done the steps in {client}, your {org} mail works there.",
         steps=(
-            first,
-            "Save your settings sheet below: it has your settings for another computer or a "
-            "phone, and never your password.",
+            f"Do the steps in {client} if you have not yet (Back shows them again). It asks "
+            "for your password once: let it remember it.",
+            sheet,
         ),
         note=remembered,
     )

@@ -7,45 +7,40 @@ core adds later (the test message, "roundtrip") needs only a line here.
 
 from __future__ import annotations
 
+from wizard import words
 from wizard.checks.errors import Cause
 from wizard.checks.model import CheckResult
+from wizard.words import SERVICE_NAMES, service_name
 
-# In the order the rows are shown.
-SERVICE_NAMES: dict[str, str] = {
-    "imap": "Receiving mail",
-    "smtp": "Sending mail",
-    "roundtrip": "Test message",
-    "sieve": "Mail filters (optional)",
-}
 # Services whose failure does not stop mail from working: shown neutral, never red.
 OPTIONAL_SERVICES = frozenset({"sieve"})
 
 
 _TRIP_WORDS = {
-    Cause.ARRIVED_IN_JUNK: "In Junk",
-    Cause.DELIVERY_DELAYED: "Not arrived",
-    Cause.BOUNCED: "Came back",
-    Cause.SUBMISSION_REFUSED: "Not sent",
+    Cause.ARRIVED_IN_JUNK: words.IN_JUNK,
+    Cause.DELIVERY_DELAYED: words.NOT_ARRIVED,
+    Cause.BOUNCED: words.CAME_BACK,
+    Cause.SUBMISSION_REFUSED: words.NOT_SENT,
 }
 
-
-def service_name(service: str) -> str:
-    return SERVICE_NAMES.get(str(service), str(service).capitalize())
+__all__ = ["OPTIONAL_SERVICES", "SERVICE_NAMES", "service_name", "status_word"]
 
 
 def status_word(result: CheckResult) -> str:
     """One word or two for a row: what the person would say about it."""
     if result.ok:
-        return "Arrived" if str(result.service) == "roundtrip" else "Works"
+        return words.ARRIVED if str(result.service) == "roundtrip" else words.WORKS
     if result.cancelled:
-        return "Stopped"
+        return words.STOPPED
     if str(result.service) == "roundtrip":
-        return _TRIP_WORDS.get(result.cause, "Not working") if result.cause else "Not working"
+        return (
+            _TRIP_WORDS.get(result.cause, words.NOT_WORKING) if result.cause else words.NOT_WORKING
+        )
     cause = result.cause
     if cause in (Cause.AUTH_FAILED, Cause.ACCOUNT_DISABLED):
-        return "Login refused"
+        return words.LOGIN_REFUSED
     if str(result.service) in OPTIONAL_SERVICES:
-        return "Not available"  # not reachable or not offered: nothing the person must do
+        return words.NOT_AVAILABLE  # not reachable or not offered: nothing the person must do
     if cause in (
         Cause.DNS_FAILED,
         Cause.CONNECTION_REFUSED,
@@ -53,9 +48,9 @@ def status_word(result: CheckResult) -> str:
         Cause.CONNECTION_BLOCKED,
         Cause.NO_GREETING,
     ):
-        return "Not reached"
+        return words.NOT_REACHED
     if cause is Cause.WRONG_SECURITY:
-        return "Wrong settings"
+        return words.WRONG_SETTINGS
     if cause in (
         Cause.CERTIFICATE_UNTRUSTED,
         Cause.CERTIFICATE_EXPIRED,
@@ -64,5 +59,5 @@ def status_word(result: CheckResult) -> str:
         Cause.STARTTLS_UNAVAILABLE,
         Cause.TLS_FAILED,
     ):
-        return "Not safe"
-    return "Not working"
+        return words.NOT_SAFE
+    return words.NOT_WORKING

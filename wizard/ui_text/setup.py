@@ -11,12 +11,13 @@ from wizard.clients.thunderbird import Cause, WriteResult
 ADD_LABEL = "&Add to Thunderbird"
 OPEN_LABEL = "&Open Thunderbird"
 BY_HAND_LABEL = "Set up by &hand instead"
+CHECK_AGAIN_LABEL = "Chec&k again"
 BEFORE_ADDING = (
-    "Close Thunderbird first. Your password is not written anywhere: Thunderbird asks for it once."
+    "Close Thunderbird first. Your password is not written into Thunderbird: it asks for it once."
 )
 NOT_INSTALLED = (
-    "Thunderbird is not set up on this computer yet. Start it once and close it, then come "
-    "back here, or set it up by hand with the steps below."
+    "Thunderbird is not set up on this computer yet. Start it once and close it, then press "
+    "“Check again” (or come back to this window), or set it up by hand with the steps below."
 )
 
 

@@ -20,22 +20,17 @@ from wizard.clients.instructions.model import (
 )
 from wizard.provider import ServerSettings
 from wizard.services import Security
+from wizard.words import PROGRAM_NAMES, security_word
+
+__all__ = ["INFO", "authentication_word", "build", "security_hint", "security_word"]
 
 CLIENT_ID = "other"
 INFO = ClientInfo(
     client_id=CLIENT_ID,
-    title="Another mail app",
+    title=PROGRAM_NAMES[CLIENT_ID],
     platform="Any",
     summary="The plain settings, for any app that is not listed.",
 )
-
-
-def security_word(security: Security) -> str:
-    return {
-        Security.TLS: "SSL/TLS",
-        Security.STARTTLS: "STARTTLS",
-        Security.PLAIN: "None",
-    }[security]
 
 
 def security_hint(security: Security) -> str:
@@ -98,7 +93,7 @@ def build(ctx: Context) -> Instructions:
         )
     return Instructions(
         client_id=CLIENT_ID,
-        title="Another mail app",
+        title=PROGRAM_NAMES[CLIENT_ID],
         intro="Every mail app that supports IMAP and SMTP works with these settings.",
         steps=tuple(steps),
         notes=(

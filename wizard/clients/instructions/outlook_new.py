@@ -19,11 +19,12 @@ from wizard.clients.instructions.model import (
 )
 from wizard.provider import ServerSettings
 from wizard.services import Security
+from wizard.words import PROGRAM_NAMES
 
 CLIENT_ID = "outlook_new"
 INFO = ClientInfo(
     client_id=CLIENT_ID,
-    title="New Outlook for Windows",
+    title=PROGRAM_NAMES[CLIENT_ID],
     platform="Windows",
     summary="The free Outlook app that replaced Windows Mail, and the “New Outlook” switch.",
 )
@@ -92,7 +93,7 @@ def build(ctx: Context) -> Instructions:
     )
     return Instructions(
         client_id=CLIENT_ID,
-        title="New Outlook for Windows",
+        title=f"{PROGRAM_NAMES[CLIENT_ID]} for Windows",
         intro=(
             "For the free Outlook app that comes with Windows 11 (and Windows 10), and for "
             "Outlook for Microsoft 365 with the “New Outlook” switch turned on."

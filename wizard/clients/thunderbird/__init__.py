@@ -9,7 +9,9 @@ The GUI and the CLI use these four calls::
 
 Each module has one job: ``locations`` (where Thunderbird lives), ``profiles`` (profiles.ini),
 ``lock`` (is it running), ``prefsjs`` (parse and edit prefs.js), ``account`` (which prefs make
-the account), ``writer`` (the safe write), ``result`` (the outcome), ``cli`` (the sub-command).
+the account), ``writer`` (the safe write), ``profile_files`` (lock held, no links, backup,
+atomic swap), ``result`` (the outcome), ``reader`` (which accounts a profile has, read-only),
+``logins`` (saved logins by server and date; forgetting them), ``cli`` (the sub-command).
 """
 
 from wizard.clients.thunderbird.lock import LockState, check_profile_lock

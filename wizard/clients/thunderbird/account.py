@@ -106,9 +106,14 @@ def imap_server_uri(login: str, hostname: str) -> str:
     return f"imap://{escape(login, _XALPHAS)}@{escape(hostname, _URL_PATH)}"
 
 
-def plan_account(prefs: Mapping[str, PrefValue], request: AccountRequest) -> AccountPlan:
-    """Work out every pref for the account, reusing ours if it is already there."""
-    return _Planner(prefs, request).plan()
+def plan_account(
+    prefs: Mapping[str, PrefValue], request: AccountRequest, *, account_key: str | None = None
+) -> AccountPlan:
+    """Work out every pref for the account, reusing ours if it is already there.
+
+    ``account_key``: an existing account to update in place whatever its host or login.
+    """
+    return _Planner(prefs, request, account_key).plan()
 
 
 # --- helpers over the existing prefs ---
@@ -149,11 +154,10 @@ def _number(key: str, stem: str) -> int | None:
 
 
 class _Planner:
-    def __init__(self, prefs: Mapping[str, PrefValue], request: AccountRequest) -> None:
-        self.prefs = prefs
+    def __init__(self, prefs: Mapping[str, PrefValue], request: AccountRequest, target: str | None):
+        self.prefs, self.target = prefs, target
         self.request = request
-        self.imap = request.provider.imap
-        self.smtp = request.provider.smtp
+        self.imap, self.smtp = request.provider.imap, request.provider.smtp
         self.address = request.address
         self.login = self.imap.username_for(request.address)
         self.smtp_login = self.smtp.username_for(request.address)
@@ -191,7 +195,9 @@ class _Planner:
                 None,
             )
             same_server = kind == "imap" and hostname.lower() == host
-            if same_server and (identity or user.lower() == self.login.lower()) and not ours:
+            if account == self.target and kind == "imap" and not ours:
+                ours = (account, server, identity or (identities[0] if identities else None))
+            elif same_server and (identity or user.lower() == self.login.lower()) and not ours:
                 ours = (account, server, identity)
             elif identity:
                 others.append(OtherAccount(account, kind or "unknown", hostname))

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 FLATPAK_ID = "org.mozilla.Thunderbird"
 
@@ -42,14 +42,8 @@ def launch_command(
     env = os.environ if environ is None else environ
     parts = profile.parts
     if plat.startswith("win"):
-        roots = [env.get(k, "") for k in ("ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA")]
-        for root in filter(None, roots):
-            for sub in ("Mozilla Thunderbird", os.path.join("Programs", "Mozilla Thunderbird")):
-                exe = Path(root) / sub / "thunderbird.exe"
-                if exists(exe):
-                    return [str(exe), "-profile", str(profile)]
-        found = which("thunderbird.exe") or which("thunderbird")
-        return [found, "-profile", str(profile)] if found else None
+        exe = windows_thunderbird(env, exists)
+        return [exe, "-profile", str(profile)] if exe else None
     if plat == "darwin":
         # LaunchServices finds the app wherever it was dragged; --args passes the profile on.
         return ["open", "-n", "-a", "Thunderbird", "--args", "-profile", str(profile)]
@@ -61,6 +55,32 @@ def launch_command(
         return [flatpak, "run", FLATPAK_ID, "-profile", str(profile)] if flatpak else None
     found = which("thunderbird")
     return [found, "-profile", str(profile)] if found else None
+
+
+def windows_thunderbird(env: Mapping[str, str], exists: Callable[[Path], bool]) -> str | None:
+    """thunderbird.exe by absolute path only: the install folders, then absolute PATH entries.
+
+    Not ``shutil.which``: on Windows it looks in the current folder first, so a planted
+    ``thunderbird.exe`` in whatever folder the wizard was started from would run instead.
+    """
+    roots = [env.get(k, "") for k in ("ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA")]
+    candidates = [
+        PureWindowsPath(root, sub, "thunderbird.exe")
+        for root in roots
+        if root and _absolute_windows(root)
+        for sub in ("Mozilla Thunderbird", "Programs\\Mozilla Thunderbird")
+    ]
+    candidates += [
+        PureWindowsPath(entry.strip(), "thunderbird.exe")
+        for entry in env.get("PATH", "").split(";")
+        if entry.strip() and _absolute_windows(entry.strip())
+    ]
+    return next((str(exe) for exe in candidates if exists(Path(str(exe)))), None)
+
+
+def _absolute_windows(path: str) -> bool:
+    """``C:\\…`` or ``\\\\server\\…``; never ``.``, ``bin`` or ``\\no-drive``."""
+    return PureWindowsPath(path).is_absolute()
 
 
 def open_thunderbird(

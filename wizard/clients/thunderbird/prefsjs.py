@@ -120,6 +120,25 @@ def parse_prefs(text: str) -> PrefsDocument:
     return PrefsDocument(text=text, statements=tuple(_Parser(text).statements()))
 
 
+def parse_prefs_prefix(text: str) -> tuple[PrefsDocument, PrefsSyntaxError | None]:
+    """For reading only: every statement before the first problem, and that problem."""
+    found: list[PrefStatement] = []
+    try:
+        _Parser(text).statements(found)
+    except PrefsSyntaxError as exc:
+        return PrefsDocument(text=text, statements=tuple(found)), exc
+    return PrefsDocument(text=text, statements=tuple(found)), None
+
+
+def string_literal(literal: str) -> str:
+    """The value of one quoted string token (as the full parser decodes it)."""
+    parser = _Parser(literal)
+    value = parser.string(literal[0])
+    if parser.i != len(literal):
+        raise PrefsSyntaxError(1, "text after the string")
+    return value
+
+
 # --- writing ---
 
 
@@ -193,8 +212,8 @@ class _Parser:
     def fail(self, reason: str, line: int | None = None) -> PrefsSyntaxError:
         return PrefsSyntaxError(line if line is not None else self.line, reason)
 
-    def statements(self) -> list[PrefStatement]:
-        found: list[PrefStatement] = []
+    def statements(self, found: list[PrefStatement] | None = None) -> list[PrefStatement]:
+        found = [] if found is None else found
         while True:
             token = self.next_token()
             if token.kind == "eof":

@@ -44,11 +44,16 @@ class ThunderbirdProfile:
     # prefs.js is missing in a profile Thunderbird created but never started.
     has_prefs: bool = False
     last_used: float = 0.0  # mtime of prefs.js, else of the folder; for ranking only
+    # An absolute Path= pointing outside every Thunderbird folder (another disk, a shared or
+    # planted folder): listed and named as such, never picked as the default on its own.
+    outside: bool = False
 
     @property
     def label(self) -> str:
         """What a list shows: the profile name, the packaging, and the folder."""
         where = f" – {self.base_label}" if self.base_label != "Thunderbird" else ""
+        if self.outside:
+            return f"{self.name}{where} (outside Thunderbird's folders: {self.path})"
         return f"{self.name}{where} ({self.path})"
 
 
@@ -115,10 +120,28 @@ def find_profiles(
         )
     # Each folder (packaging) has its own favourite; across packagings the one used most
     # recently wins, which picks the Snap profile for someone who moved from the .deb to it.
-    favourites = [_favourite(profiles) for profiles in per_base]
+    inside = [[p for p in profiles if not p.outside] for profiles in per_base]
+    favourites = [_favourite(profiles) for profiles in inside if profiles]
+    outside = [p for profiles in per_base for p in profiles if p.outside]
+    for p in outside:
+        problems.append(
+            f"profiles.ini names the profile {p.name!r} at {p.path}, outside Thunderbird's "
+            "folders; it is listed but not used unless you choose it."
+        )
+    if not favourites:
+        return ProfileSearch(
+            SearchStatus.FOUND,
+            tuple(outside),
+            searched,
+            "Thunderbird's only profiles are outside its own folders: "
+            + ", ".join(str(p.path) for p in outside)
+            + ". Choose one yourself if it is really yours.",
+            tuple(problems),
+        )
     winner = max(favourites, key=lambda p: p.last_used)
     ordered = [replace(winner, preferred=True)]
-    ordered += [p for profiles in per_base for p in profiles if p.path != winner.path]
+    ordered += [p for profiles in inside for p in profiles if p.path != winner.path]
+    ordered += outside
     count = len(ordered)
     message = (
         f"Found Thunderbird profile {winner.name!r} at {winner.path}."
@@ -170,6 +193,7 @@ def _profiles_in(base: Base) -> tuple[list[ThunderbirdProfile], str | None]:
                 base,
                 install_default=_normalise(s.path) in install_keys,
                 marked_default=s.default,
+                outside=not _within(path, base.path),
             )
         )
     # An [Install…] Default= that matches no [Profile…] section still names a profile folder.
@@ -177,7 +201,8 @@ def _profiles_in(base: Base) -> tuple[list[ThunderbirdProfile], str | None]:
     for value in install_defaults:
         path = _resolve(base.path, value, not Path(value).is_absolute())
         if path.is_dir() and path not in known:
-            profiles.append(_describe(path, path.name, base, install_default=True))
+            outside = not _within(path, base.path)
+            profiles.append(_describe(path, path.name, base, install_default=True, outside=outside))
             known.add(path)
     if not profiles and sections:
         return [], f"{ini} lists profiles, but none of their folders exists."
@@ -191,6 +216,7 @@ def _describe(
     *,
     install_default: bool = False,
     marked_default: bool = False,
+    outside: bool = False,
 ) -> ThunderbirdProfile:
     prefs = path / "prefs.js"
     try:
@@ -211,6 +237,7 @@ def _describe(
         marked_default=marked_default,
         has_prefs=has_prefs,
         last_used=last_used,
+        outside=outside,
     )
 
 
@@ -230,6 +257,14 @@ def _resolve(base: Path, value: str, relative: bool) -> Path:
     if relative:
         return base.joinpath(*[part for part in value.replace("\\", "/").split("/") if part])
     return Path(value)
+
+
+def _within(path: Path, base: Path) -> bool:
+    """Whether ``path`` really lies in ``base`` (links and ``..`` resolved first)."""
+    try:
+        return path.resolve().is_relative_to(base.resolve())
+    except OSError:
+        return False
 
 
 def _normalise(value: str) -> str:

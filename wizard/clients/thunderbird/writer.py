@@ -1,10 +1,11 @@
 """Writing the account into a real profile's prefs.js, safely.
 
 The order is chosen so that every refusal leaves the profile exactly as it was:
-check the input, the profile and the lock first; parse the whole file before deciding anything;
-do nothing at all when the account is already in place (a second run must not even add a backup);
-then copy the original aside, write a temporary file in the same folder, fsync it, check the lock
-once more and swap it in with one atomic ``os.replace``.
+check the input and the profile first, then take the profile lock and hold it to the end (so
+Thunderbird cannot start in between); parse the whole file before deciding anything; do nothing
+at all when the account is already in place (a second run must not even add a backup); then copy
+the original aside, write a temporary file in the same folder, fsync it and swap it in with one
+atomic ``os.replace`` (``profile_files``). A prefs.js that is a symbolic link is refused.
 
 We write ``prefs.js`` and not ``user.js``: user.js is re-applied at every start, so the person
 could never change the account in Thunderbird afterwards, and it is where IT puts lockdowns.
@@ -14,20 +15,24 @@ password manager. Nothing here could write it even by mistake.
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import os
-import stat
-import sys
-import tempfile
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from wizard.address import check_address, check_display_name
 from wizard.clients.thunderbird import prefsjs
 from wizard.clients.thunderbird.account import AccountPlan, AccountRequest, plan_account
-from wizard.clients.thunderbird.lock import LockState, check_profile_lock
+from wizard.clients.thunderbird.lock import LockState
+from wizard.clients.thunderbird.profile_files import (
+    LinkRefused,
+    ProfileBusy,
+    backup,
+    discard,
+    held_profile_lock,
+    looks_writable,
+    read_plain_file,
+    replace_atomically,
+)
 from wizard.clients.thunderbird.profiles import INSTALL_HINT
 from wizard.clients.thunderbird.result import Cause, WriteResult
 from wizard.provider import Provider
@@ -42,10 +47,10 @@ NEW_FILE_HEADER = (
     "\n"
 )
 _READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
+# Thunderbird's own prefs.js is kilobytes; the cap keeps a planted huge file out of memory.
+MAX_PREFS_BYTES = 64_000_000
 _CLOSE_HINT = "Close Thunderbird completely (check the system tray too) and try again."
 _TABLE_HINT = "or set up the account by hand with the settings table."
-
-LockCheck = Callable[[Path], LockState]
 
 
 def write_account(
@@ -55,10 +60,15 @@ def write_account(
     full_name: str,
     *,
     now: datetime | None = None,
-    lock_check: LockCheck | None = None,
+    account_key: str | None = None,
+    platform: str | None = None,
 ) -> WriteResult:
     """Add (or update) the IMAP/SMTP account for ``address`` in ``profile``; never raises for
-    the expected refusals, which come back as a WriteResult with a Cause and a message."""
+    the expected refusals, which come back as a WriteResult with a Cause and a message.
+
+    ``account_key`` names an existing account to bring to the provider's settings in place
+    (the diagnosis' "Fix it"), even when its host or login is wrong today.
+    """
     profile = Path(profile)
     checked = check_address(address)
     if not checked.ok:
@@ -74,19 +84,37 @@ def write_account(
             Cause.NO_PROFILE,
             f"There is no Thunderbird profile at {profile}. {INSTALL_HINT}",
         )
-    is_locked = lock_check or check_profile_lock
-    lock = is_locked(profile)
-    if lock.running:
-        return _running(profile, lock)
-
-    prefs_path = profile / PREFS
-    if prefs_path.is_symlink():
-        prefs_path = prefs_path.resolve()
     try:
-        original = prefs_path.read_bytes()
-        exists = True
-    except FileNotFoundError:
-        original, exists = b"", False
+        with held_profile_lock(profile, platform=platform):
+            return _write_locked(profile, request, now, account_key)
+    except ProfileBusy as busy:
+        return _running(profile, busy.state)
+    except OSError as exc:
+        if exc.errno in _READ_ONLY_ERRNOS:
+            return _read_only(profile, exc.strerror or str(exc))
+        return _refuse(
+            profile,
+            Cause.PROFILE_READ_ONLY,
+            f"The Thunderbird profile at {profile} cannot be locked for writing "
+            f"({exc.strerror or exc}). Nothing was changed; {_TABLE_HINT}",
+            detail=str(exc),
+        )
+
+
+def _write_locked(
+    profile: Path, request: AccountRequest, now: datetime | None, account_key: str | None
+) -> WriteResult:
+    prefs_path = profile / PREFS
+    try:
+        read = read_plain_file(prefs_path, MAX_PREFS_BYTES)
+    except LinkRefused:
+        return _refuse(
+            profile,
+            Cause.PROFILE_READ_ONLY,
+            f"Thunderbird's settings file {prefs_path} is a link to another place, so the "
+            f"wizard left it alone; nothing was changed. {_TABLE_HINT.capitalize()}",
+            detail="prefs.js is a symbolic link",
+        )
     except OSError as exc:
         return _refuse(
             profile,
@@ -95,6 +123,7 @@ def write_account(
             f"{_TABLE_HINT.capitalize()}",
             detail=exc.strerror or str(exc),
         )
+    original, exists = (read, True) if read is not None else (b"", False)
 
     try:
         document = prefsjs.parse_prefs(prefsjs.decode(original))
@@ -102,7 +131,7 @@ def write_account(
         return _corrupt(profile, prefs_path, original, exc, now)
 
     try:
-        plan = plan_account(document.values(), request)
+        plan = plan_account(document.values(), request, account_key=account_key)
         new_text = document.with_values(plan.changes)
     except ValueError as exc:  # a value Thunderbird cannot store, or unmappable provider data
         return _refuse(profile, Cause.BAD_INPUT, f"This account cannot be written: {exc}.")
@@ -113,20 +142,15 @@ def write_account(
     if not exists:
         new_text = NEW_FILE_HEADER + new_text
 
-    if not _looks_writable(profile) or (exists and not _looks_writable(prefs_path)):
+    if not looks_writable(profile) or (exists and not looks_writable(prefs_path)):
         return _read_only(profile, "the folder or prefs.js has no write permission")
-    backup: Path | None = None
+    saved: Path | None = None
     try:
         if exists:
-            backup = _backup(prefs_path, original, now)
-        _replace_atomically(
-            prefs_path, prefsjs.encode(new_text), lambda: is_locked(profile), mode_from=prefs_path
-        )
-    except _LockedMeanwhile as race:
-        _discard(backup)
-        return _running(profile, race.state)
+            saved = backup(prefs_path, original, now)
+        replace_atomically(prefs_path, prefsjs.encode(new_text))
     except OSError as exc:
-        _discard(backup)
+        discard(saved)
         if exc.errno in _READ_ONLY_ERRNOS:
             return _read_only(profile, exc.strerror or str(exc))
         return _refuse(
@@ -136,106 +160,7 @@ def write_account(
             f"changed; free some disk space and try again, {_TABLE_HINT}",
             detail=str(exc),
         )
-    return _result(profile, plan, backup=backup, changed=True, warnings=warnings)
-
-
-# --- the file operations ---
-
-
-class _LockedMeanwhile(Exception):
-    def __init__(self, state: LockState) -> None:
-        super().__init__(state.detail)
-        self.state = state
-
-
-def _backup(prefs_path: Path, original: bytes, now: datetime | None) -> Path:
-    """``prefs.js.wizard-YYYYMMDD-HHMMSS`` next to the original, never overwriting a backup.
-
-    The name does not end in ``.js`` on purpose: nothing should mistake it for a prefs file.
-    """
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    for n in range(1, 1000):
-        suffix = "" if n == 1 else f"-{n}"
-        candidate = prefs_path.with_name(f"{prefs_path.name}.wizard-{stamp}{suffix}")
-        try:
-            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            continue
-        try:
-            _write_all(fd, original)
-            os.fsync(fd)
-        except BaseException:
-            os.close(fd)
-            candidate.unlink(missing_ok=True)
-            raise
-        os.close(fd)
-        return candidate
-    raise FileExistsError(errno.EEXIST, "too many backups with the same time stamp")
-
-
-def _replace_atomically(
-    target: Path, data: bytes, still_unlocked: Callable[[], LockState], *, mode_from: Path
-) -> None:
-    try:
-        mode = stat.S_IMODE(mode_from.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o644  # what Gecko creates prefs.js with (subject to the umask)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".prefs.js.", suffix=".wizard-tmp")
-    tmp = Path(tmp_name)
-    try:
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.chmod(tmp, mode)
-        # Thunderbird could have started while we wrote; look once more right before the swap.
-        state = still_unlocked()
-        if state.running:
-            raise _LockedMeanwhile(state)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable; Windows has no directory handles for this."""
-    if sys.platform.startswith("win"):
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _discard(path: Path | None) -> None:
-    if path is not None:
-        with contextlib.suppress(OSError):
-            path.unlink()
-
-
-def _looks_writable(path: Path) -> bool:
-    """Write permission as the owner meant it.
-
-    ``os.access`` says yes to root for anything; the permission bits record whether someone
-    deliberately made the profile read-only, and we honour that even when running as root.
-    """
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return os.access(path, os.W_OK) and bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    return _result(profile, plan, backup=saved, changed=True, warnings=warnings)
 
 
 def _user_js_overrides(profile: Path, plan: AccountPlan) -> tuple[str, ...]:
@@ -303,14 +228,14 @@ def _corrupt(
 ) -> WriteResult:
     # A copy helps IT: on its next start Thunderbird silently drops the statements it cannot
     # parse and rewrites the file, and whatever was in them would be gone for good.
-    backup: Path | None = None
+    copy: Path | None = None
     saved = ""
-    if _looks_writable(profile):
+    if looks_writable(profile):
         try:
-            backup = _backup(prefs_path, original, now)
-            saved = f" A copy of it is at {backup}."
+            copy = backup(prefs_path, original, now)
+            saved = f" A copy of it is at {copy}."
         except OSError:
-            backup = None
+            copy = None
     return WriteResult(
         ok=False,
         message=(
@@ -320,7 +245,7 @@ def _corrupt(
         ),
         profile=profile,
         cause=Cause.PREFS_CORRUPT,
-        backup=backup,
+        backup=copy,
         detail=str(error),
     )
 

@@ -13,12 +13,21 @@ from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.checking import CheckingPage
 from wizard.ui.pages.client import ClientPage
 from wizard.ui.pages.done import DonePage
+from wizard.ui.pages.mail_programs import MailProgramsPage
 from wizard.ui.pages.setup import SetupPage
 from wizard.ui.pages.welcome import WelcomePage
 
 PAGE_CLASSES: dict[Page, type[WizardPage]] = {
     cls.page_id: cls
-    for cls in (WelcomePage, AccountPage, CheckingPage, ClientPage, SetupPage, DonePage)
+    for cls in (
+        WelcomePage,
+        AccountPage,
+        CheckingPage,
+        MailProgramsPage,
+        ClientPage,
+        SetupPage,
+        DonePage,
+    )
 }
 
 __all__ = [
@@ -27,6 +36,7 @@ __all__ = [
     "CheckingPage",
     "ClientPage",
     "DonePage",
+    "MailProgramsPage",
     "SetupPage",
     "WelcomePage",
     "WizardPage",

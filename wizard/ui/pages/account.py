@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from wizard.flow import AccountField, Page
 from wizard.ui.pages.base import WizardPage
@@ -68,37 +76,53 @@ class AccountPage(WizardPage):
         address_label.setBuddy(self.address)
         password_label = QLabel("&Password:", self)
         password_label.setBuddy(self.password)
-        form.addRow(name_label, self.name)
-        form.addRow(address_label, self.address)
-        form.addRow(password_label, self.password)
-        # Right under the box it is about, where the eyes are while typing.
+        # Each field's message sits directly under it (not at the foot of the page), the field
+        # is outlined in the error colour and a screen reader hears the message with the field.
+        self.name_error = wrapping_label("", self)
+        self.address_error = wrapping_label("", self)
+        self.domain_warning = wrapping_label("", self)
+        self.password_error = wrapping_label("", self)
+        self.password_warning = wrapping_label("", self)
+        form.addRow(name_label, self._with_messages(self.name, self.name_error))
+        form.addRow(
+            address_label,
+            self._with_messages(self.address, self.address_error, self.domain_warning),
+        )
+        # Caps Lock right under the box it is about, where the eyes are while typing.
         self.caps = wrapping_label("Caps Lock seems to be on.", self)
-        form.addRow("", self.caps)
+        form.addRow(
+            password_label,
+            self._with_messages(
+                self.password, self.password_error, self.password_warning, self.caps
+            ),
+        )
         self.show_password_box = QCheckBox("Sh&ow password", self)
         self.show_password_box.toggled.connect(self._toggle_reveal)
         form.addRow("", self.show_password_box)
         self.remember_box = QCheckBox("&Remember my password on this computer", self)
-        form.addRow("", self.remember_box)
         # Where the password would be kept, or why it cannot be: its own wrapping line under
         # the box, because store names such as "Secret Service (GNOME Keyring / KWallet)" make
         # a one-line check box too wide for the form's field column.
         self.keychain_note = secondary_label("", self)
-        form.addRow("", self.keychain_note)
+        self.remember_row = self._with_messages(self.remember_box, self.keychain_note)
+        form.addRow("", self.remember_row)
         self.test_message_box = QCheckBox(TEST_MESSAGE_CHOICE, self)
         self.test_message_box.setChecked(wizard.flow.send_test_message)
         self.test_message_box.toggled.connect(wizard.flow.choose_test_message)
-        form.addRow("", self.test_message_box)
         self.test_message_note = secondary_label(TEST_MESSAGE_NOTE, self)
-        form.addRow("", self.test_message_note)
+        form.addRow("", self._with_messages(self.test_message_box, self.test_message_note))
         self._form = form
-        for widget in (self.remember_box, self.keychain_note, self.caps):
-            form.setRowVisible(widget, False)  # shown once the keychain has been asked
-        outer.addLayout(form)
-        self.address_error = wrapping_label("", self)
-        self.domain_warning = wrapping_label("", self)
-        for label in (self.address_error, self.domain_warning):
+        form.setRowVisible(self.remember_row, False)  # shown once the keychain has been asked
+        for label in (
+            self.name_error,
+            self.address_error,
+            self.domain_warning,
+            self.password_error,
+            self.password_warning,
+            self.caps,
+        ):
             label.hide()
-            outer.addWidget(label)
+        outer.addLayout(form)
         outer.addStretch(1)
         self.password.caps_lock.connect(self._caps_changed)
         for edit in (self.name, self.address, self.password):
@@ -109,9 +133,25 @@ class AccountPage(WizardPage):
         self.setTabOrder(self.show_password_box, self.remember_box)
         self.setTabOrder(self.remember_box, self.test_message_box)
 
+    def _with_messages(self, edit: QWidget, *messages: QLabel) -> QWidget:
+        """The field and its messages in one cell: a form row would size a wrapping label for
+        a narrower column than it gets and leave a gap under it."""
+        cell = QWidget(self)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        policy.setHeightForWidth(True)
+        cell.setSizePolicy(policy)
+        lay = QVBoxLayout(cell)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(edit)
+        for label in messages:
+            label.setParent(cell)
+            lay.addWidget(label)
+        return cell
+
     def _caps_changed(self, on: bool) -> None:
         self.caps.setStyleSheet(f"color: {warn_color(self).name()};")
-        self._form.setRowVisible(self.caps, on)
+        self.caps.setVisible(on)
 
     def _toggle_reveal(self, shown: bool) -> None:
         self.password.setEchoMode(
@@ -122,11 +162,9 @@ class AccountPage(WizardPage):
         flow = self.flow
         status = flow.keychain_status()
         if status is None:  # no remembering in this run (tests, --selftest)
-            self._form.setRowVisible(self.remember_box, False)
-            self._form.setRowVisible(self.keychain_note, False)
+            self._form.setRowVisible(self.remember_row, False)
             return
-        self._form.setRowVisible(self.remember_box, True)
-        self._form.setRowVisible(self.keychain_note, True)
+        self._form.setRowVisible(self.remember_row, True)
         self.remember_box.setEnabled(status.ok)
         self.remember_box.setChecked(status.ok and flow.remember_password)
         if status.ok:
@@ -197,14 +235,31 @@ class AccountPage(WizardPage):
 
     def _changed(self) -> None:
         v = self.flow.validate_account(self.name.text(), self.address.text(), self.password.text())
-        error = v.address_error or v.name_error or v.password_error
-        self.address_error.setText(error)
-        self.address_error.setStyleSheet(f"color: {fail_color(self).name()};")
-        self.address_error.setVisible(bool(error))
+        fail, warn = fail_color(self).name(), warn_color(self).name()
+        self._show_message(self.name, self.name_error, v.name_error, fail)
+        self._show_message(self.address, self.address_error, v.address_error, fail)
+        self._show_message(self.password, self.password_error, v.password_error, fail)
         self.domain_warning.setText(v.domain_warning)
-        self.domain_warning.setStyleSheet(f"color: {warn_color(self).name()};")
+        self.domain_warning.setStyleSheet(f"color: {warn};")
         self.domain_warning.setVisible(bool(v.domain_warning))
+        if not v.address_error:
+            self.address.setAccessibleDescription(v.domain_warning)
+        self.password_warning.setText(v.password_warning)
+        self.password_warning.setStyleSheet(f"color: {warn};")
+        self.password_warning.setVisible(bool(v.password_warning))
+        if not v.password_error:
+            self.password.setAccessibleDescription(v.password_warning)
         self.completeChanged.emit()
+
+    def _show_message(self, edit: QLineEdit, label: QLabel, message: str, color: str) -> None:
+        """The message under its field; the field outlined in ``color`` and described by it."""
+        label.setText(message)
+        label.setStyleSheet(f"color: {color};")
+        label.setVisible(bool(message))
+        edit.setProperty("invalid", bool(message))
+        edit.setProperty("invalidColor", color)
+        edit.setAccessibleDescription(message)
+        edit.update()
 
     def isComplete(self) -> bool:
         return self.flow.validate_account(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar, Protocol
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QWizardPage
+from PySide6.QtWidgets import QPushButton, QWizardPage
 
 from wizard.checks.options import CheckOptions
 from wizard.flow import Page, WizardFlow
+from wizard.ui.headings import scale_heading
+from wizard.ui.primary import show_primary
 
 
 class PageHost(Protocol):
@@ -55,7 +58,12 @@ class WizardPage(QWizardPage):
         # signal: QWizard's destructor emits it, into a Python object already being freed.)
         super().showEvent(event)
         if not event.spontaneous():
+            host = self.wizard()
+            if host is not None:
+                scale_heading(host)
             self.page_shown()
+            # After the page's own focus choice (page_shown may set it on the next turn).
+            QTimer.singleShot(0, self, self.primary_changed)
 
     def page_shown(self) -> None:
         """The page has just become the current one, by Next or by Back.
@@ -63,6 +71,17 @@ class WizardPage(QWizardPage):
         QWizard calls ``initializePage`` only on the way forward; what must also happen on the
         way back (where the focus goes) belongs here.
         """
+
+    def primary_button(self) -> QPushButton | None:
+        """The page's own main action now; None when Next (or Finish) is the main action."""
+        return None
+
+    def primary_changed(self) -> None:
+        """The page's main action changed: make it the accent-coloured default and the focus."""
+        host = self.wizard()  # None while the window resets or closes: nothing to paint then
+        if host is not None and host.currentPage() is self:
+            scale_heading(host)
+            show_primary(host, self, self.primary_button(), last_page=self.nextId() == -1)
 
     def wizard_closing(self) -> None:
         """The window is closing: stop background work and let go of secrets shown here."""

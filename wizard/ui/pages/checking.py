@@ -27,19 +27,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.checks.model import CheckResult, Step, StepStatus
-from wizard.clients.instructions.other import security_word
+from wizard.checks.model import CheckResult, Step
 from wizard.flow import CheckState, Page
 from wizard.password_rules import password_problem
 from wizard.services import Service
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
+from wizard.ui.pages.origin_confirm import OriginConfirmation
 from wizard.ui.pages.report_export import ReportExport
+from wizard.ui.pages.summary_row import MARKS as _MARKS
+from wizard.ui.pages.summary_row import SummaryRow
 from wizard.ui.report_window import ReportWindow
 from wizard.ui.widgets import (
     PasswordEdit,
     ServiceRow,
-    Spinner,
     StatusMark,
     fail_color,
     ok_color,
@@ -51,60 +52,18 @@ from wizard.ui_text.checking import (
     ROUND_TRIP_SUBTITLE,
     ROUND_TRIP_WAITING,
     STOPPING,
+    TITLE_RUNNING,
     Action,
     Row,
     Tone,
     checking_text,
     round_trip_not_run,
 )
+from wizard.ui_text.trust import ORIGIN_TITLE, confirmation
+from wizard.words import security_word
 
 if TYPE_CHECKING:
     from wizard.ui.pages.base import PageHost
-
-_MARKS = {Tone.GOOD: StepStatus.OK, Tone.BAD: StepStatus.FAILED}
-
-
-class SummaryRow(QWidget):
-    """One thing the person cares about: a mark, its name and one status word.
-
-    Screen readers get the name as the accessible name and the full result (status word and
-    the diagnosis in plain words) as the accessible description. Made once per thing and
-    updated in place: rows are never deleted while the page lives.
-    """
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 2, 0, 2)
-        self.spinner = Spinner(self)
-        self.mark = StatusMark(self)
-        self.name = QLabel("", self)
-        self.word = QLabel("", self)
-        lay.addWidget(self.spinner)
-        lay.addWidget(self.mark)
-        lay.addWidget(self.name)
-        lay.addSpacing(self.fontMetrics().averageCharWidth() * 2)
-        lay.addWidget(self.word)
-        lay.addStretch(1)
-
-    def show_row(self, row: Row, name_width: int) -> None:
-        # One name column for all rows, so the status words line up right after the names.
-        self.name.setMinimumWidth(name_width)
-        self.name.setText(row.name)
-        self.word.setText(row.word)
-        self.setAccessibleName(row.name)
-        self.setAccessibleDescription(row.description)
-        if row.word == "Checking…":
-            self.mark.hide()
-            self.spinner.start()
-            self.word.setStyleSheet("")
-        else:
-            self.spinner.stop()
-            self.mark.show()
-            self.mark.set_status(_MARKS.get(row.tone, StepStatus.SKIPPED))
-            color = {Tone.GOOD: ok_color(self), Tone.BAD: fail_color(self)}.get(row.tone)
-            self.word.setStyleSheet(f"color: {color.name()}; font-weight: bold;" if color else "")
-        self.show()
 
 
 class CheckingPage(WizardPage):
@@ -121,7 +80,8 @@ class CheckingPage(WizardPage):
 
     def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
-        self.setTitle("Checking your account")
+        self.setTitle(TITLE_RUNNING)
+        self._retyped = False  # this run checks a password typed again on this page
         self.run = CheckRun(self)
         self.run.step.connect(self._on_step)
         self.run.logins_done.connect(self._on_logins_done)
@@ -134,21 +94,31 @@ class CheckingPage(WizardPage):
         self._action = Action.NONE
         outer = QVBoxLayout(self)
 
-        # Summary: headline, the one fix, the one action.
+        # Summary: headline (with the outcome's icon), the one fix, the one action.
+        head = QHBoxLayout()
         self.status = wrapping_label("", self)
         font = self.status.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
         self.status.setFont(font)
-        outer.addWidget(self.status)
+        self.status_mark = StatusMark(self)
+        self.status_mark.setFont(font)
+        self.status_mark.hide()
+        head.addWidget(self.status_mark, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.status, 1)
+        outer.addLayout(head)
         self.summary = wrapping_label("", self)
         outer.addWidget(self.summary)
+        self.origin_question = OriginConfirmation(self)
+        self.origin_question.send.connect(self._origin_confirmed)
+        self.origin_question.refuse.connect(self.flow.refuse_origin)
+        outer.addWidget(self.origin_question)
         self.password_box = QWidget(self)
         form = QFormLayout(self.password_box)
         form.setContentsMargins(0, 0, 0, 0)
         self.password = PasswordEdit(self.password_box)
         self.password.setAccessibleName("Password")
-        self.password.returnPressed.connect(self._act)
+        # Enter in the box presses the default button, which is the page's one action.
         self.password.textChanged.connect(self._password_typed)
         password_label = QLabel("&Password:", self.password_box)
         password_label.setBuddy(self.password)
@@ -156,6 +126,10 @@ class CheckingPage(WizardPage):
         self.caps = wrapping_label("Caps Lock seems to be on.", self.password_box)
         form.addRow("", self.caps)
         form.setRowVisible(self.caps, False)
+        # A password the flow refuses (a pasted line break) is said right under the box.
+        self.password_error = wrapping_label("", self.password_box)
+        form.addRow("", self.password_error)
+        form.setRowVisible(self.password_error, False)
         self.password.caps_lock.connect(self._caps_changed)
         self._password_form = form
         outer.addWidget(self.password_box)
@@ -259,7 +233,14 @@ class CheckingPage(WizardPage):
         if self._report_window is not None:
             self._report_window.close()
 
-    def start(self) -> None:
+    def primary_button(self) -> QPushButton | None:
+        """The one fix ("Try again", "Try with my full email address"); else Next."""
+        return self.action_button if self.action_button.isVisible() else None
+
+    def start(self, *, retyped: bool = False) -> None:
+        self._retyped = retyped
+        if self._wait_for_origin():
+            return
         self.flow.checks_started()
         self.continue_anyway.setChecked(False)
         self.password.clear()
@@ -275,6 +256,29 @@ class CheckingPage(WizardPage):
         self._set_running(True)
         self.completeChanged.emit()
 
+    def _wait_for_origin(self) -> bool:
+        """Ask first when the settings are not IT's word; True while the answer is awaited."""
+        flow = self.flow
+        if not flow.origin_needs_confirmation:
+            self.origin_question.hide()
+            self.rows_box.show()
+            return False
+        self.run.abandon()
+        self.status.setText(ORIGIN_TITLE)
+        self.status.setStyleSheet("")
+        for widget in (self.summary, self.password_box, self.action_button, self.rows_box):
+            widget.hide()
+        self.origin_question.ask(
+            confirmation(flow.provider, flow.account.address, flow.settings_origin)
+        )
+        self._set_running(False)
+        self.completeChanged.emit()
+        return True
+
+    def _origin_confirmed(self) -> None:
+        self.flow.confirm_origin()
+        self.start()
+
     def stop(self) -> None:
         if self.run.stop():
             self.status.setText(STOPPING)
@@ -288,12 +292,17 @@ class CheckingPage(WizardPage):
 
     def _show_words(self, *, saving: bool = False, interim: Sequence[CheckResult] = ()) -> None:
         """Paint the wording for the flow's check state (wizard.ui_text.checking)."""
-        words = checking_text(self.flow, saving=saving, interim=interim)
+        words = checking_text(self.flow, saving=saving, interim=interim, retyped=self._retyped)
         color: QColor | None = {Tone.GOOD: ok_color(self), Tone.BAD: fail_color(self)}.get(
             words.tone
         )
-        self.status.setText(("✓ " if words.tone is Tone.GOOD else "") + words.status)
+        self.setTitle(words.title)
+        self.status.setText(words.status)
         self.status.setStyleSheet(f"color: {color.name()};" if color else "")
+        mark = _MARKS.get(words.tone)
+        self.status_mark.setVisible(mark is not None)
+        if mark is not None:
+            self.status_mark.set_status(mark)
         self.summary.setText(words.fix)
         self.summary.setVisible(bool(words.fix))
         self.password_box.setVisible(words.action is Action.PASSWORD)
@@ -306,6 +315,7 @@ class CheckingPage(WizardPage):
         else:
             self.action_button.setEnabled(True)
         self._paint_rows(words.rows)
+        self.primary_changed()
 
     def _paint_rows(self, rows: tuple[Row, ...]) -> None:
         metrics = self.rows_box.fontMetrics()
@@ -330,17 +340,28 @@ class CheckingPage(WizardPage):
     def _password_typed(self, text: str) -> None:
         if self._action is Action.PASSWORD:
             self.action_button.setEnabled(bool(text))
+        self._show_password_problem("")
+
+    def _show_password_problem(self, problem: str) -> None:
+        color = fail_color(self).name()
+        self.password_error.setText(problem)
+        self.password_error.setStyleSheet(f"color: {color};")
+        self._password_form.setRowVisible(self.password_error, bool(problem))
+        self.password.setProperty("invalid", bool(problem))
+        self.password.setProperty("invalidColor", color)
+        self.password.setAccessibleDescription(problem)
+        self.password.update()
 
     def _act(self) -> None:
         if self._action is Action.PASSWORD:
             if self.flow.retry_with_password(self.password.text()):
-                self.start()
+                self.start(retyped=True)
             elif problem := password_problem(self.password.text()):
-                self.status.setText(problem)  # the flow refused it: say why, send nothing
+                self._show_password_problem(problem)  # refused by the flow: nothing is sent
         elif self._action is Action.FULL_ADDRESS:
             self.retry_with_full_address()
         elif self._action is Action.RETRY:
-            self.start()
+            self.start(retyped=self._retyped)
 
     def retry_with_full_address(self) -> None:
         self.flow.use_full_address_login()

@@ -25,7 +25,11 @@ def with_mnemonic(label: str, taken: set[str]) -> str:
 
 class ClientPage(WizardPage):
     """The person picks their mail program; this OS's usual ones come first, a found
-    Thunderbird first of all and marked *detected*."""
+    Thunderbird first of all and marked *detected*.
+
+    Nothing is ticked that the app did not find: a guess the person does not notice would set
+    up the wrong program. Next waits for a choice.
+    """
 
     page_id = Page.CLIENT
 
@@ -38,6 +42,8 @@ class ClientPage(WizardPage):
         )
         lay.addSpacing(6)
         self.group = QButtonGroup(self)
+        self.group.buttonToggled.connect(lambda *_: self.completeChanged.emit())
+        self._chosen = False  # the person picked one on an earlier visit
         self.buttons: dict[str, QRadioButton] = {}
         taken = {"b", "n"}  # Back and Next
         for client in wizard.flow.clients:
@@ -69,12 +75,26 @@ class ClientPage(WizardPage):
 
     def initializePage(self) -> None:
         chosen = next(c for c in self.flow.clients if c.id == self.flow.client_id)
+        if not (self._chosen or chosen.detected or self.flow.setup_done):
+            self._clear()
+            return
         if chosen.retired:
             self.show_retired.setChecked(True)  # chosen before: it stays in view
         self.buttons[chosen.id].setChecked(True)
+
+    def _clear(self) -> None:
+        # A QButtonGroup keeps one button ticked; unticking needs it non-exclusive for a moment.
+        self.group.setExclusive(False)
+        for button in self.buttons.values():
+            button.setChecked(False)
+        self.group.setExclusive(True)
+
+    def isComplete(self) -> bool:
+        return any(button.isChecked() for button in self.buttons.values())
 
     def validatePage(self) -> bool:
         for cid, button in self.buttons.items():
             if button.isChecked():
                 self.flow.choose_client(cid)
-        return True
+                self._chosen = True
+        return self.isComplete()

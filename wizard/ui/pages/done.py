@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from wizard.flow import Mode, Page
 from wizard.handout import write_handout
 from wizard.ui.pages.base import WizardPage
-from wizard.ui.widgets import fail_color, ok_color, secondary_label, wrapping_label
+from wizard.ui.widgets import StatusMark, secondary_label, wrapping_label
 from wizard.ui_text.checking import Tone
 from wizard.ui_text.done import done_text
 
@@ -33,17 +34,14 @@ class DonePage(WizardPage):
         self.setTitle("Ready")
         lay = QVBoxLayout(self)
         head = QHBoxLayout()
-        self.mark = QLabel("", self)
-        mark_font = self.mark.font()
-        mark_font.setPointSizeF(mark_font.pointSizeF() * 2.2)
-        mark_font.setBold(True)
-        self.mark.setFont(mark_font)
         self.headline = wrapping_label("", self)
         head_font = self.headline.font()
         head_font.setPointSizeF(head_font.pointSizeF() * 1.25)
         head_font.setBold(True)
         self.headline.setFont(head_font)
-        head.addWidget(self.mark)
+        self.mark = StatusMark(self)
+        self.mark.setFont(head_font)
+        head.addWidget(self.mark, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.headline, 1)
         lay.addLayout(head)
         lay.addSpacing(8)
@@ -56,7 +54,10 @@ class DonePage(WizardPage):
         row = QHBoxLayout()
         self.handout_button = QPushButton("Save my settings s&heet…", self)
         self.handout_button.setAutoDefault(False)
-        self.handout_button.setToolTip("A PDF and a web page with your settings; no password")
+        self.handout_button.setToolTip(
+            "A PDF to print and a web page (also for screen readers) with your settings; "
+            "no password"
+        )
         self.handout_button.clicked.connect(self.save_handout)
         row.addWidget(self.handout_button)
         row.addStretch(1)
@@ -76,11 +77,12 @@ class DonePage(WizardPage):
         remembered = flow.remember_account() if flow.mode is Mode.SETUP else ""
         words = done_text(flow, remembered)
         self.setTitle(words.title)
-        good = words.tone is Tone.GOOD
-        self.mark.setText("✓" if good else "✗")
-        self.mark.setAccessibleName("Ready" if good else "Not finished")
-        color = ok_color(self) if good else fail_color(self)
-        self.mark.setStyleSheet(f"color: {color.name()};")
+        # Steps left to the person get no mark: a tick would claim what nobody has seen.
+        self.mark.setVisible(words.tone is not Tone.PLAIN)
+        if words.tone is Tone.GOOD:
+            self.mark.set_ok("Ready")
+        elif words.tone is Tone.BAD:
+            self.mark.set_failed("Not finished")
         self.headline.setText(words.headline)
         for number, (label, step) in enumerate(zip(self.steps, words.steps, strict=True), 1):
             label.setText(f"{number}. {step}")
@@ -104,4 +106,9 @@ class DonePage(WizardPage):
         except OSError as exc:
             self.handout_status.setText(f"Could not save the settings sheet: {exc.strerror or exc}")
             return
-        self.handout_status.setText(f"Saved {files.pdf.name} and {files.html.name} in {folder}.")
+        # The PDF is untagged (Qt writes no structure tags): the web page, with its headings and
+        # table headers, is offered as the version for screen readers.
+        self.handout_status.setText(
+            f"Saved {files.pdf.name} and {files.html.name} in {folder}. The web page is the "
+            "version that works with screen readers."
+        )

@@ -7,15 +7,17 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 
 from wizard.flow import WizardFlow
-from wizard.report import mailto_link, make_report, render_text, scrub
+from wizard.outgoing import Form, outgoing_report
+from wizard.report import mailto_link, make_report
 from wizard.ui_text.checking import it_notes
 
 
 class ReportExport(QObject):
     """The three report buttons and what they do, for the flow's latest results.
 
-    Every route goes through :meth:`text`, which runs the report's last line of defence
-    (``scrub``) over it, so no route can carry a password the transcript's masking missed.
+    Every route goes through :meth:`text`, which is ``outgoing_report``: the same render, notes
+    and last redaction the CLI's ``--report`` uses, so no route can carry a password the
+    transcript's masking missed, nor a server's control characters.
     """
 
     def __init__(self, page: QWidget, flow: WizardFlow) -> None:
@@ -33,23 +35,22 @@ class ReportExport(QObject):
     def buttons(self) -> tuple[QPushButton, ...]:
         return (self.copy_button, self.save_button, self.mail_button)
 
-    def set_enabled(self, enabled: bool) -> None:
-        for button in self.buttons:
-            button.setEnabled(enabled)
-
     def text(self) -> str:
         flow = self._flow
-        report = make_report(flow.account.address, flow.provider, flow.results)
-        text = render_text(report)
-        notes = it_notes(flow)
-        if notes:
-            # What the person's screen leaves out on purpose (keys, files, the short login).
-            text = text.rstrip("\n") + "\n\n== Notes for IT\n" + "\n".join(notes) + "\n"
-        return scrub(text, flow.account.password, flow.account.address)
+        report = make_report(
+            flow.account.address, flow.provider, flow.results, origin=flow.settings_origin
+        )
+        return outgoing_report(
+            report,
+            Form.TEXT,
+            password=flow.account.password,
+            username=flow.account.address,
+            notes=it_notes(flow),
+        )
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.text())
-        self.copy_button.setText("Copied")
+        self.copy_button.setText("Copied ✓")
         QTimer.singleShot(1500, self.copy_button, lambda: self.copy_button.setText("&Copy report"))
 
     def save(self) -> None:
@@ -65,7 +66,9 @@ class ReportExport(QObject):
 
     def email(self) -> None:
         flow = self._flow
-        report = make_report(flow.account.address, flow.provider, flow.results)
+        report = make_report(
+            flow.account.address, flow.provider, flow.results, origin=flow.settings_origin
+        )
         link = mailto_link(report, self.text())
         if link:
             QDesktopServices.openUrl(QUrl(link))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -42,6 +42,8 @@ class SetupPage(WizardPage):
         self.setTitle("Set up your mail program")  # named after the program once it is chosen
         lay = QVBoxLayout(self)
         self.thunderbird = ThunderbirdPanel(wizard.flow, self)
+        self.thunderbird.primary_changed.connect(self.primary_changed)
+        self.thunderbird.looked_again.connect(self._show_fold)
         lay.addWidget(self.thunderbird)
         # In a widget of its own so that, hidden, the row leaves no empty band.
         self.action_box = QWidget(self)
@@ -81,12 +83,38 @@ class SetupPage(WizardPage):
         self.thunderbird.setVisible(tb)
         if tb:
             self.thunderbird.refresh()
+        self._show_fold()
+        flow.instructions_shown()
+
+    def primary_button(self) -> QPushButton | None:
+        """Add to Thunderbird, then Open Thunderbird, or Check again; else Next."""
+        if self.thunderbird.isVisible():
+            return self.thunderbird.primary()
+        return None
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Back to this window after starting Thunderbird elsewhere: look for it again."""
+        super().changeEvent(event)
+        if (
+            event.type() is QEvent.Type.ActivationChange
+            and self.isActiveWindow()
+            and self.isVisible()
+            and self.thunderbird.isVisible()
+            and self.thunderbird.waiting_for_thunderbird
+            and self.flow.thunderbird is not None  # profiles were looked for in this run
+        ):
+            self._check_thunderbird_again()
+
+    def _check_thunderbird_again(self) -> None:
+        self.thunderbird.check_again()
+        self._show_fold()
+
+    def _show_fold(self) -> None:
         # With a profile to write to, the manual steps are the fallback: folded away.
-        foldable = tb and self.thunderbird.found
+        foldable = self.flow.client_id == "thunderbird" and self.thunderbird.found
         self.by_hand.setVisible(foldable)
         self.by_hand.setChecked(False)
         self._fold(not foldable)
-        flow.instructions_shown()
 
     def _fold(self, shown: bool) -> None:
         self.view.setVisible(shown)

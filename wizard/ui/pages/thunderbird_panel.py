@@ -2,27 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from wizard import APP_NAME
+from wizard.clients.thunderbird import ProfileSearch, find_profiles
 from wizard.clients.thunderbird.launch import open_thunderbird
 from wizard.flow import WizardFlow
-from wizard.ui.widgets import fail_color, ok_color, secondary_label, wrapping_label
-from wizard.ui_text.setup import ADD_LABEL, BEFORE_ADDING, NOT_INSTALLED, OPEN_LABEL, write_outcome
+from wizard.ui.widgets import StatusMark, fail_color, secondary_label, wrapping_label
+from wizard.ui_text.setup import (
+    ADD_LABEL,
+    BEFORE_ADDING,
+    CHECK_AGAIN_LABEL,
+    NOT_INSTALLED,
+    OPEN_LABEL,
+    write_outcome,
+)
 
 
 class ThunderbirdPanel(QWidget):
     """One big button that writes the account; after it worked, a tick and *Open Thunderbird*.
 
     Which profile is asked only when there is more than one. What was written where (account
-    key, backup file) goes to the report, not onto this panel.
+    key, backup file) goes to the report, not onto this panel. When Thunderbird has no profile
+    yet the person is sent to start it once; *Check again* (and coming back to the window)
+    looks again.
     """
+
+    # The panel's main action changed (Add, then Open, then none): the page repaints its default.
+    primary_changed = Signal()
+    # Profiles were looked for again: the page folds or unfolds the manual steps.
+    looked_again = Signal()
 
     def __init__(self, flow: WizardFlow, parent: QWidget) -> None:
         super().__init__(parent)
         self._flow = flow
+        # Where profiles are looked for again; tests point it at their own home folder.
+        self.rescan: Callable[[], ProfileSearch] = find_profiles
+        self._search: ProfileSearch | None = flow.thunderbird
+        self._opened = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
@@ -41,11 +62,7 @@ class ThunderbirdPanel(QWidget):
         )
         lay.addWidget(self.intro)
         done_row = QHBoxLayout()
-        self.mark = QLabel("", self)
-        font = self.mark.font()
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self.mark.setFont(font)
+        self.mark = StatusMark(self)
         self.result = wrapping_label("", self)
         done_row.addWidget(self.mark)
         done_row.addWidget(self.result, 1)
@@ -53,6 +70,9 @@ class ThunderbirdPanel(QWidget):
         actions = QHBoxLayout()
         self.add_button = QPushButton(ADD_LABEL, self)
         self.open_button = QPushButton(OPEN_LABEL, self)
+        self.check_again_button = QPushButton(CHECK_AGAIN_LABEL, self)
+        self.check_again_button.setAutoDefault(False)
+        self.check_again_button.clicked.connect(self._check_again_pressed)
         for button in (self.add_button, self.open_button):
             button.setAutoDefault(False)
             bfont = button.font()
@@ -64,6 +84,7 @@ class ThunderbirdPanel(QWidget):
         self.open_button.clicked.connect(self.open)
         actions.addWidget(self.add_button)
         actions.addWidget(self.open_button)
+        actions.addWidget(self.check_again_button)
         actions.addStretch(1)
         lay.addLayout(actions)
         self.note = secondary_label("", self)
@@ -71,15 +92,41 @@ class ThunderbirdPanel(QWidget):
 
     @property
     def found(self) -> bool:
-        search = self._flow.thunderbird
+        search = self._search
         return search is not None and search.found
 
+    @property
+    def waiting_for_thunderbird(self) -> bool:
+        """The person was sent to start Thunderbird once; the panel looks again on return."""
+        return self.check_again_button.isVisible()
+
+    def primary(self) -> QPushButton | None:
+        """Add, then Open (until pressed), or Check again; None when Next is the main action."""
+        for button in (self.add_button, self.check_again_button):
+            if button.isVisible():
+                return button
+        if self.open_button.isVisible() and not self._opened:
+            return self.open_button
+        return None
+
+    def _check_again_pressed(self) -> None:
+        self.check_again()
+        self.looked_again.emit()
+
+    def check_again(self) -> None:
+        """Look for Thunderbird's profiles again (the person may have started it meanwhile)."""
+        self._search = self.rescan()
+        self.refresh()
+        if not self.found:
+            self.note.setText("Still no Thunderbird profile on this computer.")
+
     def refresh(self) -> None:
-        search = self._flow.thunderbird
+        search = self._search
         self.profiles.clear()
         self.result.setStyleSheet("")
         self.mark.hide()
         self.open_button.hide()
+        self.check_again_button.hide()
         self.note.setText("")
         if search is None or not search.found:
             self.intro.hide()
@@ -87,17 +134,21 @@ class ThunderbirdPanel(QWidget):
             self.result.show()
             for w in (self.profile_label, self.profiles, self.add_button):
                 w.hide()
+            self.check_again_button.show()
+            self.primary_changed.emit()
             return
         self.intro.show()
         for profile in search.profiles:
             self.profiles.addItem(profile.label, str(profile.path))
-        several = len(search.profiles) > 1
+        # A profile outside Thunderbird's folders is always shown, never taken silently.
+        several = len(search.profiles) > 1 or search.preferred is None
         self.profiles.setVisible(several)
         self.profile_label.setVisible(several)
         self.add_button.show()
         self.result.setText("")
         self.result.hide()
         self.note.setText(BEFORE_ADDING)
+        self.primary_changed.emit()
 
     def add_account(self) -> None:
         path = self.profiles.currentData()
@@ -108,9 +159,7 @@ class ThunderbirdPanel(QWidget):
         self.result.show()
         if result.ok:
             self.intro.hide()
-            self.mark.setText("✓")
-            self.mark.setAccessibleName("Added")
-            self.mark.setStyleSheet(f"color: {ok_color(self).name()};")
+            self.mark.set_ok("Added")
             self.mark.show()
             self.add_button.hide()
             self.open_button.show()
@@ -122,6 +171,7 @@ class ThunderbirdPanel(QWidget):
         else:
             self.result.setStyleSheet(f"color: {fail_color(self).name()};")
             self.add_button.setText("&Try again")
+        self.primary_changed.emit()
 
     def open(self) -> None:
         profile = self._flow.thunderbird_profile
@@ -130,3 +180,5 @@ class ThunderbirdPanel(QWidget):
         launched = open_thunderbird(profile)
         self._flow.thunderbird_opened(launched.ok, " ".join(launched.command))
         self.note.setText(launched.message)
+        self._opened = launched.ok
+        self.primary_changed.emit()  # opened: Next is the main action now

@@ -19,11 +19,14 @@ from PySide6.QtWidgets import (
 
 from wizard import APP_NAME
 from wizard.flow import Mode, Page
+from wizard.provider_logo import load_logo
 from wizard.resources import resource_path
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.widgets import secondary_label, wrapping_label
+from wizard.ui_text.trust import origin_line, password_goes_to
 
 if TYPE_CHECKING:
+    from wizard.ui.domain_audit_window import DomainAuditWindow
     from wizard.ui.log_reader_window import LogReaderWindow
     from wizard.ui.pages.base import PageHost
 
@@ -44,10 +47,10 @@ class WelcomePage(WizardPage):
         org = provider.branding.organization
         self.setTitle(f"Welcome to {org} mail")
         lay = QVBoxLayout(self)
-        logo = provider.branding.logo
-        if logo is None or not logo.is_file():
-            logo = resource_path("icons/app-256.png")
-        pix = QPixmap(str(logo))
+        logo = load_logo(provider.branding.logo)
+        pix = QPixmap()
+        if logo is None or not pix.loadFromData(logo.data):
+            pix = QPixmap(str(resource_path("icons/app-256.png")))
         if not pix.isNull():
             image = QLabel(self)
             image.setPixmap(pix.scaledToHeight(64, Qt.TransformationMode.SmoothTransformation))
@@ -56,12 +59,15 @@ class WelcomePage(WizardPage):
         lay.addWidget(
             wrapping_label(
                 f"{APP_NAME} checks your {org} email address and password with the mail "
-                f"server, then sets up your mail program. It takes about two minutes. Your "
-                f"password is only sent to {provider.imap.hostname}, over an encrypted "
-                f"connection.",
+                f"server, then sets up your mail program. It takes about two minutes. "
+                f"{password_goes_to(provider)}",
                 self,
             )
         )
+        # Where the settings came from (issue 27): IT's word, or a file anyone could plant.
+        self.origin = secondary_label(origin_line(provider, flow.origin_gate.place), self)
+        self.origin.setObjectName("settingsOrigin")
+        lay.addWidget(self.origin)
         lay.addSpacing(12)
         self.setup = QRadioButton("&Set up my mail on this computer", self)
         self.diagnose = QRadioButton("&Check why my mail isn't working", self)
@@ -99,8 +105,19 @@ class WelcomePage(WizardPage):
         # wrapper lookup inside an event filter) after a log-reader window had been used.
         self.logs_button.clicked.connect(lambda: self.open_log_reader())
         it_row.addWidget(self.logs_button)
+        # For IT: what the domain tells mail programs, and the kit that fixes it.
+        self.domain_button = QPushButton("For IT: check our &domain…", self)
+        self.domain_button.setAutoDefault(False)
+        self.domain_button.setFlat(True)
+        self.domain_button.setToolTip(
+            "See what your domain tells Thunderbird, Outlook, Apple Mail and phones about its "
+            "mail settings, and save the files that make each find the right ones"
+        )
+        self.domain_button.clicked.connect(lambda: self.open_domain_audit())
+        it_row.addWidget(self.domain_button)
         lay.addLayout(it_row)
         self.log_reader: LogReaderWindow | None = None
+        self.domain_audit: DomainAuditWindow | None = None
         (self.diagnose if flow.mode is Mode.DIAGNOSE else self.setup).setChecked(True)
         if flow.mode is Mode.DIAGNOSE and flow.account.address:
             text = f"This computer was set up for {flow.account.address} before."
@@ -109,6 +126,11 @@ class WelcomePage(WizardPage):
                 when = datetime.fromisoformat(last).astimezone()
                 text += f" Mail last worked on {when:%d %B %Y at %H:%M}."
             self.remembered.setText(text)
+        elif flow.settings_changed and flow.account.address:
+            self.remembered.setText(
+                f"This computer was set up for {flow.account.address} with other mail "
+                f"servers. These settings are new to it, so a saved password is not used."
+            )
 
     def validatePage(self) -> bool:
         self.flow.choose_mode(Mode.DIAGNOSE if self.diagnose.isChecked() else Mode.SETUP)
@@ -125,6 +147,15 @@ class WelcomePage(WizardPage):
                 self.log_reader.address.setText(address)
         self.log_reader.show()
         self.log_reader.activateWindow()
+
+    def open_domain_audit(self) -> None:
+        # Imported on first use, like the log reader.
+        from wizard.ui.domain_audit_window import DomainAuditWindow
+
+        if self.domain_audit is None:
+            self.domain_audit = DomainAuditWindow(self.flow.provider, self.window())
+        self.domain_audit.show()
+        self.domain_audit.activateWindow()
 
     def forget(self) -> None:
         answer = QMessageBox.question(
