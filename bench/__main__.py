@@ -13,7 +13,7 @@ import os
 import platform
 import time
 
-from bench import blackhole, hostile, roundtrip, startup, verify_latency
+from bench import blackhole, discovery, hostile, roundtrip, startup, verify_latency
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     hostile.main(["--no-baseline"] if args.quick else [])
     print("\n## The test message to oneself (round trip)\n", flush=True)
     roundtrip.main(["--runs", str(runs)])
+    print("\n## Finding settings for an address (discovery)\n", flush=True)
+    discovery.main(["--runs", str(runs)])
     print("\n## Start-up and memory\n", flush=True)
     startup.main(["--runs", str(runs)])
     return 0

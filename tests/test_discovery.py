@@ -107,8 +107,10 @@ def test_autodiscover_post_is_read_from_automx2(world: w.World) -> None:
     )
     assert found.outcome is Outcome.FOUND and found.trusted and found.settings
     assert found.settings.imap.hostname == "mail.ad.test"
-    # automx2 sends Encryption=TLS for 587 (STARTTLS) beside SSL=off: Encryption wins.
+    # automx2 sends Encryption=TLS for 587 (STARTTLS) beside SSL: Encryption wins.
     assert found.settings.smtp.security is Security.STARTTLS
+    # The fields as published, for the audit.
+    assert "Encryption=TLS" in found.facts["protocol SMTP"]
     assert found.settings.imap.security is Security.TLS
 
 
@@ -130,6 +132,22 @@ def test_autodiscover_http_redirect_is_followed_to_https_in_the_domain_only(
     # Nothing but the GET went over plain HTTP.
     plain = [line for line in world.web.requests() if line.startswith("http://autodiscover.ad2")]
     assert plain and all('"GET ' in line for line in plain)
+
+
+def test_autodiscover_redirect_url_is_followed_once_inside_the_domain(world: w.World) -> None:
+    from wizard.discovery.autodiscover import lookup_autodiscover_post
+
+    found = lookup_autodiscover_post(
+        world.network(),
+        url="https://adr.test/autodiscover/autodiscover.xml",
+        domain="adr.test",
+        address="amy@adr.test",
+        rank=3,
+        cancel=CancelToken(),
+        end=time.monotonic() + 5,
+    )
+    assert found.outcome is Outcome.FOUND and found.trusted and found.settings
+    assert found.settings.imap.origin.where == "https://web.adr.test/autodiscover/autodiscover.xml"
 
 
 def test_autodiscover_srv_target_in_the_domain_gets_the_post(world: w.World) -> None:
@@ -237,6 +255,7 @@ def test_mx_derived_settings_are_untrusted_without_dnssec(world: w.World) -> Non
     assert result.settings.imap.origin.kind is OriginKind.MX
     assert result.settings.imap.hostname == "mail.hoster.example"
     assert "DNSSEC" in result.settings.imap.origin.why
+    assert result.server_domains == ("hoster.example",)  # what the person confirms
     # The MX's domain got the domain at most, never the address.
     assert not [line for line in world.web.requests() if "max@" in line or "max%40" in line]
 
@@ -282,6 +301,15 @@ def test_redirect_loop_huge_and_invalid_documents_are_errors(world: w.World) -> 
         assert found.outcome is Outcome.ERROR, address
         assert words in found.detail, (address, found.detail)
         assert not result.ok
+
+
+def test_a_certificate_for_another_name_is_an_error_and_no_address_is_sent(
+    world: w.World,
+) -> None:
+    result = run(world, "certless@nocert.test")
+    found = lookup(result, OriginKind.AUTOCONFIG, "https://")
+    assert found.outcome is Outcome.ERROR and "certificate not valid" in found.detail
+    assert not [line for line in world.web.requests() if "certless@" in line]
 
 
 def test_nothing_found_ends_quickly_when_everything_refuses(world: w.World) -> None:
@@ -424,7 +452,8 @@ def _probe_via(world: w.World, port: int, service: Service, real_port: int) -> P
 def test_a_starttls_yes_without_a_real_upgrade_does_not_count(world: w.World) -> None:
     with WordOnlyStartTlsImap(b"* OK still plain text\r\n") as fake:
         result = _probe_via(world, fake.port, Service.IMAP, 143)
-    assert not result.ok and "before the TLS handshake" in result.detail
+    # The injected line is dropped with everything read before TLS; no handshake follows.
+    assert not result.ok and result.certificate_names == ()
 
 
 def test_a_starttls_yes_followed_by_no_handshake_does_not_count(world: w.World) -> None:
@@ -436,5 +465,5 @@ def test_a_starttls_yes_followed_by_no_handshake_does_not_count(world: w.World) 
 def test_smtp_without_starttls_does_not_count(world: w.World) -> None:
     with NoStartTlsSmtp() as fake:
         result = _probe_via(world, fake.port, Service.SMTP, 587)
-    assert not result.ok and "STARTTLS refused" in result.detail
+    assert not result.ok and "does not offer STARTTLS" in result.detail
     assert not any(line.upper().startswith(b"AUTH") for line in fake.received)

@@ -127,7 +127,8 @@ def test_diagnose_discovers_settings_for_a_domain_the_provider_does_not_cover(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The found settings (pointing at the real Dovecot on localhost) are what is verified."""
+    """The found settings are what is verified: their host name (mail.sepheo.co, known only to
+    the test's DNS server) resolved through --dns-server, the real Dovecot behind it."""
     d = on_loopback.dovecot
     other = tmp_path / "other.xml"
     other.write_bytes(
@@ -161,6 +162,7 @@ def test_diagnose_discovers_settings_for_a_domain_the_provider_does_not_cover(
     report = json.loads(out)
     assert report["provider"] == "sepheo.co" and report["ok"] is True
     assert {c["port"] for c in report["checks"]} == {d.imap_port, d.submission_port}
+    assert {c["host"] for c in report["checks"]} == {"mail.sepheo.co"}
     # Where the checked settings came from: discovery's answer, not the provider file.
     assert report["settings_origin"] == {
         "kind": "autoconfig",

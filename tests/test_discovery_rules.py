@@ -105,3 +105,81 @@ def test_unusable_autodiscover_answers_say_why(data: bytes, words: str):
 
 def test_server_text_is_shown_with_control_characters_escaped():
     assert visible("ok\x1b[31m\r\nX") == "ok\\x1b[31m\\r\\nX"
+
+
+def test_autodiscover_redirects_are_recognised():
+    from wizard.discovery.autodiscover import AutodiscoverRedirect
+
+    ns = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+    url_answer = (
+        f'<Autodiscover><Response xmlns="{ns}"><Account><Action>redirectUrl</Action>'
+        "<RedirectUrl>https://ad.example.org/autodiscover/autodiscover.xml</RedirectUrl>"
+        "</Account></Response></Autodiscover>"
+    ).encode()
+    with pytest.raises(AutodiscoverRedirect) as caught:
+        parse_autodiscover(url_answer, "a@example.org", ORIGIN)
+    assert caught.value.url == "https://ad.example.org/autodiscover/autodiscover.xml"
+    addr_answer = url_answer.replace(b"redirectUrl</Action>", b"redirectAddr</Action>").replace(
+        b"RedirectUrl>https://ad.example.org/autodiscover/autodiscover.xml</RedirectUrl",
+        b"RedirectAddr>b@example.net</RedirectAddr",
+    )
+    with pytest.raises(AutodiscoverRedirect) as caught:
+        parse_autodiscover(addr_answer, "a@example.org", ORIGIN)
+    assert caught.value.address == "b@example.net" and not caught.value.url
+
+
+def test_the_systems_resolver_is_waited_for_only_within_the_bound(monkeypatch):
+    import socket
+    import time
+
+    from wizard.discovery.net import LookupTimeout, Network
+
+    def hanging(*args, **kwargs):
+        time.sleep(2)
+        return []
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    t0 = time.monotonic()
+    with pytest.raises(LookupTimeout):
+        Network(op_timeout=0.2).addresses("mail.example.org", 993)
+    assert time.monotonic() - t0 < 0.5
+
+
+def test_a_name_the_systems_resolver_does_not_know_is_no_such_name(monkeypatch):
+    import socket
+
+    from wizard.discovery.net import NameNotFound, Network
+
+    def unknown(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    with pytest.raises(NameNotFound, match="mail.example.org"):
+        Network(op_timeout=0.5).addresses("mail.example.org", 993)
+
+
+def test_found_settings_drive_the_configuration_profile_unchanged():
+    from wizard.discovery.model import DiscoveryResult, FoundServer, FoundSettings
+    from wizard.mobileconfig import build_profile
+
+    origin = SettingsOrigin(OriginKind.ISPDB, "https://ispdb.example/v1.1/example.org", True)
+
+    def server(service: Service, host: str, port: int, security: Security) -> FoundServer:
+        return FoundServer(service, host, port, security, "ann", "password-cleartext", origin)
+
+    result = DiscoveryResult(
+        "ann@example.org",
+        "example.org",
+        FoundSettings(
+            server(Service.IMAP, "imap.example.org", 993, Security.TLS),
+            server(Service.SMTP, "smtp.example.org", 587, Security.STARTTLS),
+        ),
+        (),
+        12.0,
+    )
+    provider = result.to_provider()
+    assert provider.sieve is None
+    mail = build_profile(provider, "ann@example.org", "Ann")["PayloadContent"][0]
+    assert mail["IncomingMailServerHostName"] == "imap.example.org"
+    assert mail["IncomingMailServerUsername"] == "ann"  # the login the source gave
+    assert mail["OutgoingMailServerPortNumber"] == 587

@@ -37,7 +37,9 @@ BUILD_DIR = Path(os.environ.get("WIZARD_FROZEN_BUILD_DIR") or REPO / "build" / "
 EXE_NAME = "mail-setup-wizard"
 BUILD_BUDGET_S = 300  # CI has 2 cores; a clean build takes well under a minute there
 FIRST_PAGE_BUDGET_S = 2.0
-SIZE_TARGET_BYTES = 80_000_000  # the issue's "onedir ≤ 80 MB on Linux", in decimal megabytes
+# The brief: "the Linux bundle may grow to 100 MB: never trade a well-kept library for
+# megabytes" (was 80 MB until discovery, the domain audit and the PSL came; decimal megabytes).
+SIZE_TARGET_BYTES = 100_000_000
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # The only stderr lines a healthy bundle may print (environment noise, not our bugs).

@@ -80,7 +80,9 @@ def test_cli_page_lists_exactly_the_cause_codes_the_code_has() -> None:
 def test_benchmark_figures_live_in_one_place() -> None:
     # A figure measured by bench/ ("7.30 RTT", "0.77 s beside grep") is written in
     # bench/README.md only; the README and the docs pages link there.
-    figure = re.compile(r"\b\d+(?:\.\d+)? ?(?:RTT|× grep|ms median)|\bpeak \d+ MB")
+    figure = re.compile(
+        r"\b\d+(?:\.\d+)? ?(?:RTT|× grep|ms median|ms \(median)|\bpeak \d+ MB|\bmedian of \d"
+    )
     for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         found = figure.findall(page.read_text(encoding="utf-8"))
         assert found == [], f"{page.name} repeats benchmark figures: {found}"

@@ -125,8 +125,11 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         )
     dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
     mail_programs_cli.check_arguments(args)
+    from wizard.discovery.cli import parse_dns_server
+
     options = CheckOptions(
         timeout=args.timeout,
+        dns_server=parse_dns_server(args.dns_server),
         test_message_timeout=args.round_trip_timeout,
         ca_file=ca_file,
         # --dns-server (a discovery option diagnose shares): the checks resolve there too.

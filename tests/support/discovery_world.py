@@ -44,6 +44,7 @@ MAIL_HOSTS = (
     "mail.hoster.example",
     "mail.ad.test",
     "mail.refuse.test",
+    "mail.sepheo.co",
 )
 
 
@@ -97,8 +98,8 @@ def sites(automx2_port: int, huge: bytes, dovecot: DovecotServer) -> dict[str, S
     # For diagnose: the Dovecot test users are @sepheo.co, its ports are loopback ports.
     sepheo = client_config(
         "sepheo.co",
-        ("localhost", dovecot.imap_port, "SSL"),
-        ("localhost", dovecot.submission_port, "STARTTLS"),
+        ("mail.sepheo.co", dovecot.imap_port, "SSL"),
+        ("mail.sepheo.co", dovecot.submission_port, "STARTTLS"),
     )
     return {
         "autoconfig.sepheo.co": Site({CONFIG: sepheo}),
@@ -123,6 +124,21 @@ def sites(automx2_port: int, huge: bytes, dovecot: DovecotServer) -> dict[str, S
         ),
         "web.ad2.test": Site(directives=proxy),
         "web.ad3.test": Site(directives=proxy),
+        # An Autodiscover answer that says "ask over there" (Action redirectUrl), as Exchange
+        # front ends send; the place it names is automx2.
+        "adr.test": Site(
+            directives=(
+                "location = /autodiscover/autodiscover.xml {\n"
+                "      default_type text/xml;\n"
+                "      return 200 '<Autodiscover xmlns=\"http://schemas.microsoft.com/exchange/"
+                'autodiscover/responseschema/2006"><Response xmlns="http://schemas.microsoft'
+                '.com/exchange/autodiscover/outlook/responseschema/2006a"><Account>'
+                "<Action>redirectUrl</Action><RedirectUrl>https://web.adr.test/autodiscover/"
+                "autodiscover.xml</RedirectUrl></Account></Response></Autodiscover>';\n"
+                "    }"
+            )
+        ),
+        "web.adr.test": Site(directives=proxy),
         "autoconfig.http.test": Site(
             {
                 CONFIG: client_config(
@@ -183,7 +199,12 @@ def automx2_seed() -> dict[str, object]:
     return {
         "version": 2,
         "provider": "AD Test Mail",
-        "domains": [{"name": "ad.test"}, {"name": "ad2.test"}, {"name": "ad3.test"}],
+        "domains": [
+            {"name": "ad.test"},
+            {"name": "ad2.test"},
+            {"name": "ad3.test"},
+            {"name": "adr.test"},
+        ],
         "servers": [
             {"name": "mail.ad.test", "type": "imap", "port": 993},
             {"name": "mail.ad.test", "type": "smtp", "port": 587},
@@ -208,6 +229,8 @@ def dns_records() -> tuple[
         "autodiscover.ad2.test",
         "web.ad2.test",
         "web.ad3.test",
+        "adr.test",
+        "web.adr.test",
         "autoconfig.http.test",
         "autoconfig.hoster.example",
         "autoconfig.redir.test",
@@ -226,6 +249,8 @@ def dns_records() -> tuple[
     # auto.test's Autodiscover host drops packets: autoconfig's answer must not wait for it.
     hosts["autodiscover.auto.test"] = [DROPPING]
     hosts["autoconfig.slow.test"] = [SLOW]
+    # The web server answers, but its certificate does not name this host.
+    hosts["autoconfig.nocert.test"] = [LOOP]
     mx = {"mxd.test": [(10, "mx1.hoster.example")], "auto.test": [(10, "mx.auto.test")]}
     srv = {
         "_imaps._tcp.srv.test": [("mail.srv.test", 993, 0, 1)],
@@ -270,6 +295,8 @@ ZONES = (
     "ad2.test",
     "ad3.test",
     "ad4.test",
+    "adr.test",
+    "nocert.test",
 )
 
 

@@ -142,9 +142,16 @@ class WordOnlyStartTlsImap(_LoopbackServer):
     def handle(self, conn: socket.socket) -> None:
         conn.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
         f = conn.makefile("rb")
-        if f.readline().upper().startswith(b"P1 STARTTLS"):
-            conn.sendall(b"p1 OK Begin TLS negotiation now\r\n" + self.after_ok)
-            time.sleep(0.5)
+        while line := f.readline():
+            tag, _, command = line.strip().partition(b" ")
+            if command.upper() == b"STARTTLS":
+                conn.sendall(tag + b" OK Begin TLS negotiation now\r\n" + self.after_ok)
+                time.sleep(0.5)
+                return
+            if command.upper() == b"CAPABILITY":
+                conn.sendall(b"* CAPABILITY IMAP4rev1 STARTTLS\r\n" + tag + b" OK done\r\n")
+            else:
+                conn.sendall(tag + b" BAD no\r\n")
 
 
 class GarbageServer(_LoopbackServer):

@@ -44,6 +44,15 @@ class AutodiscoverError(ValueError):
     """The answer is not a usable Autodiscover document."""
 
 
+class AutodiscoverRedirect(AutodiscoverError):
+    """``Action`` redirectUrl (ask there instead) or redirectAddr (another address)."""
+
+    def __init__(self, message: str, url: str = "", address: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+        self.address = address
+
+
 def request_body(address: str) -> bytes:
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -78,6 +87,23 @@ def _security(protocol: Element, port: int) -> Security:
     return Security.PLAIN
 
 
+def protocol_fields(data: bytes) -> list[dict[str, str]]:
+    """Each ``<Protocol>``'s fields as written (Type, Server, Port, SSL, Encryption, LoginName…).
+
+    For the domain audit, which compares what is published with what the server does (``SSL
+    on`` for a port that speaks STARTTLS); empty when the document cannot be read.
+    """
+    try:
+        root = SafeET.fromstring(data)
+    except (DefusedXmlException, SafeET.ParseError):
+        return []
+    return [
+        {_local(child.tag): (child.text or "").strip() for child in protocol}
+        for protocol in root.iter()
+        if _local(protocol.tag) == "Protocol"
+    ]
+
+
 def parse_autodiscover(data: bytes, address: str, origin: SettingsOrigin) -> FoundSettings:
     """The IMAP and SMTP settings of a POX Autodiscover answer; AutodiscoverError otherwise."""
     try:
@@ -86,6 +112,13 @@ def parse_autodiscover(data: bytes, address: str, origin: SettingsOrigin) -> Fou
         raise AutodiscoverError(f"not well-formed XML ({exc.__class__.__name__})") from None
     if _local(root.tag) != "Autodiscover":
         raise AutodiscoverError(f"the root element is <{_local(root.tag)}>, not <Autodiscover>")
+    action = _child_deep(root, "Action").lower()
+    if action == "redirecturl":
+        url = _child_deep(root, "RedirectUrl")
+        raise AutodiscoverRedirect(f"redirects to {url}", url=url)
+    if action == "redirectaddr":
+        other = _child_deep(root, "RedirectAddr")
+        raise AutodiscoverRedirect(f"points to another address, {other}", address=other)
     found: dict[Service, FoundServer] = {}
     for protocol in root.iter():
         if _local(protocol.tag) != "Protocol":
@@ -134,8 +167,13 @@ def lookup_autodiscover_post(
     cancel: CancelToken,
     end: float,
     where: str | None = None,
+    redirects_left: int = 1,
 ) -> Lookup:
-    """POST the address to ``url`` (HTTPS, inside ``domain``) and read the settings."""
+    """POST the address to ``url`` (HTTPS, inside ``domain``) and read the settings.
+
+    An answer's redirectUrl is followed once, and only to HTTPS inside ``domain`` (the POST
+    carries the address); a redirectAddr (another address altogether) is reported, not followed.
+    """
     t0 = time.monotonic()
     where = where or url
     host = urlsplit(url).hostname or ""
@@ -163,10 +201,30 @@ def lookup_autodiscover_post(
             ms=_ms(t0),
             facts=facts,
         )
+    for fields in protocol_fields(answer.body):
+        kind = fields.get("Type", "?").upper()
+        facts[f"protocol {kind}"] = " ".join(f"{k}={v}" for k, v in fields.items() if k != "Type")
     why = f"HTTPS from {registrable_domain(domain)} with a valid certificate"
     origin = SettingsOrigin(OriginKind.AUTODISCOVER, answer.url, True, why)
     try:
         settings = parse_autodiscover(answer.body, address, origin)
+    except AutodiscoverRedirect as exc:
+        if exc.url and redirects_left > 0:
+            followed = lookup_autodiscover_post(
+                net,
+                url=exc.url,
+                domain=domain,
+                address=address,
+                rank=rank,
+                cancel=cancel,
+                end=end,
+                where=where,
+                redirects_left=redirects_left - 1,
+            )
+            return _with_ms(followed, t0)
+        return Lookup(
+            OriginKind.AUTODISCOVER, where, Outcome.NONE, rank, detail=str(exc), ms=_ms(t0)
+        )
     except AutodiscoverError as exc:
         return Lookup(
             OriginKind.AUTODISCOVER,

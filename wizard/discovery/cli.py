@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
@@ -18,12 +19,18 @@ from types import FrameType
 from wizard.address import check_address
 from wizard.checks.model import CancelToken
 from wizard.checks.options import CheckOptions
-from wizard.discovery.ispdb import DEFAULT_ISPDB_URL
-from wizard.discovery.model import SECURITY_WORD, DiscoveryResult, Lookup, Outcome, visible
-from wizard.discovery.race import OP_BOUND, LookupListener, discover
+from wizard.discovery.model import (
+    DEFAULT_ISPDB_URL,
+    OP_BOUND,
+    SECURITY_WORD,
+    DiscoveryResult,
+    Lookup,
+    Outcome,
+    visible,
+)
 from wizard.errors import WizardError
 from wizard.provider import Provider, load_default_provider, load_provider
-from wizard.trust import SettingsOrigin, registrable_domain
+from wizard.trust import SettingsOrigin
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 _MARK = {
@@ -108,9 +115,11 @@ def run_discovery(
     options: CheckOptions,
     provider: Provider | None,
     ispdb_url: str,
-    listener: LookupListener | None = None,
+    listener: Callable[[Lookup], None] | None = None,
 ) -> DiscoveryResult:
     """Discovery with Ctrl-C as Stop (the CLI's cancel)."""
+    from wizard.discovery.race import discover  # the network stack only when it is used
+
     cancel = CancelToken()
     previous = signal.getsignal(signal.SIGINT)
     main = threading.current_thread() is threading.main_thread()
@@ -197,7 +206,7 @@ def render_text(result: DiscoveryResult, accepted: bool = False) -> str:
     origin = result.settings.imap.origin
     out.append(f"From: {visible(origin.where)} ({origin.kind})")
     if not result.trusted:
-        hosts = ", ".join(dict.fromkeys(registrable_domain(h) for h in result.settings.hosts))
+        hosts = ", ".join(result.server_domains)
         out.append(
             f"Not trusted: {visible(origin.why)}. The servers are in {hosts}. "
             + (

@@ -8,12 +8,13 @@ that hosts the domain elsewhere is shown with that domain and confirmed first.
 from __future__ import annotations
 
 from wizard.checks.model import CancelToken
+from wizard.discovery import model
 from wizard.discovery.autoconfig import lookup_document
 from wizard.discovery.model import Lookup
 from wizard.discovery.net import Network
 from wizard.trust import OriginKind, registrable_domain, same_registrable_domain
 
-DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
+DEFAULT_ISPDB_URL = model.DEFAULT_ISPDB_URL
 
 
 def ispdb_url(base: str, domain: str) -> str:

@@ -15,7 +15,7 @@ from wizard.provider import Branding, Provider, ServerSettings
 # one rule for that, re-exported for the discovery modules.
 from wizard.safe_text import visible as visible
 from wizard.services import Security, Service
-from wizard.trust import OriginKind, SettingsOrigin
+from wizard.trust import OriginKind, SettingsOrigin, registrable_domain
 
 
 class Outcome(enum.StrEnum):
@@ -27,6 +27,12 @@ class Outcome(enum.StrEnum):
     SKIPPED = "skipped"  # not asked (privacy rule, nothing to ask about)
     CANCELLED = "cancelled"  # ended because a better answer came, or Stop
 
+
+# The whole run's bound: silent servers cost at most this (the issue allows 8 s).
+RUN_BOUND = 7.5
+# The longest one DNS query, connect or read waits (a silent port costs this, not 10 s).
+OP_BOUND = 3.0
+DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
 
 # JSON words for Security (the issue's CLI spelling).
 SECURITY_WORD = {Security.TLS: "SSL", Security.STARTTLS: "STARTTLS", Security.PLAIN: "plain"}
@@ -155,6 +161,14 @@ class DiscoveryResult:
     def origin(self) -> SettingsOrigin | None:
         return self.settings.imap.origin if self.settings else None
 
+    @property
+    def server_domains(self) -> tuple[str, ...]:
+        """The registrable domains the servers are in, each once, in full: what the person
+        confirms before a password goes to untrusted settings."""
+        if self.settings is None:
+            return ()
+        return tuple(dict.fromkeys(registrable_domain(h) for h in self.settings.hosts))
+
     def as_json(self) -> dict[str, object]:
         settings: dict[str, object] = {"imap": None, "smtp": None, "sieve": None}
         if self.settings is not None:
@@ -184,5 +198,4 @@ class DiscoveryResult:
             smtp=s.smtp.server_settings(),
             sieve=s.sieve.server_settings() if s.sieve else None,
             branding=Branding(organization=self.domain),
-            documentation=self.origin.where if self.origin else None,
         )

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 import dns.exception
@@ -29,6 +30,7 @@ import dns.resolver
 from wizard.checks.connect import ConnectFailed, happy_eyeballs
 from wizard.checks.model import CancelToken
 from wizard.checks.tls import RunTrust
+from wizard.trust import normalise_host
 
 
 class LookupTimeout(TimeoutError):
@@ -62,6 +64,7 @@ class Network:
     test_ports: Mapping[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
     _resolver: dns.resolver.Resolver | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _addresses: dict[str, Future[list[str]]] = field(default_factory=dict)
 
     # -- DNS ---------------------------------------------------------------------------------
     def resolver(self) -> dns.resolver.Resolver:
@@ -99,8 +102,44 @@ class Network:
         return DnsAnswer(name, rdtype, records, validated, _ms(t0))
 
     def addresses(self, host: str, port: int, lifetime: float | None = None) -> list[str]:
-        """The IP addresses of ``host`` (IPv6 first when the resolver gives both)."""
+        """The IP addresses of ``host`` (IPv6 first when the resolver gives both).
+
+        Each name is looked up once per run, however many look-ups and probes ask (imap.<d>
+        serves 993, 143 and 4190): the first asker resolves, the others wait for its answer.
+        """
         bound = lifetime if lifetime is not None else self.op_timeout
+        key = normalise_host(host)
+        with self._lock:
+            pending = self._addresses.get(key)
+            mine = pending is None
+            if pending is None:
+                pending = self._addresses[key] = Future()
+        if not mine:
+            try:
+                return pending.result(timeout=bound)
+            except FutureTimeout:
+                raise LookupTimeout(f"no address for {host} within {bound:g} s") from None
+        try:
+            found = self._resolve(host, port, bound)
+        except BaseException as exc:
+            pending.set_exception(exc)
+            with self._lock:  # a failure is not remembered: a later asker may try again
+                self._addresses.pop(key, None)
+            raise
+        pending.set_result(found)
+        return found
+
+    def prefetch(self, hosts: list[str]) -> None:
+        """Start looking ``hosts`` up now, on helper threads (probing will want them)."""
+
+        def look_up(host: str) -> None:
+            with contextlib.suppress(Exception):  # the real asker sees any failure itself
+                self.addresses(host, 0)
+
+        for host in hosts:
+            threading.Thread(target=look_up, args=(host,), daemon=True, name="dns-prefetch").start()
+
+    def _resolve(self, host: str, port: int, bound: float) -> list[str]:
         if self.dns_server is None:
             return _system_addresses(host, port, bound)
         # AAAA and A asked at once: one round trip to the resolver, not two.

@@ -4,7 +4,9 @@ Hosts ``imap.``/``mail.``/``<domain>`` on 993 (implicit TLS) and 143 (STARTTLS),
 ``smtp.``/``mail.``/``<domain>`` on 465 and 587, ManageSieve 4190 on the IMAP host; all at once.
 A candidate counts only when the TLS handshake completed with a certificate valid for that very
 host name — for STARTTLS after the server really agreed to upgrade (its OK/220, not the word in
-a capability list) — and the protocol's greeting came. Never plain, never port 25.
+a capability list; nothing read before TLS kept) — and the protocol's greeting came. The steps
+are the login checks' own (``open_imap``/``secure_imap``… in ``wizard/checks/``), stopped before
+any login. Never plain, never port 25.
 
 Unlike Thunderbird's guessing (one after another, 10 s each, STARTTLS taken on the word), the
 preference order decides among the candidates that proved themselves, and a preferred candidate
@@ -21,16 +23,19 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from wizard.checks.errors import CheckCancelled
-from wizard.checks.model import CancelToken
-from wizard.discovery.model import FoundServer, FoundSettings, Lookup, Outcome
-from wizard.discovery.net import LookupTimeout, NameNotFound, Network, guarded
+from wizard.checks.errors import CheckCancelled, CheckFailure
+from wizard.checks.imap import open_imap, secure_imap
+from wizard.checks.model import CancelToken, CheckResult
+from wizard.checks.session import CheckSession
+from wizard.checks.sieve import open_sieve, secure_sieve
+from wizard.checks.smtp import ehlo, open_smtp, secure_smtp
+from wizard.discovery.model import FoundServer, FoundSettings, Lookup, Outcome, visible
+from wizard.discovery.net import LookupTimeout, NameNotFound, Network
 from wizard.services import Security, Service
 from wizard.trust import OriginKind, SettingsOrigin
-
-MAX_REPLY = 16 * 1024  # a greeting or an EHLO answer is well under 2 KB
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,11 @@ class ProbeResult:
     certificate_names: tuple[str, ...] = ()
 
 
+def probe_hosts(domain: str) -> list[str]:
+    """The names probing connects to."""
+    return [f"imap.{domain}", f"smtp.{domain}", f"mail.{domain}", domain]
+
+
 def candidates(domain: str) -> list[Candidate]:
     """Every candidate, each service's in the order of preference."""
     imap_hosts = [f"imap.{domain}", f"mail.{domain}", domain]
@@ -68,136 +78,86 @@ def candidates(domain: str) -> list[Candidate]:
     return out
 
 
-class _Lines:
-    """Reads one reply (up to the line ``done`` accepts), bounded in bytes."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.buffer = b""
-
-    def reply(self, done: object) -> list[str]:
-        assert callable(done)
-        lines: list[str] = []
-        total = 0
-        while True:
-            while b"\n" not in self.buffer:
-                chunk = self.sock.recv(4096)
-                if not chunk:
-                    raise ConnectionError("the server closed the connection")
-                total += len(chunk)
-                if total > MAX_REPLY:
-                    raise ConnectionError("the reply is too long")
-                self.buffer += chunk
-            line, self.buffer = self.buffer.split(b"\n", 1)
-            text = line.decode("utf-8", "replace").rstrip("\r")
-            lines.append(text)
-            if done(text):
-                return lines
-
-
-def _smtp_end(line: str) -> bool:
-    return len(line) < 4 or line[3] != "-"
-
-
-def _expect(ok: bool, what: str, line: str) -> None:
-    if not ok:
-        shown = line[:80].encode("unicode_escape").decode("ascii")
-        raise ConnectionError(f"{what}: {shown!r}")
-
-
-def _greeting(service: Service, reader: _Lines) -> None:
-    if service is Service.IMAP:
-        line = reader.reply(lambda t: t.startswith("* "))[-1]
-        _expect(line.upper().startswith("* OK"), "not an IMAP greeting", line)
-    elif service is Service.SMTP:
-        line = reader.reply(_smtp_end)[-1]
-        _expect(line.startswith("220"), "not an SMTP greeting", line)
-    else:
-        line = reader.reply(lambda t: t.upper().startswith(("OK", "NO", "BYE")))[-1]
-        _expect(line.upper().startswith("OK"), "not a ManageSieve greeting", line)
-
-
-def _starttls(service: Service, sock: socket.socket, reader: _Lines) -> None:
-    """Ask for the upgrade and insist on the server's yes (the upgrade must really happen)."""
-    if service is Service.IMAP:
-        sock.sendall(b"p1 STARTTLS\r\n")
-        line = reader.reply(lambda t: t.upper().startswith("P1 "))[-1]
-        _expect(line.upper().startswith("P1 OK"), "STARTTLS refused", line)
-    elif service is Service.SMTP:
-        sock.sendall(b"EHLO mail-setup-wizard.invalid\r\n")
-        line = reader.reply(_smtp_end)[-1]
-        _expect(line.startswith("250"), "EHLO refused", line)
-        sock.sendall(b"STARTTLS\r\n")
-        line = reader.reply(_smtp_end)[-1]
-        _expect(line.startswith("220"), "STARTTLS refused", line)
-    else:
-        sock.sendall(b"STARTTLS\r\n")
-        line = reader.reply(lambda t: t.upper().startswith(("OK", "NO", "BYE")))[-1]
-        _expect(line.upper().startswith("OK"), "STARTTLS refused", line)
-    if reader.buffer:  # bytes after the yes, before the handshake: injected plaintext
-        raise ConnectionError("the server sent data before the TLS handshake")
-
-
 def probe_candidate(
     net: Network, candidate: Candidate, cancel: CancelToken, end: float
 ) -> ProbeResult:
     """Connect, secure (implicit TLS or a real STARTTLS) and read the greeting; never log in.
 
-    Public for the domain audit, which reports every port, not only the winner.
+    Built from the checks' own public steps (``open_*``, ``secure_*``), so a probe proves
+    exactly what a login check would rely on: the certificate verified for this host name, a
+    STARTTLS that really upgraded (nothing said before TLS kept). Public for the domain
+    audit, which reports every port, not only the winner.
     """
     t0 = time.monotonic()
     c = candidate
+    # The session's own cancel: Stop, or the run's bound (its deadline alone allows 3 x T).
+    token = CancelToken()
+    undo = cancel.on_cancel(token.cancel)
+    timer = threading.Timer(max(0.0, end - time.monotonic()), token.cancel)
+    timer.daemon = True
+    timer.start()
+    result = CheckResult(c.service, c.host, c.port, c.security, "")
+    timeout = max(0.05, min(net.op_timeout, end - time.monotonic()))
+    session = CheckSession(result, "", timeout, token, net.trust)
 
-    def result(ok: bool, detail: str, names: tuple[str, ...] = ()) -> ProbeResult:
-        return ProbeResult(c, ok, detail, (time.monotonic() - t0) * 1000, names)
+    def resolver(host: str, port: int) -> list[tuple[str, int]]:
+        return [net.route(ip, port) for ip in net.addresses(host, port, lifetime=timeout)]
+
+    def outcome(ok: bool, detail: str) -> ProbeResult:
+        names = result.tls.san if result.tls else ()
+        return ProbeResult(c, ok, detail, (time.monotonic() - t0) * 1000, tuple(names))
 
     try:
-        raw = net.connect(c.host, c.port, cancel, bound=min(net.op_timeout, end - time.monotonic()))
+        _STEPS[c.service](session, session.open(resolver), c.security is Security.STARTTLS)
+        return outcome(True, f"{c.security.socket_type} verified for {c.host}")
     except CheckCancelled:
-        raise
+        if cancel.cancelled:
+            raise
+        return outcome(False, "no answer in time")
     except NameNotFound:
-        return result(False, f"{c.host} has no address")
+        return outcome(False, f"{c.host} has no address")
     except ConnectionRefusedError:
-        return result(False, "refused")
+        return outcome(False, "refused")
     except (TimeoutError, LookupTimeout):
-        return result(False, "no answer")
-    except OSError as exc:
-        return result(False, f"cannot connect: {exc.strerror or exc}")
-    sock: socket.socket = raw
-    with guarded(raw, cancel, end):
-        try:
-            raw.settimeout(max(0.01, min(net.op_timeout, end - time.monotonic())))
-            if c.security is Security.STARTTLS:
-                _greeting(c.service, _Lines(raw))  # a fresh reader: nothing buffered over
-                plain = _Lines(raw)
-                _starttls(c.service, raw, plain)
-                sock = net.tls(raw, c.host)
-            else:
-                sock = net.tls(raw, c.host)
-                _greeting(c.service, _Lines(sock))
-            names = _names(sock)
-            security = "TLS" if c.security is Security.TLS else "STARTTLS"
-            return result(True, f"{security} verified for {c.host}", names)
-        except ssl.SSLCertVerificationError as exc:
-            return result(False, f"certificate not valid for {c.host} ({exc.verify_message})")
-        except ssl.SSLError as exc:
-            return result(False, f"TLS failed ({exc.reason or exc})")
-        except (OSError, ValueError) as exc:
-            cancel.raise_if_cancelled()
-            if isinstance(exc, TimeoutError) or time.monotonic() >= end:
-                return result(False, "no answer in time")
-            return result(False, str(exc) or exc.__class__.__name__)
-        finally:
-            sock.close()
-            raw.close()
+        return outcome(False, "no answer")
+    except ssl.SSLCertVerificationError as exc:
+        return outcome(False, f"certificate not valid for {c.host} ({exc.verify_message})")
+    except ssl.SSLError as exc:
+        return outcome(False, f"TLS failed ({exc.reason or exc})")
+    except CheckFailure as exc:
+        return outcome(False, visible(exc.detail))
+    except Exception as exc:  # imaplib's and smtplib's own errors: a broken dialogue
+        return outcome(False, visible(f"{exc.__class__.__name__}: {exc}"))
+    finally:
+        timer.cancel()
+        undo()
+        session.close()
 
 
-def _names(sock: socket.socket) -> tuple[str, ...]:
-    if not isinstance(sock, ssl.SSLSocket):
-        return ()
-    cert = sock.getpeercert() or {}
-    san: tuple[tuple[str, str], ...] = cert.get("subjectAltName", ())  # type: ignore[assignment]
-    return tuple(str(value) for kind, value in san if kind == "DNS")
+def _imap(session: CheckSession, sock: socket.socket, starttls: bool) -> None:
+    conn = open_imap(session, sock)
+    if starttls:
+        secure_imap(session, conn)
+
+
+def _smtp(session: CheckSession, sock: socket.socket, starttls: bool) -> None:
+    smtp = open_smtp(session, sock)
+    if starttls:
+        ehlo(session, smtp)
+        secure_smtp(session, smtp)
+
+
+def _sieve(session: CheckSession, sock: socket.socket, starttls: bool) -> None:
+    conn, caps = open_sieve(session, sock)
+    if starttls:
+        secure_sieve(session, conn, caps)
+
+
+_STEPS: dict[Service, Callable[[CheckSession, socket.socket, bool], None]] = {
+    Service.IMAP: _imap,
+    Service.SMTP: _smtp,
+    Service.SIEVE: _sieve,
+}
 
 
 def lookup_probe(

@@ -13,6 +13,8 @@ Ranking (lower wins; ``docs/discovery.md`` says the same):
 7. the HTTP variants of autoconfig and .well-known (never trusted)
 8. probing the usual names and ports
 
+Probing starts once HTTPS autoconfig and .well-known have ended, or after ``PROBE_HEAD_START``
+(0.5 s), whichever is first: the common answer is not kept waiting behind fifteen handshakes.
 A trusted answer of rank *r* wins as soon as every look-up ranked above it has ended: look-ups
 ranked below it are cancelled at that moment (Autodiscover is never waited for once autoconfig
 answered), and one ranked above that is still running is waited for only until the run's
@@ -44,22 +46,28 @@ from wizard.discovery.autodiscover import (
     lookup_autodiscover_redirect,
     lookup_autodiscover_srv,
 )
-from wizard.discovery.ispdb import DEFAULT_ISPDB_URL, lookup_ispdb
-from wizard.discovery.model import DiscoveryResult, FoundServer, FoundSettings, Lookup, Outcome
+from wizard.discovery.ispdb import lookup_ispdb
+from wizard.discovery.model import (
+    DEFAULT_ISPDB_URL,
+    OP_BOUND,
+    RUN_BOUND,
+    DiscoveryResult,
+    FoundServer,
+    FoundSettings,
+    Lookup,
+    Outcome,
+)
 from wizard.discovery.mx import lookup_mx
 from wizard.discovery.net import Network
-from wizard.discovery.probe import lookup_probe
+from wizard.discovery.probe import lookup_probe, probe_hosts
 from wizard.discovery.srv import lookup_srv
 from wizard.provider import Provider, ServerSettings
 from wizard.services import Security
 from wizard.trust import OriginKind, SettingsOrigin
 
-# The whole run's bound: silent servers cost at most this (the issue allows 8 s).
-RUN_BOUND = 7.5
-# The longest one DNS query, connect or read waits (a silent port costs this, not 10 s).
-OP_BOUND = 3.0
-
 LookupListener = Callable[[Lookup], None]
+# Probing starts at the latest this long after the run began (see _may_probe).
+PROBE_HEAD_START = 0.5
 Policy = Literal["first", "thunderbird"]
 
 
@@ -242,9 +250,9 @@ def discover(
 
         threading.Thread(target=work, daemon=True, name=f"discover-{specs[i].kind}").start()
 
-    deferred = {
-        i for i, s in enumerate(specs) if policy == "thunderbird" and s.kind is OriginKind.PROBE
-    }
+    deferred = {i for i, s in enumerate(specs) if s.kind is OriginKind.PROBE}
+    if policy == "first":  # the names now, the connections once probing may start
+        net.prefetch(probe_hosts(domain))
     for i in range(len(specs)):
         if i not in deferred:
             start(i)
@@ -255,7 +263,7 @@ def discover(
             winner = _winner(specs, finished, policy)
             if winner is not None:
                 break
-            if deferred and len(finished) == len(specs) - len(deferred):
+            if deferred and _may_probe(specs, finished, policy, time.monotonic() - t0):
                 for i in deferred:
                     start(i)
                 deferred = set()
@@ -301,6 +309,24 @@ def discover(
         elapsed_ms=(time.monotonic() - t0) * 1000,
         cancelled=cancel.cancelled,
     )
+
+
+def _may_probe(specs: list[Spec], finished: dict[int, Lookup], policy: Policy, age: float) -> bool:
+    """Whether probing may start now.
+
+    Fifteen TLS connections cost the servers log lines and this machine CPU that the answer
+    most domains publish (HTTPS autoconfig) would be waiting behind, so probing waits until
+    autoconfig and .well-known have ended, or ``PROBE_HEAD_START`` has passed, whichever is
+    first. Thunderbird guesses only once every other look-up has ended.
+    """
+    waited_for = [
+        i
+        for i, s in enumerate(specs)
+        if s.kind is not OriginKind.PROBE and (policy == "thunderbird" or s.rank <= 2)
+    ]
+    if all(i in finished for i in waited_for):
+        return True
+    return policy == "first" and age >= PROBE_HEAD_START
 
 
 def _winner(specs: list[Spec], finished: dict[int, Lookup], policy: Policy) -> Lookup | None:

@@ -211,7 +211,7 @@ class DomainAuditWindow(QWidget):
     def request_stop(self) -> None:
         """Stop at once: the look-ups are told to end, and the window no longer waits."""
         self._retire()
-        self._idle("Stopped.")
+        self._idle("Stopped")
 
     def _retire(self) -> None:
         """Cancel the running check and let it end on its own thread, without waiting."""
@@ -309,7 +309,7 @@ class DomainAuditWindow(QWidget):
             self._thread.wait()
             self._thread, self._worker = None, None
             if self.stop_button.isEnabled():  # ended without a result
-                self._idle("Stopped.")
+                self._idle("Stopped")
         self.finished_checking.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
