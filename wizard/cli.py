@@ -132,8 +132,6 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         dns_server=parse_dns_server(args.dns_server),
         test_message_timeout=args.round_trip_timeout,
         ca_file=ca_file,
-        # --dns-server (a discovery option diagnose shares): the checks resolve there too.
-        dns_server=parse_dnsbl_server(args.dns_server, "--dns-server"),
         dnsbl_server=dnsbl_server,
         only=frozenset(only) if only is not None else None,
         send_test_message=args.round_trip,
