@@ -268,7 +268,7 @@ def _extra_commands() -> list[
     """Sub-commands that live with their feature (Thunderbird writer, handout…)."""
     found = []
     for module in (
-        "wizard.clients.thunderbird.cli",
+        "wizard.thunderbird_cli",
         "wizard.handout.cli",
         "wizard.logs.cli",
         "wizard.discovery.cli",

@@ -34,9 +34,9 @@ from wizard.services import Service
 from wizard.ui.pages.base import WizardPage
 from wizard.ui.pages.check_run import CheckRun
 from wizard.ui.pages.origin_confirm import OriginConfirmation
-from wizard.ui.pages.report_export import ReportExport
 from wizard.ui.pages.summary_row import MARKS as _MARKS
 from wizard.ui.pages.summary_row import SummaryRow
+from wizard.ui.report_export import ReportExport
 from wizard.ui.report_window import ReportWindow
 from wizard.ui.widgets import (
     PasswordEdit,
