@@ -7,7 +7,10 @@ see the same machine load:
 
 * ``diagnose ADDRESS --json --profile DIR`` (with the look) and ``… --no-mail-programs``
   (without), each a fresh process, wall time;
-* the look itself in this process (``look_at_mail_programs``), which is what the first adds;
+* the look itself (``look_at_mail_programs``), in this process and as the first call in a new
+  process with the modules loaded (as ``diagnose`` makes it), which is what the first adds:
+  both invocations load the same modules, so the pairwise wall-time difference is the look
+  plus process noise;
 * the same look on the same profile hand-edited (a ``/* */`` comment), which takes the full
   prefs.js tokenizer instead of the fast reader: the worst case, reported as such.
 
@@ -127,6 +130,26 @@ def _diagnose_ms(argv: list[str]) -> float:
     return elapsed
 
 
+_FRESH = """
+import sys, time
+from pathlib import Path
+from wizard.mail_programs.look import look_at_mail_programs
+from wizard.provider import load_provider
+provider = load_provider(sys.argv[1])
+started = time.perf_counter()
+look_at_mail_programs(provider, sys.argv[2], profile=Path(sys.argv[3]))
+print((time.perf_counter() - started) * 1000)
+"""
+
+
+def _fresh_look_ms(provider: Path, address: str, profile: Path) -> float:
+    """The look as the first call in a new process, as ``diagnose`` makes it (modules loaded)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-c", _FRESH, str(provider), address, str(profile)]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60, check=True)
+    return float(done.stdout.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -156,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         with_look: list[float] = []
         without: list[float] = []
         look_ms: list[float] = []
+        fresh_ms: list[float] = []
         slow_ms: list[float] = []
         findings = 0
         _diagnose_ms([*base, "--no-mail-programs"])  # warm the page cache and the server
@@ -166,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             look = look_at_mail_programs(provider, GOOD_USER, profile=profile)
             look_ms.append((time.perf_counter() - started) * 1000)
             findings = len(look.findings[0].differences) if look.findings else -1
+            fresh_ms.append(_fresh_look_ms(provider_file, GOOD_USER, profile))
             started = time.perf_counter()
             look_at_mail_programs(provider, GOOD_USER, profile=hand)
             slow_ms.append((time.perf_counter() - started) * 1000)
@@ -180,11 +205,17 @@ def main(argv: list[str] | None = None) -> int:
         ["diagnose --profile DIR (ms)", spread(with_look)],
         ["difference, pairwise (ms)", spread(added)],
         ["the look alone, in process (ms)", spread(look_ms, "{:.1f}")],
+        ["the look alone, first call in a new process (ms)", spread(fresh_ms, "{:.1f}")],
         ["the look, hand-edited prefs.js: full parser (ms)", spread(slow_ms, "{:.0f}")],
     ]
     print(table(["measure", "median (min–max)"], rows))
-    verdict = "met" if median(look_ms) <= 100 else "NOT met"
-    print(f"\ngoal ≤ 100 ms added by the look: {verdict} (look alone {median(look_ms):.1f} ms)")
+    worst = max(median(look_ms), median(fresh_ms))
+    verdict = "met" if worst <= 100 else "NOT met"
+    print(
+        f"\ngoal ≤ 100 ms added by the look: {verdict} (look alone {median(look_ms):.1f} ms, "
+        f"first call in a new process {median(fresh_ms):.1f} ms; the pairwise diagnose "
+        "difference is process noise at this load)"
+    )
     return 0
 
 

@@ -54,11 +54,11 @@ def run_logins_any(
     resolver: Callable[[str, int], list[tuple[str, int]]] | None = None,
 ) -> list[Any]:
     """The login checks with this tree's context, or a baseline's keywords."""
-    try:
-        from wizard.checks.options import CheckOptions
-        from wizard.pipeline import run_with_context
-    except ImportError:  # a baseline from before the one options object
+    if not _has_run_context():  # a baseline from before the one options object
         return _old_logins(provider, user, password, ca_file, only, sequential, timeout, resolver)
+    from wizard.checks.options import CheckOptions
+    from wizard.pipeline import run_with_context
+
     fields: dict[str, Any] = {"ca_file": ca_file}
     if only is not None:
         fields["only"] = frozenset(only)
@@ -66,6 +66,14 @@ def run_logins_any(
         fields["timeout"] = timeout
     ctx = tuned_context(provider, CheckOptions(**fields), sequential=sequential, resolver=resolver)
     return run_with_context(ctx, provider, user, password)
+
+
+def _has_run_context() -> bool:
+    """Whether the ``wizard`` measured has the run context (by its files: an editable
+    install's finder would otherwise lend a baseline this tree's new modules)."""
+    import wizard
+
+    return (Path(wizard.__file__).parent / "checks" / "context.py").is_file()
 
 
 def _old_logins(

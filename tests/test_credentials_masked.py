@@ -19,7 +19,7 @@ from wizard.checks.model import Direction
 from wizard.flow import WizardFlow
 from wizard.password_rules import CONTROL_CHARACTERS
 from wizard.provider import load_default_provider, load_provider
-from wizard.report import mailto_link, make_report, render_json_text, render_text
+from wizard.report import mailto_link, make_report, render_json_text, render_text, scrub
 
 PASTED = "Tr0ub4dor&3\r\n"  # a line copied on Windows, line break and all
 WEAK_USER, WEAK = "mail.reader@sepheo.co", "mail"
@@ -61,6 +61,12 @@ def test_a_weak_password_is_masked_only_where_it_was_sent(dovecot_factory, tmp_p
         assert not any("********.reader" in t for t in sent), sent  # the login, not
         notes = [t.text for t in r.transcript if t.direction is Direction.NOTE]
         assert not any("********" in t for t in notes), notes  # the app's own words
+    # The last pass before the report leaves the app (Copy, Save, Email) keeps the app's words.
+    text = render_text(make_report(WEAK_USER, provider, results))
+    scrubbed = scrub(text, WEAK, WEAK_USER)
+    assert "receiving mail" in text  # the app's own words hold the password "mail"
+    assert scrubbed == text  # every field was masked as it came in; the app's words stay
+    assert "C: " in scrubbed and "********" in scrubbed  # the sent credential stays masked
 
 
 def test_server_text_that_echoes_the_password_is_masked_per_field(
@@ -141,3 +147,15 @@ def test_a_command_is_masked_whole_before_it_is_split_into_lines() -> None:
     assert masked == f'a1 LOGIN "{GOOD_USER}" ********\r\n'
     weak = CommandMasker(WEAK, WEAK_USER)
     assert weak(f"MAIL FROM:<{WEAK_USER}>") == f"MAIL FROM:<{WEAK_USER}>"
+
+
+def test_the_last_pass_masks_a_strong_password_anywhere_and_encoded_forms_always() -> None:
+    import base64
+
+    from wizard.report import scrub
+
+    sasl = base64.b64encode(f"\0{WEAK_USER}\0{WEAK}".encode()).decode()
+    assert scrub(f"Incoming mail; AUTH PLAIN {sasl}", WEAK, WEAK_USER) == (
+        "Incoming mail; AUTH PLAIN ********"
+    )
+    assert scrub("note: Tr0ub4dor&3 echoed", "Tr0ub4dor&3") == "note: ******** echoed"

@@ -110,10 +110,10 @@ def test_stop_gives_the_window_back_at_once_and_the_late_answer_is_dropped(qtbot
         clock.start()
         window.stop_button.click()
         assert clock.elapsed() < 200
-        assert window.check_button.isEnabled() and window.status.text() == "Stopped."
+        assert window.check_button.isEnabled() and window.status.text() == "Stopped"
         qtbot.waitUntil(lambda: not window.is_checking(), timeout=15000)
         assert window.findings.topLevelItemCount() == 0
-        assert window.status.text() == "Stopped."
+        assert window.status.text() == "Stopped"
     finally:
         window.stop()
         silent.close()

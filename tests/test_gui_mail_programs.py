@@ -63,6 +63,8 @@ def test_diagnosis_names_the_wrong_settings_and_fix_it_repairs_them(
     assert "Outgoing port: 465 → " + str(dovecot.submission_port) in page.items.text()
     assert words_before_details(page) <= 50
     assert page.action.isVisible() and page.action.text() == "&Fix it in Thunderbird"
+    qtbot.waitUntil(page.action.isDefault, timeout=5000)  # the page's one main action
+    assert page.action.property("primary")
     assert not page.details.isVisible()
     screenshot(wiz, "mail-programs-wrong-settings")
     assert "Thunderbird sends mail through port 465 with SSL/TLS" in page.details.toPlainText()

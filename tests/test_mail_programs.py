@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.profile_lock import parentlock_held_by_another_process
+from wizard.clients.found import Setting
 from wizard.clients.outlook.fields import dialog_field
 from wizard.clients.outlook.registry import ACCOUNTS_KEY, read_accounts
 from wizard.clients.thunderbird.logins import forget_saved_passwords, saved_passwords
@@ -18,7 +19,6 @@ from wizard.clients.thunderbird.prefsjs import render_pref
 from wizard.clients.thunderbird.reader import accounts_for, read_prefs
 from wizard.mail_programs.compare import compare_account
 from wizard.mail_programs.look import look_at_mail_programs
-from wizard.mail_programs.model import Setting
 from wizard.mail_programs.render import text_lines, to_json
 from wizard.provider import parse_provider
 from wizard.services import Security, Service

@@ -72,7 +72,7 @@ def test_selftest_fails_when_another_store_stands_in_for_the_native_one() -> Non
 
 
 def test_selftest_fails_when_the_windows_store_never_answers(monkeypatch) -> None:
-    monkeypatch.setattr(selftest, "KEYRING_TIMEOUT", 0.2)
+    monkeypatch.setattr(selftest.stores, "KEYRING_TIMEOUT", 0.2)
     import threading
 
     release = threading.Event()

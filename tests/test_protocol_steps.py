@@ -21,7 +21,7 @@ from wizard.checks.options import CheckOptions
 from wizard.checks.session import CheckSession
 from wizard.checks.sieve import open_sieve, secure_sieve
 from wizard.checks.smtp import ehlo, open_smtp, secure_smtp
-from wizard.provider import Provider, ServerSettings, load_provider
+from wizard.provider import ServerSettings, load_provider
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +34,11 @@ def tls(test_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     yield ctx, ca_pem
 
 
-def _probe_session(provider: Provider, server: ServerSettings, ca: Path) -> CheckSession:
-    ctx = RunContext.start(provider, CheckOptions(ca_file=ca))
+def _probe_session(server: ServerSettings, ca: Path) -> tuple[CheckSession, RunContext]:
+    """A probe's session: a run context with no provider (no blocklists), no password."""
+    ctx = RunContext.start(None, CheckOptions(ca_file=ca))
     result = CheckResult(server.service, server.hostname, server.port, server.security, "")
-    return CheckSession.in_run(result, ctx)
+    return CheckSession.in_run(result, ctx), ctx
 
 
 def _sent(session: CheckSession) -> list[str]:
@@ -53,8 +54,7 @@ def test_an_imap_probe_sees_capabilities_before_and_after_starttls_without_loggi
             tmp_path / "p.xml", imap_port=dovecot.imap_starttls_port, imap_socket="STARTTLS"
         )
     )
-    session = _probe_session(provider, provider.imap, dovecot.ca_pem)
-    ctx = RunContext.start(provider, CheckOptions(ca_file=dovecot.ca_pem))
+    session, ctx = _probe_session(provider.imap, dovecot.ca_pem)
     try:
         conn = open_imap(session, session.open(ctx.resolver))
         before = capabilities(conn)
@@ -73,8 +73,7 @@ def test_an_smtp_probe_sees_auth_only_after_starttls_without_logging_in(
     dovecot: DovecotServer, tmp_path: Path
 ) -> None:
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
-    ctx = RunContext.start(provider, CheckOptions(ca_file=dovecot.ca_pem))
-    session = _probe_session(provider, provider.smtp, dovecot.ca_pem)
+    session, ctx = _probe_session(provider.smtp, dovecot.ca_pem)
     try:
         smtp = open_smtp(session, session.open(ctx.resolver))
         before = ehlo(session, smtp)
@@ -93,8 +92,7 @@ def test_a_sieve_probe_reads_the_capabilities_restated_over_tls(
 ) -> None:
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
     assert provider.sieve is not None
-    ctx = RunContext.start(provider, CheckOptions(ca_file=dovecot.ca_pem))
-    session = _probe_session(provider, provider.sieve, dovecot.ca_pem)
+    session, ctx = _probe_session(provider.sieve, dovecot.ca_pem)
     try:
         conn, before = open_sieve(session, session.open(ctx.resolver))
         after = secure_sieve(session, conn, before)

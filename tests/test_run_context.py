@@ -22,24 +22,41 @@ from wizard.services import Service
 pytestmark = pytest.mark.dovecot
 
 
+NAMED = "mail.wizard.test"  # known to the test's DNS server only
+
+
 @pytest.fixture
 def local_dns(tmp_path: Path):
     if not dnsmasq_available():
         pytest.skip("dnsmasq is not installed (Debian dnsmasq-base); see tests/run_all.sh")
     server = DnsServer(
-        tmp_path / "dns", records={"localhost": ["127.0.0.1"]}, local_zones=("nowhere.test",)
+        tmp_path / "dns", records={NAMED: ["127.0.0.1"]}, local_zones=("nowhere.test",)
     ).start()
     yield server
     server.stop()
     shutil.rmtree(tmp_path / "dns", ignore_errors=True)
 
 
-def test_the_run_resolves_through_options_dns_server(dovecot, local_dns, tmp_path):
+@pytest.fixture
+def named_dovecot(dovecot_factory):
+    """A Dovecot whose certificate and settings name a host only the test's DNS server knows."""
+    return dovecot_factory(cert_hosts=(NAMED,), hostname=NAMED)
+
+
+def test_the_run_resolves_through_options_dns_server(named_dovecot, local_dns, tmp_path):
+    provider = load_provider(named_dovecot.write_provider(tmp_path / "p.xml"))
+    options = CheckOptions(ca_file=named_dovecot.ca_pem, dns_server=local_dns.address)
+    results = run_all_checks(provider, GOOD_USER, GOOD_PASSWORD, options)
+    assert all(r.ok for r in results), [(r.service, r.cause) for r in results]
+    assert NAMED in local_dns.queries()  # asked there: the system's resolver does not know it
+
+
+def test_localhost_is_never_asked_of_the_dns_server(dovecot, local_dns, tmp_path):
     provider = load_provider(dovecot.write_provider(tmp_path / "p.xml"))
     options = CheckOptions(ca_file=dovecot.ca_pem, dns_server=local_dns.address)
     results = run_all_checks(provider, GOOD_USER, GOOD_PASSWORD, options)
     assert all(r.ok for r in results), [(r.service, r.cause) for r in results]
-    assert "localhost" in local_dns.queries()  # asked there, not of the system's resolver
+    assert "localhost" not in local_dns.queries()  # RFC 6761: this computer's own name
 
 
 def test_a_name_the_dns_server_does_not_know_is_dns_failed(dovecot, local_dns, tmp_path):
@@ -115,3 +132,22 @@ def test_the_test_message_reads_each_answer_within_the_runs_timeout(
         )
     assert result.cause == "no_greeting", result.steps[-1].detail  # the login checks' verdict
     assert result.duration_ms < 1000 * (3 * 1.0 + 2.0)
+
+
+def test_the_cli_names_the_feature_test_message_and_keeps_round_trip_for_scripts() -> None:
+    from wizard.cli import build_parser
+
+    parser = build_parser()
+    new = parser.parse_args(["diagnose", "a@b.c", "--test-message", "--test-message-timeout", "7"])
+    old = parser.parse_args(["diagnose", "a@b.c", "--round-trip", "--round-trip-timeout", "7"])
+    for args in (new, old):
+        assert args.round_trip is True and args.round_trip_timeout == 7.0
+
+
+def test_diagnose_resolves_through_its_dns_server(named_dovecot, local_dns, tmp_path) -> None:
+    from tests.support.cli import diagnose
+
+    provider_file = named_dovecot.write_provider(tmp_path / "p.xml")
+    r = diagnose(named_dovecot, provider_file, GOOD_PASSWORD, "--dns-server", local_dns.spec)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert NAMED in local_dns.queries()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from wizard.clients.thunderbird.cli import register
 from wizard.clients.thunderbird.prefsjs import decode, parse_prefs
+from wizard.thunderbird_cli import register
 
 DATA = Path(__file__).parent / "data" / "thunderbird" / "profiles"
 ADDRESS = "joe.bloggs@sepheo.co"

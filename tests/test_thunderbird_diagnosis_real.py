@@ -36,11 +36,11 @@ from tests.test_thunderbird_real import (
     _wait_for,
     running_thunderbird,
 )
+from wizard.clients.found import Setting
 from wizard.clients.thunderbird import write_account
 from wizard.clients.thunderbird.logins import forget_saved_passwords, server_origins
 from wizard.clients.thunderbird.prefsjs import render_pref
 from wizard.mail_programs.look import look_at_mail_programs
-from wizard.mail_programs.model import Setting
 from wizard.provider import load_provider
 from wizard.services import Service
 

@@ -192,6 +192,21 @@ def test_local_folders_stay_and_the_account_takes_the_next_keys(tmp_path: Path) 
     assert values["mail.account.lastKey"] == 2
 
 
+def test_a_last_key_at_the_integer_ceiling_takes_the_lowest_free_key(tmp_path: Path) -> None:
+    # Found by the merge property test: lastKey 2147483647 made the next key unwritable.
+    profile = profile_from("local-folders-only", tmp_path)
+    prefs_js = profile / "prefs.js"
+    prefs_js.write_text(
+        prefs_js.read_text(encoding="utf-8") + 'user_pref("mail.account.lastKey", 2147483647);\n',
+        encoding="utf-8",
+    )
+    result = write(profile)
+    assert result.ok and result.account_key == "account2"
+    values = prefs(profile)
+    assert values["mail.accountmanager.accounts"] == "account1,account2"
+    assert values["mail.account.lastKey"] == 2147483647
+
+
 def test_lists_are_extended_and_existing_defaults_left_alone(tmp_path: Path) -> None:
     profile = profile_from("two-accounts", tmp_path)
     result = write(profile)

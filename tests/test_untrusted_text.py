@@ -350,7 +350,7 @@ def test_the_report_window_shows_what_copy_save_and_email_carry_escaped(qtbot):
     from wizard.flow import AccountInput, WizardFlow
     from wizard.provider import load_default_provider
     from wizard.services import Security, Service
-    from wizard.ui.pages.report_export import ReportExport
+    from wizard.ui.report_export import ReportExport
     from wizard.ui.report_window import ReportWindow
 
     flow = WizardFlow(load_default_provider())

@@ -89,15 +89,15 @@ def _parse_only(text: str | None) -> set[Service] | None:
     except ValueError:
         raise BadInput(f"--only takes imap, smtp and/or sieve, not {text!r}") from None
     if Service.ROUNDTRIP in services:
-        raise BadInput("--only takes imap, smtp and/or sieve; the round trip is --round-trip")
+        raise BadInput("--only takes imap, smtp and/or sieve; the test message is --test-message")
     return services
 
 
-def parse_dnsbl_server(text: str | None) -> tuple[str, int] | None:
+def parse_dnsbl_server(text: str | None, option: str = "--dnsbl-server") -> tuple[str, int] | None:
     try:
         return parse_server(text) if text else None
     except ValueError as exc:
-        raise BadInput(f"--dnsbl-server {exc}") from None
+        raise BadInput(f"{option} {exc}") from None
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
@@ -117,9 +117,12 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         raise BadInput("--timeout must be a positive number of seconds")
     only = _parse_only(args.only)
     if args.round_trip_timeout <= 0:
-        raise BadInput("--round-trip-timeout must be a positive number of seconds")
+        raise BadInput("--test-message-timeout must be a positive number of seconds")
     if args.round_trip and only is not None and not {Service.IMAP, Service.SMTP} <= only:
-        raise BadInput("--round-trip needs the imap and smtp checks (leave them in --only)")
+        raise BadInput(
+            "--round-trip needs the imap and smtp checks (leave them in --only; "
+            "--test-message is its other name)"
+        )
     dnsbl_server = parse_dnsbl_server(args.dnsbl_server)
     mail_programs_cli.check_arguments(args)
     from wizard.discovery.cli import parse_dns_server
@@ -214,13 +217,17 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     d.add_argument(
-        "--round-trip",
+        "--test-message",
+        "--round-trip",  # its first name, kept for scripts
+        dest="round_trip",
         action="store_true",
         help="once the logins pass, send a test message to yourself and wait for it "
         "(it is removed again)",
     )
     d.add_argument(
+        "--test-message-timeout",
         "--round-trip-timeout",
+        dest="round_trip_timeout",
         type=float,
         default=DEFAULT_TEST_MESSAGE_TIMEOUT,
         metavar="S",
@@ -234,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--dnsbl-server",
         metavar="HOST:PORT",
-        help="ask this DNS server for the blocklist look-ups (default: the system's resolver)",
+        help="ask this DNS server for the blocklist look-ups (default: the --dns-server, "
+        "else the system's resolver)",
     )
     d.add_argument(
         "--discover",
@@ -260,7 +268,7 @@ def _extra_commands() -> list[
     """Sub-commands that live with their feature (Thunderbird writer, handout…)."""
     found = []
     for module in (
-        "wizard.clients.thunderbird.cli",
+        "wizard.thunderbird_cli",
         "wizard.handout.cli",
         "wizard.logs.cli",
         "wizard.discovery.cli",

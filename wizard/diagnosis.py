@@ -251,7 +251,7 @@ def explain_result(result: CheckResult, provider: Provider, address: str) -> Non
 
     if isinstance(result, TestMessageResult):
         if result.cause:
-            d = explain_round_trip(result, provider, address, result.server_text)
+            d = explain_test_message(result, provider, address, result.server_text)
             result.cause, result.message, result.advice = d.cause, d.message, d.advice
         else:
             result.message = f"{Service.ROUNDTRIP.label}: working (in INBOX after "
@@ -275,7 +275,7 @@ def explain_result(result: CheckResult, provider: Provider, address: str) -> Non
     result.cause, result.message, result.advice = d.cause, d.message, d.advice
 
 
-def explain_round_trip(
+def explain_test_message(
     result: TestMessageResult, provider: Provider, address: str, server_text: str = ""
 ) -> Diagnosis:
     """Plain words for how the test message to oneself went (wizard.checks.test_message)."""

@@ -408,7 +408,7 @@ def render_json_text(report: Report, *, notes: Sequence[str] = ()) -> str:
 
 def scrub(text: str, password: str, username: str = "") -> str:
     """Last line of defence before a report leaves the app (clipboard, file, mail)."""
-    return Redactor(password, username)(text) if password else text
+    return Redactor(password, username).last_resort(text) if password else text
 
 
 def mailto_link(report: Report, body: str) -> str | None:

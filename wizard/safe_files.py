@@ -43,7 +43,7 @@ def check_target(path: Path, folder: Path | None = None) -> None:
         raise UnsafeTarget(f"{path} exists and is not a regular file; nothing was written")
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Make the rename itself durable where the OS allows opening a folder (not Windows)."""
     if sys.platform == "win32":
         return
@@ -85,7 +85,7 @@ def atomic_write_with(
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return path
 
 

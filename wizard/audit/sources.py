@@ -26,17 +26,16 @@ from wizard.checks.errors import CheckCancelled
 from wizard.checks.model import CancelToken
 from wizard.checks.options import CheckOptions
 from wizard.discovery import autoconfig as ac
+from wizard.discovery.asks import Ask, Asks
 from wizard.discovery.autodiscover import (
     PATH,
-    lookup_autodiscover_post,
     lookup_autodiscover_redirect,
     lookup_autodiscover_srv,
     request_body,
 )
 from wizard.discovery.http import HttpProblem, Request, fetch
-from wizard.discovery.ispdb import DEFAULT_ISPDB_URL, lookup_ispdb
+from wizard.discovery.ispdb import DEFAULT_ISPDB_URL
 from wizard.discovery.model import FoundServer, Lookup
-from wizard.discovery.mx import lookup_mx
 from wizard.discovery.net import DnsAnswer, LookupTimeout, Network
 from wizard.discovery.race import network_for
 from wizard.discovery.srv import SRV_NAMES, lookup_srv, parse_srv, query_srv_records
@@ -44,59 +43,20 @@ from wizard.provider import ServerSettings
 from wizard.services import Security
 from wizard.trust import OriginKind, registrable_domain
 
-Ask = Callable[[Network, CancelToken, float], Lookup]
-
 
 def _plan(domain: str, ispdb: str) -> dict[str, Ask]:
-    """Source id -> the look-up, each exactly as discovery makes it."""
-    address = probe_address(domain)
+    """Source id -> the look-up, each exactly as discovery makes it (``wizard.discovery.asks``)."""
+    asks = Asks(probe_address(domain), ispdb)
     k = OriginKind
 
     def doc(kind: OriginKind, url: str, send: bool) -> Ask:
-        def ask(net: Network, cancel: CancelToken, end: float) -> Lookup:
-            return ac.lookup_document(
-                net,
-                kind=kind,
-                rank=1,
-                url=url,
-                address=address,
-                domain=domain,
-                cancel=cancel,
-                end=end,
-                send_address=send,
-            )
-
-        return ask
+        return asks.document(kind, 1, url, send)
 
     def post(url: str) -> Ask:
-        def ask(net: Network, cancel: CancelToken, end: float) -> Lookup:
-            return lookup_autodiscover_post(
-                net, url=url, domain=domain, address=address, rank=3, cancel=cancel, end=end
-            )
-
-        return ask
+        return asks.autodiscover_post(url)
 
     def common(fn: Callable[..., Lookup]) -> Ask:
-        def ask(net: Network, cancel: CancelToken, end: float) -> Lookup:
-            return fn(net, domain=domain, address=address, rank=3, cancel=cancel, end=end)
-
-        return ask
-
-    def ispdb_ask(net: Network, cancel: CancelToken, end: float) -> Lookup:
-        return lookup_ispdb(
-            net, base=ispdb, domain=domain, address=address, rank=5, cancel=cancel, end=end
-        )
-
-    def mx_ask(net: Network, cancel: CancelToken, end: float) -> Lookup:
-        return lookup_mx(
-            net,
-            domain=domain,
-            address=address,
-            ispdb_base=ispdb,
-            rank=6,
-            cancel=cancel,
-            end=end,
-        )
+        return asks.common(fn, 3)
 
     return {
         "autoconfig.https": doc(k.AUTOCONFIG, ac.autoconfig_url(domain), True),
@@ -105,8 +65,8 @@ def _plan(domain: str, ispdb: str) -> dict[str, Ask]:
         "well-known.https.no-address": doc(k.WELL_KNOWN, ac.well_known_url(domain), False),
         "autoconfig.http": doc(k.AUTOCONFIG, ac.autoconfig_url(domain, https=False), False),
         "well-known.http": doc(k.WELL_KNOWN, ac.well_known_url(domain, https=False), False),
-        "ispdb": ispdb_ask,
-        "mx": mx_ask,
+        "ispdb": asks.ispdb(),
+        "mx": asks.mx(),
         "srv": common(lookup_srv),
         "autodiscover.domain": post(f"https://{domain}{PATH}"),
         "autodiscover.host": post(f"https://autodiscover.{domain}{PATH}"),

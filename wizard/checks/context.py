@@ -44,14 +44,16 @@ class RunContext:
     @classmethod
     def start(
         cls,
-        provider: Provider,
+        provider: Provider | None,
         options: CheckOptions,
         cancel: CancelToken | None = None,
         listener: StepListener | None = None,
     ) -> RunContext:
         """The context of a new run: a fresh resolver cache and the system's trust read anew.
 
-        A bad ``options.ca_file`` raises here, before any check starts.
+        ``provider`` names the blocklists to ask; None (a probe of settings not yet chosen,
+        such as discovery's) asks none. A bad ``options.ca_file`` raises here, before any
+        check starts.
         """
         return cls(
             options=options,
@@ -59,7 +61,8 @@ class RunContext:
             resolver=SharedResolver(options.timeout, options.dns_server),
             trust=RunTrust(options.ca_file),
             lookups=BackgroundLookups(
-                provider.blocklist_zones, options.dnsbl_server or options.dns_server
+                provider.blocklist_zones if provider is not None else (),
+                options.dnsbl_server or options.dns_server,
             ),
             listener=listener,
         )

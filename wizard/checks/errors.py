@@ -29,7 +29,7 @@ class Cause(enum.StrEnum):
     CONNECTION_BLOCKED = "connection_blocked"
     PROTOCOL_ERROR = "protocol_error"
     CANCELLED = "cancelled"
-    # Outcomes of the round trip (a test message sent to oneself), not of a login.
+    # Outcomes of the test message (sent to oneself), not of a login.
     ARRIVED_IN_JUNK = "arrived_in_junk"
     SUBMISSION_REFUSED = "submission_refused"
     DELIVERY_DELAYED = "delivery_delayed"

@@ -30,7 +30,7 @@ class StepName(enum.StrEnum):
     STARTTLS = "starttls"
     LOGIN = "login"
     LOGOUT = "logout"
-    # The round trip's own steps.
+    # The test message's own steps.
     WATCH = "watch"
     SUBMITTED = "submitted"
     ARRIVED = "arrived"

@@ -29,10 +29,27 @@ class Redactor:
     """Masks a password in any form before text reaches a transcript, a log or a report."""
 
     def __init__(self, secret: str, username: str = "") -> None:
+        self._secret = secret
         self._forms = sorted(secret_forms(secret, username), key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for form in self._forms:
+            if form in text:
+                text = text.replace(form, MASK)
+        return text
+
+    def last_resort(self, text: str) -> str:
+        """The final pass over a finished report, whose fields were masked as they came in.
+
+        Every encoded form is masked, and the password as typed, unless it is made of letters
+        only: such a password can be a word the app writes itself ("mail" in "Incoming
+        mail"), and masking it there would rewrite the app's words and, by where the stars
+        stand, tell the reader the password.
+        """
+        keep_word = self._secret.isalpha()
+        for form in self._forms:
+            if keep_word and form == self._secret:
+                continue
             if form in text:
                 text = text.replace(form, MASK)
         return text

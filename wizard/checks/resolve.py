@@ -70,15 +70,23 @@ def _lookup(
 
 
 def _ask_server(host: str, dns_server: tuple[str, int], timeout: float | None) -> list[str]:
-    """AAAA and A from the named server; a name with neither is a lookup failure."""
+    """AAAA and A from the named server; a name with neither is a lookup failure.
+
+    An address literal needs no lookup, and ``localhost`` names are this computer's own,
+    never asked of a DNS server (RFC 6761 6.3).
+    """
     import dns.exception
     import dns.resolver
 
     try:
         socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
-        return [host]  # an address literal needs no lookup
+        return [host]
     except OSError:
         pass
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        infos = socket.getaddrinfo("localhost", None, type=socket.SOCK_STREAM)
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
     resolver = dns.resolver.Resolver(configure=False)
     resolver.nameservers = [dns_server[0]]
     resolver.port = dns_server[1]

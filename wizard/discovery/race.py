@@ -40,13 +40,12 @@ from wizard.checks.errors import CheckCancelled
 from wizard.checks.model import CancelToken
 from wizard.checks.options import CheckOptions
 from wizard.discovery import autoconfig as ac
+from wizard.discovery.asks import Asks
 from wizard.discovery.autodiscover import (
     PATH,
-    lookup_autodiscover_post,
     lookup_autodiscover_redirect,
     lookup_autodiscover_srv,
 )
-from wizard.discovery.ispdb import lookup_ispdb
 from wizard.discovery.model import (
     DEFAULT_ISPDB_URL,
     OP_BOUND,
@@ -57,7 +56,6 @@ from wizard.discovery.model import (
     Lookup,
     Outcome,
 )
-from wizard.discovery.mx import lookup_mx
 from wizard.discovery.net import Network
 from wizard.discovery.probe import lookup_probe, probe_hosts
 from wizard.discovery.srv import lookup_srv
@@ -83,54 +81,18 @@ class Spec:
 
 def plan(address: str, ispdb_base: str = DEFAULT_ISPDB_URL) -> list[Spec]:
     """Every look-up for ``address``, in rank order (public: the audit runs them too)."""
-    domain = address.rpartition("@")[2].lower()
+    asks = Asks(address, ispdb_base)
+    domain = asks.domain
     k = OriginKind
 
     def doc(kind: OriginKind, rank: int, url: str, send: bool) -> Spec:
-        def run(net: Network, cancel: CancelToken, end: float) -> Lookup:
-            return ac.lookup_document(
-                net,
-                kind=kind,
-                rank=rank,
-                url=url,
-                address=address,
-                domain=domain,
-                cancel=cancel,
-                end=end,
-                send_address=send,
-            )
-
-        return Spec(kind, rank, url, run)
+        return Spec(kind, rank, url, asks.document(kind, rank, url, send))
 
     def post(url: str) -> Spec:
-        def run(net: Network, cancel: CancelToken, end: float) -> Lookup:
-            return lookup_autodiscover_post(
-                net, url=url, domain=domain, address=address, rank=3, cancel=cancel, end=end
-            )
-
-        return Spec(k.AUTODISCOVER, 3, url, run)
+        return Spec(k.AUTODISCOVER, 3, url, asks.autodiscover_post(url))
 
     def common(fn: Callable[..., Lookup], kind: OriginKind, rank: int, where: str) -> Spec:
-        def run(net: Network, cancel: CancelToken, end: float) -> Lookup:
-            return fn(net, domain=domain, address=address, rank=rank, cancel=cancel, end=end)
-
-        return Spec(kind, rank, where, run)
-
-    def ispdb(net: Network, cancel: CancelToken, end: float) -> Lookup:
-        return lookup_ispdb(
-            net, base=ispdb_base, domain=domain, address=address, rank=5, cancel=cancel, end=end
-        )
-
-    def mx(net: Network, cancel: CancelToken, end: float) -> Lookup:
-        return lookup_mx(
-            net,
-            domain=domain,
-            address=address,
-            ispdb_base=ispdb_base,
-            rank=6,
-            cancel=cancel,
-            end=end,
-        )
+        return Spec(kind, rank, where, asks.common(fn, rank))
 
     return [
         doc(k.AUTOCONFIG, 1, ac.autoconfig_url(domain), True),
@@ -142,8 +104,8 @@ def plan(address: str, ispdb_base: str = DEFAULT_ISPDB_URL) -> list[Spec]:
         ),
         common(lookup_autodiscover_srv, k.AUTODISCOVER, 3, f"_autodiscover._tcp.{domain} SRV"),
         common(lookup_srv, k.SRV, 4, f"SRV records of {domain}"),
-        Spec(k.ISPDB, 5, f"{ispdb_base.rstrip('/')}/{domain}", ispdb),
-        Spec(k.MX, 6, f"{domain} MX", mx),
+        Spec(k.ISPDB, 5, f"{ispdb_base.rstrip('/')}/{domain}", asks.ispdb()),
+        Spec(k.MX, 6, f"{domain} MX", asks.mx()),
         doc(k.AUTOCONFIG, 7, ac.autoconfig_url(domain, https=False), False),
         doc(k.WELL_KNOWN, 7, ac.well_known_url(domain, https=False), False),
         common(lookup_probe, k.PROBE, 8, f"probing the usual servers of {domain}"),

@@ -329,11 +329,8 @@ def _person_settings(handout: Handout, qt: bool) -> str:
 
 
 def _help(handout: Handout, qt: bool) -> str:
-    """Who to ask, in two lines: the person's page has no room for the full list (IT's has).
-
-    A section of its own with a heading, after the account: run straight on from the account
-    table it read as one of its rows, and a screen reader could not jump to it.
-    """
+    """Who to ask, in two lines (IT's page has the full list), under a heading of its own:
+    run on from the account table it read as one of its rows, and a reader could not find it."""
     contact = (
         f"email <b>{_e(handout.support_email)}</b>"
         if handout.support_email

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from wizard.checks.model import CheckResult
-from wizard.mail_programs.model import Difference, ProgramAccount, ServerFound, Setting
+from wizard.clients.found import Difference, ProgramAccount, ServerFound, Setting
 from wizard.provider import Provider, ServerSettings
 from wizard.services import Security, Service
 

@@ -15,18 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from wizard.checks.model import CheckResult
+from wizard.clients.found import ProgramAccount, shown
 from wizard.clients.outlook.registry import RegistrySource, default_source, read_accounts
 from wizard.clients.thunderbird.logins import LoginsUnreadable, saved_passwords
 from wizard.clients.thunderbird.profiles import find_profiles
 from wizard.clients.thunderbird.reader import accounts_for, read_prefs
 from wizard.mail_programs.compare import compare_account, offered_mechanisms
-from wizard.mail_programs.model import (
-    Finding,
-    MailProgramsLook,
-    ProgramAccount,
-    Unchecked,
-    shown,
-)
+from wizard.mail_programs.model import Finding, MailProgramsLook, Unchecked
 from wizard.provider import Provider
 
 NEW_OUTLOOK = Unchecked(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from wizard.clients.found import SavedPassword
 from wizard.clients.outlook.fields import dialog_field
 from wizard.clients.outlook.registry import NOT_RUN_NOTE
 from wizard.mail_programs.compare import PROGRAM_NAMES
-from wizard.mail_programs.model import Finding, MailProgramsLook, SavedPassword
+from wizard.mail_programs.model import Finding, MailProgramsLook
 
 UNCHECKED_NAMES = {"outlook_new": "Outlook (new)", "apple_mail": "Apple Mail"}
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.ui.pages.report_export import ReportExport
+from wizard.ui.report_export import ReportExport
 from wizard.ui.widgets import secondary_label
 
 TITLE = "Details for IT"

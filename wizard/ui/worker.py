@@ -26,7 +26,7 @@ class CheckWorker(QObject):
     """
 
     step = Signal(str, object)  # service value, Step
-    logins_done = Signal(object)  # list[CheckResult]: the logins, before any round trip
+    logins_done = Signal(object)  # list[CheckResult]: the logins, before the test message
     finished = Signal(object)  # list[CheckResult]
 
     def __init__(

@@ -11,11 +11,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from wizard.clients.found import Setting
 from wizard.clients.outlook.fields import OPEN as OUTLOOK_OPEN
 from wizard.clients.outlook.fields import dialog_field
 from wizard.clients.outlook.registry import NOT_RUN_NOTE
 from wizard.mail_programs.compare import PROGRAM_NAMES, SECURITY_WORDS
-from wizard.mail_programs.model import Finding, MailProgramsLook, Setting
+from wizard.mail_programs.model import Finding, MailProgramsLook
 from wizard.mail_programs.render import UNCHECKED_NAMES
 from wizard.mail_programs.repair import can_fix
 from wizard.provider import Provider

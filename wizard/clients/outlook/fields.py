@@ -8,7 +8,7 @@ File > Account Settings > Account Settings…, select the account, Change…; th
 
 from __future__ import annotations
 
-from wizard.mail_programs.model import Difference, Setting
+from wizard.clients.found import Difference, Setting
 from wizard.services import Service
 
 OPEN = "File > Account Settings > Account Settings…, choose the account, then Change…"

@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from wizard.mail_programs.model import ProgramAccount, ServerFound, shown
+from wizard.clients.found import ProgramAccount, ServerFound, shown
 from wizard.services import Security, Service
 
 ACCOUNTS_KEY = "9375CFF0413111d3B88A00104B2A6676"

@@ -30,7 +30,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from wizard.clients.thunderbird.prefsjs import PrefValue, same_value
+from wizard.clients.thunderbird.prefsjs import PREF_INT_MAX, PrefValue, same_value
 from wizard.clients.thunderbird.result import OtherAccount
 from wizard.provider import Provider, ServerSettings
 from wizard.services import Security
@@ -268,7 +268,10 @@ class _Planner:
         listed = {n for k in _keys(self.prefs, ACCOUNTS) if (n := _number(k, "account"))}
         used = _numbers_in_use(self.prefs, "mail.account", "account") | listed
         last = _int(self.prefs, LAST_KEY) or 0
-        return f"account{_lowest_free(used, max(last, 0) + 1)}"
+        # A lastKey at the preference integer's ceiling cannot go on counting (the next key
+        # could never be written back): take the lowest free number instead.
+        start = max(last, 0) + 1 if last < PREF_INT_MAX else 1
+        return f"account{_lowest_free(used, start)}"
 
     def new_server_key(self) -> str:
         used = _numbers_in_use(self.prefs, "mail.server", "server")

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from wizard.clients.found import SavedPassword, shown
 from wizard.clients.thunderbird.profile_files import (
     LinkRefused,
     ProfileBusy,
@@ -30,7 +31,6 @@ from wizard.clients.thunderbird.profile_files import (
     read_plain_file,
     replace_atomically,
 )
-from wizard.mail_programs.model import SavedPassword, shown
 
 LOGINS = "logins.json"
 # A real logins.json with hundreds of logins is well under 1 MB.

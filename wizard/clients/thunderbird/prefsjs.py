@@ -30,8 +30,8 @@ PrefValue = str | int | bool
 
 _ENCODING = "utf-8"
 _ERRORS = "surrogateescape"
-_INT_MAX = 2**31 - 1
-_INT_MIN = -(2**31)
+PREF_INT_MAX = 2**31 - 1
+PREF_INT_MIN = -(2**31)
 _SPECS = ("user_pref", "pref", "sticky_pref", "lockPref")
 _KEYWORDS = frozenset((*_SPECS, "true", "false", "sticky", "locked"))
 _SPACE = " \t\v\f\r\n"
@@ -175,7 +175,7 @@ def render_value(value: PrefValue) -> str:
     if isinstance(value, bool):  # before int: bool is an int subclass
         return "true" if value else "false"
     if isinstance(value, int):
-        if not _INT_MIN <= value <= _INT_MAX:
+        if not PREF_INT_MIN <= value <= PREF_INT_MAX:
             raise ValueError(f"{value} does not fit a preference integer (32-bit)")
         return str(value)
     return js_string(value)
@@ -242,7 +242,7 @@ class _Parser:
         if token.kind == "keyword" and token.text in ("true", "false"):
             return token.text == "true", token.start, token.end
         if token.kind == "int":
-            if token.number > _INT_MAX:
+            if token.number > PREF_INT_MAX:
                 raise self.fail("integer out of range", token.line)
             return token.number, token.start, token.end
         if token.kind == "punct" and token.text in "+-":
@@ -250,7 +250,7 @@ class _Parser:
             if number.kind != "int":
                 raise self.fail(f"expected a number after '{token.text}'", number.line)
             signed = -number.number if token.text == "-" else number.number
-            if not _INT_MIN <= signed <= _INT_MAX:
+            if not PREF_INT_MIN <= signed <= PREF_INT_MAX:
                 raise self.fail("integer out of range", number.line)
             return signed, token.start, number.end
         raise self.fail("expected a value (string, number, true or false)", token.line)

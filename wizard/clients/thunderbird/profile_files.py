@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from wizard.clients.thunderbird.lock import LockState, check_profile_lock
+from wizard.safe_files import fsync_dir
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -203,7 +204,7 @@ def replace_atomically(target: Path, data: bytes, *, default_mode: int = 0o644) 
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def discard(path: Path | None) -> None:
@@ -230,15 +231,3 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable; Windows has no directory handles for this."""
-    if sys.platform.startswith("win"):
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

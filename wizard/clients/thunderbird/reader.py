@@ -22,11 +22,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from wizard.clients.found import ProgramAccount, SavedPassword, ServerFound, shown
 from wizard.clients.thunderbird import prefsjs
 from wizard.clients.thunderbird.logins import server_origins
 from wizard.clients.thunderbird.prefsjs import PrefValue
 from wizard.clients.thunderbird.profile_files import LinkRefused, read_plain_file
-from wizard.mail_programs.model import ProgramAccount, SavedPassword, ServerFound, shown
 from wizard.provider import Provider
 from wizard.services import Security, Service
 

@@ -37,9 +37,9 @@ from wizard.ui.pages.check_run import CheckRun
 from wizard.ui.pages.checking_finding import FindingStates
 from wizard.ui.pages.finding import FindingSettings
 from wizard.ui.pages.origin_confirm import OriginConfirmation
-from wizard.ui.pages.report_export import ReportExport
 from wizard.ui.pages.summary_row import MARKS as _MARKS
 from wizard.ui.pages.summary_row import SummaryRow
+from wizard.ui.report_export import ReportExport
 from wizard.ui.report_window import ReportWindow
 from wizard.ui.widgets import (
     PasswordEdit,

@@ -44,6 +44,7 @@ class MailProgramsPage(WizardPage):
         lay.addWidget(self.items)
         row = QHBoxLayout()
         self.action = QPushButton("", self)
+        self.action.setAutoDefault(False)  # the default button is named by primary_button
         self.action.clicked.connect(self.run_action)
         self.action.hide()
         row.addWidget(self.action)
@@ -122,11 +123,10 @@ class MailProgramsPage(WizardPage):
         else:
             self.action.setText(ACTION_LABELS[words.action])
             self.action.show()
-            self.action.setFocus()
         self.primary_changed()
 
     def primary_button(self) -> QPushButton | None:
-        """The repair ("Fix it in Thunderbird", …) when there is one; else Next."""
+        """The one repair (Fix it / Make it ask again) while there is one; else Next."""
         return self.action if self.action.isVisible() else None
 
     def run_action(self) -> None:

@@ -19,12 +19,12 @@ import sys
 from pathlib import Path
 
 from wizard.address import check_address, check_display_name
+from wizard.clients.found import ProgramAccount
 from wizard.clients.thunderbird.logins import forget_saved_passwords, server_origins
 from wizard.clients.thunderbird.profiles import find_profiles
 from wizard.clients.thunderbird.reader import accounts_for, read_prefs
 from wizard.clients.thunderbird.result import Cause
 from wizard.clients.thunderbird.writer import write_account
-from wizard.mail_programs.model import ProgramAccount
 from wizard.provider import Provider, ProviderError
 from wizard.provider_source import locate_provider
 from wizard.ui_text.trust import cli_refusal
