@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 TITLE_FINDING = "Finding your settings"
 TITLE_NOTHING = "No settings found"
 TITLE_FOUND = "Settings found"
-MANUAL_CHOICE = "Enter settings &myself"
+MANUAL_CHOICE = "Enter &settings myself"
 STOPPED = "Stopped looking for your settings. Try again, or enter the settings yourself."
 
 # What each source is, in plain words (the technical name is in the report).
