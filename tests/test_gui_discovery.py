@@ -229,3 +229,25 @@ def test_a_user_writable_file_naming_other_servers_is_still_asked_about(
     qtbot.waitUntil(lambda: page.origin_question.isVisible(), timeout=15000)
     assert "wk.test" in page.origin_question.body.text()
     assert wiz.flow.check_state is CheckState.NOT_STARTED and page.run.worker is None
+
+
+def test_stop_while_the_domain_is_asked_goes_straight_to_the_question(
+    qtbot, on_loopback, tmp_path: Path
+):
+    where = tmp_path / "provider.xml"
+    where.write_bytes(
+        w.client_config(
+            "drop.test", ("mail.hoster.example", 993, "SSL"), ("mail.hoster.example", 465, "SSL")
+        )
+    )
+    place = ProviderPlace(PlaceKind.USER, where)
+    wiz = make(qtbot, on_loopback, load_provider(where), place=place)
+    fill_account(qtbot, wiz, address="joe@drop.test", password="secret-never-sent")
+    page = wiz.checking_page
+    wiz.next()
+    qtbot.wait(300)
+    assert page.finding.running and page.finding.published
+    page.stop_button.click()
+    qtbot.waitUntil(lambda: page.origin_question.isVisible(), timeout=1000)
+    assert "hoster.example" in page.origin_question.body.text()
+    assert wiz.flow.check_state is CheckState.NOT_STARTED and page.run.worker is None
