@@ -22,7 +22,10 @@ from wizard.clients.instructions import (
     parse_client_list,
     render_text,
 )
-from wizard.errors import WizardError
+
+# BadInput: one line explaining what to fix, exit status 2. Handlers catch the whole
+# WizardError family: a bad provider file or an unknown client id is bad input as well.
+from wizard.errors import BadInput, WizardError
 from wizard.handout import write_handout
 from wizard.mobileconfig import SigningError, SigningIdentity, profile_filename, write_profile
 from wizard.provider import Provider, load_default_provider, load_provider
@@ -30,14 +33,6 @@ from wizard.provider import Provider, load_default_provider, load_provider
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
-
-
-class BadInput(WizardError):
-    """One line explaining what to fix; the handler turns it into exit status 2.
-
-    Handlers catch the whole WizardError family: a bad provider file or an unknown client id
-    is bad input as well, and says so in its own message.
-    """
 
 
 def _fail(message: str, status: int = EXIT_BAD_INPUT) -> int:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from wizard.errors import BadInput
 from wizard.logs.model import Session
 from wizard.logs.reader import Filters, Stats, read_sessions
 from wizard.logs.render import write_json, write_text
@@ -21,10 +22,6 @@ from wizard.logs.source import LogFileError
 from wizard.safe_text import visible
 
 EXIT_OK, EXIT_NONE, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadInput(Exception):
-    pass
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
