@@ -39,10 +39,20 @@ def test_account_needs_a_well_formed_address_and_a_password():
     assert f.validate_account("Joe", "joe.bloggs@sepheo.co", "pw").ok
 
 
-def test_another_domain_is_a_gentle_warning_not_a_block():
-    v = flow().validate_account("Joe", "joe.bloggs@sepheo.com", "pw")
-    assert v.ok and "sepheo.co" in v.domain_warning
+def test_any_address_is_taken_without_a_warning_its_settings_are_looked_up():
+    f = flow()
+    v = f.validate_account("Joe", "joe.bloggs@sepheo.com", "pw")
+    assert v.ok and v.domain_warning == ""
+    assert f.set_account("Joe", "joe.bloggs@sepheo.com", "pw").ok
+    assert f.needs_discovery
     assert flow().validate_account("Joe", "joe.bloggs@sepheo.co", "pw").domain_warning == ""
+
+
+def test_an_address_at_its_own_domain_needs_no_discovery():
+    f = flow()
+    assert f.set_account("Joe", "joe.bloggs@sepheo.co", "pw").ok
+    assert not f.needs_discovery
+    assert f.next_page(Page.ACCOUNT) is Page.CHECKING
 
 
 def test_bad_input_changes_nothing():

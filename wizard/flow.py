@@ -18,6 +18,7 @@ from wizard.checks.model import CheckResult
 from wizard.clients.thunderbird import ProfileSearch
 from wizard.flow_clients import CLIENT_LABELS, Client, ClientChoice, clients_for_platform
 from wizard.flow_memory import AccountMemory
+from wizard.flow_settings import SettingsChoice
 from wizard.flow_state import (
     AccountField,
     AccountInput,
@@ -56,12 +57,12 @@ SPACE_AT_EDGE_NOTE = (
 )
 
 
-class WizardFlow(ClientChoice, AccountMemory):
+class WizardFlow(ClientChoice, AccountMemory, SettingsChoice):
     """State and rules of one wizard run: navigation, the account as typed, the checks' state.
 
     The mail programs (:class:`~wizard.flow_clients.ClientChoice`) and the remembered account
-    (:class:`~wizard.flow_memory.AccountMemory`) are its other two parts, each in its own
-    module.
+    (:class:`~wizard.flow_memory.AccountMemory`) and where the settings come from
+    (:class:`~wizard.flow_settings.SettingsChoice`) are its other parts, each in its own module.
     """
 
     def __init__(
@@ -77,10 +78,14 @@ class WizardFlow(ClientChoice, AccountMemory):
         thunderbird: ProfileSearch | None = None,
         send_test_message: bool = False,
         place: ProviderPlace = BUILTIN_PLACE,
+        ask_domain: bool = False,
     ) -> None:
         self.provider = provider
         # Where the settings came from; asks before a password goes where IT has not vouched.
         self.origin_gate = OriginGate(place)
+        # ask_domain: a user-writable file's outside servers are looked up in what the domain
+        # publishes before the person is asked (the app turns it on; tests choose).
+        self._init_settings(provider, ask_domain=ask_domain)
         # Once the logins pass, send a test message to oneself and wait for it (the round
         # trip). The app turns it on; the account page lets the person skip it.
         self.send_test_message = send_test_message
@@ -144,13 +149,9 @@ class WizardFlow(ClientChoice, AccountMemory):
         checked = check_address(address)
         name_ok, name_text = check_display_name(name)
         address_error = "" if checked.ok else (checked.message if address.strip() else "")
+        # Any address is taken: one outside IT's domains has its settings looked up (the
+        # checking page's "Finding your settings"), so there is nothing to warn about.
         warning = ""
-        if checked.ok and not self.provider.matches_domain(checked.address):
-            domains = " or ".join(self.provider.domains)
-            warning = (
-                f"This address is not at {domains}. If that is right, carry on; otherwise check "
-                f"for a typo."
-            )
         password_error = password_problem(password)
         # Not an error (spaces are legal) but a common copy-paste slip: said under the box.
         spaced = bool(password) and password != password.strip()
@@ -170,6 +171,7 @@ class WizardFlow(ClientChoice, AccountMemory):
     def set_account(self, name: str, address: str, password: str) -> AccountValidation:
         v = self.validate_account(name, address, password)
         if v.ok:
+            self.forget_found_settings(v.normalised_address)
             self.account = AccountInput(v.normalised_name, v.normalised_address, password)
             self.results = []
             self.check_state = CheckState.NOT_STARTED
@@ -321,9 +323,15 @@ def _last(flow: WizardFlow) -> None:
     return None
 
 
+def _after_account(flow: WizardFlow) -> Page:
+    # The person chose to type the servers in (or nothing was found and they went back).
+    return Page.MANUAL_SETTINGS if flow.manual_wanted else Page.CHECKING
+
+
 PAGES: dict[Page, NextRule] = {
     Page.WELCOME: _always(Page.ACCOUNT),
-    Page.ACCOUNT: _always(Page.CHECKING),
+    Page.ACCOUNT: _after_account,
+    Page.MANUAL_SETTINGS: _always(Page.CHECKING),
     Page.CHECKING: _after_checking,
     Page.MAIL_PROGRAMS: _always(Page.DONE),
     Page.CLIENT: _always(Page.SETUP),

@@ -86,12 +86,14 @@ class AccountMemory:
         if self.store is None:
             return ""
         origin = self.origin_gate.origin(self.provider, self.account.address)
+        # Found or typed settings say so (autoconfig, srv, manual…); else the file's place.
+        kind = origin.kind if self.origin_gate.known else self.origin_gate.place.kind
         acct = RememberedAccount(
             address=self.account.address,
             name=self.account.name,
             settings=SettingsSnapshot.of(
                 self.provider,
-                origin_kind=str(self.origin_gate.place.kind),
+                origin_kind=str(kind),
                 origin_where=origin.where,
                 origin_trusted=origin.trusted,
             ),

@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 class Page(enum.IntEnum):
     """The wizard's pages; the values are QWizard's page ids. :data:`PAGES` orders them."""
 
+    # Listed in the table's order; the values (QWizard's ids) never change once given, so a
+    # page added later gets the next free number wherever it sits.
     WELCOME = 0
     ACCOUNT = 1
+    MANUAL_SETTINGS = 7  # the servers typed in, when nothing was found or the person chose
     CHECKING = 2
     MAIL_PROGRAMS = 3  # diagnosis: what the mail program itself is set to
     CLIENT = 4

@@ -156,6 +156,16 @@ def sites(automx2_port: int, huge: bytes, dovecot: DovecotServer) -> dict[str, S
                 )
             }
         ),
+        # A domain whose mail is hosted elsewhere, and says so over HTTPS (issue 27's hook).
+        "autoconfig.hosted.test": Site(
+            {
+                CONFIG: client_config(
+                    "hosted.test",
+                    ("mail.hoster.example", 993, "SSL"),
+                    ("mail.hoster.example", 587, "STARTTLS"),
+                )
+            }
+        ),
         "autoconfig.redir.test": Site(
             directives="return 302 https://autoconfig.hoster.example$request_uri;"
         ),
@@ -233,6 +243,7 @@ def dns_records() -> tuple[
         "web.adr.test",
         "autoconfig.http.test",
         "autoconfig.hoster.example",
+        "autoconfig.hosted.test",
         "autoconfig.redir.test",
         "autoconfig.loop.test",
         "autoconfig.huge.test",
@@ -274,6 +285,7 @@ ZONES = (
     "ad.test",
     "http.test",
     "hoster.example",
+    "hosted.test",
     "redir.test",
     "loop.test",
     "huge.test",

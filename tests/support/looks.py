@@ -176,7 +176,9 @@ def weak_primary_text(root: QWidget, minimum: float = 4.5) -> list[str]:
     """Main-action buttons whose label, against the fill drawn under it, is under AA.
 
     The fill is sampled from ``root.grab()`` near the button's top and bottom edges (inside the
-    border, away from the text), where a gradient is lightest and darkest.
+    border, away from the text), where a gradient is lightest and darkest. Three neighbouring
+    pixels are read and the fill is the one that differs most from the text: the dotted focus
+    frame some styles draw there (in the text's colour) is not the fill.
     """
     image = root.grab().toImage()
     ratio = image.width() / max(1, root.width())
@@ -188,7 +190,10 @@ def weak_primary_text(root: QWidget, minimum: float = 4.5) -> list[str]:
         origin = button.mapTo(root, QPoint(0, 0))
         x = round((origin.x() + 6) * ratio)
         for y in (origin.y() + 3, origin.y() + button.height() - 4):
-            fill = image.pixelColor(x, round(y * ratio))
+            fill = max(
+                (image.pixelColor(x + dx, round(y * ratio)) for dx in (0, 1, 2)),
+                key=lambda c: contrast(c, text),
+            )
             ratio_found = contrast(fill, text)
             if ratio_found < minimum:
                 bad.append(f"{plain(button.text())!r}: {text.name()} on {fill.name()}")

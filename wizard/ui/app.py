@@ -73,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         thunderbird=find_profiles(),
         send_test_message=True,
         place=located.place,
+        ask_domain=True,
     )
     # The run's options, built once; each run adds only the person's test-message choice.
     options = CheckOptions(

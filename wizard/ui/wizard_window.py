@@ -36,6 +36,7 @@ class MailSetupWizard(QWizard):
         flow: WizardFlow,
         *,
         options: CheckOptions | None = None,
+        ispdb_url: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -43,6 +44,7 @@ class MailSetupWizard(QWizard):
         # What every check run of this window is asked to do (built once, by app.py or a
         # test); the checking page adds the person's test-message choice at each run.
         self.check_options = options or CheckOptions()
+        self.ispdb_url = ispdb_url  # discovery's ISPDB (None: Thunderbird's own)
         self.setWindowTitle(f"{APP_NAME} — {flow.provider.branding.organization}")
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.HaveHelpButton, False)

@@ -65,6 +65,7 @@ class ConfirmText:
     body: str
     send: str  # the button that sends the password
     refuse: str  # the button that sends nothing
+    refused: str = ""  # said after a refusal ("" : the provider file's REFUSED)
 
 
 def confirmation(provider: Provider, address: str, origin: SettingsOrigin) -> ConfirmText:

@@ -14,6 +14,7 @@ from wizard.ui.pages.checking import CheckingPage
 from wizard.ui.pages.client import ClientPage
 from wizard.ui.pages.done import DonePage
 from wizard.ui.pages.mail_programs import MailProgramsPage
+from wizard.ui.pages.manual_settings import ManualSettingsPage
 from wizard.ui.pages.setup import SetupPage
 from wizard.ui.pages.welcome import WelcomePage
 
@@ -22,6 +23,7 @@ PAGE_CLASSES: dict[Page, type[WizardPage]] = {
     for cls in (
         WelcomePage,
         AccountPage,
+        ManualSettingsPage,
         CheckingPage,
         MailProgramsPage,
         ClientPage,
@@ -37,6 +39,7 @@ __all__ = [
     "ClientPage",
     "DonePage",
     "MailProgramsPage",
+    "ManualSettingsPage",
     "SetupPage",
     "WelcomePage",
     "WizardPage",

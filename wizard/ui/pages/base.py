@@ -24,6 +24,8 @@ class PageHost(Protocol):
     flow: WizardFlow
     # What every check run starts from (built once by app.py or a test).
     check_options: CheckOptions
+    # Where discovery asks Thunderbird's provider list (None: the real one; tests use their own).
+    ispdb_url: str | None
 
 
 class WizardPage(QWizardPage):

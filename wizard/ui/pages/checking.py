@@ -32,7 +32,10 @@ from wizard.flow import CheckState, Page
 from wizard.password_rules import password_problem
 from wizard.services import Service
 from wizard.ui.pages.base import WizardPage
+from wizard.ui.pages.check_details import DetailRows
 from wizard.ui.pages.check_run import CheckRun
+from wizard.ui.pages.checking_finding import FindingStates
+from wizard.ui.pages.finding import FindingSettings
 from wizard.ui.pages.origin_confirm import OriginConfirmation
 from wizard.ui.pages.summary_row import MARKS as _MARKS
 from wizard.ui.pages.summary_row import SummaryRow
@@ -40,7 +43,6 @@ from wizard.ui.report_export import ReportExport
 from wizard.ui.report_window import ReportWindow
 from wizard.ui.widgets import (
     PasswordEdit,
-    ServiceRow,
     StatusMark,
     fail_color,
     ok_color,
@@ -49,7 +51,6 @@ from wizard.ui.widgets import (
 )
 from wizard.ui_text.checking import (
     ROUND_TRIP_SKIPPED,
-    ROUND_TRIP_SUBTITLE,
     ROUND_TRIP_WAITING,
     STOPPING,
     TITLE_RUNNING,
@@ -59,14 +60,16 @@ from wizard.ui_text.checking import (
     checking_text,
     round_trip_not_run,
 )
-from wizard.ui_text.trust import ORIGIN_TITLE, confirmation
-from wizard.words import security_word
+from wizard.ui_text.discovery import (
+    discovered_confirmation,
+)
+from wizard.ui_text.trust import ORIGIN_TITLE
 
 if TYPE_CHECKING:
     from wizard.ui.pages.base import PageHost
 
 
-class CheckingPage(WizardPage):
+class CheckingPage(FindingStates, WizardPage):
     """The person watches the check run, then reads the verdict and does the one fix here.
 
     They can Stop or go Back at any moment. On a refused password they retype it on this page
@@ -112,7 +115,14 @@ class CheckingPage(WizardPage):
         self.origin_question = OriginConfirmation(self)
         self.origin_question.send.connect(self._origin_confirmed)
         self.origin_question.refuse.connect(self.flow.refuse_origin)
+        self.origin_question.refuse.connect(self._found_settings_refused)
         outer.addWidget(self.origin_question)
+        self.finding = FindingSettings(self)  # "Finding your settings" (issue 25)
+        self.finding.found.connect(self._settings_found)
+        self.finding.nothing.connect(self._nothing_found)
+        self.finding.stopped.connect(self._finding_stopped)
+        self.finding.manual.connect(self._enter_manually)
+        outer.addWidget(self.finding)
         self.password_box = QWidget(self)
         form = QFormLayout(self.password_box)
         form.setContentsMargins(0, 0, 0, 0)
@@ -166,22 +176,9 @@ class CheckingPage(WizardPage):
         self.details_box = QWidget(self)
         details = QVBoxLayout(self.details_box)
         details.setContentsMargins(16, 0, 0, 0)
-        self._rows: dict[Service, ServiceRow] = {}
-        steps = QVBoxLayout()
-        steps.setSpacing(0)
-        for server in wizard.flow.provider.servers:
-            row = ServiceRow(
-                server.service.label,
-                f"{server.hostname} port {server.port}, {security_word(server.security)}",
-                self.details_box,
-            )
-            self._rows[server.service] = row
-            steps.addWidget(row)
-        # The test message: run by the core after the logins pass (wizard.pipeline).
-        trip = ServiceRow(Service.ROUNDTRIP.label, ROUND_TRIP_SUBTITLE, self.details_box)
-        self._rows[Service.ROUNDTRIP] = trip
-        steps.addWidget(trip)
-        details.addLayout(steps)
+        self.detail_rows = DetailRows(self.details_box, details)
+        self._rows = self.detail_rows.rows  # one dict, rebuilt in place with the settings
+        self.detail_rows.build(wizard.flow)
         self.continue_anyway = QCheckBox(
             "Set up my mail program an&yway (it will not work until this is fixed)",
             self.details_box,
@@ -226,19 +223,28 @@ class CheckingPage(WizardPage):
     def cleanupPage(self) -> None:
         """Back pressed: stop whatever is running."""
         self.stop()
+        self.finding.abandon()
 
     def wizard_closing(self) -> None:
         self.run.stop()
+        self.finding.abandon()
         self.password.clear()
         if self._report_window is not None:
             self._report_window.close()
 
     def primary_button(self) -> QPushButton | None:
-        """The one fix ("Try again", "Try with my full email address"); else Next."""
+        """The one fix ("Try again", "Enter settings myself", …); else Next."""
+        if self.finding.isVisible() and not self.finding.running:
+            return self.finding.manual_button  # nothing found: typing them in is the way on
         return self.action_button if self.action_button.isVisible() else None
 
     def start(self, *, retyped: bool = False) -> None:
         self._retyped = retyped
+        if self.flow.needs_discovery or self.flow.needs_endorsement:
+            self._find_settings(published=not self.flow.needs_discovery)
+            return
+        self.finding.hide()
+        self.detail_rows.build(self.flow)
         if self._wait_for_origin():
             return
         self.flow.checks_started()
@@ -269,7 +275,7 @@ class CheckingPage(WizardPage):
         for widget in (self.summary, self.password_box, self.action_button, self.rows_box):
             widget.hide()
         self.origin_question.ask(
-            confirmation(flow.provider, flow.account.address, flow.settings_origin)
+            discovered_confirmation(flow.provider, flow.account.address, flow.settings_origin)
         )
         self._set_running(False)
         self.completeChanged.emit()
@@ -280,7 +286,7 @@ class CheckingPage(WizardPage):
         self.start()
 
     def stop(self) -> None:
-        if self.run.stop():
+        if self.finding.stop() or self.run.stop():
             self.status.setText(STOPPING)
 
     def _set_running(self, running: bool) -> None:

@@ -40,12 +40,14 @@ class OriginConfirmation(QFrame):
         buttons.addWidget(self.send_button)
         buttons.addStretch(1)
         lay.addLayout(buttons)
+        self._refused_text = REFUSED
         self.hide()
 
     def ask(self, words: ConfirmText) -> None:
         self.body.setText(words.body)
         self.send_button.setText(words.send)
         self.refuse_button.setText(words.refuse)
+        self._refused_text = words.refused or REFUSED
         self.send_button.show()
         self.refuse_button.show()
         self.show()
@@ -53,7 +55,7 @@ class OriginConfirmation(QFrame):
         self.refuse_button.setFocus()
 
     def _refused(self) -> None:
-        self.body.setText(REFUSED)
+        self.body.setText(self._refused_text)
         self.send_button.hide()
         self.refuse_button.hide()
         self.refuse.emit()
