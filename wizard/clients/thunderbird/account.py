@@ -1,7 +1,7 @@
 """Which prefs make one IMAP + SMTP account, merged into what a profile already has.
 
-This is pure: existing pref values in, a plan (keys chosen, pref changes, other accounts for the
-same address) out. No file access, so every rule can be tested on plain dictionaries.
+Pure: pref values in, a plan (keys, pref changes, other accounts for the address) out; no file
+access, so every rule can be tested on plain dictionaries.
 
 Facts taken from Thunderbird (comm-central and the 153 ESR build), not guessed:
 
@@ -268,8 +268,7 @@ class _Planner:
         listed = {n for k in _keys(self.prefs, ACCOUNTS) if (n := _number(k, "account"))}
         used = _numbers_in_use(self.prefs, "mail.account", "account") | listed
         last = _int(self.prefs, LAST_KEY) or 0
-        # A lastKey at the preference integer's ceiling cannot go on counting (the next key
-        # could never be written back): take the lowest free number instead.
+        # A lastKey at the integer ceiling cannot count on: take the lowest free number.
         start = max(last, 0) + 1 if last < PREF_INT_MAX else 1
         return f"account{_lowest_free(used, start)}"
 
