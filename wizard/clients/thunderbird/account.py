@@ -267,10 +267,8 @@ class _Planner:
     def new_account_key(self) -> str:
         listed = {n for k in _keys(self.prefs, ACCOUNTS) if (n := _number(k, "account"))}
         used = _numbers_in_use(self.prefs, "mail.account", "account") | listed
-        last = _int(self.prefs, LAST_KEY) or 0
-        # A lastKey at the integer ceiling cannot count on: take the lowest free number.
-        start = max(last, 0) + 1 if last < PREF_INT_MAX else 1
-        return f"account{_lowest_free(used, start)}"
+        last = max(_int(self.prefs, LAST_KEY) or 0, 0)  # at the integer ceiling: lowest free
+        return f"account{_lowest_free(used, last + 1 if last < PREF_INT_MAX else 1)}"
 
     def new_server_key(self) -> str:
         used = _numbers_in_use(self.prefs, "mail.server", "server")
