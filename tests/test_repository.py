@@ -87,3 +87,13 @@ def test_benchmark_figures_live_in_one_place() -> None:
         found = figure.findall(page.read_text(encoding="utf-8"))
         assert found == [], f"{page.name} repeats benchmark figures: {found}"
     assert figure.search((ROOT / "bench" / "README.md").read_text(encoding="utf-8"))
+
+
+def test_no_module_in_the_package_is_over_450_lines() -> None:
+    # Small modules with one job: a module past this has grown a second one (issue 23).
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in (ROOT / "wizard").rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 450
+    }
+    assert long == {}
