@@ -79,7 +79,7 @@ class ManualSettingsPage(WizardPage):
         self.fields: dict[Service, ServiceFields] = {}
         for i, service in enumerate(SERVICES):
             row = 1 + 3 * i
-            name = service.label + (f" ({text.OPTIONAL})" if service is Service.SIEVE else "")
+            name = service.label + (f", {text.OPTIONAL}" if service is Service.SIEVE else "")
             label = QLabel(name + ":", body)
             host = QLineEdit(body)
             host.setAccessibleName(f"{service.label} server")
