@@ -196,3 +196,26 @@ def test_diagnose_sends_no_password_to_untrusted_settings(
     assert code == 1
     assert "no password was sent" in captured.err
     assert "secret-never-sent" not in captured.out + captured.err
+
+
+def test_a_silent_dns_server_is_named_as_such_not_blamed_on_the_web_servers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import socket
+
+    # A UDP port on loopback that nobody reads: every DNS question goes unanswered.
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        port = silent.getsockname()[1]
+        code = cli.main(
+            ["discover", "joe@silent.test", "--json", "--timeout", "1"]
+            + ["--dns-server", f"127.0.0.1:{port}"]
+        )
+    finally:
+        silent.close()
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["ok"] is False
+    web = [x for x in out["lookups"] if x["where"].startswith("https://")]
+    assert web and all("port 443 did not answer" not in x["detail"] for x in web)
+    assert any("no address for" in x["detail"] or "no DNS answer" in x["detail"] for x in web)

@@ -155,7 +155,9 @@ def _one(
         raise NoSuchHost(str(exc)) from None
     except ConnectionRefusedError:
         raise HttpProblem(f"{host} port {port} refused the connection") from None
-    except (TimeoutError, LookupTimeout):
+    except LookupTimeout as exc:  # the name's look-up, not the web server, ran out of time
+        raise HttpProblem(str(exc)) from None
+    except TimeoutError:
         raise HttpProblem(f"{host} port {port} did not answer") from None
     except OSError as exc:
         raise HttpProblem(f"cannot connect to {host} port {port}: {exc.strerror or exc}") from None

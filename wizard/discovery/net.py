@@ -94,7 +94,7 @@ class Network:
         except dns.resolver.NXDOMAIN:
             return DnsAnswer(name, rdtype, (), False, _ms(t0))
         except dns.exception.Timeout:
-            raise LookupTimeout(f"no DNS answer for {name} {rdtype} within {bound:g} s") from None
+            raise LookupTimeout(f"no DNS answer for {name} {rdtype} within {bound:.2g} s") from None
         except dns.resolver.NoNameservers as exc:
             raise OSError(f"the DNS server failed to answer for {name} {rdtype}") from exc
         records = tuple(r.to_text() for r in answer) if answer.rrset is not None else ()
@@ -118,7 +118,7 @@ class Network:
             try:
                 return pending.result(timeout=bound)
             except FutureTimeout:
-                raise LookupTimeout(f"no address for {host} within {bound:g} s") from None
+                raise LookupTimeout(f"no address for {host} within {bound:.2g} s") from None
         try:
             found = self._resolve(host, port, bound)
         except BaseException as exc:
@@ -209,7 +209,7 @@ def _system_addresses(host: str, port: int, bound: float) -> list[str]:
     try:
         found = done.result(timeout=bound)
     except TimeoutError:
-        raise LookupTimeout(f"no address for {host} within {bound:g} s") from None
+        raise LookupTimeout(f"no address for {host} within {bound:.2g} s") from None
     except socket.gaierror as exc:
         raise NameNotFound(f"{host} has no address ({exc.strerror})") from None
     if not found:
