@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.dovecot_server import free_port
-from tests.support.process import stop_process
+from tests.support.process import stop_process, wait_for_listener
 
 
 def automx2_available() -> bool:
@@ -74,18 +72,14 @@ class Automx2Server:
         return self
 
     def _wait_ready(self, timeout: float = 20.0) -> None:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            assert self._proc is not None
-            if self._proc.poll() is not None:
-                break
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        log = (self.root / "stderr.log").read_text(errors="replace")
-        raise RuntimeError(f"automx2 did not start: {log}")
+        assert self._proc is not None
+        wait_for_listener(
+            self._proc,
+            ("127.0.0.1", self.port),
+            name="automx2",
+            log=self.root / "stderr.log",
+            timeout=timeout,
+        )
 
     def stop(self) -> None:
         stop_process(self._proc, grace=5)

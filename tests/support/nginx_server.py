@@ -10,16 +10,14 @@ by the Host header and SNI, exactly as on a real host.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import trustme
 
 from tests.support.dovecot_server import free_port
-from tests.support.process import stop_process
+from tests.support.process import stop_process, wait_for_listener
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -114,18 +112,14 @@ http {{
         return self
 
     def _wait_ready(self, timeout: float = 10.0) -> None:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            assert self._proc is not None
-            if self._proc.poll() is not None:
-                break
-            try:
-                with socket.create_connection(("127.0.0.1", self.https_port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        log = (self.root / "stderr.log").read_text(errors="replace")
-        raise RuntimeError(f"nginx did not start: {log}")
+        assert self._proc is not None
+        wait_for_listener(
+            self._proc,
+            ("127.0.0.1", self.https_port),
+            name="nginx",
+            log=self.root / "stderr.log",
+            timeout=timeout,
+        )
 
     def requests(self) -> list[str]:
         """The access log's request lines, to prove what was (not) asked."""

@@ -10,15 +10,13 @@ no root hints are used, the only upstream is the loopback dnsmasq.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.dns_server import free_udp_and_tcp_port
-from tests.support.process import stop_process
+from tests.support.process import stop_process, wait_for_listener
 
 UNBOUND = shutil.which("unbound") or "/usr/sbin/unbound"
 
@@ -143,18 +141,10 @@ forward-zone:
         return self
 
     def _wait_ready(self, timeout: float = 10.0) -> None:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            assert self._proc is not None
-            if self._proc.poll() is not None:
-                break
-            try:
-                with socket.create_connection(self.address, timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        log = (self.root / "stderr.log").read_text(errors="replace")
-        raise RuntimeError(f"unbound did not start: {log}")
+        assert self._proc is not None
+        wait_for_listener(
+            self._proc, self.address, name="unbound", log=self.root / "stderr.log", timeout=timeout
+        )
 
     def stop(self) -> None:
         stop_process(self._proc, grace=5)
