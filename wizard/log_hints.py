@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from wizard.checks.blocklist import worth_looking_up
 from wizard.checks.model import CheckResult, StepName
@@ -75,10 +75,16 @@ def _second(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%H:%M:%S")
 
 
+# The server writes the line that ends a session when it notices we hung up, a moment after
+# the check's own end: a close late in one second is stamped with the next (seen with Dovecot's
+# "Disconnected … (auth service reported temporary failure)" line).
+LOG_LAG = timedelta(seconds=1)
+
+
 def window(result: CheckResult) -> str:
     """The attempt's time to the second, as a server log stamps it (the second, not rounded)."""
     start = result.started_at
-    end = result.finished_at or start
+    end = (result.finished_at or start) + LOG_LAG
     a, b = _second(start), _second(end)
     return f"at {a} UTC" if a == b else f"between {a} and {b} UTC"
 
