@@ -5,20 +5,14 @@ every item is reported right and every program that can find settings finds the 
 from __future__ import annotations
 
 import functools
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import trustme
 
-from tests.conftest import IN_CI
-from tests.support.dns_server import dnsmasq_available
 from tests.support.dovecot_server import DovecotServer
-from tests.support.kit_nginx import nginx_available
-from tests.support.kit_site import KitSite, publish_kit
+from tests.support.kit_site import KitSite, published_site
 from wizard.audit.model import AuditResult
 from wizard.audit.ports import Route
 from wizard.audit.run import Gather, run_audit
@@ -57,19 +51,9 @@ def mail_server(dovecot_factory: Callable[..., DovecotServer]) -> DovecotServer:
 
 @pytest.fixture(scope="module")
 def site(test_ca: trustme.CA) -> Iterator[KitSite]:
-    for missing, what in ((not nginx_available(), "nginx"), (not dnsmasq_available(), "dnsmasq")):
-        if missing:
-            reason = f"{what} is not installed; see tests/run_all.sh"
-            if IN_CI:
-                pytest.fail(f"CI=true but {reason}", pytrace=False)
-            pytest.skip(reason)
-    root = Path(tempfile.mkdtemp(prefix="wizard-audit-kit-"))
-    root.chmod(0o755)
-    hosts = {DOMAIN: "127.0.0.1", MAIL_HOST: "127.0.0.1"}
-    published = publish_kit(root / "site", kit_provider(), DOMAIN, test_ca, hosts)
-    yield published
-    published.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    yield from published_site(
+        test_ca, kit_provider(), DOMAIN, MAIL_HOST, prefix="wizard-audit-kit-"
+    )
 
 
 def ports_for(site: KitSite, mail: DovecotServer) -> dict[tuple[str, int], tuple[str, int]]:

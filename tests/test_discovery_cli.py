@@ -13,9 +13,6 @@ import trustme
 from tests.support import discovery_world as w
 from tests.support.dovecot_server import GOOD_PASSWORD
 from wizard import cli
-from wizard.checks.options import CheckOptions
-from wizard.discovery import race
-from wizard.discovery.net import Network
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +23,7 @@ def world(test_ca: trustme.CA) -> Iterator[w.World]:
 @pytest.fixture
 def on_loopback(world: w.World, monkeypatch: pytest.MonkeyPatch) -> w.World:
     """The CLI's network with the test port map (the only thing the CLI cannot be told)."""
-    real = race.network_for
-
-    def network_for(options: CheckOptions) -> Network:
-        net = real(options)
-        net.test_ports = world.ports
-        return net
-
-    monkeypatch.setattr(race, "network_for", network_for)
-    return world
+    return w.route_to_loopback(world, monkeypatch)
 
 
 def discover_cli(world: w.World, *args: str) -> list[str]:

@@ -19,7 +19,6 @@ from tests.support.dovecot_server import GOOD_PASSWORD, GOOD_USER
 from tests.support.gui import fill_account
 from wizard.checks.options import CheckOptions
 from wizard.discovery import race
-from wizard.discovery.net import Network
 from wizard.flow import CheckState, Page, WizardFlow
 from wizard.provider import load_provider, parse_provider
 from wizard.services import Service
@@ -36,15 +35,7 @@ def world(test_ca: trustme.CA) -> Iterator[w.World]:
 
 @pytest.fixture
 def on_loopback(world: w.World, monkeypatch: pytest.MonkeyPatch) -> w.World:
-    real = race.network_for
-
-    def network_for(options: CheckOptions) -> Network:
-        net = real(options)
-        net.test_ports = world.ports
-        return net
-
-    monkeypatch.setattr(race, "network_for", network_for)
-    return world
+    return w.route_to_loopback(world, monkeypatch)
 
 
 def other_provider():

@@ -4,19 +4,13 @@ back the kit's own file or the provider's own servers."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 import pytest
 import trustme
 
-from tests.conftest import IN_CI
-from tests.support.dns_server import dnsmasq_available
-from tests.support.kit_nginx import nginx_available
-from tests.support.kit_site import KitSite, publish_kit
+from tests.support.kit_site import KitSite, published_site
 from wizard.kit.model import AUTOCONFIG_FILE, AUTODISCOVER_FILE
 from wizard.provider import Provider, parse_provider
 
@@ -57,20 +51,7 @@ def _provider() -> Provider:
 
 @pytest.fixture(scope="module")
 def site(test_ca: trustme.CA) -> Iterator[KitSite]:
-    for missing, what in ((not nginx_available(), "nginx"), (not dnsmasq_available(), "dnsmasq")):
-        if missing:
-            reason = f"{what} is not installed; see tests/run_all.sh"
-            if IN_CI:
-                pytest.fail(f"CI=true but {reason}", pytrace=False)
-            pytest.skip(reason)
-    # Not under pytest's 0700 basetemp: nginx's workers (nobody) read the web root.
-    root = Path(tempfile.mkdtemp(prefix="wizard-kit-site-"))
-    root.chmod(0o755)
-    hosts = {DOMAIN: "127.0.0.1", MAIL_HOST: "127.0.0.1"}
-    published = publish_kit(root / "site", _provider(), DOMAIN, test_ca, hosts)
-    yield published
-    published.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    yield from published_site(test_ca, _provider(), DOMAIN, MAIL_HOST, prefix="wizard-kit-site-")
 
 
 def test_autoconfig_answers_the_kits_file_at_both_thunderbird_urls(site: KitSite) -> None:

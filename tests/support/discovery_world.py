@@ -396,3 +396,19 @@ def running_world(test_ca: trustme.CA) -> Iterator[World]:
         for server in reversed(started):
             server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def route_to_loopback(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    """Give discovery's network the world's port map (the one thing a CLI or GUI run cannot be
+    told); for an ``on_loopback`` fixture."""
+    from wizard.discovery import race
+
+    real = race.network_for
+
+    def network_for(options: CheckOptions) -> Network:
+        net = real(options)
+        net.test_ports = world.ports
+        return net
+
+    monkeypatch.setattr(race, "network_for", network_for)
+    return world

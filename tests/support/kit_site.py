@@ -9,12 +9,16 @@ like a mail program's would, so a wrong record or a wrong snippet shows.
 from __future__ import annotations
 
 import http.client
+import shutil
 import socket
 import ssl
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import dns.resolver
+import pytest
 import trustme
 
 from tests.support.dns_server import DnsServer, free_udp_and_tcp_port
@@ -166,3 +170,30 @@ def publish_kit(
         dns_server.stop()
         raise
     return KitSite(domain, files, nginx, dns_server, ca)
+
+
+def published_site(
+    ca: trustme.CA, provider: Provider, domain: str, mail_host: str, *, prefix: str
+) -> Iterator[KitSite]:
+    """A module fixture's body: the kit for ``provider`` published on loopback, then removed.
+
+    Skips (fails under CI=true) without nginx or dnsmasq. The site is not under pytest's 0700
+    basetemp: nginx's workers (nobody) read the web root.
+    """
+    from tests.conftest import IN_CI
+    from tests.support.dns_server import dnsmasq_available
+    from tests.support.kit_nginx import nginx_available
+
+    for missing, what in ((not nginx_available(), "nginx"), (not dnsmasq_available(), "dnsmasq")):
+        if missing:
+            reason = f"{what} is not installed; see tests/run_all.sh"
+            if IN_CI:
+                pytest.fail(f"CI=true but {reason}", pytrace=False)
+            pytest.skip(reason)
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)
+    hosts = {domain: "127.0.0.1", mail_host: "127.0.0.1"}
+    published = publish_kit(root / "site", provider, domain, ca, hosts)
+    yield published
+    published.stop()
+    shutil.rmtree(root, ignore_errors=True)
