@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QTimer
 
 from bench.logs import generate
 from wizard.flow import WizardFlow
@@ -116,6 +116,52 @@ def test_big_log_shows_progress_keeps_the_gui_responsive_and_stops_at_once(
     timer.stop()
     assert "Stopped before the end" in window.summary.text()
     assert max(gaps[2:]) < 500, gaps  # the event loop kept running while the thread read
+
+
+def test_reading_again_while_reading_shows_only_the_new_read(qtbot, window, tmp_path):
+    """Enter in the address field starts a new read even while one runs: the first read's
+    late rows and its thread's end must not reach the new one (nor block the window)."""
+    big = tmp_path / "app.log"
+    generate(big, 20, users=300)
+    window.set_files([str(big)])
+    window.read_button.click()
+    qtbot.waitUntil(lambda: window.table.topLevelItemCount() > 0, timeout=15000)
+    window.set_files(HOWTO)
+    window.address.setText("joe.bloggs@sepheo.co")
+    clock = QElapsedTimer()
+    clock.start()
+    with qtbot.waitSignal(window.finished_reading, timeout=10000):
+        qtbot.keyClick(window.address, Qt.Key.Key_Return)
+    assert clock.elapsed() < 3000
+    qtbot.wait(300)  # anything the first read left queued would have arrived by now
+    assert len(rows(window)) == 4
+    assert {r[4] for r in rows(window)} == {"joe.bloggs@sepheo.co"}
+    assert "4 sessions" in window.summary.text()
+    assert window.read_button.isEnabled() and not window.stop_button.isEnabled()
+
+
+def test_rows_are_in_time_order_and_sortable_once_read(qtbot, window, tmp_path):
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    generate(logs[0], 2, users=50)
+    generate(logs[1], 2, users=50)
+    window.set_files([str(p) for p in logs])
+    table_before: list[list[str]] = []
+    with qtbot.waitSignal(window.finished_reading, timeout=20000):
+        window.read_button.click()
+        assert not window.table.is_sortable()  # while rows arrive, they stay in time order
+    times = [r[0] for r in rows(window)]
+    assert len(times) > 100 and times == sorted(times)
+    assert window.table.is_sortable()
+    table_before = rows(window)
+    header = window.table.header()
+    x = header.sectionViewportPosition(3) + header.sectionSize(3) // 2
+    middle = QPoint(x, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=middle)
+    outcomes = [r[3] for r in rows(window)]
+    assert outcomes == sorted(outcomes) and outcomes != [r[3] for r in table_before]
+    first = window.table.topLevelItem(0)
+    window.table.setCurrentItem(first)
+    assert first.text(4) in window.detail.toPlainText()
 
 
 def test_welcome_page_opens_the_log_reader_with_the_remembered_address(qtbot):

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase, QPalette
+from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -35,40 +34,24 @@ from wizard.logs import (
     Filters,
     LogFileError,
     ReportKeys,
-    Session,
     Stats,
     load_report,
     read_sessions,
 )
-from wizard.logs.model import Stamp
-from wizard.logs.render import (
-    headline,
-    notes,
-    outcome_label,
-    service_label,
-    session_text,
-    summary_text,
-)
+from wizard.logs.render import notes, session_text, summary_text
 from wizard.logs.report_match import annotate
 from wizard.safe_text import visible
-from wizard.ui.style import accent_colors, set_primary
+from wizard.ui.bulk_gc import bulk_read, collect_young
+from wizard.ui.session_table import SessionRow, SessionTable, session_row
+from wizard.ui.style import set_primary
 from wizard.ui.widgets import ElidedLabel, wrapping_label
 
 # Smaller regions than the CLI's: Stop and the progress bar answer within a fraction of a
 # second even when every line is parsed.
 _REGION = 1 << 20
-# Sessions go to the GUI in batches at most this often, so a huge log does not flood the
-# event loop with one signal per session.
+# Rows go to the GUI in batches at most this often, so a huge log does not flood the event
+# loop with one signal per session.
 _BATCH_S = 0.1
-
-
-def table_time(stamp: Stamp) -> str:
-    """One format for every row, sortable as text: "2020-12-01 21:31:53" (UTC).
-
-    A syslog stamp has no year; it takes ISO 8601's year-omitted form "--12-01 21:31:53"
-    rather than a second format, and sorts before the dated rows.
-    """
-    return stamp.when.strftime("%Y-%m-%d %H:%M:%S" if stamp.year_known else "--%m-%d %H:%M:%S")
 
 
 class LogReadWorker(QObject):
@@ -80,7 +63,7 @@ class LogReadWorker(QObject):
     """
 
     progress = Signal(int, int)  # per-mille done, 1000
-    found = Signal(list)  # list[Session]
+    found = Signal(list)  # list[SessionRow], made here so the GUI thread only shows them
     failed = Signal(str)  # one line naming the file
     done = Signal(object)  # Stats
     ended = Signal()  # always last
@@ -101,13 +84,14 @@ class LogReadWorker(QObject):
 
     def run(self) -> None:
         try:
-            self._read()
+            with bulk_read():
+                self._read()
         finally:
             self.ended.emit()
 
     def _read(self) -> None:
         stats = Stats()
-        batch: list[Session] = []
+        batch: list[SessionRow] = []
         last = time.monotonic()
 
         def on_progress(done: int, total: int) -> None:
@@ -126,7 +110,7 @@ class LogReadWorker(QObject):
                     attempt = annotate(self._report, s)
                     if attempt is None and not self._filters.address:
                         continue  # with a report alone, only the report's sessions
-                batch.append(s)
+                batch.append(session_row(s))
                 if time.monotonic() - last > _BATCH_S:
                     self.found.emit(batch)
                     batch, last = [], time.monotonic()
@@ -152,7 +136,10 @@ class LogReaderWindow(QWidget):
         self.report: ReportKeys | None = None
         self._thread: QThread | None = None
         self._worker: LogReadWorker | None = None
-        self._sessions: list[Session] = []
+        # A stopped read's thread and worker, kept alive until their last queued signals
+        # (which the slots ignore, by sender) have been delivered.
+        self._retired: list[tuple[QThread, LogReadWorker]] = []
+        self._read_ended = False  # the thread is done; rows may still be queued for the table
         self._stats: Stats | None = None
 
         lay = QVBoxLayout(self)
@@ -220,21 +207,8 @@ class LogReaderWindow(QWidget):
         lay.addLayout(progress_row)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
-        self.table = QTreeWidget(split)
-        self.table.setRootIsDecorated(False)
-        self.table.setUniformRowHeights(True)
-        self.table.setHeaderLabels(["Time", "Service", "Client", "Outcome", "Login"])
-        for col, width in enumerate((150, 170, 130, 170)):
-            self.table.setColumnWidth(col, width)
-        self.table.setAccessibleName("Sessions")
-        # Selected rows in the accent colour, whose text reads at AA (Fusion's light highlight
-        # carries white text at 3.6:1).
-        pal = self.table.palette()
-        fill, text = accent_colors(pal)
-        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-            pal.setColor(group, QPalette.ColorRole.Highlight, fill)
-            pal.setColor(group, QPalette.ColorRole.HighlightedText, text)
-        self.table.setPalette(pal)
+        self.table = SessionTable(split)
+        self.table.drained.connect(self._finish_if_shown)
         self.table.currentItemChanged.connect(self._show_current)
         self.detail = QPlainTextEdit(split)
         self.detail.setReadOnly(True)
@@ -296,11 +270,11 @@ class LogReaderWindow(QWidget):
             self.summary.setText("Choose one or more log files first.")
             return
         self.stop()
-        self.table.clear()
+        self.table.start_over()
         self.detail.clear()
-        self._sessions = []
+        self._read_ended = False
         self._stats = None
-        self._on_progress(0, 1000)
+        self._show_progress(0, 1000)
         self.summary.setText("Reading…")
         worker = LogReadWorker(
             self.files, Filters(address=self.address.text().strip()), self.report
@@ -312,7 +286,9 @@ class LogReaderWindow(QWidget):
         worker.found.connect(self._on_found)
         worker.failed.connect(self._on_failed)
         worker.done.connect(self._on_done)
-        worker.ended.connect(thread.quit)
+        # Direct: QThread.quit is thread-safe, and a queued call would wait for the GUI thread,
+        # which may itself be waiting for this thread in stop().
+        worker.ended.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
         self.read_button.setEnabled(False)
@@ -327,11 +303,22 @@ class LogReaderWindow(QWidget):
             self.summary.setText("Stopping…")
 
     def stop(self) -> None:
-        """Stop and wait (before a new read, or when the window closes)."""
+        """Stop and wait (before a new read, or when the window closes); what that read still
+        has queued for this window is ignored from here on."""
         if self._worker is not None and self._thread is not None and self.is_reading():
             self._worker.cancel()
             self._thread.quit()
             self._thread.wait()
+            self._retired.append((self._thread, self._worker))
+            self._thread = self._worker = None
+            self._read_ended = False
+            self.read_button.setEnabled(True)
+            self.stop_button.setEnabled(False)
+
+    def _from_current_read(self) -> bool:
+        """Whether the signal being handled comes from the read under way, not a stopped one."""
+        sender = self.sender()
+        return sender is not None and sender in (self._worker, self._thread)
 
     def is_reading(self) -> bool:
         return self._thread is not None and self._thread.isRunning()
@@ -339,47 +326,33 @@ class LogReaderWindow(QWidget):
     # -- results -----------------------------------------------------------------------------
 
     def _on_progress(self, done: int, total: int) -> None:
+        if self._from_current_read():
+            collect_young()  # once per region: automatic collection is off (bulk_gc)
+            self._show_progress(done, total)
+
+    def _show_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(total)
         self.progress.setValue(done)
         self.progress_text.setText(f"{100 * done // total if total else 0} %")
 
-    def _on_found(self, sessions: list[Session]) -> None:
-        self.table.setUpdatesEnabled(False)
-        # Rows are sorted once per batch (several files arrive one after another), not per row.
-        self.table.setSortingEnabled(False)
-        for s in sessions:
-            self._sessions.append(s)
-            outcome = outcome_label(s)
-            outcome = ("► " if s.report_match else "") + outcome[:1].upper() + outcome[1:]
-            item = QTreeWidgetItem(
-                [
-                    table_time(s.started),
-                    service_label(s),
-                    visible(s.client_ip),  # the log's words: shown escaped (safe_text)
-                    outcome,
-                    visible(s.user),
-                ]
-            )
-            item.setData(0, Qt.ItemDataRole.UserRole, len(self._sessions) - 1)
-            item.setToolTip(0, visible(s.report_match) if s.report_match else headline(s))
-            self.table.addTopLevelItem(item)
-        # In time order: the time column sorts as text, which its one format makes right.
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setUpdatesEnabled(True)
-        first = self.table.topLevelItem(0)
-        if self.table.currentItem() is None and first is not None:
-            self.table.setCurrentItem(first)
+    def _on_found(self, rows: list[SessionRow]) -> None:
+        if not self._from_current_read():
+            return
+        self.table.add_rows(rows)
 
     def _on_failed(self, message: str) -> None:
+        if not self._from_current_read():
+            return
         self.summary.setText(f"Could not read the logs: {visible(message)}")
 
     def _on_done(self, stats: Stats) -> None:
+        if not self._from_current_read():
+            return
         self._stats = stats
-        counts = Counter(s.outcome.value for s in self._sessions)
+        counts = Counter(s.outcome.value for s in self.table.sessions)
         parts = [summary_text(counts, stats), *notes(stats)]
         if self.report is not None:
-            found = sum(1 for s in self._sessions if s.report_match)
+            found = sum(1 for s in self.table.sessions if s.report_match)
             parts.insert(
                 0,
                 f"{found} of the report's {len(self.report.attempts)} attempts found (marked ►).",
@@ -387,11 +360,22 @@ class LogReaderWindow(QWidget):
         self.summary.setText(" ".join(parts))
 
     def _on_thread_finished(self) -> None:
+        if not self._from_current_read() or self._thread is None:
+            return
         # "finished" is sent just before the thread really ends: wait the last instant so the
         # QThread is never deleted (with this window) while it still runs.
-        if self._thread is not None:
-            self._thread.wait()
+        self._thread.wait()
         self._worker = None  # its last queued signals were delivered before "finished"
+        self._retired.clear()  # and so were those of any read stopped before it
+        self._read_ended = True
+        self._finish_if_shown()
+
+    def _finish_if_shown(self) -> None:
+        """The end of a read: once the thread has ended and the table shows every row."""
+        if not self._read_ended or self.table.has_pending():
+            return
+        self._read_ended = False
+        self.table.allow_sorting()
         self.read_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         for col in range(self.table.columnCount()):
@@ -402,8 +386,7 @@ class LogReaderWindow(QWidget):
         if item is None:
             self.detail.clear()
             return
-        s = self._sessions[int(item.data(0, Qt.ItemDataRole.UserRole))]
-        self.detail.setPlainText(session_text(s))
+        self.detail.setPlainText(session_text(self.table.session_at(item)))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop()
