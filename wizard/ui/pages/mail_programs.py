@@ -30,7 +30,8 @@ class MailProgramsPage(WizardPage):
 
     def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
-        self.setTitle("Your mail program")
+        # Not "Your mail program": that is the set-up page where the person picks one.
+        self.setTitle("Your mail program's settings")
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-programs")
         self._pending: Future[Any] | None = None
         self._text: MailProgramsText | None = None
