@@ -75,6 +75,10 @@ def test_diagnosis_names_the_wrong_settings_and_fix_it_repairs_them(
 
     copied = QGuiApplication.clipboard().text()
     assert copied.startswith("== Mail programs on this computer") and "✗ smtp port" in copied
+    # The checking page's report for IT (Copy / Save / Email) carries the same section now.
+    export = wiz.pages[Page.CHECKING].export
+    assert "== Mail programs on this computer" in export.text()
+    assert "✗ smtp port" in export.text()
 
     page.action.click()
     qtbot.waitUntil(lambda: "Updated the account" in page.outcome.text(), timeout=10000)
@@ -90,6 +94,9 @@ def test_diagnosis_names_the_wrong_settings_and_fix_it_repairs_them(
     assert json.loads((home / "logins.json").read_text())["logins"] == []
     qtbot.waitUntil(lambda: "set up right" in page.headline.text(), timeout=10000)
     assert not page.action.isVisible()
+    assert "✗ smtp port" not in export.text()  # the report follows the latest look
+    wiz.flow.checks_started()  # a new check: the look was of the old results
+    assert "== Mail programs on this computer" not in export.text()
     wiz.next()
     assert wiz.currentId() == int(Page.DONE)
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from wizard.account.store import AccountStore, RememberedAccount
 from wizard.address import check_address, check_display_name
@@ -26,6 +27,7 @@ from wizard.flow_state import (
     CheckState,
     Mode,
     Page,
+    ReportSection,
 )
 from wizard.origin_gate import OriginGate
 from wizard.password_rules import password_problem
@@ -117,6 +119,7 @@ class WizardFlow(ClientChoice, AccountMemory, SettingsChoice):
         # the first page): a page still showing an older generation's fields starts afresh.
         self.account_generation = 0
         self.results: list[CheckResult] = []
+        self.mail_programs_section: ReportSection | None = None  # written by its page
         self.check_state = CheckState.NOT_STARTED
         self.continue_anyway = False
         self.tried_alternative = False
@@ -195,6 +198,13 @@ class WizardFlow(ClientChoice, AccountMemory, SettingsChoice):
         self.origin_gate.refuse()
 
     # -- checking page -------------------------------------------------------------------
+    def report_extras(self) -> tuple[tuple[str, ...], dict[str, Any]]:
+        """What later pages add to the report for the current results (text lines, JSON)."""
+        section = self.mail_programs_section
+        if section is None or section.results is not self.results:
+            return (), {}
+        return section.text, dict(section.json)
+
     def checks_started(self) -> None:
         self.results = []
         self.check_state = CheckState.RUNNING

@@ -8,7 +8,9 @@ remembered account in :mod:`wizard.flow_memory`) and the pages all read the same
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Page(enum.IntEnum):
@@ -65,3 +67,16 @@ class AccountValidation:
     password_warning: str = ""  # shown under the password box, not under the address
     normalised_address: str = ""
     normalised_name: str = ""
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """Lines (and JSON) a later page adds to the report: the mail programs' settings.
+
+    It belongs to the check results it was made after (``results``, the flow's list itself):
+    any new check replaces that list, and the section no longer goes into the report.
+    """
+
+    results: Sequence[object]
+    text: tuple[str, ...]
+    json: dict[str, Any] = field(default_factory=dict)

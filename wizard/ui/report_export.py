@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QObject, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 
 from wizard.flow import WizardFlow
 from wizard.outgoing import Form, outgoing_report
-from wizard.report import mailto_link, make_report
+from wizard.report import Report, mailto_link, make_report
 from wizard.ui_text.checking import it_notes
 
 
@@ -35,13 +37,19 @@ class ReportExport(QObject):
     def buttons(self) -> tuple[QPushButton, ...]:
         return (self.copy_button, self.save_button, self.mail_button)
 
-    def text(self) -> str:
+    def _report(self) -> Report:
+        """The flow's report, with what the mail-program page found once it has looked."""
         flow = self._flow
         report = make_report(
             flow.account.address, flow.provider, flow.results, origin=flow.settings_origin
         )
+        text, json = flow.report_extras()
+        return replace(report, extra_text=text, extra_json=json)
+
+    def text(self) -> str:
+        flow = self._flow
         return outgoing_report(
-            report,
+            self._report(),
             Form.TEXT,
             password=flow.account.password,
             username=flow.account.address,
@@ -65,10 +73,6 @@ class ReportExport(QObject):
                 fh.write(self.text())
 
     def email(self) -> None:
-        flow = self._flow
-        report = make_report(
-            flow.account.address, flow.provider, flow.results, origin=flow.settings_origin
-        )
-        link = mailto_link(report, self.text())
+        link = mailto_link(self._report(), self.text())
         if link:
             QDesktopServices.openUrl(QUrl(link))

@@ -9,10 +9,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QToolButton, QVBoxLayout
 
+from wizard.checks.model import CheckResult
 from wizard.flow import Page
+from wizard.flow_state import ReportSection
 from wizard.mail_programs.look import look_at_mail_programs
 from wizard.mail_programs.model import MailProgramsLook
-from wizard.mail_programs.render import text_lines
+from wizard.mail_programs.render import text_lines, to_json
 from wizard.mail_programs.repair import fix_in_thunderbird, forget_in_thunderbird
 from wizard.ui.pages.base import PageHost, WizardPage
 from wizard.ui.widgets import fail_color, wrapping_label
@@ -74,6 +76,7 @@ class MailProgramsPage(WizardPage):
         lay.addLayout(copy_row)
         lay.addStretch(1)  # the words stay together at the top while Details is closed
         self._report_lines: list[str] = []
+        self._looked_after: list[CheckResult] = []
         self._timer = QTimer(self)
         self._timer.setInterval(30)
         self._timer.timeout.connect(self._poll)
@@ -105,6 +108,7 @@ class MailProgramsPage(WizardPage):
         flow = self.flow
         provider, address = flow.provider, flow.account.address
         results = list(flow.results)
+        self._looked_after = flow.results  # the flow's own list: a new check replaces it
 
         def job() -> MailProgramsLook:
             return look_at_mail_programs(provider, address, results=results)
@@ -114,6 +118,11 @@ class MailProgramsPage(WizardPage):
     def show_look(self, look: MailProgramsLook) -> None:
         words = mail_programs_text(look, self.flow.provider)
         self._report_lines = text_lines(look)
+        # Into the report for IT too (Copy / Save / Email on the checking page), for these
+        # results only: a new check leaves it out.
+        self.flow.mail_programs_section = ReportSection(
+            self._looked_after, tuple(self._report_lines), {"mail_programs": to_json(look)}
+        )
         self._text = words
         self.headline.setText(words.headline)
         self.items.setText("\n".join(f"• {line}" for line in words.items))
