@@ -15,12 +15,15 @@ from wizard.clients.found import Setting
 from wizard.clients.outlook.fields import OPEN as OUTLOOK_OPEN
 from wizard.clients.outlook.fields import dialog_field
 from wizard.clients.outlook.registry import NOT_RUN_NOTE
+from wizard.clients.thunderbird import Cause, WriteResult
+from wizard.clients.thunderbird.logins import ForgetResult
 from wizard.mail_programs.compare import PROGRAM_NAMES, SECURITY_WORDS
 from wizard.mail_programs.model import Finding, MailProgramsLook
 from wizard.mail_programs.render import UNCHECKED_NAMES
 from wizard.mail_programs.repair import can_fix
 from wizard.provider import Provider
 from wizard.services import Service
+from wizard.ui_text.setup import write_outcome
 
 
 class Action(enum.StrEnum):
@@ -152,3 +155,29 @@ def _details(look: MailProgramsLook, provider: Provider) -> tuple[str, ...]:
         }.get(unchecked.program, "its account settings")
         out.append(f"{name}: could not check. {unchecked.reason} Look in {where}.")
     return tuple(out)
+
+
+# After a repair: what changed, in the person's words. Which account key and backup file it
+# was is for IT (the report), as on the set-up page.
+_CLOSE_THUNDERBIRD = (
+    "Thunderbird is open. Close it completely (check the system tray too), then press “{}” "
+    "again. Nothing was changed."
+)
+
+
+def fix_outcome(result: WriteResult) -> str:
+    if result.ok:
+        if result.changed:
+            return "Done: Thunderbird has the right settings now."
+        return "Thunderbird already had the right settings; nothing was changed."
+    if result.cause is Cause.THUNDERBIRD_RUNNING:
+        return _CLOSE_THUNDERBIRD.format(ACTION_LABELS[Action.FIX].replace("&", ""))
+    return write_outcome(result)
+
+
+def forget_outcome(result: ForgetResult) -> str:
+    if result.ok and result.removed:
+        return "Done: Thunderbird will ask for the password the next time it connects."
+    if result.running:
+        return _CLOSE_THUNDERBIRD.format(ACTION_LABELS[Action.FORGET].replace("&", ""))
+    return result.message

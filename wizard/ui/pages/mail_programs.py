@@ -18,7 +18,14 @@ from wizard.mail_programs.render import text_lines, to_json
 from wizard.mail_programs.repair import fix_in_thunderbird, forget_in_thunderbird
 from wizard.ui.pages.base import PageHost, WizardPage
 from wizard.ui.widgets import fail_color, wrapping_label
-from wizard.ui_text.mail_programs import ACTION_LABELS, Action, MailProgramsText, mail_programs_text
+from wizard.ui_text.mail_programs import (
+    ACTION_LABELS,
+    Action,
+    MailProgramsText,
+    fix_outcome,
+    forget_outcome,
+    mail_programs_text,
+)
 
 
 class MailProgramsPage(WizardPage):
@@ -77,6 +84,7 @@ class MailProgramsPage(WizardPage):
         lay.addStretch(1)  # the words stay together at the top while Details is closed
         self._report_lines: list[str] = []
         self._looked_after: list[CheckResult] = []
+        self._repairs: list[str] = []  # what this page changed, in full, for the report
         self._timer = QTimer(self)
         self._timer.setInterval(30)
         self._timer.timeout.connect(self._poll)
@@ -118,6 +126,8 @@ class MailProgramsPage(WizardPage):
     def show_look(self, look: MailProgramsLook) -> None:
         words = mail_programs_text(look, self.flow.provider)
         self._report_lines = text_lines(look)
+        if self._repairs:
+            self._report_lines += ["", "Changed from the app:", *(f"  {r}" for r in self._repairs)]
         # Into the report for IT too (Copy / Save / Email on the checking page), for these
         # results only: a new check leaves it out.
         self.flow.mail_programs_section = ReportSection(
@@ -147,17 +157,19 @@ class MailProgramsPage(WizardPage):
         provider, address, name = flow.provider, flow.account.address, flow.account.name
         self.action.setEnabled(False)
 
-        def job() -> tuple[bool, str]:
+        def job() -> tuple[bool, str, str]:
+            """(worked, the person's sentence, the full one for IT's report)."""
             if words.action is Action.FIX:
                 result = fix_in_thunderbird(finding, provider, address, name)
-                return result.ok, result.message
+                return result.ok, fix_outcome(result), result.message
             forgot = forget_in_thunderbird(finding, provider)
-            return forgot.ok, forgot.message
+            return forgot.ok, forget_outcome(forgot), forgot.message
 
         self._start(job, self.show_outcome)
 
-    def show_outcome(self, outcome: tuple[bool, str]) -> None:
-        ok, message = outcome
+    def show_outcome(self, outcome: tuple[bool, str, str]) -> None:
+        ok, message, for_it = outcome
+        self._repairs.append(for_it)  # the account key and backup file, for the report
         self.action.setEnabled(True)
         self.outcome.setText(message)
         self.outcome.show()
